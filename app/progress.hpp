@@ -1,0 +1,26 @@
+// A progress bar on stderr when it is a terminal; silent otherwise (logs, CI, pipes).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+
+namespace migflow {
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label);
+  // Thread-safe; redraws at most ten times a second.
+  void update(long long done, long long total);
+  void finish();
+  bool enabled() const { return enabled_; }
+
+ private:
+  void draw(long long done, long long total);
+  std::string label_;
+  bool enabled_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace migflow

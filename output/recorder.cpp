@@ -1,0 +1,539 @@
+// HDF5 writer for a run. The layout follows netCDF-4's conventions (creation
+// order tracking, dimension scales, text attributes as fixed-length strings) so
+// that netCDF-C, xarray and plain h5py all read the file with labelled axes:
+//
+//   /                 global attributes; coordinates replicate, time, step, date,
+//                     replicate_seed; the core group's label coordinates and series
+//   /policies/<name>  one group per policy: its own label coordinates and series,
+//                     whose replicate and time axes are the root's dimension scales
+#include "output/recorder.hpp"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace migflow {
+namespace {
+
+// ---------------------------------------------------------------------------
+// HDF5 plumbing: errors and handles
+
+// The most specific message on HDF5's error stack (where the error was first
+// detected), then clears the stack.
+std::string hdf5_error_message() {
+  std::string message;
+  auto innermost = [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
+    if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(out) = err->desc;
+    return 0;
+  };
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &message);
+  H5Eclear2(H5E_DEFAULT);
+  return message.empty() ? "unknown HDF5 error" : message;
+}
+
+std::string errno_message() { return std::strerror(errno); }
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + hdf5_error_message()); }
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) fail(what);
+}
+
+// Owns one hid_t and closes it with the function matching its kind
+// (H5Fclose, H5Gclose, H5Dclose, ...).
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+
+  Handle() = default;
+  Handle(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
+    if (id_ < 0) fail(what);
+  }
+  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      release();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      closer_ = other.closer_;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { release(); }
+
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }  // NOLINT: lets handles go straight into H5 calls
+
+  // Closing can flush buffered data, so on the success path the result matters;
+  // the destructor (error paths) ignores it.
+  void close(const std::string& what) {
+    const herr_t status = closer_(std::exchange(id_, H5I_INVALID_HID));
+    check(status, what);
+  }
+
+ private:
+  void release() noexcept {
+    if (id_ >= 0) closer_(std::exchange(id_, H5I_INVALID_HID));
+  }
+
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+// Turns off HDF5's printing of its error stack for the lifetime of the object;
+// errors are reported through exceptions instead.
+class QuietHdf5Errors {
+ public:
+  QuietHdf5Errors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
+  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+constexpr hsize_t kTargetChunkBytes = 256 * 1024;
+constexpr int kDeflateLevel = 4;
+constexpr std::size_t kCoreIncrement = 4 * 1024 * 1024;  // growth step of the in-memory file
+
+// netCDF-4 needs link and attribute creation order on every group. Object
+// timestamps are off so that identical runs give byte-identical files.
+Handle group_plist() {
+  Handle plist(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group property list");
+  check(H5Pset_link_creation_order(plist, kCreationOrder), "setting link creation order");
+  check(H5Pset_attr_creation_order(plist, kCreationOrder), "setting attribute creation order");
+  check(H5Pset_obj_track_times(plist, false), "disabling group timestamps");
+  return plist;
+}
+
+Handle dataset_plist() {
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset property list");
+  check(H5Pset_attr_creation_order(plist, kCreationOrder), "setting attribute creation order");
+  check(H5Pset_obj_track_times(plist, false), "disabling dataset timestamps");
+  return plist;
+}
+
+Handle create_group(hid_t parent, const std::string& name) {
+  Handle plist = group_plist();
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, plist, H5P_DEFAULT), H5Gclose,
+                "creating group '" + name + "'");
+}
+
+// netCDF reads fixed-length string attributes as text (NC_CHAR); a zero size
+// is not allowed, so an empty value is stored as one NUL byte.
+void write_text_attribute(hid_t object, const std::string& name, const std::string& value) {
+  const std::string what = "writing attribute '" + name + "'";
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, what);
+  check(H5Tset_size(type, std::max<std::size_t>(value.size(), 1)), what);
+  check(H5Tset_strpad(type, H5T_STR_NULLTERM), what);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, what);
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
+  check(H5Awrite(attr, type, value.c_str()), what);
+}
+
+// `type` is a native HDF5 type matching *value.
+void write_number_attribute(hid_t object, const std::string& name, hid_t type, const void* value) {
+  const std::string what = "writing attribute '" + name + "'";
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, what);
+  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
+  check(H5Awrite(attr, type, value), what);
+}
+
+Handle create_dataset(hid_t loc, const std::string& name, hid_t type, const std::vector<hsize_t>& shape,
+                      hid_t plist) {
+  const std::string what = "creating dataset '" + name + "'";
+  Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose, what);
+  return Handle(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, plist, H5P_DEFAULT), H5Dclose, what);
+}
+
+// A contiguous 1-D dataset holding `n` values of native `type` from `data`.
+Handle write_vector(hid_t loc, const std::string& name, hid_t type, std::size_t n, const void* data) {
+  Handle plist = dataset_plist();
+  Handle dataset = create_dataset(loc, name, type, {static_cast<hsize_t>(n)}, plist);
+  if (n > 0) check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "writing dataset '" + name + "'");
+  return dataset;
+}
+
+// Variable-length UTF-8 strings: netCDF's NC_STRING.
+Handle write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "creating string type");
+  check(H5Tset_size(type, H5T_VARIABLE), "creating string type");
+  check(H5Tset_cset(type, H5T_CSET_UTF8), "creating string type");
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  return write_vector(loc, name, type, pointers.size(), pointers.data());
+}
+
+void make_scale(hid_t dataset, const std::string& name) {
+  check(H5DSset_scale(dataset, name.c_str()), "making '" + name + "' a dimension scale");
+}
+
+void attach_scale(hid_t dataset, hid_t scale, unsigned axis, const std::string& name) {
+  check(H5DSattach_scale(dataset, scale, axis), "attaching dimension '" + name + "'");
+}
+
+// ---------------------------------------------------------------------------
+// Validation: everything that can be checked before a file is created
+
+// The first day of a "YYYY-MM" month; throws when the text is not one.
+std::chrono::sys_days first_day(const std::string& year_month) {
+  auto digits = [&](std::size_t from, std::size_t to) {
+    return std::all_of(year_month.begin() + from, year_month.begin() + to, [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (year_month.size() == 7 && year_month[4] == '-' && digits(0, 4) && digits(5, 7)) {
+    const std::chrono::year_month_day day{std::chrono::year{std::stoi(year_month.substr(0, 4))},
+                                          std::chrono::month{static_cast<unsigned>(std::stoi(year_month.substr(5)))},
+                                          std::chrono::day{1}};
+    if (day.ok()) return day;
+  }
+  throw std::runtime_error("'" + year_month + "' is not a YYYY-MM month");
+}
+
+bool valid_name(const std::string& name) {
+  return !name.empty() && name != "." && name.find('/') == std::string::npos;
+}
+
+// Names used at the root besides the core group's own.
+const std::vector<std::string> kRootNames = {"replicate", "time", "step", "date", "replicate_seed", "policies"};
+
+// A group's dimensions and series must be well formed and their names unique
+// among themselves and the `reserved` names of the location they are written to.
+void validate_group(const SeriesGroup& group, std::size_t steps, const std::vector<std::string>& reserved) {
+  const std::string where = group.name().empty() ? "core series" : "group '" + group.name() + "'";
+  std::vector<std::string> names = reserved;
+  auto claim = [&](const std::string& name) {
+    if (!valid_name(name)) throw std::runtime_error(where + ": invalid name '" + name + "'");
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      throw std::runtime_error(where + ": name '" + name + "' is used twice");
+    names.push_back(name);
+  };
+  for (const auto& dim : group.dims()) claim(dim.name);
+  for (const auto& s : group.series()) {
+    claim(s.name);
+    std::size_t cells = 1;
+    for (int d : s.dims) {
+      if (d < 0 || static_cast<std::size_t>(d) >= group.dims().size())
+        throw std::runtime_error(where + ": series '" + s.name + "' has an invalid dimension index");
+      cells *= group.dims()[d].labels.size();
+    }
+    if (cells != s.cells)
+      throw std::runtime_error(where + ": series '" + s.name + "' has an inconsistent cell count");
+    if (s.values.size() != steps * s.cells)
+      throw std::runtime_error(where + ": series '" + s.name + "' has " + std::to_string(s.values.size()) +
+                               " values, expected " + std::to_string(steps) + " steps x " +
+                               std::to_string(s.cells) + " cells");
+  }
+}
+
+// Replicates are stacked along one axis, so every replicate must record the
+// same series with the same shapes and labels.
+bool same_structure(const SeriesGroup& a, const SeriesGroup& b) {
+  if (a.name() != b.name() || a.series().size() != b.series().size() || a.dims().size() != b.dims().size())
+    return false;
+  for (std::size_t i = 0; i < a.dims().size(); ++i)
+    if (a.dims()[i].name != b.dims()[i].name || a.dims()[i].labels != b.dims()[i].labels) return false;
+  for (std::size_t i = 0; i < a.series().size(); ++i)
+    if (a.series()[i].name != b.series()[i].name || a.series()[i].dims != b.series()[i].dims) return false;
+  return true;
+}
+
+void validate(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  if (replicates.empty()) throw std::runtime_error("no replicates to write");
+  first_day(meta.start_date);  // the time coordinate is computed from these
+  for (const auto& date : meta.dates) first_day(date);
+  const std::size_t steps = meta.dates.size();
+  const ReplicateSeries& first = replicates.front();
+  for (std::size_t r = 0; r < replicates.size(); ++r) {
+    const ReplicateSeries& rep = replicates[r];
+    const std::string which = "replicate " + std::to_string(r);
+    if (!same_structure(rep.core, first.core) || rep.policies.size() != first.policies.size())
+      throw std::runtime_error(which + " records different series than replicate 0");
+    for (std::size_t p = 0; p < rep.policies.size(); ++p)
+      if (!same_structure(rep.policies[p], first.policies[p]))
+        throw std::runtime_error(which + " records different series than replicate 0 for policy '" +
+                                 rep.policies[p].name() + "'");
+    validate_group(rep.core, steps, kRootNames);
+    std::vector<std::string> policy_names;
+    for (const auto& policy : rep.policies) {
+      if (!valid_name(policy.name())) throw std::runtime_error("invalid policy group name '" + policy.name() + "'");
+      if (std::find(policy_names.begin(), policy_names.end(), policy.name()) != policy_names.end())
+        throw std::runtime_error("policy group '" + policy.name() + "' appears twice");
+      policy_names.push_back(policy.name());
+      // The root's replicate and time are visible in policy groups; do not shadow them.
+      validate_group(policy, steps, {"replicate", "time"});
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+
+// The replicate and time dimension scales, shared by every series in the file.
+struct SharedAxes {
+  Handle replicate;
+  Handle time;
+  std::size_t replicates = 0;
+  std::size_t steps = 0;
+};
+
+void write_global_attributes(hid_t root, const RunMetadata& meta) {
+  write_text_attribute(root, "Conventions", "CF-1.8");
+  write_text_attribute(root, "title", meta.title);
+  write_text_attribute(root, "source", "migflow " + meta.version);
+  write_text_attribute(root, "migflow_version", meta.version);
+  write_text_attribute(root, "scenario_file", meta.scenario_file);
+  write_text_attribute(root, "scenario", meta.scenario_text);
+  write_number_attribute(root, "seed", H5T_NATIVE_UINT64, &meta.seed);
+  const int step_months = meta.step_months;
+  write_number_attribute(root, "step_months", H5T_NATIVE_INT, &step_months);
+  write_text_attribute(root, "history", "created by migflow " + meta.version);
+}
+
+SharedAxes write_root_axes(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  SharedAxes axes;
+  axes.replicates = replicates.size();
+  axes.steps = meta.dates.size();
+
+  std::vector<int> indices(axes.replicates);
+  for (std::size_t r = 0; r < indices.size(); ++r) indices[r] = static_cast<int>(r);
+  axes.replicate = write_vector(root, "replicate", H5T_NATIVE_INT, indices.size(), indices.data());
+  make_scale(axes.replicate, "replicate");
+  write_text_attribute(axes.replicate, "long_name", "replicate index");
+
+  // CF decoders (xarray/cftime, pandas) reject "months since" with a real calendar,
+  // so time is stored in days from the first day of the start month.
+  const std::chrono::sys_days start = first_day(meta.start_date);
+  std::vector<double> days;
+  for (const auto& date : meta.dates) days.push_back((first_day(date) - start).count());
+  axes.time = write_vector(root, "time", H5T_NATIVE_DOUBLE, days.size(), days.data());
+  make_scale(axes.time, "time");
+  write_text_attribute(axes.time, "long_name", "time");
+  write_text_attribute(axes.time, "standard_name", "time");
+  write_text_attribute(axes.time, "units", "days since " + meta.start_date + "-01");
+  write_text_attribute(axes.time, "calendar", "standard");
+  write_text_attribute(axes.time, "axis", "T");
+
+  std::vector<int> step_index(axes.steps);
+  for (std::size_t t = 0; t < step_index.size(); ++t) step_index[t] = static_cast<int>(t);
+  Handle step = write_vector(root, "step", H5T_NATIVE_INT, step_index.size(), step_index.data());
+  attach_scale(step, axes.time, 0, "time");
+  write_text_attribute(step, "long_name", "simulation step index");
+
+  Handle date = write_strings(root, "date", meta.dates);
+  attach_scale(date, axes.time, 0, "time");
+  write_text_attribute(date, "long_name", "calendar month (YYYY-MM)");
+
+  // Each replicate's own seed, so a single replicate can be rerun.
+  std::vector<std::uint64_t> seeds;
+  for (const auto& rep : replicates) seeds.push_back(rep.seed);
+  Handle seed = write_vector(root, "replicate_seed", H5T_NATIVE_UINT64, seeds.size(), seeds.data());
+  attach_scale(seed, axes.replicate, 0, "replicate");
+  write_text_attribute(seed, "long_name", "random seed of the replicate");
+  return axes;
+}
+
+// One label coordinate variable (and dimension scale) per dimension of the group.
+std::vector<Handle> write_coordinates(hid_t loc, const SeriesGroup& group) {
+  std::vector<Handle> scales;
+  for (const auto& dim : group.dims()) {
+    Handle scale = write_strings(loc, dim.name, dim.labels);
+    make_scale(scale, dim.name);
+    scales.push_back(std::move(scale));
+  }
+  return scales;
+}
+
+// Chunks hold one replicate and as many whole time steps as fit in about
+// kTargetChunkBytes, so reading one series over time touches few chunks.
+Handle series_plist(const std::vector<hsize_t>& shape, std::size_t cells) {
+  Handle plist = dataset_plist();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  check(H5Pset_fill_value(plist, H5T_NATIVE_DOUBLE, &nan), "setting fill value");
+  const bool empty = std::find(shape.begin(), shape.end(), hsize_t{0}) != shape.end();
+  if (empty) return plist;  // chunk sizes must be positive: keep the default contiguous layout
+
+  std::vector<hsize_t> chunk = shape;
+  chunk[0] = 1;
+  const hsize_t row_bytes = static_cast<hsize_t>(cells) * sizeof(double);
+  chunk[1] = std::clamp<hsize_t>(kTargetChunkBytes / row_bytes, 1, shape[1]);
+  check(H5Pset_chunk(plist, static_cast<int>(chunk.size()), chunk.data()), "setting chunk shape");
+  check(H5Pset_shuffle(plist), "enabling shuffle filter");
+  check(H5Pset_deflate(plist, kDeflateLevel), "enabling deflate filter");
+  return plist;
+}
+
+// Writes every series of the group, one (replicate, time, dims...) dataset each;
+// `per_replicate[r]` is the group as recorded by replicate r.
+void write_series(hid_t loc, const std::vector<const SeriesGroup*>& per_replicate, const SharedAxes& axes,
+                  const std::vector<Handle>& dim_scales) {
+  const SeriesGroup& layout = *per_replicate.front();
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    const Series& series = layout.series()[i];
+    const std::string what = "writing series '" + series.name + "'";
+
+    std::vector<hsize_t> shape = {axes.replicates, axes.steps};
+    for (int d : series.dims) shape.push_back(layout.dims()[d].labels.size());
+    Handle plist = series_plist(shape, series.cells);
+    Handle dataset = create_dataset(loc, series.name, H5T_NATIVE_DOUBLE, shape, plist);
+
+    attach_scale(dataset, axes.replicate, 0, "replicate");
+    attach_scale(dataset, axes.time, 1, "time");
+    for (std::size_t k = 0; k < series.dims.size(); ++k)
+      attach_scale(dataset, dim_scales[series.dims[k]], static_cast<unsigned>(k + 2),
+                   layout.dims()[series.dims[k]].name);
+    write_text_attribute(dataset, "units", series.units);
+    write_text_attribute(dataset, "long_name", series.long_name);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    write_number_attribute(dataset, "_FillValue", H5T_NATIVE_DOUBLE, &nan);
+
+    const hsize_t per_rep = static_cast<hsize_t>(axes.steps) * series.cells;
+    if (per_rep > 0) {
+      Handle file_space(H5Dget_space(dataset), H5Sclose, what);
+      Handle memory_space(H5Screate_simple(1, &per_rep, nullptr), H5Sclose, what);
+      std::vector<hsize_t> start(shape.size(), 0);
+      std::vector<hsize_t> count = shape;
+      count[0] = 1;
+      for (std::size_t r = 0; r < per_replicate.size(); ++r) {
+        start[0] = r;
+        check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), what);
+        check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT,
+                       per_replicate[r]->series()[i].values.data()),
+              what);
+      }
+    }
+    dataset.close(what);  // flushes the chunk cache: report failures here
+  }
+}
+
+// Coordinates and series of one SeriesGroup; the same for root and policy groups.
+void write_group(hid_t loc, const std::vector<const SeriesGroup*>& per_replicate, const SharedAxes& axes) {
+  const std::vector<Handle> dim_scales = write_coordinates(loc, *per_replicate.front());
+  write_series(loc, per_replicate, axes, dim_scales);
+}
+
+void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  write_global_attributes(root, meta);
+  const SharedAxes axes = write_root_axes(root, meta, replicates);
+
+  std::vector<const SeriesGroup*> groups;
+  for (const auto& rep : replicates) groups.push_back(&rep.core);
+  write_group(root, groups, axes);
+
+  Handle policies = create_group(root, "policies");
+  for (std::size_t p = 0; p < replicates.front().policies.size(); ++p) {
+    groups.clear();
+    for (const auto& rep : replicates) groups.push_back(&rep.policies[p]);
+    const std::string& name = groups.front()->name();
+    Handle group = create_group(policies, name);
+    write_text_attribute(group, "policy", name);
+    write_group(group, groups, axes);
+  }
+}
+
+// Builds the whole file in memory (HDF5's core driver, no backing store) and
+// returns its bytes. HDF5 1.10 cannot recover from an I/O error while closing a
+// file (the half-closed file crashes the library at exit), so HDF5 never touches
+// the disk; save_file does, with ordinary error handling.
+std::vector<unsigned char> build_image(const std::string& name, const RunMetadata& meta,
+                                       const std::vector<ReplicateSeries>& replicates) {
+  Handle create_plist(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file property list");
+  check(H5Pset_link_creation_order(create_plist, kCreationOrder), "setting link creation order");
+  check(H5Pset_attr_creation_order(create_plist, kCreationOrder), "setting attribute creation order");
+  Handle access_plist(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access property list");
+  // netCDF-C reads files written in the HDF5 1.8 format; newer object versions it may not.
+  check(H5Pset_libver_bounds(access_plist, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "setting format version bounds");
+  check(H5Pset_fapl_core(access_plist, kCoreIncrement, false), "selecting the in-memory driver");
+
+  Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, create_plist, access_plist), H5Fclose,
+              "creating the in-memory file");
+  {
+    Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening root group");
+    write_contents(root, meta, replicates);
+  }
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing the in-memory file");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) fail("sizing the file image");
+  std::vector<unsigned char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) < 0) fail("copying the file image");
+  file.close("closing the in-memory file");
+  return image;
+}
+
+void save_file(const std::string& file_path, const std::vector<unsigned char>& bytes) {
+  const int fd = ::open(file_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error("creating '" + file_path + "': " + errno_message());
+  int error = 0;
+  for (std::size_t done = 0; done < bytes.size() && error == 0;) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n >= 0)
+      done += static_cast<std::size_t>(n);
+    else if (errno != EINTR)
+      error = errno;
+  }
+  // On disk before the rename publishes it, so a crash cannot leave a truncated file under `path`.
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) throw std::runtime_error("writing '" + file_path + "': " + std::strerror(error));
+}
+
+}  // namespace
+
+void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  const std::string temp_path = path + ".tmp-" + std::to_string(::getpid());
+  const QuietHdf5Errors quiet;
+  try {
+    validate(meta, replicates);
+    save_file(temp_path, build_image(temp_path, meta, replicates));
+    if (std::rename(temp_path.c_str(), path.c_str()) != 0)
+      throw std::runtime_error("renaming '" + temp_path + "' failed: " + errno_message());
+  } catch (const std::exception& e) {
+    std::remove(temp_path.c_str());
+    throw std::runtime_error("cannot write output file '" + path + "': " + e.what());
+  } catch (...) {
+    std::remove(temp_path.c_str());
+    throw;
+  }
+}
+
+void check_writable(const std::string& path) {
+  auto refuse = [&](const std::string& reason) {
+    throw std::runtime_error("cannot write output file '" + path + "': " + reason);
+  };
+  std::error_code ec;
+  // The final rename would fail on a directory; say so now rather than after the run.
+  if (std::filesystem::is_directory(path, ec)) refuse(std::strerror(EISDIR));
+
+  // Creating a file next to the target tests both that the directory exists and
+  // that it is writable, as the temporary output file will need.
+  const std::string probe = path + ".probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) refuse(errno_message());
+  ::close(fd);
+  if (::unlink(probe.c_str()) != 0) refuse(errno_message());
+}
+
+}  // namespace migflow

@@ -1,0 +1,38 @@
+// Writes a run (all its replicates) to one HDF5 file that is also valid netCDF-4.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "output/series.hpp"
+
+namespace migflow {
+
+// Everything the file needs besides the series, gathered by the caller.
+struct RunMetadata {
+  std::string title;
+  std::string scenario_file;
+  std::string scenario_text;  // the resolved scenario YAML
+  std::string version;        // migflow version
+  std::uint64_t seed = 0;
+  int step_months = 1;
+  std::string start_date;                 // "2005-01"
+  std::vector<std::string> dates;         // "YYYY-MM" per step
+  std::vector<double> months_since_start; // time coordinate values
+};
+
+// One replicate's recorded series: the engine's group first, then one per policy.
+struct ReplicateSeries {
+  std::uint64_t seed = 0;  // the replicate's own seed
+  SeriesGroup core;
+  std::vector<SeriesGroup> policies;
+};
+
+// Writes `path` atomically: to "<path>.tmp-<pid>" first, renamed when complete;
+// on any error the temporary file is removed and std::runtime_error is thrown.
+void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
+
+// Checks early (before a long run) that `path` can be created; throws with the reason.
+void check_writable(const std::string& path);
+
+}  // namespace migflow

@@ -1,0 +1,48 @@
+#include "output/series.hpp"
+
+namespace migflow {
+
+int SeriesGroup::dimension(const std::string& name, const std::vector<std::string>& labels) {
+  for (size_t i = 0; i < dims_.size(); ++i) {
+    if (dims_[i].name != name) continue;
+    if (dims_[i].labels != labels)
+      throw std::logic_error("dimension '" + name + "' declared twice with different labels");
+    return static_cast<int>(i);
+  }
+  dims_.push_back({name, labels});
+  return static_cast<int>(dims_.size() - 1);
+}
+
+int SeriesGroup::declare(const std::string& name, const std::vector<std::string>& dim_names,
+                         const std::string& units, const std::string& long_name) {
+  if (find(name) >= 0) throw std::logic_error("series '" + name + "' declared twice");
+  Series s{name, units, long_name, {}, 1, {}};
+  for (const auto& d : dim_names) {
+    int idx = -1;
+    for (size_t i = 0; i < dims_.size(); ++i)
+      if (dims_[i].name == d) idx = static_cast<int>(i);
+    if (idx < 0) throw std::logic_error("series '" + name + "' uses undeclared dimension '" + d + "'");
+    s.dims.push_back(idx);
+    s.cells *= dims_[idx].labels.size();
+  }
+  series_.push_back(std::move(s));
+  return static_cast<int>(series_.size() - 1);
+}
+
+double* SeriesGroup::append_row(int series) {
+  Series& s = series_.at(series);
+  s.values.resize(s.values.size() + s.cells, 0.0);
+  return s.values.data() + s.values.size() - s.cells;
+}
+
+void SeriesGroup::reserve_steps(std::size_t steps) {
+  for (auto& s : series_) s.values.reserve(steps * s.cells);
+}
+
+int SeriesGroup::find(const std::string& name) const {
+  for (size_t i = 0; i < series_.size(); ++i)
+    if (series_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace migflow

@@ -1,0 +1,34 @@
+// A small CSV reader for the scenario's data tables: header row, comma separated,
+// double quotes for fields with commas. Errors name file, line and column.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "scenarios/tree.hpp"
+
+namespace migflow {
+
+class CsvTable {
+ public:
+  // Throws InputError (naming `referenced_from`) when the file cannot be read.
+  static CsvTable read(const std::string& path, const SourceLocation& referenced_from,
+                       const std::string& field);
+
+  const std::string& path() const { return path_; }
+  size_t rows() const { return rows_.size(); }
+  // Index of a column; throws naming the file when `required` and absent, else -1.
+  int column(const std::string& name, bool required) const;
+  const std::string& cell(size_t row, int col) const { return rows_[row][static_cast<size_t>(col)]; }
+  // A numeric cell; empty cells give `empty_ok` = true -> NaN, else an error.
+  double number(size_t row, int col, bool empty_ok = false) const;
+  SourceLocation where(size_t row, int col) const;
+  const std::string& header(int col) const { return header_[static_cast<size_t>(col)]; }
+
+ private:
+  std::string path_;
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<int> lines_;  // file line of each row
+};
+
+}  // namespace migflow

@@ -1,0 +1,404 @@
+#include "scenarios/loader.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "policies/policy.hpp"
+#include "scenarios/csv.hpp"
+
+namespace migflow {
+
+namespace fs = std::filesystem;
+
+double YearSeries::at(double year) const {
+  if (years.empty()) return std::nan("");
+  if (year <= years.front()) return values.front();
+  if (year >= years.back()) return values.back();
+  size_t i = 1;
+  while (years[i] < year) ++i;
+  const double w = (year - years[i - 1]) / (years[i] - years[i - 1]);
+  return values[i - 1] + w * (values[i] - values[i - 1]);
+}
+
+std::uint64_t Scenario::total_agents() const {
+  std::uint64_t n = 0;
+  for (const auto& o : origins) n += o.agents;
+  return n;
+}
+
+int Scenario::node_index(const std::string& id) const {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+// A path named in a scenario file is relative to that file's folder.
+std::string resolve_path(const Tree& node, const std::string& field) {
+  const std::string rel = scalar_string(node, field);
+  fs::path p(rel);
+  if (p.is_relative()) p = fs::path(node.where.file).parent_path() / p;
+  return p.lexically_normal().string();
+}
+
+TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
+  for (const auto& seen : chain)
+    if (fs::weakly_canonical(seen) == fs::weakly_canonical(path))
+      throw InputError({path, 0, 0}, "extends", "circular extends chain");
+  chain.push_back(path);
+  TreePtr doc = parse_yaml_file(path);
+  if (!doc->is_map()) fail(*doc, "", "a scenario must be a mapping of fields");
+  const Tree* ext = doc->find("extends");
+  TreePtr merged;
+  if (ext) {
+    std::vector<const Tree*> bases;
+    if (ext->is_list())
+      for (const auto& item : ext->items) bases.push_back(item.get());
+    else
+      bases.push_back(ext);
+    for (const Tree* b : bases) {
+      const std::string base_path = resolve_path(*b, "extends");
+      if (!fs::exists(base_path)) fail(*b, "extends", "file not found: " + base_path);
+      merged = merge_trees(merged, load_merged(base_path, chain));
+    }
+  }
+  // The file's own fields override its bases; `extends` itself is consumed here.
+  auto own = std::make_shared<Tree>(*doc);
+  std::erase_if(own->entries, [](const auto& e) { return e.first == "extends"; });
+  chain.pop_back();
+  return merge_trees(merged, own);
+}
+
+YearMonth read_month(MapReader& r, const std::string& key, const YearMonth& fallback, bool required) {
+  const Tree* node = required ? &r.required_child(key) : r.child(key);
+  if (!node) return fallback;
+  YearMonth ym;
+  if (!YearMonth::parse(scalar_string(*node, r.field(key)), ym))
+    fail(*node, r.field(key), "expected a month as YYYY-MM, got '" + node->scalar + "'");
+  return ym;
+}
+
+// A yearly attribute: a constant, or a map {year: value}.
+YearSeries read_series(const Tree& node, const std::string& field, double lo, double hi) {
+  YearSeries s;
+  auto check = [&](const Tree& at, double v) {
+    if (v < lo || v > hi)
+      fail(at, field, "value " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  };
+  if (node.is_scalar()) {
+    s.years = {2000};
+    s.values = {check(node, scalar_number(node, field))};
+    return s;
+  }
+  if (!node.is_map()) fail(node, field, "expected a number or a map {year: value}");
+  for (const auto& [year_text, value] : node.entries) {
+    char* end = nullptr;
+    const long year = std::strtol(year_text.c_str(), &end, 10);
+    if (*end != '\0' || year < 1900 || year > 2200) fail(*value, field, "bad year '" + year_text + "'");
+    if (!s.years.empty() && year <= s.years.back()) fail(*value, field, "years must increase");
+    s.years.push_back(static_cast<double>(year));
+    s.values.push_back(check(*value, scalar_number(*value, field + "." + year_text)));
+  }
+  if (s.years.empty()) fail(node, field, "no values");
+  return s;
+}
+
+struct Builder {
+  Scenario sc;
+  std::map<std::string, int> node_ids;
+
+  int node_ref(const Tree& node, const std::string& field) {
+    const std::string id = scalar_string(node, field);
+    auto it = node_ids.find(id);
+    if (it == node_ids.end()) fail(node, field, "unknown node '" + id + "' (not in nodes:)");
+    return it->second;
+  }
+
+  void read_calendar(const Tree& node) {
+    MapReader r(node, "calendar");
+    sc.calendar.start = read_month(r, "start", {}, true);
+    sc.calendar.end = read_month(r, "end", {}, true);
+    sc.calendar.step_months = static_cast<int>(r.integer("step_months", 1, 1, 12));
+    if (sc.calendar.end.index() < sc.calendar.start.index())
+      fail(*node.find("end"), "calendar.end", "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
+    r.finish();
+  }
+
+  void read_nodes(const Tree& list) {
+    if (!list.is_list()) fail(list, "nodes", "expected a list of nodes");
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const Tree& item = *list.items[i];
+      MapReader r(item, "nodes[" + std::to_string(i) + "]");
+      NodeSpec n;
+      n.where = item.where;
+      n.id = r.required_string("id");
+      if (n.id.empty()) fail(item, r.field("id"), "empty id");
+      if (node_ids.count(n.id)) fail(*item.find("id"), r.field("id"), "duplicate node id '" + n.id + "'");
+      n.name = r.string("name", n.id);
+      n.role = static_cast<Role>(r.choice("role", 1, {"origin", "transit", "member_state"}));
+      n.partner_type = static_cast<PartnerType>(
+          r.choice("partner_type", 0, {"none", "candidate", "pre_accession", "neighbourhood", "development"}));
+      if (const Tree* t = r.child("population")) n.population = read_series(*t, r.field("population"), 0, 2e9);
+      if (const Tree* t = r.child("gdp_pc")) n.gdp_pc = read_series(*t, r.field("gdp_pc"), 1, 1e6);
+      if (const Tree* t = r.child("unemployment")) n.unemployment = read_series(*t, r.field("unemployment"), 0, 1);
+      if (const Tree* t = r.child("wage")) n.wage = read_series(*t, r.field("wage"), 1, 1e6);
+      r.finish();
+      node_ids[n.id] = static_cast<int>(sc.nodes.size());
+      sc.nodes.push_back(std::move(n));
+    }
+    if (sc.nodes.size() >= kNoNode) fail(list, "nodes", "too many nodes");
+  }
+
+  // attributes_csv: columns id, year and any of population, gdp_pc, unemployment, wage.
+  // Values from the table add to (and override by year) those written in the YAML.
+  void read_attributes_csv(const Tree& ref) {
+    const CsvTable t = CsvTable::read(resolve_path(ref, "attributes_csv"), ref.where, "attributes_csv");
+    const int id_col = t.column("id", true), year_col = t.column("year", true);
+    struct Attr { const char* name; YearSeries NodeSpec::*member; double lo, hi; };
+    const Attr attrs[] = {{"population", &NodeSpec::population, 0, 2e9},
+                          {"gdp_pc", &NodeSpec::gdp_pc, 1, 1e6},
+                          {"unemployment", &NodeSpec::unemployment, 0, 1},
+                          {"wage", &NodeSpec::wage, 1, 1e6}};
+    std::map<std::pair<int, const Attr*>, std::map<double, double>> values;
+    for (size_t row = 0; row < t.rows(); ++row) {
+      auto it = node_ids.find(t.cell(row, id_col));
+      if (it == node_ids.end())
+        throw InputError(t.where(row, id_col), "id", "unknown node '" + t.cell(row, id_col) + "'");
+      const double year = t.number(row, year_col);
+      for (const Attr& a : attrs) {
+        const int col = t.column(a.name, false);
+        if (col < 0) continue;
+        const double v = t.number(row, col, true);
+        if (std::isnan(v)) continue;
+        if (v < a.lo || v > a.hi)
+          throw InputError(t.where(row, col), a.name, "value outside [" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + "]");
+        values[{it->second, &a}][year] = v;
+      }
+    }
+    for (auto& [key, by_year] : values) {
+      YearSeries& s = sc.nodes[key.first].*(key.second->member);
+      for (size_t i = 0; i < s.years.size(); ++i) by_year.emplace(s.years[i], s.values[i]);
+      s = {};
+      for (const auto& [y, v] : by_year) {
+        s.years.push_back(y);
+        s.values.push_back(v);
+      }
+    }
+  }
+
+  void add_edge(int from, int to, const EdgeSpec& e) {
+    EdgeSpec d = e;
+    d.from = static_cast<NodeId>(from);
+    d.to = static_cast<NodeId>(to);
+    sc.edges.push_back(d);
+  }
+
+  void read_edges(const Tree& list) {
+    if (!list.is_list()) fail(list, "edges", "expected a list of edges");
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const Tree& item = *list.items[i];
+      MapReader r(item, "edges[" + std::to_string(i) + "]");
+      EdgeSpec e;
+      e.where = item.where;
+      const int from = node_ref(r.required_child("from"), r.field("from"));
+      const int to = node_ref(r.required_child("to"), r.field("to"));
+      if (from == to) fail(item, r.field("to"), "an edge cannot join a node to itself");
+      e.distance_km = r.number_in("distance_km", 0, 0, 40000);
+      e.mode = static_cast<Mode>(r.choice("mode", 0, {"land", "sea", "air"}));
+      e.cost = r.number_in("cost", e.distance_km, 0, 1e9);
+      if (e.cost <= 0) fail(item, r.field("cost"), "route cost must be positive (set cost or distance_km)");
+      e.hazard = r.probability("hazard", 0);
+      e.external_border = r.boolean("external_border", false);
+      const bool both = r.boolean("bidirectional", true);
+      r.finish();
+      add_edge(from, to, e);
+      if (both) add_edge(to, from, e);
+    }
+  }
+
+  void read_population(const Tree& list) {
+    if (!list.is_list()) fail(list, "population", "expected a list of origins");
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const Tree& item = *list.items[i];
+      MapReader r(item, "population[" + std::to_string(i) + "]");
+      OriginSpec o;
+      o.where = item.where;
+      o.node = static_cast<NodeId>(node_ref(r.required_child("origin"), r.field("origin")));
+      const NodeSpec& n = sc.nodes[o.node];
+      for (const auto& other : sc.origins)
+        if (other.node == o.node) fail(item, r.field("origin"), "origin '" + n.id + "' listed twice");
+      const double persons = n.population.empty() ? std::nan("") : n.population.at(sc.calendar.year(0));
+      const bool has_agents = r.has("agents"), has_scale = r.has("persons_per_agent");
+      if (has_agents == has_scale) fail(item, r.field("agents"), "give exactly one of agents or persons_per_agent");
+      if (has_agents) {
+        o.agents = static_cast<std::uint64_t>(r.integer("agents", 0, 0, 4'000'000'000LL));
+        o.persons_per_agent = (std::isnan(persons) || o.agents == 0) ? 1.0 : persons / o.agents;
+      } else {
+        o.persons_per_agent = r.number_in("persons_per_agent", 1, 1e-9, 1e12);
+        if (o.persons_per_agent <= 0) fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
+        if (std::isnan(persons)) fail(item, r.field("persons_per_agent"), "node '" + n.id + "' has no population to scale");
+        o.agents = static_cast<std::uint64_t>(std::llround(persons / o.persons_per_agent));
+      }
+      if (const Tree* skills = r.child("skills")) {
+        MapReader s(*skills, r.field("skills"));
+        double sum = 0;
+        for (int k = 0; k < kSkillCount; ++k) sum += o.skill_shares[k] = s.probability(std::string(kSkillNames[k]), 0);
+        s.finish();
+        if (std::fabs(sum - 1.0) > 1e-6) fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
+      }
+      r.finish();
+      sc.origins.push_back(o);
+    }
+  }
+
+  void add_diaspora(const Tree& at, const std::string& field, int o, int d, double persons) {
+    if (persons < 0) fail(at, field, "persons must be non-negative");
+    sc.diaspora.push_back({static_cast<NodeId>(o), static_cast<NodeId>(d), persons});
+  }
+
+  void read_diaspora(const Tree& list) {
+    if (!list.is_list()) fail(list, "diaspora", "expected a list");
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const Tree& item = *list.items[i];
+      MapReader r(item, "diaspora[" + std::to_string(i) + "]");
+      const int o = node_ref(r.required_child("origin"), r.field("origin"));
+      const int d = node_ref(r.required_child("destination"), r.field("destination"));
+      add_diaspora(item, r.field("persons"), o, d, r.required_number("persons"));
+      r.finish();
+    }
+  }
+
+  // diaspora_csv: columns origin, destination, persons; every id must be a node.
+  void read_diaspora_csv(const Tree& ref) {
+    const CsvTable t = CsvTable::read(resolve_path(ref, "diaspora_csv"), ref.where, "diaspora_csv");
+    const int oc = t.column("origin", true), dc = t.column("destination", true), pc = t.column("persons", true);
+    for (size_t row = 0; row < t.rows(); ++row) {
+      auto o = node_ids.find(t.cell(row, oc));
+      auto d = node_ids.find(t.cell(row, dc));
+      if (o == node_ids.end()) throw InputError(t.where(row, oc), "origin", "unknown node '" + t.cell(row, oc) + "'");
+      if (d == node_ids.end()) throw InputError(t.where(row, dc), "destination", "unknown node '" + t.cell(row, dc) + "'");
+      const double persons = t.number(row, pc);
+      if (persons < 0) throw InputError(t.where(row, pc), "persons", "must be non-negative");
+      sc.diaspora.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), persons});
+    }
+  }
+
+  void read_model(const Tree& node) {
+    MapReader r(node, "model");
+    ModelParams& m = sc.model;
+    struct P { const char* name; double ModelParams::*member; double lo, hi; };
+    // Shares are in [0,1]; rates per month are capped at 1 (a sure event each month).
+    const P params[] = {
+        {"emigration_rate", &ModelParams::emigration_rate, 0, 1},
+        {"aspiration_wage_gap", &ModelParams::aspiration_wage_gap, -20, 20},
+        {"aspiration_unemployment", &ModelParams::aspiration_unemployment, -50, 50},
+        {"aspiration_diaspora", &ModelParams::aspiration_diaspora, -20, 20},
+        {"migration_cost", &ModelParams::migration_cost, 0, 1e7},
+        {"savings_months", &ModelParams::savings_months, 0, 1200},
+        {"savings_dispersion", &ModelParams::savings_dispersion, 0, 5},
+        {"reemigration_factor", &ModelParams::reemigration_factor, 0, 100},
+        {"logit_wage", &ModelParams::logit_wage, -50, 50},
+        {"logit_unemployment", &ModelParams::logit_unemployment, -100, 100},
+        {"logit_diaspora", &ModelParams::logit_diaspora, -50, 50},
+        {"logit_distance", &ModelParams::logit_distance, -50, 50},
+        {"logit_openness", &ModelParams::logit_openness, -50, 50},
+        {"legal_access", &ModelParams::legal_access, 0, 1},
+        {"irregular_propensity", &ModelParams::irregular_propensity, 0, 1},
+        {"crossing_interception", &ModelParams::crossing_interception, 0, 1},
+        {"permit_months", &ModelParams::permit_months, 1, 600},
+        {"permit_renewal", &ModelParams::permit_renewal, 0, 1},
+        {"permit_return", &ModelParams::permit_return, 0, 1},
+        {"return_rate", &ModelParams::return_rate, 0, 1},
+        {"detection_rate", &ModelParams::detection_rate, 0, 1},
+        {"return_execution", &ModelParams::return_execution, 0, 1},
+        {"transit_give_up", &ModelParams::transit_give_up, 0, 1},
+        {"wage_share_of_gdp", &ModelParams::wage_share_of_gdp, 0.01, 1},
+        {"irregular_income", &ModelParams::irregular_income, 0, 1},
+        {"remittance_share", &ModelParams::remittance_share, 0, 1},
+        {"remittance_cost", &ModelParams::remittance_cost, 0, 1},
+    };
+    for (const P& p : params) m.*(p.member) = r.number_in(p.name, m.*(p.member), p.lo, p.hi);
+    if (m.permit_renewal + m.permit_return > 1 + 1e-12)
+      fail(node, "model.permit_return", "permit_renewal + permit_return must not exceed 1");
+    r.finish();
+  }
+
+  void read_policies(const Tree& list) {
+    if (!list.is_list()) fail(list, "policies", "expected a list of policy blocks");
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const Tree& item = *list.items[i];
+      MapReader r(item, "policies[" + std::to_string(i) + "]");
+      PolicySpec p;
+      p.where = item.where;
+      p.name = r.required_string("name");
+      const PolicyModule& module = find_policy_module(p.name, *item.find("name"), r.field("name"));
+      p.from = read_month(r, "from", p.from, false);
+      p.until = read_month(r, "until", p.until, false);
+      if (p.until.index() < p.from.index()) fail(item, r.field("until"), "until is before from");
+      p.config = module.parse(r, sc);
+      r.finish();
+      sc.policies.push_back(std::move(p));
+    }
+  }
+
+};
+
+void require_attributes(const Scenario& sc, const Tree& root) {
+  bool any_ms = false;
+  for (const NodeSpec& n : sc.nodes) {
+    const bool ms = n.role == Role::MemberState;
+    const bool origin = n.role == Role::Origin;
+    any_ms = any_ms || ms;
+    auto need = [&](const YearSeries& s, const char* attr) {
+      if (s.empty()) throw InputError(n.where, "nodes." + n.id + "." + attr, "required for this node's role");
+    };
+    if (ms || origin) {
+      need(n.unemployment, "unemployment");
+      if (n.wage.empty()) need(n.gdp_pc, "gdp_pc");
+    }
+  }
+  if (!any_ms) fail(root, "nodes", "no node has role member_state");
+  if (sc.origins.empty()) fail(root, "population", "no origin population given");
+  for (const OriginSpec& o : sc.origins)
+    if (sc.nodes[o.node].role != Role::Origin)
+      throw InputError(o.where, "population.origin", "node '" + sc.nodes[o.node].id + "' does not have role origin");
+}
+
+}  // namespace
+
+TreePtr load_merged_tree(const std::string& path) {
+  std::vector<std::string> chain;
+  if (!fs::exists(path)) throw InputError({path, 0, 0}, "", "scenario file not found");
+  return load_merged(path, chain);
+}
+
+Scenario build_scenario(const TreePtr& root, const std::string& file) {
+  Builder b;
+  Scenario& sc = b.sc;
+  sc.file = file;
+  sc.text = to_yaml(*root);
+  MapReader r(*root, "");
+  sc.title = r.string("title", file);
+  b.read_calendar(r.required_child("calendar"));
+  sc.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, 9'000'000'000'000'000LL));
+  sc.replicates = static_cast<int>(r.integer("replicates", 1, 1, 100000));
+  b.read_nodes(r.required_child("nodes"));
+  if (const Tree* t = r.child("attributes_csv")) b.read_attributes_csv(*t);
+  if (const Tree* t = r.child("edges")) b.read_edges(*t);
+  if (const Tree* t = r.child("model")) b.read_model(*t);
+  b.read_population(r.required_child("population"));
+  if (const Tree* t = r.child("diaspora")) b.read_diaspora(*t);
+  if (const Tree* t = r.child("diaspora_csv")) b.read_diaspora_csv(*t);
+  require_attributes(sc, *root);
+  if (const Tree* t = r.child("policies")) b.read_policies(*t);
+  r.finish();
+  return std::move(b.sc);
+}
+
+Scenario load_scenario(const std::string& path) { return build_scenario(load_merged_tree(path), path); }
+
+}  // namespace migflow

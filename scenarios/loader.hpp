@@ -1,0 +1,20 @@
+// Scenario files: YAML (with `extends:`) plus the CSV tables they reference, read into
+// a validated Scenario. Every error is an InputError naming file, line and field.
+#pragma once
+#include <string>
+
+#include "scenarios/scenario.hpp"
+
+namespace migflow {
+
+// Reads `path`, follows `extends:` (paths relative to the file that names them),
+// reads referenced CSV files, validates everything. Throws InputError.
+Scenario load_scenario(const std::string& path);
+
+// The same from an already-merged tree (tests use it with in-memory YAML).
+Scenario build_scenario(const TreePtr& merged, const std::string& file);
+
+// Resolves `extends:` recursively; returns the merged tree.
+TreePtr load_merged_tree(const std::string& path);
+
+}  // namespace migflow

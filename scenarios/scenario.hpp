@@ -1,0 +1,87 @@
+// A scenario after parsing and validation: plain typed data, every name resolved.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scenarios/tree.hpp"
+#include "sim/calendar.hpp"
+#include "sim/model_params.hpp"
+#include "sim/types.hpp"
+
+namespace migflow {
+
+// A yearly attribute, linearly interpolated between years and held flat outside.
+struct YearSeries {
+  std::vector<double> years;
+  std::vector<double> values;
+  bool empty() const { return years.empty(); }
+  double at(double year) const;
+};
+
+struct NodeSpec {
+  std::string id;  // ISO3 code or hub name; the key everything else refers to
+  std::string name;
+  Role role = Role::Transit;
+  PartnerType partner_type = PartnerType::None;
+  YearSeries population;    // working-age persons (15-64)
+  YearSeries gdp_pc;        // GDP per capita, PPP, current international $
+  YearSeries unemployment;  // share of the labour force, 0..1
+  YearSeries wage;          // monthly wage, PPP $; derived from gdp_pc when absent
+  SourceLocation where;
+};
+
+struct EdgeSpec {
+  NodeId from = 0, to = 0;
+  double distance_km = 0;
+  Mode mode = Mode::Land;
+  double cost = 0;     // route-planning weight (e.g. $ or days); must be > 0
+  double hazard = 0;   // chance per attempt that the crossing fails and must be retried
+  bool external_border = false;  // crosses the EU's external border
+  SourceLocation where;
+};
+
+struct OriginSpec {
+  NodeId node = 0;
+  double persons_per_agent = 1;  // scale: each agent stands for this many persons
+  std::uint64_t agents = 0;      // resolved count
+  std::array<double, kSkillCount> skill_shares{0.5, 0.35, 0.15};
+  SourceLocation where;
+};
+
+struct DiasporaSpec {
+  NodeId origin = 0, destination = 0;
+  double persons = 0;  // migrants from origin living in destination at the start
+};
+
+struct PolicyConfig;  // policies/policy.hpp
+
+struct PolicySpec {
+  std::string name;
+  YearMonth from{1900, 1};
+  YearMonth until{2200, 12};
+  std::shared_ptr<const PolicyConfig> config;  // parsed, validated parameters
+  SourceLocation where;
+};
+
+struct Scenario {
+  std::string file;  // the top file given on the command line
+  std::string text;  // the resolved scenario, as YAML, kept in the output for provenance
+  std::string title;
+  Calendar calendar;
+  std::uint64_t seed = 1;
+  int replicates = 1;
+  std::vector<NodeSpec> nodes;
+  std::vector<EdgeSpec> edges;
+  std::vector<OriginSpec> origins;
+  std::vector<DiasporaSpec> diaspora;
+  ModelParams model;
+  std::vector<PolicySpec> policies;
+
+  std::uint64_t total_agents() const;
+  int node_index(const std::string& id) const;  // -1 when absent
+};
+
+}  // namespace migflow

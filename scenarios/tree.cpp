@@ -1,0 +1,296 @@
+#include "scenarios/tree.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace migflow {
+
+std::string SourceLocation::str() const {
+  std::string s = file.empty() ? "<scenario>" : file;
+  if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
+  return s;
+}
+
+static std::string format_error(const SourceLocation& where, const std::string& field,
+                                const std::string& message) {
+  std::string s = where.str() + ": ";
+  if (!field.empty()) s += "field '" + field + "': ";
+  return s + message;
+}
+
+InputError::InputError(const SourceLocation& w, const std::string& f, const std::string& m)
+    : std::runtime_error(format_error(w, f, m)), where(w), field(f) {}
+
+const Tree* Tree::find(const std::string& key) const {
+  for (const auto& [k, v] : entries)
+    if (k == key) return v.get();
+  return nullptr;
+}
+
+namespace {
+
+TreePtr convert(const YAML::Node& node, const std::string& file) {
+  auto out = std::make_shared<Tree>();
+  const YAML::Mark mark = node.Mark();
+  out->where = {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      out->kind = Tree::Kind::Scalar;
+      out->scalar = node.Scalar();
+      break;
+    case YAML::NodeType::Sequence:
+      out->kind = Tree::Kind::List;
+      for (const auto& item : node) out->items.push_back(convert(item, file));
+      break;
+    case YAML::NodeType::Map:
+      out->kind = Tree::Kind::Map;
+      for (const auto& kv : node) {
+        const std::string key = kv.first.Scalar();
+        for (const auto& [k, _] : out->entries)
+          if (k == key) {
+            const YAML::Mark km = kv.first.Mark();
+            throw InputError({file, km.line + 1, km.column + 1}, key, "duplicate key");
+          }
+        out->entries.emplace_back(key, convert(kv.second, file));
+      }
+      break;
+    default:
+      out->kind = Tree::Kind::Null;
+  }
+  return out;
+}
+
+TreePtr parse(const std::string& text, const std::string& name) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsDefined() || root.IsNull()) {
+      auto empty = std::make_shared<Tree>();
+      empty->kind = Tree::Kind::Map;
+      empty->where = {name, 1, 1};
+      return empty;
+    }
+    return convert(root, name);
+  } catch (const YAML::Exception& e) {
+    throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "", "malformed YAML: " + e.msg);
+  }
+}
+
+// The identity of a list item for merging, or "" when the item has none.
+std::string item_key(const Tree& item) {
+  if (!item.is_map()) return "";
+  for (const char* k : {"id", "name"})
+    if (const Tree* v = item.find(k); v && v->is_scalar()) return std::string(k) + "=" + v->scalar;
+  // Edges by endpoints, diaspora by pair, populations by origin.
+  for (const auto& [a, b] : {std::pair{"from", "to"}, std::pair{"origin", "destination"}}) {
+    const Tree* x = item.find(a);
+    const Tree* y = item.find(b);
+    if (x && y && x->is_scalar() && y->is_scalar()) return x->scalar + "->" + y->scalar;
+  }
+  if (const Tree* o = item.find("origin"); o && o->is_scalar()) return "origin=" + o->scalar;
+  return "";
+}
+
+}  // namespace
+
+TreePtr parse_yaml_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError({path, 0, 0}, "", "cannot open file: " + std::string(std::strerror(errno)));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse(buf.str(), path);
+}
+
+TreePtr parse_yaml_text(const std::string& text, const std::string& name) { return parse(text, name); }
+
+TreePtr merge_trees(const TreePtr& base, const TreePtr& over) {
+  if (!base) return over;
+  if (!over) return base;
+  if (base->is_map() && over->is_map()) {
+    auto out = std::make_shared<Tree>(*base);
+    out->where = over->where;
+    for (const auto& [key, value] : over->entries) {
+      auto it = std::find_if(out->entries.begin(), out->entries.end(),
+                             [&](const auto& e) { return e.first == key; });
+      if (it == out->entries.end())
+        out->entries.emplace_back(key, value);
+      else
+        it->second = merge_trees(it->second, value);
+    }
+    return out;
+  }
+  if (base->is_list() && over->is_list()) {
+    bool keyed = !over->items.empty();
+    for (const auto& item : over->items) keyed = keyed && !item_key(*item).empty();
+    for (const auto& item : base->items) keyed = keyed && !item_key(*item).empty();
+    if (!keyed) return over;
+    auto out = std::make_shared<Tree>(*base);
+    out->where = over->where;
+    for (const auto& item : over->items) {
+      const std::string key = item_key(*item);
+      auto it = std::find_if(out->items.begin(), out->items.end(),
+                             [&](const TreePtr& b) { return item_key(*b) == key; });
+      if (it == out->items.end())
+        out->items.push_back(item);
+      else
+        *it = merge_trees(*it, item);
+    }
+    return out;
+  }
+  return over;
+}
+
+[[noreturn]] void fail(const Tree& node, const std::string& field, const std::string& message) {
+  throw InputError(node.where, field, message);
+}
+
+std::string scalar_string(const Tree& node, const std::string& field) {
+  if (!node.is_scalar()) fail(node, field, "expected a single value");
+  return node.scalar;
+}
+
+double scalar_number(const Tree& node, const std::string& field) {
+  const std::string s = scalar_string(node, field);
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
+    fail(node, field, "expected a number, got '" + s + "'");
+  if (!std::isfinite(v)) fail(node, field, "expected a finite number, got '" + s + "'");
+  return v;
+}
+
+long long scalar_integer(const Tree& node, const std::string& field) {
+  const double v = scalar_number(node, field);
+  if (v != std::floor(v) || std::fabs(v) > 9.0e15)
+    fail(node, field, "expected a whole number, got '" + node.scalar + "'");
+  return static_cast<long long>(v);
+}
+
+MapReader::MapReader(const Tree& map, std::string path) : map_(map), path_(std::move(path)) {
+  if (!map.is_map()) fail(map, path_, "expected a mapping of fields");
+}
+
+bool MapReader::has(const std::string& key) const { return map_.find(key) != nullptr; }
+
+const Tree* MapReader::child(const std::string& key) {
+  known_.insert(key);
+  const Tree* node = map_.find(key);
+  return node && node->kind != Tree::Kind::Null ? node : nullptr;
+}
+
+const Tree& MapReader::required_child(const std::string& key) {
+  const Tree* node = child(key);
+  if (!node) fail(map_, field(key), "required field is missing");
+  return *node;
+}
+
+double MapReader::number(const std::string& key, double fallback) {
+  const Tree* node = child(key);
+  return node ? scalar_number(*node, field(key)) : fallback;
+}
+
+double MapReader::required_number(const std::string& key) {
+  return scalar_number(required_child(key), field(key));
+}
+
+static std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+double MapReader::number_in(const std::string& key, double fallback, double lo, double hi) {
+  const double v = number(key, fallback);
+  if (v < lo || v > hi) {
+    const Tree* node = map_.find(key);
+    fail(node ? *node : map_, field(key), "must lie in [" + num(lo) + ", " + num(hi) + "], got " + num(v));
+  }
+  return v;
+}
+
+long long MapReader::integer(const std::string& key, long long fallback, long long lo, long long hi) {
+  const Tree* node = child(key);
+  if (!node) return fallback;
+  const long long v = scalar_integer(*node, field(key));
+  if (v < lo || v > hi)
+    fail(*node, field(key), "must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                                std::to_string(v));
+  return v;
+}
+
+std::string MapReader::string(const std::string& key, const std::string& fallback) {
+  const Tree* node = child(key);
+  return node ? scalar_string(*node, field(key)) : fallback;
+}
+
+std::string MapReader::required_string(const std::string& key) {
+  return scalar_string(required_child(key), field(key));
+}
+
+bool MapReader::boolean(const std::string& key, bool fallback) {
+  const Tree* node = child(key);
+  if (!node) return fallback;
+  const std::string s = scalar_string(*node, field(key));
+  if (s == "true" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "off") return false;
+  fail(*node, field(key), "expected true or false, got '" + s + "'");
+}
+
+int MapReader::choice(const std::string& key, int fallback, const std::vector<std::string>& choices) {
+  const Tree* node = child(key);
+  if (!node) return fallback;
+  const std::string s = scalar_string(*node, field(key));
+  for (size_t i = 0; i < choices.size(); ++i)
+    if (choices[i] == s) return static_cast<int>(i);
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  fail(*node, field(key), "unknown value '" + s + "' (expected one of: " + list + ")");
+}
+
+void MapReader::finish() const {
+  for (const auto& [key, value] : map_.entries) {
+    if (known_.count(key)) continue;
+    std::string list;
+    for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+    throw InputError(value->where, field(key), "unknown field (known fields here: " + list + ")");
+  }
+}
+
+}  // namespace migflow
+
+namespace migflow {
+
+static void emit(YAML::Emitter& out, const Tree& t) {
+  switch (t.kind) {
+    case Tree::Kind::Null: out << YAML::Null; break;
+    case Tree::Kind::Scalar: out << t.scalar; break;
+    case Tree::Kind::List:
+      out << YAML::BeginSeq;
+      for (const auto& item : t.items) emit(out, *item);
+      out << YAML::EndSeq;
+      break;
+    case Tree::Kind::Map:
+      out << YAML::BeginMap;
+      for (const auto& [k, v] : t.entries) {
+        out << YAML::Key << k << YAML::Value;
+        emit(out, *v);
+      }
+      out << YAML::EndMap;
+      break;
+  }
+}
+
+std::string to_yaml(const Tree& tree) {
+  YAML::Emitter out;
+  emit(out, tree);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace migflow

@@ -1,0 +1,37 @@
+// Agents in structure-of-arrays form: 13 bytes per agent. An agent's id is its index
+// plus `first_id`; agents of one origin are contiguous, so the origin is not stored.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "sim/types.hpp"
+
+namespace migflow {
+
+struct AgentStore {
+  std::vector<std::uint8_t> status;       // Status
+  std::vector<std::uint8_t> skill;        // 0..kSkillCount-1
+  std::vector<NodeId> location;           // node index
+  std::vector<std::uint8_t> destination;  // Member State index of the intended destination
+  std::vector<NodeId> via;                // last country before the EU's border, or kNoNode
+  std::vector<std::uint16_t> timer;       // regular: permit expiry step; in transit: step entered
+  std::vector<float> resources;           // household resources, multiple of the mean
+
+  std::vector<std::uint64_t> origin_begin;  // agents of origin o: [origin_begin[o], origin_begin[o+1])
+  std::uint64_t first_id = 0;               // global id of agent 0 (partitions of a larger run)
+
+  static constexpr std::size_t kBytesPerAgent = 1 + 1 + sizeof(NodeId) + 1 + sizeof(NodeId) + 2 + sizeof(float);
+
+  std::size_t size() const { return status.size(); }
+  void resize(std::size_t n) {
+    status.resize(n);
+    skill.resize(n);
+    location.resize(n);
+    destination.resize(n);
+    via.resize(n);
+    timer.resize(n);
+    resources.resize(n);
+  }
+};
+
+}  // namespace migflow

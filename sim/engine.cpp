@@ -1,0 +1,504 @@
+#include "sim/engine.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/rng.hpp"
+
+namespace migflow {
+
+namespace {
+
+// A capacity-limited move waiting for resolve: a work permit (resource < quotas) or a
+// crossing of a capped edge (resource = quotas + edge).
+struct Request {
+  std::uint64_t key;    // Philox(seed, agent, step, Resolve): the lottery ticket
+  std::uint64_t agent;  // local index
+  std::int32_t resource;
+  std::int32_t origin;
+  bool operator<(const Request& r) const {
+    if (resource != r.resource) return resource < r.resource;
+    if (key != r.key) return key < r.key;
+    return agent < r.agent;
+  }
+};
+
+constexpr std::size_t kGrain = 16384;  // agents per parallel task: big enough to amortise
+
+// What one thread accumulates in a parallel phase, summed after it.
+struct Partial {
+  StepCounts counts;
+  std::vector<Request> requests;
+};
+
+}  // namespace
+
+struct PartialSet {
+  tbb::enumerable_thread_specific<Partial> local;
+};
+
+struct Engine::ActivePolicy {
+  PolicySpec spec;
+  std::unique_ptr<Policy> policy;
+  int first_step = 0, last_step = -1;  // active steps, inclusive
+  int group = 0;                       // index in series_.policies
+};
+
+// The per-agent transition rules, used by decide (in parallel, writing to a thread's
+// Partial) and by apply (serially, for the winners and losers of resolve). Both paths
+// call the same functions with the same draws, so they cannot drift apart.
+struct Engine::Kernel {
+  AgentStore& a;
+  const World& world;
+  const StepTables& t;
+  StepCounts& c;
+  std::vector<Request>* requests;  // null in apply: nothing is contested twice
+  std::uint64_t seed;
+  int step;
+  int quotas;
+
+  NodeId home(int o) const { return world.origin_node(o); }
+
+  void go_home(std::size_t i, int o) {
+    a.location[i] = home(o);
+    a.status[i] = static_cast<std::uint8_t>(Status::Returned);
+    a.via[i] = kNoNode;
+  }
+
+  void request(std::size_t i, int o, std::int32_t resource) {
+    requests->push_back({draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Resolve).key(), i,
+                         resource, o});
+  }
+
+  void travel_legal(std::size_t i, int o, int m) {
+    const int k = a.skill[i];
+    a.location[i] = world.member_state_node(m);
+    a.status[i] = static_cast<std::uint8_t>(Status::Regular);
+    a.destination[i] = static_cast<std::uint8_t>(m);
+    a.timer[i] = static_cast<std::uint16_t>(step + t.permit_steps[t.omk(o, m, k)]);
+    a.via[i] = kNoNode;
+    ++c.arrivals[(c.om(o, m)) * kChannelCount + static_cast<int>(Channel::Legal)];
+    for (EdgeId e : world.legal_route(o, m)) ++c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Legal)];
+  }
+
+  // No legal channel (or the quota lottery lost): some set off irregularly.
+  void maybe_irregular(std::size_t i, int o, int m, const Draws& d) {
+    if (!world.irregular_reachable(o, m) || d.uniform(3) >= t.irregular_propensity) return;
+    a.status[i] = static_cast<std::uint8_t>(Status::InTransit);
+    a.destination[i] = static_cast<std::uint8_t>(m);
+    a.timer[i] = static_cast<std::uint16_t>(step);
+    a.via[i] = kNoNode;
+  }
+
+  void at_home(std::size_t i, int o, const Draws& d, bool returned) {
+    const int k = a.skill[i];
+    const double resources = a.resources[i] * t.savings_scale[o] + t.remittance_income[o];
+    const double capability = resources / (resources + t.migration_cost);
+    const double hazard = t.leave_hazard[t.ok(o, k)] * capability * (returned ? t.reemigration_factor : 1.0);
+    if (d.uniform(0) >= -std::expm1(-hazard)) return;
+    const double* cdf = t.destination_cdf(o, k);
+    const int m = static_cast<int>(std::upper_bound(cdf, cdf + t.member_states - 1, d.uniform(1)) - cdf);
+    if (d.uniform(2) < t.legal_access[t.om(o, m)]) return travel_legal(i, o, m);
+    if (const std::int32_t q = t.quota_of[t.omk(o, m, k)]; q >= 0) return request(i, o, q);
+    maybe_irregular(i, o, m, d);
+  }
+
+  void cross(std::size_t i, int o, EdgeId e, const Draws& d) {
+    ++c.edge_attempts[c.oe(o, e)];
+    if (d.uniform(1) < t.edge_hazard[e]) return;  // failed attempt: try again next step
+    const EdgeSpec& edge = world.edge(e);
+    if (d.uniform(2) < t.edge_interception[e]) {
+      ++c.edge_intercepted[c.oe(o, e)];
+      if (d.uniform(3) < t.interception_return[o]) go_home(i, o);
+      return;  // otherwise turned back: still waiting where they were
+    }
+    a.location[i] = edge.to;
+    ++c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Irregular)];
+    if (edge.external_border) a.via[i] = edge.from;
+    const int m = a.destination[i];
+    if (edge.to == world.member_state_node(m)) {
+      a.status[i] = static_cast<std::uint8_t>(Status::Irregular);
+      ++c.arrivals[c.om(o, m) * kChannelCount + static_cast<int>(Channel::Irregular)];
+    }
+  }
+
+  void in_transit(std::size_t i, int o, const Draws& d) {
+    if (d.uniform(0) < t.give_up_prob) return go_home(i, o);
+    const EdgeId e = world.irregular_next_hop(a.location[i], a.destination[i]);
+    if (e == kNoEdge) return;  // no irregular route onwards: stranded
+    if (t.edge_capacity[e] >= 0 && requests) return request(i, o, quotas + e);
+    cross(i, o, e, d);
+  }
+
+  void regular(std::size_t i, int o, const Draws& d) {
+    const double u = d.uniform(0);
+    if (step >= a.timer[i]) {  // permit expires: renew, go home, or overstay
+      const int m = world.member_state_index(a.location[i]);
+      const std::size_t r = t.omk(o, m, a.skill[i]);
+      if (u < t.permit_renewal[r])
+        a.timer[i] = static_cast<std::uint16_t>(step + t.permit_steps[r]);
+      else if (u < t.permit_renewal[r] + t.permit_return[r])
+        go_home(i, o);
+      else
+        a.status[i] = static_cast<std::uint8_t>(Status::Irregular);
+      return;
+    }
+    if (u < t.return_prob) go_home(i, o);
+  }
+
+  void irregular(std::size_t i, int o, const Draws& d) {
+    const double u = d.uniform(0);
+    if (u < t.return_prob) return go_home(i, o);
+    const int m = world.member_state_index(a.location[i]);
+    if (u >= t.return_prob + t.detect_prob[m]) return;
+    // Detected: a return order, executed as far as readmission allows.
+    ++c.return_orders[c.om(o, m)];
+    const double own = t.return_execution[o];
+    const double x = d.uniform(1);
+    if (x < own) {
+      ++c.returns_executed[c.om(o, m)];
+      return go_home(i, o);
+    }
+    const NodeId via = a.via[i];
+    if (via != kNoNode && via != home(o) && x < own + (1.0 - own) * t.transit_readmission[via]) {
+      // Readmitted to the transit partner: stranded there, may try again or give up.
+      ++c.returns_executed[c.om(o, m)];
+      a.location[i] = via;
+      a.status[i] = static_cast<std::uint8_t>(Status::InTransit);
+      a.timer[i] = static_cast<std::uint16_t>(step);
+    }
+  }
+
+  Draws draws(std::size_t i) const { return draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Step); }
+
+  void act(std::size_t i, int o) {
+    const Draws d = draws(i);
+    switch (static_cast<Status>(a.status[i])) {
+      case Status::AtHome: return at_home(i, o, d, false);
+      case Status::Returned: return at_home(i, o, d, true);
+      case Status::InTransit: return in_transit(i, o, d);
+      case Status::Regular: return regular(i, o, d);
+      case Status::Irregular: return irregular(i, o, d);
+    }
+  }
+};
+
+void StepCounts::resize(int o, int m, int n, int e, int q) {
+  origins = o;
+  member_states = m;
+  nodes = n;
+  edges = e;
+  quotas = q;
+  stocks.assign(static_cast<size_t>(o) * n * kStatusCount, 0);
+  transit_wait.assign(static_cast<size_t>(o) * n, 0);
+  arrivals.assign(static_cast<size_t>(o) * m * kChannelCount, 0);
+  flows.assign(static_cast<size_t>(o) * e * kChannelCount, 0);
+  edge_attempts.assign(static_cast<size_t>(o) * e, 0);
+  edge_blocked.assign(static_cast<size_t>(o) * e, 0);
+  edge_intercepted.assign(static_cast<size_t>(o) * e, 0);
+  return_orders.assign(static_cast<size_t>(o) * m, 0);
+  returns_executed.assign(static_cast<size_t>(o) * m, 0);
+  quota_requests.assign(q, 0);
+  quota_granted.assign(q, 0);
+}
+
+// The flow tables, as a list, so clearing and adding cannot forget one.
+template <class Counts, class F>
+static void for_each_flow_table(Counts& c, F f) {
+  f(c.arrivals);
+  f(c.flows);
+  f(c.edge_attempts);
+  f(c.edge_blocked);
+  f(c.edge_intercepted);
+  f(c.return_orders);
+  f(c.returns_executed);
+  f(c.quota_requests);
+  f(c.quota_granted);
+}
+
+void StepCounts::clear_flows() {
+  for_each_flow_table(*this, [](auto& v) { std::fill(v.begin(), v.end(), 0); });
+}
+
+void StepCounts::add(const StepCounts& other) {
+  const std::vector<std::int64_t>* src[9];
+  int n = 0;
+  for_each_flow_table(other, [&](const auto& v) { src[n++] = &v; });
+  n = 0;
+  for_each_flow_table(*this, [&](auto& v) {
+    const auto& s = *src[n++];
+    for (size_t i = 0; i < v.size(); ++i) v[i] += s[i];
+  });
+}
+
+Engine::Engine(std::shared_ptr<const World> world, int replicate)
+    : world_(std::move(world)),
+      seed_(replicate_seed(world_->scenario().seed, replicate)),
+      partials_(std::make_unique<PartialSet>()) {
+  const Scenario& sc = world_->scenario();
+  steps_ = sc.calendar.steps();
+  series_.seed = seed_;
+  for (size_t p = 0; p < sc.policies.size(); ++p) {
+    const PolicySpec& spec = sc.policies[p];
+    ActivePolicy ap{spec, spec.config->instantiate(*world_), sc.calendar.step_at(spec.from),
+                    sc.calendar.step_at(YearMonth::from_index(spec.until.index() + 1)) - 1,
+                    static_cast<int>(series_.policies.size())};
+    std::string group = spec.name;
+    for (size_t q = 0; q < p; ++q)
+      if (sc.policies[q].name == spec.name) group = spec.name + "_" + std::to_string(p);
+    series_.policies.emplace_back(group);
+    ap.policy->declare(series_.policies.back());
+    policies_.push_back(std::move(ap));
+  }
+  env_ = baseline_environment(*world_);
+  counts_.resize(world_->origin_count(), world_->member_state_count(), world_->node_count(),
+                 world_->edge_count(), 0);
+  declare_core_series();
+  init_agents();
+  observe();
+}
+
+Engine::~Engine() = default;
+
+void Engine::init_agents() {
+  const Scenario& sc = world_->scenario();
+  agents_.origin_begin.assign(1, 0);
+  for (const OriginSpec& o : sc.origins) agents_.origin_begin.push_back(agents_.origin_begin.back() + o.agents);
+  agents_.resize(agents_.origin_begin.back());
+  const double sigma = sc.model.savings_dispersion;
+  for (int o = 0; o < world_->origin_count(); ++o) {
+    const OriginSpec& spec = sc.origins[o];
+    const NodeId home = world_->origin_node(o);
+    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(agents_.origin_begin[o], agents_.origin_begin[o + 1], kGrain),
+                      [&](const tbb::blocked_range<std::uint64_t>& r) {
+                        for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
+                          const Draws d = draw(seed_, agents_.first_id + i, 0, Purpose::Init);
+                          int k = 0;
+                          for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;)
+                            acc += spec.skill_shares[++k];
+                          // Log-normal resources with mean 1 (Box-Muller from two uniforms).
+                          const double z = std::sqrt(-2.0 * std::log1p(-d.uniform(1))) *
+                                           std::cos(6.283185307179586 * d.uniform(2));
+                          agents_.skill[i] = static_cast<std::uint8_t>(k);
+                          agents_.resources[i] = static_cast<float>(std::exp(sigma * z - 0.5 * sigma * sigma));
+                          agents_.status[i] = static_cast<std::uint8_t>(Status::AtHome);
+                          agents_.location[i] = home;
+                          agents_.destination[i] = 0;
+                          agents_.via[i] = kNoNode;
+                          agents_.timer[i] = 0;
+                        }
+                      });
+  }
+}
+
+// Calls f(origin, begin, end) for the parts of [r.begin, r.end) in each origin's block.
+template <class F>
+static void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f) {
+  int o = static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) -
+                           a.origin_begin.begin()) - 1;
+  while (begin < end) {
+    const std::uint64_t stop = std::min(end, a.origin_begin[o + 1]);
+    f(o, begin, stop);
+    begin = stop;
+    ++o;
+  }
+}
+
+void Engine::observe() {
+  for (auto& p : partials_->local) {
+    std::fill(p.counts.stocks.begin(), p.counts.stocks.end(), 0);
+    std::fill(p.counts.transit_wait.begin(), p.counts.transit_wait.end(), 0);
+  }
+  const int now = step_;
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kGrain), [&](const auto& r) {
+    Partial& p = partials_->local.local();
+    if (p.counts.stocks.size() != counts_.stocks.size())
+      p.counts.resize(counts_.origins, counts_.member_states, counts_.nodes, counts_.edges, counts_.quotas);
+    by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
+      for (std::uint64_t i = b; i < e; ++i) {
+        const NodeId at = agents_.location[i];
+        ++p.counts.stocks[p.counts.stock(o, at, static_cast<Status>(agents_.status[i]))];
+        if (agents_.status[i] == static_cast<std::uint8_t>(Status::InTransit))
+          p.counts.transit_wait[p.counts.on(o, at)] += now - agents_.timer[i];
+      }
+    });
+  });
+  std::fill(counts_.stocks.begin(), counts_.stocks.end(), 0);
+  std::fill(counts_.transit_wait.begin(), counts_.transit_wait.end(), 0);
+  for (const auto& p : partials_->local) {
+    if (p.counts.stocks.size() != counts_.stocks.size()) continue;
+    for (size_t i = 0; i < counts_.stocks.size(); ++i) counts_.stocks[i] += p.counts.stocks[i];
+    for (size_t i = 0; i < counts_.transit_wait.size(); ++i) counts_.transit_wait[i] += p.counts.transit_wait[i];
+  }
+}
+
+void Engine::update() {
+  const Scenario& sc = world_->scenario();
+  env_ = baseline_environment(*world_);
+  const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
+  for (ActivePolicy& ap : policies_)
+    if (step_ >= ap.first_step && step_ <= ap.last_step) ap.policy->update(ctx, counts_, env_);
+  tables_.build(*world_, env_, counts_, step_);
+  const int quotas = static_cast<int>(env_.quotas.size());
+  if (quotas != counts_.quotas) {
+    counts_.quotas = quotas;
+    counts_.quota_requests.assign(quotas, 0);
+    counts_.quota_granted.assign(quotas, 0);
+  }
+  counts_.clear_flows();
+}
+
+void Engine::decide() {
+  for (auto& p : partials_->local) {
+    p.counts.clear_flows();
+    p.requests.clear();
+  }
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kGrain), [&](const auto& r) {
+    Partial& p = partials_->local.local();
+    if (p.counts.stocks.size() != counts_.stocks.size() || p.counts.quotas != counts_.quotas)
+      p.counts.resize(counts_.origins, counts_.member_states, counts_.nodes, counts_.edges, counts_.quotas);
+    Kernel k{agents_, *world_, tables_, p.counts, &p.requests, seed_, step_, counts_.quotas};
+    by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
+      for (std::uint64_t i = b; i < e; ++i) k.act(i, o);
+    });
+  });
+}
+
+void Engine::resolve_and_apply() {
+  std::vector<Request> all;
+  for (auto& p : partials_->local) {
+    if (p.counts.quotas == counts_.quotas && p.counts.stocks.size() == counts_.stocks.size()) counts_.add(p.counts);
+    all.insert(all.end(), p.requests.begin(), p.requests.end());
+  }
+  std::sort(all.begin(), all.end());  // by resource, then key: the order is the lottery
+  Kernel k{agents_, *world_, tables_, counts_, nullptr, seed_, step_, counts_.quotas};
+  for (size_t begin = 0; begin < all.size();) {
+    const std::int32_t resource = all[begin].resource;
+    size_t end = begin;
+    while (end < all.size() && all[end].resource == resource) ++end;
+    const bool is_quota = resource < counts_.quotas;
+    const std::int64_t capacity =
+        is_quota ? tables_.quota_capacity[resource] : tables_.edge_capacity[resource - counts_.quotas];
+    for (size_t r = begin; r < end; ++r) {
+      const Request& req = all[r];
+      const bool wins = static_cast<std::int64_t>(r - begin) < capacity;
+      const Draws d = k.draws(req.agent);
+      if (is_quota) {
+        ++counts_.quota_requests[resource];
+        if (wins) {
+          ++counts_.quota_granted[resource];
+          k.travel_legal(req.agent, req.origin, env_.quotas[resource].member_state);
+        } else {
+          k.maybe_irregular(req.agent, req.origin, env_.quotas[resource].member_state, d);
+        }
+      } else {
+        const EdgeId e = static_cast<EdgeId>(resource - counts_.quotas);
+        if (wins)
+          k.cross(req.agent, req.origin, e, d);
+        else
+          ++counts_.edge_blocked[counts_.oe(req.origin, e)];
+      }
+    }
+    begin = end;
+  }
+}
+
+void Engine::declare_core_series() {
+  const Scenario& sc = world_->scenario();
+  SeriesGroup& g = series_.core;
+  std::vector<std::string> nodes, origins, member_states, edges;
+  for (const NodeSpec& n : sc.nodes) nodes.push_back(n.id);
+  for (int o = 0; o < world_->origin_count(); ++o) origins.push_back(sc.nodes[world_->origin_node(o)].id);
+  for (int m = 0; m < world_->member_state_count(); ++m) member_states.push_back(sc.nodes[world_->member_state_node(m)].id);
+  for (const EdgeSpec& e : sc.edges) edges.push_back(sc.nodes[e.from].id + "->" + sc.nodes[e.to].id);
+  g.dimension("node", nodes);
+  g.dimension("status", {kStatusNames.begin(), kStatusNames.end()});
+  g.dimension("origin", origins);
+  g.dimension("destination", member_states);
+  g.dimension("channel", {kChannelNames.begin(), kChannelNames.end()});
+  g.dimension("edge", edges);
+  g.declare("stocks", {"node", "status"}, "persons", "persons by location and legal status at the end of the step");
+  g.declare("stocks_by_origin", {"origin", "node", "status"}, "persons", "stocks by country of origin");
+  g.declare("arrivals", {"origin", "destination", "channel"}, "persons", "arrivals in a Member State during the step");
+  g.declare("flows", {"edge", "channel"}, "persons", "route crossings during the step");
+  g.declare("border_attempts", {"edge"}, "persons", "crossing attempts let through during the step");
+  g.declare("border_blocked", {"edge"}, "persons", "crossing attempts turned away by border capacity");
+  g.declare("border_interceptions", {"edge"}, "persons", "crossing attempts intercepted during the step");
+  g.declare("return_orders", {"origin", "destination"}, "persons", "irregular migrants detected and ordered to leave");
+  g.declare("returns_executed", {"origin", "destination"}, "persons", "return orders executed");
+  g.declare("transit_wait", {"node"}, "months", "mean time waited so far by migrants in transit at the node");
+  g.declare("remittances", {"origin", "destination"}, "PPP dollars",
+            "remittances received by origin households during the step, after transfer costs");
+  g.reserve_steps(static_cast<size_t>(steps_));
+}
+
+void Engine::record() {
+  const Scenario& sc = world_->scenario();
+  SeriesGroup& g = series_.core;
+  const int O = counts_.origins, N = counts_.nodes, M = counts_.member_states, E = counts_.edges;
+  auto ppa = [&](int o) { return sc.origins[o].persons_per_agent; };
+  // Sums an origin-major count table over origins, in persons: out[cell] += count * scale.
+  auto persons = [&](const char* name, const std::vector<std::int64_t>& table, size_t cells) {
+    double* row = g.append_row(g.find(name));
+    for (int o = 0; o < O; ++o)
+      for (size_t c = 0; c < cells; ++c) row[c] += table[o * cells + c] * ppa(o);
+  };
+  persons("stocks", counts_.stocks, static_cast<size_t>(N) * kStatusCount);
+  {
+    double* row = g.append_row(g.find("stocks_by_origin"));
+    for (size_t i = 0; i < counts_.stocks.size(); ++i) row[i] = counts_.stocks[i] * ppa(static_cast<int>(i / (N * kStatusCount)));
+  }
+  {
+    double* row = g.append_row(g.find("arrivals"));
+    for (size_t i = 0; i < counts_.arrivals.size(); ++i) row[i] = counts_.arrivals[i] * ppa(static_cast<int>(i / (M * kChannelCount)));
+  }
+  persons("flows", counts_.flows, static_cast<size_t>(E) * kChannelCount);
+  persons("border_attempts", counts_.edge_attempts, E);
+  persons("border_blocked", counts_.edge_blocked, E);
+  persons("border_interceptions", counts_.edge_intercepted, E);
+  {
+    double* orders = g.append_row(g.find("return_orders"));
+    double* executed = g.append_row(g.find("returns_executed"));
+    double* remit = g.append_row(g.find("remittances"));
+    for (size_t i = 0; i < counts_.return_orders.size(); ++i) {
+      orders[i] = counts_.return_orders[i] * ppa(static_cast<int>(i / M));
+      executed[i] = counts_.returns_executed[i] * ppa(static_cast<int>(i / M));
+      remit[i] = tables_.remittances[i];
+    }
+  }
+  {
+    double* row = g.append_row(g.find("transit_wait"));
+    for (int n = 0; n < N; ++n) {
+      double waited = 0, waiting = 0;
+      for (int o = 0; o < O; ++o) {
+        waited += counts_.transit_wait[counts_.on(o, n)] * ppa(o);
+        waiting += counts_.stocks[counts_.stock(o, n, Status::InTransit)] * ppa(o);
+      }
+      row[n] = waiting > 0 ? waited / waiting * sc.calendar.step_months : 0.0;
+    }
+  }
+  const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
+  for (const ActivePolicy& ap : policies_) ap.policy->record(ctx, env_, counts_, series_.policies[ap.group]);
+}
+
+void Engine::step() {
+  update();
+  decide();
+  resolve_and_apply();
+  observe();
+  record();
+  ++step_;
+}
+
+void Engine::run(const std::function<void(int)>& on_step) {
+  while (!done()) {
+    step();
+    if (on_step) on_step(step_);
+  }
+}
+
+}  // namespace migflow

@@ -1,0 +1,74 @@
+// The engine: one replicate of a scenario, stepped through the phases of DESIGN.md.
+//
+//   1 observe   count agents per (origin, node, status)       parallel reduction
+//   2 update    reset the Environment, let active policies edit it, derive tables
+//   3 decide    each agent draws its transition; contested moves become requests
+//   4 resolve   per quota or capped edge, the `capacity` smallest request keys win
+//   5 apply     winners move, losers wait or fall back
+//   6 record    append the step's aggregates to the output series
+//
+// Observe runs at the end of a step (after apply), which is the start of the next one:
+// the counts policies see in `update` are those the previous step left.
+//
+// An agent's transition in decide reads only its own fields and the step's frozen
+// tables, so uncontested transitions are written in place during decide (no other agent
+// can observe them before observe); only capacity-limited moves wait for resolve.
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "output/recorder.hpp"
+#include "policies/policy.hpp"
+#include "sim/agents.hpp"
+#include "sim/step_tables.hpp"
+#include "sim/world.hpp"
+
+namespace migflow {
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const World> world, int replicate);
+  ~Engine();
+
+  void step();
+  void run(const std::function<void(int steps_done)>& on_step = {});
+  bool done() const { return step_ >= steps_; }
+  int steps_done() const { return step_; }
+  int steps() const { return steps_; }
+
+  const World& world() const { return *world_; }
+  const AgentStore& agents() const { return agents_; }
+  const StepCounts& counts() const { return counts_; }
+  const StepTables& tables() const { return tables_; }
+  std::uint64_t seed() const { return seed_; }
+  // The recorded series; move them out when the run is over.
+  ReplicateSeries& series() { return series_; }
+
+  // The phases, public so benchmarks can time them one at a time.
+  void observe();
+  void update();
+  void decide();
+  void resolve_and_apply();
+  void record();
+
+ private:
+  struct Kernel;
+  struct ActivePolicy;
+
+  void init_agents();
+  void declare_core_series();
+
+  std::shared_ptr<const World> world_;
+  std::uint64_t seed_;
+  int step_ = 0, steps_ = 0;
+  AgentStore agents_;
+  Environment env_;
+  StepTables tables_;
+  StepCounts counts_;
+  std::vector<ActivePolicy> policies_;
+  ReplicateSeries series_;
+  std::unique_ptr<struct PartialSet> partials_;  // per-thread counts and requests
+};
+
+}  // namespace migflow

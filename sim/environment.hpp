@@ -1,0 +1,81 @@
+// The policy-facing knobs of one step, and the counts the step produced.
+//
+// Each step the engine resets Environment to the scenario's baseline (model: block),
+// then every active policy edits it (phase 2, serial), and the engine turns it into
+// the per-step tables the agent kernel reads. Policies never touch agents: what they
+// can change is exactly what is in this struct, so adding a policy never edits the
+// engine, and the hot loop never calls a policy.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "sim/types.hpp"
+
+namespace migflow {
+
+// A work-permit quota: (origin, Member State) pair, admitted skills, capacity per step.
+struct Quota {
+  int origin = 0;        // dense origin index
+  int member_state = 0;  // dense Member State index
+  std::uint8_t skill_mask = 0b111;  // bit k set: skill k admitted
+  std::int64_t per_step = 0;        // permits that can be granted this step
+  double permit_months = 24;
+  double renewal = 0.6;  // at expiry: renew
+  double return_home = 0.3;  // at expiry: go home (circular migration); the rest overstay
+};
+
+struct Environment {
+  int origins = 0, member_states = 0, nodes = 0, edges = 0;
+  // Indexing helpers for the dense (origin, member state) tables.
+  int om(int o, int m) const { return o * member_states + m; }
+
+  // --- (origin, Member State) -----------------------------------------------------------
+  std::vector<double> legal_access;     // share of movers with a legal route, besides quotas
+  std::vector<double> openness;         // 0..1, enters the destination logit
+  std::vector<double> permit_months;    // permits obtained outside quotas
+  std::vector<double> permit_renewal;
+  std::vector<double> permit_return;
+  std::vector<double> remittance_cost;  // share lost in transfer
+  std::vector<Quota> quotas;
+  // --- per Member State ---------------------------------------------------------------
+  std::vector<double> detection_rate;   // per month, of irregular migrants
+  // --- per origin ---------------------------------------------------------------------
+  std::vector<double> return_execution;  // share of return orders executed (own nationals)
+  std::vector<double> interception_return;  // share of intercepted who are returned home
+  // --- per node (as a transit partner) --------------------------------------------------
+  std::vector<double> transit_readmission;  // share of orders executed to this transit node
+  // --- per edge -----------------------------------------------------------------------
+  std::vector<std::int64_t> edge_capacity;  // crossings allowed per step; -1 unlimited
+  std::vector<double> interception;         // chance a crossing attempt is intercepted
+};
+
+// Counts of one step, summed exactly (integers, in agents) over agents, threads and
+// ranks. Every table is indexed by origin first, so that output can turn agents into
+// persons with each origin's persons_per_agent.
+struct StepCounts {
+  int origins = 0, member_states = 0, nodes = 0, edges = 0, quotas = 0;
+  std::vector<std::int64_t> stocks;            // (origin, node, status), end of step
+  std::vector<std::int64_t> transit_wait;      // (origin, node): steps waited so far, summed
+  std::vector<std::int64_t> arrivals;          // (origin, member state, channel)
+  std::vector<std::int64_t> flows;             // (origin, edge, channel): crossings made
+  std::vector<std::int64_t> edge_attempts;     // (origin, edge): attempts let through
+  std::vector<std::int64_t> edge_blocked;      // (origin, edge): turned away by capacity
+  std::vector<std::int64_t> edge_intercepted;  // (origin, edge)
+  std::vector<std::int64_t> return_orders;     // (origin, member state)
+  std::vector<std::int64_t> returns_executed;  // (origin, member state)
+  std::vector<std::int64_t> quota_requests;    // per quota
+  std::vector<std::int64_t> quota_granted;     // per quota
+
+  void resize(int origins, int member_states, int nodes, int edges, int quotas);
+  void clear_flows();  // everything but the stocks
+  void add(const StepCounts& other);
+
+  std::size_t stock(int o, int n, Status s) const {
+    return (static_cast<std::size_t>(o) * nodes + n) * kStatusCount + static_cast<std::size_t>(s);
+  }
+  std::size_t on(int o, int n) const { return static_cast<std::size_t>(o) * nodes + n; }
+  std::size_t om(int o, int m) const { return static_cast<std::size_t>(o) * member_states + m; }
+  std::size_t oe(int o, int e) const { return static_cast<std::size_t>(o) * edges + e; }
+};
+
+}  // namespace migflow

@@ -1,0 +1,59 @@
+// What the agent kernel reads in one step: per-step probabilities and capacities,
+// derived from the Environment (after policies) and the last observed counts. Small
+// flat arrays; the hot loop never sees the graph, a string or a policy.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "sim/environment.hpp"
+#include "sim/world.hpp"
+
+namespace migflow {
+
+struct StepTables {
+  int step = 0;
+  int origins = 0, member_states = 0, nodes = 0, edges = 0;
+  std::size_t ok(int o, int k) const { return static_cast<std::size_t>(o) * kSkillCount + k; }
+  std::size_t om(int o, int m) const { return static_cast<std::size_t>(o) * member_states + m; }
+  std::size_t omk(int o, int m, int k) const { return om(o, m) * kSkillCount + k; }
+
+  // Leaving home: p = 1 - exp(-leave_hazard[o,k] * capability), capability from resources.
+  std::vector<double> leave_hazard;      // (origin, skill): per step, before capability
+  std::vector<double> savings_scale;     // per origin: $ of resources per unit multiplier
+  std::vector<double> remittance_income; // per origin: $ per person a year from remittances
+  double migration_cost = 0;
+  double reemigration_factor = 1;
+  std::vector<double> dest_cdf;          // (origin, skill, member state): cumulative logit
+  const double* destination_cdf(int o, int k) const { return dest_cdf.data() + ok(o, k) * member_states; }
+  // Channel.
+  std::vector<double> legal_access;      // (origin, member state)
+  std::vector<std::int32_t> quota_of;    // (origin, member state, skill): quota or -1
+  std::vector<std::int64_t> quota_capacity;
+  double irregular_propensity = 0;
+  // Permits.
+  std::vector<std::uint16_t> permit_steps;  // (origin, member state, skill)
+  std::vector<double> permit_renewal, permit_return;  // (origin, member state, skill)
+  // After arrival.
+  double return_prob = 0;                 // voluntary return per step
+  double give_up_prob = 0;                // a waiting migrant goes home, per step
+  std::vector<double> detect_prob;        // per member state, per step
+  std::vector<double> return_execution;   // per origin
+  std::vector<double> interception_return;  // per origin
+  std::vector<double> transit_readmission;  // per node
+  // Edges.
+  std::vector<double> edge_hazard, edge_interception;
+  std::vector<std::int64_t> edge_capacity;  // -1 unlimited
+
+  // Derives this step's tables. `last` are the counts at the start of the step.
+  void build(const World& world, const Environment& env, const StepCounts& last, int step);
+  // Remittances received by origin households this step, (origin, member state), PPP $.
+  std::vector<double> remittances;
+};
+
+// The scenario's baseline Environment (model: block), before any policy acts.
+Environment baseline_environment(const World& world);
+
+// Monthly rate -> probability of at least one event in a step of `months`.
+double rate_to_prob(double rate_per_month, double months);
+
+}  // namespace migflow

@@ -1,0 +1,75 @@
+#include "test_support.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace migflow::testing {
+
+namespace fs = std::filesystem;
+
+std::string data_path(const std::string& name) { return std::string(MIGFLOW_TEST_DATA) + "/" + name; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+namespace {
+struct TempRoot {
+  fs::path path;
+  TempRoot() {
+    path = fs::temp_directory_path() / ("migflow-test-" + std::to_string(getpid()));
+    fs::create_directories(path);
+  }
+  ~TempRoot() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+TempRoot& root() {
+  static TempRoot r;
+  return r;
+}
+}  // namespace
+
+std::string temp_dir() {
+  static int counter = 0;
+  const fs::path p = root().path / ("d" + std::to_string(++counter));
+  fs::create_directories(p);
+  return p.string();
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const fs::path p = fs::path(temp_dir()) / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides) {
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/scenario.yaml";
+  std::ofstream(path) << "extends: " << data_path("small.yaml") << "\n" << yaml_overrides << "\n";
+  return std::make_shared<Scenario>(load_scenario(path));
+}
+
+std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc) { return std::make_shared<const World>(sc); }
+
+int run_command(const std::string& command, std::string* output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  std::string text;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, pipe)) text.append(buf, n);
+  const int status = pclose(pipe);
+  if (output) *output = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace migflow::testing
