@@ -6,6 +6,8 @@
 //                     replicate_seed; the core group's label coordinates and series
 //   /policies/<name>  one group per policy: its own label coordinates and series,
 //                     whose replicate and time axes are the root's dimension scales
+//
+// The file is built in memory and written to "<path>.tmp-<pid>", then renamed.
 #include "output/recorder.hpp"
 
 #include <fcntl.h>
@@ -75,7 +77,6 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   ~Handle() { release(); }
 
-  hid_t get() const { return id_; }
   operator hid_t() const { return id_; }  // NOLINT: lets handles go straight into H5 calls
 
   // Closing can flush buffered data, so on the success path the result matters;
@@ -328,7 +329,7 @@ SharedAxes write_root_axes(hid_t root, const RunMetadata& meta, const std::vecto
   // so time is stored in days from the first day of the start month.
   const std::chrono::sys_days start = first_day(meta.start_date);
   std::vector<double> days;
-  for (const auto& date : meta.dates) days.push_back((first_day(date) - start).count());
+  for (const auto& date : meta.dates) days.push_back(static_cast<double>((first_day(date) - start).count()));
   axes.time = write_vector(root, "time", H5T_NATIVE_DOUBLE, days.size(), days.data());
   make_scale(axes.time, "time");
   write_text_attribute(axes.time, "long_name", "time");
@@ -425,7 +426,7 @@ void write_series(hid_t loc, const std::vector<const SeriesGroup*>& per_replicat
               what);
       }
     }
-    dataset.close(what);  // flushes the chunk cache: report failures here
+    dataset.close(what);  // closing runs the last chunks through the filters: report failures here
   }
 }
 
@@ -463,6 +464,7 @@ std::vector<unsigned char> build_image(const std::string& name, const RunMetadat
   Handle create_plist(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file property list");
   check(H5Pset_link_creation_order(create_plist, kCreationOrder), "setting link creation order");
   check(H5Pset_attr_creation_order(create_plist, kCreationOrder), "setting attribute creation order");
+  check(H5Pset_obj_track_times(create_plist, false), "disabling root group timestamps");
   Handle access_plist(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access property list");
   // netCDF-C reads files written in the HDF5 1.8 format; newer object versions it may not.
   check(H5Pset_libver_bounds(access_plist, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "setting format version bounds");

@@ -18,7 +18,6 @@ struct RunMetadata {
   int step_months = 1;
   std::string start_date;                 // "2005-01"
   std::vector<std::string> dates;         // "YYYY-MM" per step
-  std::vector<double> months_since_start; // time coordinate values
 };
 
 // One replicate's recorded series: the engine's group first, then one per policy.

@@ -155,6 +155,8 @@ struct Builder {
 
   // attributes_csv: columns id, year and any of population, gdp_pc, unemployment, wage.
   // Values from the table add to (and override by year) those written in the YAML.
+  // Rows of countries that are not nodes of this scenario are skipped: one world table
+  // serves many scenarios (a misspelt node id still fails: its attributes are missing).
   void read_attributes_csv(const Tree& ref) {
     const CsvTable t = CsvTable::read(resolve_path(ref, "attributes_csv"), ref.where, "attributes_csv");
     const int id_col = t.column("id", true), year_col = t.column("year", true);
@@ -166,8 +168,7 @@ struct Builder {
     std::map<std::pair<int, const Attr*>, std::map<double, double>> values;
     for (size_t row = 0; row < t.rows(); ++row) {
       auto it = node_ids.find(t.cell(row, id_col));
-      if (it == node_ids.end())
-        throw InputError(t.where(row, id_col), "id", "unknown node '" + t.cell(row, id_col) + "'");
+      if (it == node_ids.end()) continue;
       const double year = t.number(row, year_col);
       for (const Attr& a : attrs) {
         const int col = t.column(a.name, false);
@@ -272,15 +273,15 @@ struct Builder {
     }
   }
 
-  // diaspora_csv: columns origin, destination, persons; every id must be a node.
+  // diaspora_csv: columns origin, destination, persons; rows about countries outside
+  // the scenario are skipped, like attributes_csv.
   void read_diaspora_csv(const Tree& ref) {
     const CsvTable t = CsvTable::read(resolve_path(ref, "diaspora_csv"), ref.where, "diaspora_csv");
     const int oc = t.column("origin", true), dc = t.column("destination", true), pc = t.column("persons", true);
     for (size_t row = 0; row < t.rows(); ++row) {
       auto o = node_ids.find(t.cell(row, oc));
       auto d = node_ids.find(t.cell(row, dc));
-      if (o == node_ids.end()) throw InputError(t.where(row, oc), "origin", "unknown node '" + t.cell(row, oc) + "'");
-      if (d == node_ids.end()) throw InputError(t.where(row, dc), "destination", "unknown node '" + t.cell(row, dc) + "'");
+      if (o == node_ids.end() || d == node_ids.end()) continue;
       const double persons = t.number(row, pc);
       if (persons < 0) throw InputError(t.where(row, pc), "persons", "must be non-negative");
       sc.diaspora.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), persons});

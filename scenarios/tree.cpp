@@ -118,6 +118,10 @@ TreePtr merge_trees(const TreePtr& base, const TreePtr& over) {
     for (const auto& [key, value] : over->entries) {
       auto it = std::find_if(out->entries.begin(), out->entries.end(),
                              [&](const auto& e) { return e.first == key; });
+      if (value->kind == Tree::Kind::Null) {  // `key: ~` removes an inherited field
+        if (it != out->entries.end()) out->entries.erase(it);
+        continue;
+      }
       if (it == out->entries.end())
         out->entries.emplace_back(key, value);
       else

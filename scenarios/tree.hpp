@@ -49,7 +49,8 @@ TreePtr parse_yaml_file(const std::string& path);
 TreePtr parse_yaml_text(const std::string& text, const std::string& name);
 
 // Overlays `over` on `base`: maps merge key by key; lists whose items are maps
-// identified by `id`, `name` or `from`+`to` merge item by item; anything else is replaced.
+// identified by `id`, `name`, `from`+`to`, `origin`+`destination` or `origin` merge item
+// by item; anything else is replaced. A null value (`key: ~`) removes the inherited key.
 TreePtr merge_trees(const TreePtr& base, const TreePtr& over);
 
 // Typed, validated access to one map of the tree. Every key read is remembered;

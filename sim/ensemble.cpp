@@ -34,7 +34,6 @@ RunMetadata run_metadata(const Scenario& sc) {
   meta.start_date = sc.calendar.start.str();
   for (int s = 0; s < sc.calendar.steps(); ++s) {
     meta.dates.push_back(sc.calendar.date(s).str());
-    meta.months_since_start.push_back(static_cast<double>(s * sc.calendar.step_months));
   }
   return meta;
 }

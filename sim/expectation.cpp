@@ -1,0 +1,223 @@
+#include "sim/expectation.hpp"
+
+#include <Eigen/Dense>
+#include <Eigen/Sparse>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include "sim/step_tables.hpp"
+
+namespace migflow {
+
+void normal_quadrature(int n, std::vector<double>& nodes, std::vector<double>& weights) {
+  // Jacobi matrix of the probabilists' Hermite polynomials: off-diagonal sqrt(k).
+  Eigen::MatrixXd jacobi = Eigen::MatrixXd::Zero(n, n);
+  for (int k = 1; k < n; ++k) jacobi(k, k - 1) = jacobi(k - 1, k) = std::sqrt(static_cast<double>(k));
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(jacobi);
+  nodes.assign(n, 0.0);
+  weights.assign(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    nodes[i] = solver.eigenvalues()(i);
+    weights[i] = solver.eigenvectors()(0, i) * solver.eigenvectors()(0, i);
+  }
+}
+
+namespace {
+
+// One agent's state, as far as its future depends on it.
+struct State {
+  Status status;
+  NodeId location;
+  int destination;  // Member State index (0 when irrelevant)
+  NodeId via;       // last country before the external border, kNoNode if none
+  int permit_left;  // regular: steps until expiry at the start of a step
+  auto tie() const { return std::tie(status, location, destination, via, permit_left); }
+  bool operator<(const State& s) const { return tie() < s.tie(); }
+};
+
+// The chain of one (origin, skill, resource level) class.
+class Chain {
+ public:
+  Chain(const World& w, int o, int k, double resources) : w_(w), o_(o), k_(k), resources_(resources) {
+    index({Status::AtHome, w.origin_node(o), 0, kNoNode, 0});
+    x_ = Eigen::VectorXd::Ones(1);
+  }
+
+  // Pushes the distribution through this step's operator.
+  void advance(const StepTables& t, int step) {
+    std::vector<Eigen::Triplet<double>> triplets;
+    const size_t known = states_.size();
+    for (size_t s = 0; s < known; ++s)
+      for (const auto& [next, p] : transitions(t, step, states_[s]))
+        if (p > 0) triplets.emplace_back(index(next), static_cast<int>(s), p);
+    const int n = static_cast<int>(states_.size());
+    Eigen::SparseMatrix<double> op(n, n);  // op(to, from)
+    op.setFromTriplets(triplets.begin(), triplets.end());
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(n);
+    x.head(x_.size()) = x_;
+    x_ = op * x;
+  }
+
+  // Adds weight * P(cell) into `share` (origin, node, status).
+  void accumulate(std::vector<double>& share, int nodes, double weight) const {
+    for (size_t s = 0; s < states_.size(); ++s) {
+      const State& st = states_[s];
+      share[(static_cast<size_t>(o_) * nodes + st.location) * kStatusCount + static_cast<size_t>(st.status)] +=
+          weight * x_(static_cast<int>(s));
+    }
+  }
+
+ private:
+  using Outcomes = std::vector<std::pair<State, double>>;
+
+  int index(const State& s) {
+    auto [it, inserted] = ids_.emplace(s, static_cast<int>(states_.size()));
+    if (inserted) states_.push_back(s);
+    return it->second;
+  }
+
+  State home(Status status) const { return {status, w_.origin_node(o_), 0, kNoNode, 0}; }
+
+  Outcomes transitions(const StepTables& t, int step, const State& s) const {
+    switch (s.status) {
+      case Status::AtHome: return leave(t, s, false);
+      case Status::Returned: return leave(t, s, true);
+      case Status::InTransit: return travel(t, s);
+      case Status::Regular: return permit(t, s);
+      case Status::Irregular: return irregular(t, s);
+    }
+    (void)step;
+    return {};
+  }
+
+  Outcomes leave(const StepTables& t, const State& s, bool returned) const {
+    const double r = resources_ * t.savings_scale[o_] + t.remittance_income[o_];
+    const double hazard = t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost) * (returned ? t.reemigration_factor : 1);
+    const double p_leave = -std::expm1(-hazard);
+    Outcomes out{{s, 1 - p_leave}};
+    const double* cdf = t.destination_cdf(o_, k_);
+    for (int m = 0; m < t.member_states; ++m) {
+      const double p_m = p_leave * (cdf[m] - (m > 0 ? cdf[m - 1] : 0.0));
+      const double legal = t.legal_access[t.om(o_, m)];
+      const int permit = t.permit_steps[t.omk(o_, m, k_)];
+      out.push_back({{Status::Regular, w_.member_state_node(m), m, kNoNode, permit - 1}, p_m * legal});
+      const double irregular = w_.irregular_reachable(o_, m) ? t.irregular_propensity : 0.0;
+      out.push_back({{Status::InTransit, s.location, m, kNoNode, 0}, p_m * (1 - legal) * irregular});
+      out.push_back({s, p_m * (1 - legal) * (1 - irregular)});
+    }
+    return out;
+  }
+
+  Outcomes travel(const StepTables& t, const State& s) const {
+    const double give_up = t.give_up_prob;
+    Outcomes out{{home(Status::Returned), give_up}};
+    const EdgeId e = w_.irregular_next_hop(s.location, s.destination);
+    if (e == kNoEdge) {
+      out.push_back({s, 1 - give_up});
+      return out;
+    }
+    const EdgeSpec& edge = w_.edge(e);
+    const double go = 1 - give_up, hazard = t.edge_hazard[e], caught = t.edge_interception[e];
+    const double sent_home = t.interception_return[o_];
+    out.push_back({s, go * (hazard + (1 - hazard) * caught * (1 - sent_home))});
+    out.push_back({home(Status::Returned), go * (1 - hazard) * caught * sent_home});
+    State next = s;
+    next.location = edge.to;
+    if (edge.external_border) next.via = edge.from;
+    if (edge.to == w_.member_state_node(s.destination)) next.status = Status::Irregular;
+    out.push_back({next, go * (1 - hazard) * (1 - caught)});
+    return out;
+  }
+
+  Outcomes permit(const StepTables& t, const State& s) const {
+    if (s.permit_left > 0) {
+      State stay = s;
+      --stay.permit_left;
+      return {{home(Status::Returned), t.return_prob}, {stay, 1 - t.return_prob}};
+    }
+    const size_t r = t.omk(o_, s.destination, k_);
+    const double renew = t.permit_renewal[r], go_home = t.permit_return[r];
+    State renewed = s;
+    renewed.permit_left = t.permit_steps[r] - 1;
+    State overstay = s;
+    overstay.status = Status::Irregular;
+    overstay.permit_left = 0;
+    return {{renewed, renew}, {home(Status::Returned), go_home}, {overstay, 1 - renew - go_home}};
+  }
+
+  Outcomes irregular(const StepTables& t, const State& s) const {
+    const double leave = t.return_prob;
+    const double detected = std::min(1.0, leave + t.detect_prob[s.destination]) - leave;
+    const double own = t.return_execution[o_];
+    const bool to_transit = s.via != kNoNode && s.via != w_.origin_node(o_);
+    const double transit = to_transit ? (1 - own) * t.transit_readmission[s.via] : 0.0;
+    Outcomes out{{home(Status::Returned), leave + detected * own}, {s, 1 - leave - detected * (own + transit)}};
+    if (to_transit) out.push_back({{Status::InTransit, s.via, s.destination, s.via, 0}, detected * transit});
+    return out;
+  }
+
+  const World& w_;
+  int o_, k_;
+  double resources_;
+  std::map<State, int> ids_;
+  std::vector<State> states_;
+  Eigen::VectorXd x_;
+};
+
+}  // namespace
+
+ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nodes) {
+  const Scenario& sc = world.scenario();
+  const ModelParams& p = sc.model;
+  if (p.logit_diaspora != 0 || p.aspiration_diaspora != 0 || p.remittance_share != 0)
+    throw std::invalid_argument("expected_stocks: agents interact through the diaspora or remittances");
+  if (!sc.policies.empty()) throw std::invalid_argument("expected_stocks: scenarios with policies are not covered");
+
+  std::vector<double> z{0.0}, wz{1.0};
+  if (p.savings_dispersion > 0) normal_quadrature(quadrature_nodes, z, wz);
+  struct Class {
+    Chain chain;
+    double weight;
+  };
+  std::vector<Class> classes;
+  for (int o = 0; o < world.origin_count(); ++o)
+    for (int k = 0; k < kSkillCount; ++k)
+      for (size_t j = 0; j < z.size(); ++j) {
+        const double share = sc.origins[o].skill_shares[k] * wz[j];
+        if (share <= 0) continue;
+        const double sigma = p.savings_dispersion;
+        const double resources = std::exp(sigma * z[j] - 0.5 * sigma * sigma);
+        classes.push_back({Chain(world, o, k, resources), share});
+      }
+
+  const Environment env = baseline_environment(world);
+  StepCounts none;
+  none.resize(world.origin_count(), world.member_state_count(), world.node_count(), world.edge_count(), 0);
+  for (int e = 0; e < world.edge_count(); ++e)
+    if (env.edge_capacity[e] >= 0) throw std::invalid_argument("expected_stocks: an edge has a capacity limit");
+
+  ExpectedStocks out;
+  out.origins = world.origin_count();
+  out.nodes = world.node_count();
+  StepTables tables;
+  for (int step = 0; step < steps; ++step) {
+    tables.build(world, env, none, step);
+    std::vector<double> share(static_cast<size_t>(out.origins) * out.nodes * kStatusCount, 0.0);
+    for (Class& c : classes) {
+      c.chain.advance(tables, step);
+      c.chain.accumulate(share, out.nodes, c.weight);
+    }
+    std::vector<double> persons(share.size());
+    for (size_t i = 0; i < share.size(); ++i) {
+      const auto& origin = sc.origins[i / (static_cast<size_t>(out.nodes) * kStatusCount)];
+      persons[i] = share[i] * static_cast<double>(origin.agents) * origin.persons_per_agent;
+    }
+    out.share.push_back(std::move(share));
+    out.persons.push_back(std::move(persons));
+  }
+  return out;
+}
+
+}  // namespace migflow

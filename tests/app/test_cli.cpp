@@ -1,0 +1,66 @@
+// The command line as a researcher uses it: exit codes, messages, no stray files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../test_support.hpp"
+
+namespace migflow {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_command;
+
+const std::string kBinary = MIGFLOW_BINARY;
+
+TEST(Cli, RunWritesOneCompleteFile) {
+  const std::string dir = testing::temp_dir();
+  std::string out;
+  const int rc = run_command(kBinary + " run " + testing::data_path("small.yaml") + " --out " + dir +
+                                 "/run.h5 --threads 2 --replicates 2 --seed 5",
+                             &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_TRUE(fs::exists(dir + "/run.h5"));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
+  EXPECT_EQ(out.find("\r"), std::string::npos) << "progress bar drawn on a non-terminal";
+}
+
+TEST(Cli, BadScenarioExitsNonZeroNamingFileLineFieldAndWritesNothing) {
+  const std::string dir = testing::temp_dir();
+  const std::string bad = testing::write_temp("bad.yaml", "extends: " + testing::data_path("small.yaml") +
+                                                              "\npopulation: [{origin: MDA, agents: -3}]\n");
+  std::string out;
+  const int rc = run_command(kBinary + " run " + bad + " --out " + dir + "/run.h5", &out);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("bad.yaml:2:"), std::string::npos) << out;
+  EXPECT_NE(out.find("population[0].agents"), std::string::npos) << out;
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(Cli, UnwritableOutputExitsNonZeroBeforeRunning) {
+  std::string out;
+  const int rc = run_command(kBinary + " run " + testing::data_path("small.yaml") + " --out /nonexistent-dir/x.h5", &out);
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_NE(out.find("/nonexistent-dir/x.h5"), std::string::npos) << out;
+  EXPECT_EQ(out.find("running"), std::string::npos) << "ran before checking the output path";
+}
+
+TEST(Cli, ValidateReportsTheScenarioOrItsError) {
+  std::string out;
+  EXPECT_EQ(run_command(kBinary + " validate " + testing::data_path("small.yaml"), &out), 0) << out;
+  EXPECT_NE(out.find("20000 agents"), std::string::npos) << out;
+  const std::string bad = testing::write_temp("bad.yaml", "calendar: {start: 2010-01, end: 2011-01}\nnodes: [}\n");
+  EXPECT_EQ(run_command(kBinary + " validate " + bad, &out), 2) << out;
+  EXPECT_NE(out.find("bad.yaml:2:"), std::string::npos) << out;
+}
+
+TEST(Cli, HelpForEachCommand) {
+  std::string out;
+  for (const char* cmd : {"", " run", " validate"}) {
+    EXPECT_EQ(run_command(kBinary + cmd + " --help", &out), 0) << cmd;
+    EXPECT_NE(out.find("Usage"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace migflow

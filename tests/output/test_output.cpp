@@ -1,0 +1,83 @@
+// The HDF5 file: values round-trip, labelled dimensions, atomic writes.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <filesystem>
+
+#include "../test_support.hpp"
+#include "sim/ensemble.hpp"
+
+namespace migflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<double> read_dataset(hid_t file, const std::string& name, std::vector<hsize_t>& shape) {
+  const hid_t d = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+  EXPECT_GE(d, 0) << name;
+  const hid_t space = H5Dget_space(d);
+  shape.resize(static_cast<size_t>(H5Sget_simple_extent_ndims(space)));
+  H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+  hsize_t n = 1;
+  for (auto s : shape) n *= s;
+  std::vector<double> values(n);
+  H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  H5Sclose(space);
+  H5Dclose(d);
+  return values;
+}
+
+TEST(Output, WritesEveryReplicateSeriesAndPolicyGroupWithDimensionScales) {
+  auto world = testing::world_of(testing::small_scenario("replicates: 3"));
+  EnsembleOptions options;
+  options.replicates = 3;
+  const auto replicates = run_ensemble(world, options);
+  const std::string path = testing::temp_dir() + "/run.h5";
+  write_run(path, run_metadata(world->scenario()), replicates);
+  ASSERT_TRUE(fs::exists(path));
+  for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path()))
+    EXPECT_EQ(entry.path().filename(), "run.h5") << "leftover file " << entry.path();
+
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  for (const Series& s : replicates[0].core.series()) {
+    std::vector<hsize_t> shape;
+    const auto values = read_dataset(file, s.name, shape);
+    ASSERT_EQ(shape[0], 3u) << s.name;
+    ASSERT_EQ(shape[1], static_cast<hsize_t>(world->scenario().calendar.steps())) << s.name;
+    for (size_t r = 0; r < 3; ++r) {
+      const auto& mine = replicates[r].core.series()[static_cast<size_t>(replicates[r].core.find(s.name))].values;
+      const std::vector<double> stored(values.begin() + static_cast<long>(r * mine.size()),
+                                       values.begin() + static_cast<long>((r + 1) * mine.size()));
+      EXPECT_EQ(stored, mine) << s.name << " replicate " << r;
+    }
+    // Every axis carries a dimension scale (netCDF's named dimensions).
+    const hid_t d = H5Dopen2(file, s.name.c_str(), H5P_DEFAULT);
+    for (unsigned axis = 0; axis < shape.size(); ++axis) EXPECT_EQ(H5DSget_num_scales(d, axis), 1) << s.name << " " << axis;
+    H5Dclose(d);
+  }
+  EXPECT_GT(H5Aexists(file, "scenario"), 0);
+  EXPECT_GT(H5Aexists(file, "seed"), 0);
+  EXPECT_GT(H5Aexists(file, "migflow_version"), 0);
+  H5Fclose(file);
+}
+
+TEST(Output, UnwritablePathThrowsAndLeavesNothing) {
+  auto world = testing::world_of(testing::small_scenario());
+  const std::string dir = testing::temp_dir();
+  const std::string path = dir + "/missing-dir/run.h5";
+  EXPECT_THROW(check_writable(path), std::runtime_error);
+  EnsembleOptions options;
+  const auto replicates = run_ensemble(world, options);
+  try {
+    write_run(path, run_metadata(world->scenario()), replicates);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing-dir/run.h5"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+}  // namespace
+}  // namespace migflow

@@ -1,0 +1,154 @@
+// Scenario loading: extends, CSV tables, and bad input named by file, line and field.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <fstream>
+
+#include "../test_support.hpp"
+
+namespace migflow {
+namespace {
+
+using testing::small_scenario;
+using testing::write_temp;
+
+// Loads `text` as a scenario extending the small world; returns the error message.
+std::string error_of(const std::string& overrides) {
+  try {
+    small_scenario(overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Loader, ReadsTheSmallWorld) {
+  auto sc = small_scenario();
+  EXPECT_EQ(sc->nodes.size(), 5u);
+  EXPECT_EQ(sc->edges.size(), 12u);  // six bidirectional edges
+  EXPECT_EQ(sc->calendar.steps(), 36);
+  EXPECT_EQ(sc->origins[0].agents, 20000u);
+  EXPECT_NEAR(sc->origins[0].persons_per_agent, 130.0, 1e-9);
+  EXPECT_DOUBLE_EQ(sc->model.emigration_rate, 0.002);
+  EXPECT_DOUBLE_EQ(sc->model.permit_months, ModelParams{}.permit_months);  // default kept
+  // Interpolated yearly series.
+  EXPECT_DOUBLE_EQ(sc->nodes[0].gdp_pc.at(2011.0), 9750.0);
+  EXPECT_DOUBLE_EQ(sc->nodes[0].gdp_pc.at(2030.0), 10500.0);
+}
+
+TEST(Loader, ExtendsOverridesFieldsAndMergesListsByKey) {
+  auto sc = small_scenario(R"(
+seed: 99
+nodes:
+  - {id: DEU, unemployment: 0.05}
+  - {id: FRA, role: member_state, gdp_pc: 40000, unemployment: 0.09}
+edges:
+  - {from: ROU, to: FRA, distance_km: 1900}
+model: {detection_rate: 0.02})");
+  EXPECT_EQ(sc->seed, 99u);
+  ASSERT_EQ(sc->nodes.size(), 6u);
+  EXPECT_EQ(sc->nodes[4].id, "DEU");
+  EXPECT_DOUBLE_EQ(sc->nodes[4].unemployment.at(2010), 0.05);
+  EXPECT_DOUBLE_EQ(sc->nodes[4].gdp_pc.at(2010), 50000);  // inherited field kept
+  EXPECT_EQ(sc->nodes[5].id, "FRA");
+  EXPECT_EQ(sc->edges.size(), 14u);
+  EXPECT_DOUBLE_EQ(sc->model.detection_rate, 0.02);
+  EXPECT_DOUBLE_EQ(sc->model.emigration_rate, 0.002);  // from the base
+  EXPECT_NE(sc->text.find("FRA"), std::string::npos);  // resolved text kept for provenance
+}
+
+TEST(Loader, ReadsAttributeAndDiasporaTables) {
+  const std::string csv = write_temp("attributes.csv",
+                                     "id,year,population,gdp_pc,unemployment\n"
+                                     "MDA,2010,2500000,8000,0.06\nMDA,2012,2400000,,0.05\nXXX,2010,1,1,0.1\n");
+  const std::string dia = write_temp("diaspora.csv", "origin,destination,persons\nMDA,DEU,1234\nXXX,DEU,5\n");
+  auto sc = small_scenario("attributes_csv: " + csv + "\ndiaspora_csv: " + dia);
+  EXPECT_DOUBLE_EQ(sc->nodes[0].population.at(2010), 2500000);
+  EXPECT_DOUBLE_EQ(sc->nodes[0].gdp_pc.at(2010), 8000);
+  EXPECT_DOUBLE_EQ(sc->nodes[0].gdp_pc.at(2012), 10500);  // empty cell: YAML value stays
+  EXPECT_DOUBLE_EQ(sc->nodes[0].unemployment.at(2012), 0.05);
+  EXPECT_DOUBLE_EQ(sc->diaspora.back().persons, 1234);
+}
+
+struct BadCase {
+  const char* what;
+  const char* yaml;
+  std::vector<std::string> expected;  // substrings of the message
+};
+
+class BadScenario : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadScenario, IsRejectedWithFileLineAndField) {
+  const BadCase& c = GetParam();
+  const std::string message = error_of(c.yaml);
+  EXPECT_NE(message, "no error") << c.what;
+  EXPECT_NE(message.find("scenario.yaml:"), std::string::npos) << message;  // file and line
+  for (const auto& s : c.expected) EXPECT_NE(message.find(s), std::string::npos) << c.what << ": " << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Loader, BadScenario,
+    ::testing::Values(
+        BadCase{"malformed YAML", "seed: [1, 2\nreplicates: 3", {"malformed YAML"}},
+        BadCase{"unknown top-level field", "sead: 3", {"field 'sead'", "unknown field", "seed"}},
+        BadCase{"unknown model parameter", "model: {emigraton_rate: 0.1}", {"field 'model.emigraton_rate'", "unknown field"}},
+        BadCase{"negative agent count", "population: [{origin: MDA, agents: -5}]", {"population[0].agents", "must lie in"}},
+        BadCase{"edge to an unknown node", "edges: [{from: MDA, to: ATLANTIS, distance_km: 5}]",
+                {"edges[6].to", "unknown node 'ATLANTIS'"}},
+        BadCase{"self-loop edge", "edges: [{from: MDA, to: MDA, distance_km: 5}]", {"edges[6].to", "itself"}},
+        BadCase{"rate outside [0,1]", "model: {detection_rate: 1.5}", {"model.detection_rate", "[0, 1]"}},
+        BadCase{"dates out of order", "calendar: {start: 2012-01, end: 2010-01}", {"calendar.end", "before start"}},
+        BadCase{"malformed date", "calendar: {start: 2012-13}", {"calendar.start", "YYYY-MM"}},
+        BadCase{"not a number", "seed: lots", {"field 'seed'", "expected a number"}},
+        BadCase{"skills not summing to one", "population: [{origin: MDA, skills: {low: 0.5, medium: 0.1, high: 0.1}}]",
+                {"skills", "sum to 1"}},
+        BadCase{"missing CSV file", "attributes_csv: no-such-file.csv", {"attributes_csv", "cannot read CSV file"}},
+        BadCase{"unknown policy", "policies: [{name: teleportation}]", {"policies[0].name", "unknown policy 'teleportation'"}},
+        BadCase{"both agents and scale", "population: [{origin: MDA, persons_per_agent: 10}]",
+                {"exactly one of agents or persons_per_agent"}}),
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      std::string name = info.param.what;
+      for (char& ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
+
+TEST(Loader, DuplicateNodeIdIsAnError) {
+  const std::string path = write_temp("dup.yaml", "calendar: {start: 2010-01, end: 2010-12}\nnodes:\n"
+                                                  "  - {id: MDA, role: origin}\n  - {id: MDA, role: transit}\n");
+  try {
+    load_scenario(path);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("dup.yaml:4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("duplicate node id 'MDA'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Loader, BadCsvCellNamesTheCsvFileLineAndColumn) {
+  const std::string csv = write_temp("attributes.csv", "id,year,gdp_pc\nMDA,2010,8000\nMDA,2011,cheap\n");
+  const std::string message = error_of("attributes_csv: " + csv);
+  EXPECT_NE(message.find("attributes.csv:3:3"), std::string::npos) << message;
+  EXPECT_NE(message.find("gdp_pc"), std::string::npos) << message;
+}
+
+TEST(Loader, UnreachableMemberStateIsAnError) {
+  auto sc = small_scenario("nodes: [{id: SWE, role: member_state, gdp_pc: 50000, unemployment: 0.07}]");
+  try {
+    World world(sc);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no route from 'MDA' to Member State 'SWE'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Loader, CircularExtendsIsAnError) {
+  const std::string dir = testing::temp_dir();
+  write_temp("x", "");
+  std::ofstream(dir + "/a.yaml") << "extends: b.yaml\n";
+  std::ofstream(dir + "/b.yaml") << "extends: a.yaml\n";
+  EXPECT_THROW(load_scenario(dir + "/a.yaml"), InputError);
+}
+
+}  // namespace
+}  // namespace migflow

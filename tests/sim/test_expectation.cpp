@@ -1,0 +1,108 @@
+// The simulated ensemble against the exact expectation (Eigen), and the expectation
+// module against closed forms.
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include <cmath>
+
+#include "../test_support.hpp"
+#include "sim/engine.hpp"
+#include "sim/expectation.hpp"
+
+namespace migflow {
+namespace {
+
+// No interactions, so agents are independent chains; resources vary across households.
+const char* kIndependent = R"(
+population:
+  - {origin: MDA, agents: 1000000, skills: {low: 0.5, medium: 0.35, high: 0.15}}
+model:
+  emigration_rate: 0.004
+  logit_diaspora: 0
+  aspiration_diaspora: 0
+  remittance_share: 0
+  savings_dispersion: 0.8
+  permit_months: 6
+  detection_rate: 0.05
+  transit_give_up: 0.05
+)";
+
+TEST(Expectation, GaussHermiteIntegratesNormalMoments) {
+  std::vector<double> z, w;
+  normal_quadrature(16, z, w);
+  double m0 = 0, m2 = 0, m4 = 0, lognormal = 0;
+  for (size_t i = 0; i < z.size(); ++i) {
+    m0 += w[i];
+    m2 += w[i] * z[i] * z[i];
+    m4 += w[i] * std::pow(z[i], 4);
+    lognormal += w[i] * std::exp(0.8 * z[i]);
+  }
+  EXPECT_NEAR(m0, 1.0, 1e-12);
+  EXPECT_NEAR(m2, 1.0, 1e-10);
+  EXPECT_NEAR(m4, 3.0, 1e-9);
+  EXPECT_NEAR(lognormal, std::exp(0.32), 1e-9);
+}
+
+TEST(Expectation, MatchesClosedFormForOneWayLegalMoves) {
+  // Everyone who leaves goes legally and never comes back: P(home after T) = (1-p)^T.
+  auto sc = testing::small_scenario(R"(
+model: {logit_diaspora: 0, aspiration_diaspora: 0, remittance_share: 0, savings_dispersion: 0,
+        legal_access: 1, return_rate: 0, permit_renewal: 1, permit_return: 0})");
+  auto world = testing::world_of(sc);
+  const ExpectedStocks ex = expected_stocks(*world, 24);
+  StepTables t;
+  StepCounts none;
+  none.resize(1, 3, 5, world->edge_count(), 0);
+  const NodeId home = world->origin_node(0);
+  double expected_home = 0;
+  for (int k = 0; k < kSkillCount; ++k) {
+    double stay = 1;
+    for (int s = 0; s < 24; ++s) {
+      t.build(*world, baseline_environment(*world), none, s);
+      const double r = t.savings_scale[0];
+      stay *= std::exp(-t.leave_hazard[t.ok(0, k)] * r / (r + t.migration_cost));
+    }
+    expected_home += sc->origins[0].skill_shares[k] * stay;
+  }
+  EXPECT_NEAR(ex.share[23][home * kStatusCount + static_cast<int>(Status::AtHome)], expected_home, 1e-12);
+  double total = 0;
+  for (double v : ex.share[23]) total += v;
+  EXPECT_NEAR(total, 1.0, 1e-12);
+}
+
+TEST(Expectation, RefusesInteractingScenarios) {
+  auto world = testing::world_of(testing::small_scenario());
+  EXPECT_THROW(expected_stocks(*world, 3), std::invalid_argument);
+}
+
+// The simulated stocks of one million agents lie within 4.5 standard deviations of the
+// exact expectation, in every (node, status) cell, at three dates. A cell's count is a
+// sum of independent Bernoulli indicators, so its sd is sqrt(N p (1 - p)).
+TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
+  auto sc = testing::small_scenario(kIndependent);
+  auto world = testing::world_of(sc);
+  const int steps = sc->calendar.steps();
+  const ExpectedStocks ex = expected_stocks(*world, steps);
+  Engine engine(world, 0);
+  const double n = static_cast<double>(sc->origins[0].agents);
+  int checked = 0;
+  while (!engine.done()) {
+    engine.step();
+    const int s = engine.steps_done() - 1;
+    if (s != 5 && s != 17 && s != steps - 1) continue;
+    for (int node = 0; node < world->node_count(); ++node)
+      for (int st = 0; st < kStatusCount; ++st) {
+        const size_t cell = static_cast<size_t>(node) * kStatusCount + st;
+        const double p = ex.share[s][cell];
+        const double simulated = static_cast<double>(engine.counts().stocks[cell]);
+        const double sd = std::sqrt(n * p * (1 - p));
+        EXPECT_NEAR(simulated, n * p, 4.5 * sd + 1e-9)
+            << "step " << s << " node " << sc->nodes[node].id << " status " << kStatusNames[st];
+        if (p > 1e-4) ++checked;
+      }
+  }
+  EXPECT_GE(checked, 20);  // the comparison covered many occupied cells
+}
+
+}  // namespace
+}  // namespace migflow
