@@ -4,8 +4,8 @@
 // Hooks, in step order (DESIGN.md section 3):
 //   update()  phase 2, serial, only between the policy's `from` and `until` dates:
 //             may edit the Environment knobs; reads the previous step's counts.
-//   record()  phase 6, serial, every step (zeros outside the dates): appends this
-//             step's figures to the policy's own output series.
+//   record()  phase 6, serial, every step, told whether the policy was active:
+//             appends this step's figures to the policy's own output series.
 // Policies never read or write agents, so they cost nothing in the parallel phases.
 #pragma once
 #include <memory>
@@ -34,7 +34,7 @@ class Policy {
   // Declares this policy's output series (called once, before the first step).
   virtual void declare(SeriesGroup& out) const = 0;
   virtual void update(const StepContext& ctx, const StepCounts& last, Environment& env) = 0;
-  virtual void record(const StepContext& ctx, const Environment& env, const StepCounts& now,
+  virtual void record(const StepContext& ctx, bool active, const Environment& env, const StepCounts& now,
                       SeriesGroup& out) const = 0;
 };
 
@@ -52,6 +52,9 @@ struct PolicyModule {
   std::string_view name;
   std::string_view summary;
   PolicyParser parse;
+  // A block that acts on tests/data/small.yaml's world (MDA; ROU, ITA, DEU); the
+  // registry-wide tests run every module with it.
+  std::string_view example;
 };
 
 // Every built-in module, registered explicitly in policies/registry.cpp.

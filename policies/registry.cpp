@@ -5,8 +5,18 @@
 
 namespace migflow {
 
+PolicyModule labour_market_openness_module();
+PolicyModule readmission_module();
+PolicyModule border_capacity_module();
+PolicyModule remittances_module();
+
 const std::vector<PolicyModule>& policy_modules() {
-  static const std::vector<PolicyModule> modules = {};
+  static const std::vector<PolicyModule> modules = {
+      labour_market_openness_module(),
+      readmission_module(),
+      border_capacity_module(),
+      remittances_module(),
+  };
   return modules;
 }
 
@@ -15,7 +25,7 @@ const PolicyModule& find_policy_module(const std::string& name, const Tree& wher
     if (m.name == name) return m;
   std::string known;
   for (const PolicyModule& m : policy_modules()) known += (known.empty() ? "" : ", ") + std::string(m.name);
-  fail(where, field, "unknown policy '" + name + "' (known policies: " + (known.empty() ? "none" : known) + ")");
+  fail(where, field, "unknown policy '" + name + "' (known policies: " + known + ")");
 }
 
 }  // namespace migflow

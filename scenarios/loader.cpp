@@ -72,6 +72,8 @@ TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
   return merge_trees(merged, own);
 }
 
+}  // namespace
+
 YearMonth read_month(MapReader& r, const std::string& key, const YearMonth& fallback, bool required) {
   const Tree* node = required ? &r.required_child(key) : r.child(key);
   if (!node) return fallback;
@@ -80,6 +82,8 @@ YearMonth read_month(MapReader& r, const std::string& key, const YearMonth& fall
     fail(*node, r.field(key), "expected a month as YYYY-MM, got '" + node->scalar + "'");
   return ym;
 }
+
+namespace {
 
 // A yearly attribute: a constant, or a map {year: value}.
 YearSeries read_series(const Tree& node, const std::string& field, double lo, double hi) {

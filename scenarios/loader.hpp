@@ -14,6 +14,9 @@ Scenario load_scenario(const std::string& path);
 // The same from an already-merged tree (tests use it with in-memory YAML).
 Scenario build_scenario(const TreePtr& merged, const std::string& file);
 
+// A month "YYYY-MM" under `key` (required, or `fallback` when absent).
+YearMonth read_month(MapReader& r, const std::string& key, const YearMonth& fallback, bool required);
+
 // Resolves `extends:` recursively; returns the merged tree.
 TreePtr load_merged_tree(const std::string& path);
 

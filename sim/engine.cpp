@@ -14,7 +14,7 @@ namespace migflow {
 namespace {
 
 // A capacity-limited move waiting for resolve: a work permit (resource < quotas) or a
-// crossing of a capped edge (resource = quotas + edge).
+// crossing of an edge in a capacity group (resource = quotas + group).
 struct Request {
   std::uint64_t key;    // Philox(seed, agent, step, Resolve): the lottery ticket
   std::uint64_t agent;  // local index
@@ -130,7 +130,7 @@ struct Engine::Kernel {
     if (d.uniform(0) < t.give_up_prob) return go_home(i, o);
     const EdgeId e = world.irregular_next_hop(a.location[i], a.destination[i]);
     if (e == kNoEdge) return;  // no irregular route onwards: stranded
-    if (t.edge_capacity[e] >= 0 && requests) return request(i, o, quotas + e);
+    if (const int g = t.crossing_group[e]; g >= 0 && requests) return request(i, o, quotas + g);
     cross(i, o, e, d);
   }
 
@@ -350,6 +350,7 @@ void Engine::update() {
     counts_.quota_granted.assign(quotas, 0);
   }
   counts_.clear_flows();
+  counts_.remittances = tables_.remittances;
 }
 
 void Engine::decide() {
@@ -369,6 +370,7 @@ void Engine::decide() {
 }
 
 void Engine::resolve_and_apply() {
+  const Scenario& sc = world_->scenario();
   std::vector<Request> all;
   for (auto& p : partials_->local) {
     if (p.counts.quotas == counts_.quotas && p.counts.stocks.size() == counts_.stocks.size()) counts_.add(p.counts);
@@ -381,11 +383,14 @@ void Engine::resolve_and_apply() {
     size_t end = begin;
     while (end < all.size() && all[end].resource == resource) ++end;
     const bool is_quota = resource < counts_.quotas;
-    const std::int64_t capacity =
-        is_quota ? tables_.quota_capacity[resource] : tables_.edge_capacity[resource - counts_.quotas];
+    const double capacity =
+        is_quota ? tables_.quota_capacity[resource] : tables_.group_capacity[resource - counts_.quotas];
+    double used = 0;  // persons admitted so far, in key order: exact whatever the scales
     for (size_t r = begin; r < end; ++r) {
       const Request& req = all[r];
-      const bool wins = static_cast<std::int64_t>(r - begin) < capacity;
+      const double persons = sc.origins[req.origin].persons_per_agent;
+      const bool wins = used + persons <= capacity * (1 + 1e-12);
+      if (wins) used += persons;
       const Draws d = k.draws(req.agent);
       if (is_quota) {
         ++counts_.quota_requests[resource];
@@ -396,7 +401,7 @@ void Engine::resolve_and_apply() {
           k.maybe_irregular(req.agent, req.origin, env_.quotas[resource].member_state, d);
         }
       } else {
-        const EdgeId e = static_cast<EdgeId>(resource - counts_.quotas);
+        const EdgeId e = world_->irregular_next_hop(agents_.location[req.agent], agents_.destination[req.agent]);
         if (wins)
           k.cross(req.agent, req.origin, e, d);
         else
@@ -467,7 +472,7 @@ void Engine::record() {
     for (size_t i = 0; i < counts_.return_orders.size(); ++i) {
       orders[i] = counts_.return_orders[i] * ppa(static_cast<int>(i / M));
       executed[i] = counts_.returns_executed[i] * ppa(static_cast<int>(i / M));
-      remit[i] = tables_.remittances[i];
+      remit[i] = counts_.remittances[i];
     }
   }
   {
@@ -482,7 +487,8 @@ void Engine::record() {
     }
   }
   const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
-  for (const ActivePolicy& ap : policies_) ap.policy->record(ctx, env_, counts_, series_.policies[ap.group]);
+  for (const ActivePolicy& ap : policies_)
+    ap.policy->record(ctx, step_ >= ap.first_step && step_ <= ap.last_step, env_, counts_, series_.policies[ap.group]);
 }
 
 void Engine::step() {

@@ -18,7 +18,7 @@ struct Quota {
   int origin = 0;        // dense origin index
   int member_state = 0;  // dense Member State index
   std::uint8_t skill_mask = 0b111;  // bit k set: skill k admitted
-  std::int64_t per_step = 0;        // permits that can be granted this step
+  double per_step = 0;              // persons who can be granted a permit this step
   double permit_months = 24;
   double renewal = 0.6;  // at expiry: renew
   double return_home = 0.3;  // at expiry: go home (circular migration); the rest overstay
@@ -45,8 +45,10 @@ struct Environment {
   // --- per node (as a transit partner) --------------------------------------------------
   std::vector<double> transit_readmission;  // share of orders executed to this transit node
   // --- per edge -----------------------------------------------------------------------
-  std::vector<std::int64_t> edge_capacity;  // crossings allowed per step; -1 unlimited
-  std::vector<double> interception;         // chance a crossing attempt is intercepted
+  std::vector<double> interception;       // chance a crossing attempt is intercepted
+  // Capacity-limited crossings: edges in a group share one capacity per step.
+  std::vector<int> crossing_group;        // per edge: group index, or -1 (unlimited)
+  std::vector<double> group_capacity;     // per group: persons let through per step
 };
 
 // Counts of one step, summed exactly (integers, in agents) over agents, threads and
@@ -65,6 +67,9 @@ struct StepCounts {
   std::vector<std::int64_t> returns_executed;  // (origin, member state)
   std::vector<std::int64_t> quota_requests;    // per quota
   std::vector<std::int64_t> quota_granted;     // per quota
+  // Remittances received by origin households this step, PPP $ (origin, member state);
+  // derived exactly from the stocks at the start of the step, so no summation order.
+  std::vector<double> remittances;
 
   void resize(int origins, int member_states, int nodes, int edges, int quotas);
   void clear_flows();  // everything but the stocks

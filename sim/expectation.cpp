@@ -195,8 +195,6 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
   const Environment env = baseline_environment(world);
   StepCounts none;
   none.resize(world.origin_count(), world.member_state_count(), world.node_count(), world.edge_count(), 0);
-  for (int e = 0; e < world.edge_count(); ++e)
-    if (env.edge_capacity[e] >= 0) throw std::invalid_argument("expected_stocks: an edge has a capacity limit");
 
   ExpectedStocks out;
   out.origins = world.origin_count();

@@ -25,7 +25,7 @@ Environment baseline_environment(const World& world) {
   env.return_execution.assign(env.origins, p.return_execution);
   env.interception_return.assign(env.origins, 0.0);
   env.transit_readmission.assign(env.nodes, 0.0);
-  env.edge_capacity.assign(env.edges, -1);
+  env.crossing_group.assign(env.edges, -1);
   env.interception.resize(env.edges);
   for (int e = 0; e < env.edges; ++e)
     env.interception[e] = world.edge(static_cast<EdgeId>(e)).external_border ? p.crossing_interception : 0.0;
@@ -150,7 +150,8 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
   edge_hazard.resize(edges);
   for (int e = 0; e < edges; ++e) edge_hazard[e] = world.edge(static_cast<EdgeId>(e)).hazard;
   edge_interception = env.interception;
-  edge_capacity = env.edge_capacity;
+  crossing_group = env.crossing_group;
+  group_capacity = env.group_capacity;
 }
 
 }  // namespace migflow

@@ -28,7 +28,7 @@ struct StepTables {
   // Channel.
   std::vector<double> legal_access;      // (origin, member state)
   std::vector<std::int32_t> quota_of;    // (origin, member state, skill): quota or -1
-  std::vector<std::int64_t> quota_capacity;
+  std::vector<double> quota_capacity;    // persons per step
   double irregular_propensity = 0;
   // Permits.
   std::vector<std::uint16_t> permit_steps;  // (origin, member state, skill)
@@ -42,7 +42,8 @@ struct StepTables {
   std::vector<double> transit_readmission;  // per node
   // Edges.
   std::vector<double> edge_hazard, edge_interception;
-  std::vector<std::int64_t> edge_capacity;  // -1 unlimited
+  std::vector<int> crossing_group;        // per edge, -1 unlimited
+  std::vector<double> group_capacity;     // persons per step
 
   // Derives this step's tables. `last` are the counts at the start of the step.
   void build(const World& world, const Environment& env, const StepCounts& last, int step);

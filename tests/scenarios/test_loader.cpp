@@ -9,6 +9,9 @@
 namespace migflow {
 namespace {
 
+struct BadCase;
+void PrintTo(const BadCase& c, std::ostream* os);
+
 using testing::small_scenario;
 using testing::write_temp;
 
@@ -75,6 +78,8 @@ struct BadCase {
   const char* yaml;
   std::vector<std::string> expected;  // substrings of the message
 };
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.what; }
 
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
 

@@ -1,0 +1,129 @@
+// border_capacity: how many people an external-border crossing (an edge or a named
+// group of edges) lets through per step, and the chance of interception, which
+// capacity-building funds raise over time. See README.md.
+#include <algorithm>
+
+#include "policies/policy.hpp"
+#include "policies/support.hpp"
+
+namespace migflow {
+
+namespace {
+
+struct Crossing {
+  std::string name;
+  std::vector<EdgeId> edges;
+  double capacity_per_month;  // persons; negative: unlimited
+  double interception;        // at the policy's start
+  double interception_growth; // added per year of capacity building
+  double interception_max;
+};
+
+struct Config : PolicyConfig {
+  std::vector<Crossing> crossings;
+  YearMonth from;  // capacity building counts from here
+  std::unique_ptr<Policy> instantiate(const World& world) const override;
+};
+
+class BorderCapacity : public Policy {
+ public:
+  BorderCapacity(const Config& c, const World& w) : config_(c), world_(w) {}
+
+  void declare(SeriesGroup& out) const override {
+    std::vector<std::string> names;
+    for (const Crossing& c : config_.crossings) names.push_back(c.name);
+    out.dimension("crossing", names);
+    out.declare("capacity", {"crossing"}, "persons", "crossings the border lets through this step (-1: unlimited)");
+    out.declare("interception", {"crossing"}, "1", "chance that a crossing attempt is intercepted");
+    out.declare("attempts", {"crossing"}, "persons", "attempts let through to the border this step");
+    out.declare("blocked", {"crossing"}, "persons", "attempts turned away by capacity, left waiting");
+    out.declare("intercepted", {"crossing"}, "persons", "attempts intercepted this step");
+  }
+
+  double interception(const Crossing& c, int step) const {
+    const Calendar& cal = world_.scenario().calendar;
+    const double years = std::max(0.0, (cal.date(step).index() - config_.from.index()) / 12.0);
+    return std::min(c.interception_max, c.interception + c.interception_growth * years);
+  }
+
+  void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
+    for (const Crossing& c : config_.crossings) {
+      int group = -1;
+      if (c.capacity_per_month >= 0) {
+        group = static_cast<int>(env.group_capacity.size());
+        env.group_capacity.push_back(per_step_share(c.capacity_per_month * 12.0, ctx.months, ctx.step));
+      }
+      for (EdgeId e : c.edges) {
+        env.crossing_group[e] = group;
+        env.interception[e] = interception(c, ctx.step);
+      }
+    }
+  }
+
+  void record(const StepContext& ctx, bool active, const Environment&, const StepCounts& now,
+              SeriesGroup& out) const override {
+    double* row[5];
+    for (int s = 0; s < 5; ++s) row[s] = out.append_row(s);
+    const Scenario& sc = world_.scenario();
+    for (size_t i = 0; i < config_.crossings.size(); ++i) {
+      const Crossing& c = config_.crossings[i];
+      row[0][i] = !active ? -1 : c.capacity_per_month < 0 ? -1 : per_step_share(c.capacity_per_month * 12.0, ctx.months, ctx.step);
+      row[1][i] = active ? interception(c, ctx.step) : 0.0;
+      for (EdgeId e : c.edges)
+        for (int o = 0; o < now.origins; ++o) {
+          const double ppa = sc.origins[o].persons_per_agent;
+          row[2][i] += now.edge_attempts[now.oe(o, e)] * ppa;
+          row[3][i] += now.edge_blocked[now.oe(o, e)] * ppa;
+          row[4][i] += now.edge_intercepted[now.oe(o, e)] * ppa;
+        }
+    }
+  }
+
+ private:
+  const Config& config_;
+  const World& world_;
+};
+
+std::unique_ptr<Policy> Config::instantiate(const World& world) const {
+  return std::make_unique<BorderCapacity>(*this, world);
+}
+
+std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
+  auto config = std::make_shared<Config>();
+  config->from = read_month(params, "from", sc.calendar.start, false);
+  const Tree* list = params.child("crossings");
+  if (list && !list->is_list()) fail(*list, params.field("crossings"), "expected a list of crossings");
+  std::vector<bool> used(sc.edges.size(), false);
+  for (size_t i = 0; list && i < list->items.size(); ++i) {
+    MapReader r(*list->items[i], params.field("crossings[" + std::to_string(i) + "]"));
+    Crossing c;
+    c.edges = read_edges(r, "edges", sc);
+    for (EdgeId e : c.edges) {
+      if (!sc.edges[e].external_border)
+        fail(*list->items[i], r.field("edges"), "edge '" + edge_label(sc, e) + "' does not cross the external border");
+      if (used[e]) fail(*list->items[i], r.field("edges"), "edge '" + edge_label(sc, e) + "' is in two crossings");
+      used[e] = true;
+    }
+    c.name = r.string("name", edge_label(sc, c.edges[0]) + (c.edges.size() > 1 ? "+" : ""));
+    c.capacity_per_month = r.has("capacity_per_month") ? r.number_in("capacity_per_month", 0, 0, 1e9) : -1;
+    c.interception = r.probability("interception", sc.model.crossing_interception);
+    c.interception_growth = r.number_in("interception_growth", 0, 0, 1);
+    c.interception_max = r.probability("interception_max", 0.9);
+    r.finish();
+    config->crossings.push_back(c);
+  }
+  return config;
+}
+
+}  // namespace
+
+PolicyModule border_capacity_module() {
+  return {"border_capacity",
+          "Crossings per step and interception at external-border edges, with capacity building over time",
+          &parse,
+          R"(name: border_capacity
+crossings:
+  - {name: moldova_romania, edges: [MDA->ROU], capacity_per_month: 30, interception: 0.2, interception_growth: 0.05})"};
+}
+
+}  // namespace migflow

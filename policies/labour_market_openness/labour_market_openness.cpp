@@ -1,0 +1,136 @@
+// labour_market_openness: work-permit quotas that a Member State opens to a partner
+// country (a Member State competence), with circular-migration rules at expiry.
+// See README.md beside this file.
+#include <cmath>
+
+#include "policies/policy.hpp"
+#include "policies/support.hpp"
+
+namespace migflow {
+
+namespace {
+
+struct QuotaSpec {
+  NodeId member_state, partner;
+  double per_year;  // persons
+  std::uint8_t skill_mask;
+  double permit_months, renewal, return_home;
+  std::string label;
+};
+
+struct Config : PolicyConfig {
+  std::vector<QuotaSpec> quotas;
+  std::unique_ptr<Policy> instantiate(const World& world) const override;
+};
+
+class LabourMarketOpenness : public Policy {
+ public:
+  LabourMarketOpenness(const Config& c, const World& w) : config_(c), world_(w) {}
+
+  void declare(SeriesGroup& out) const override {
+    std::vector<std::string> labels;
+    for (const QuotaSpec& q : config_.quotas) labels.push_back(q.label);
+    out.dimension("quota", labels);
+    out.declare("capacity", {"quota"}, "persons", "work permits available this step");
+    out.declare("requests", {"quota"}, "persons", "applications for a work permit this step");
+    out.declare("granted", {"quota"}, "persons", "work permits granted this step");
+  }
+
+  void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
+    first_quota_ = static_cast<int>(env.quotas.size());
+    for (const QuotaSpec& q : config_.quotas) {
+      Quota quota;
+      quota.origin = world_.origin_index(q.partner);
+      quota.member_state = world_.member_state_index(q.member_state);
+      quota.skill_mask = q.skill_mask;
+      quota.per_step = per_step_share(q.per_year, ctx.months, ctx.step);
+      quota.permit_months = q.permit_months;
+      quota.renewal = q.renewal;
+      quota.return_home = q.return_home;
+      env.quotas.push_back(quota);
+    }
+  }
+
+  void record(const StepContext&, bool active, const Environment& env, const StepCounts& now,
+              SeriesGroup& out) const override {
+    double* capacity = out.append_row(0);
+    double* requests = out.append_row(1);
+    double* granted = out.append_row(2);
+    if (!active) return;
+    for (size_t i = 0; i < config_.quotas.size(); ++i) {
+      const size_t q = static_cast<size_t>(first_quota_) + i;
+      const double ppa = world_.scenario().origins[world_.origin_index(config_.quotas[i].partner)].persons_per_agent;
+      capacity[i] = env.quotas[q].per_step;
+      requests[i] = static_cast<double>(now.quota_requests[q]) * ppa;
+      granted[i] = static_cast<double>(now.quota_granted[q]) * ppa;
+    }
+  }
+
+ private:
+  const Config& config_;
+  const World& world_;
+  int first_quota_ = 0;  // where this policy's quotas start in env.quotas
+};
+
+std::unique_ptr<Policy> Config::instantiate(const World& world) const {
+  return std::make_unique<LabourMarketOpenness>(*this, world);
+}
+
+std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
+  auto config = std::make_shared<Config>();
+  const ModelParams& model = sc.model;
+  const Tree* list = params.child("quotas");
+  if (list && !list->is_list()) fail(*list, params.field("quotas"), "expected a list of quotas");
+  for (size_t i = 0; list && i < list->items.size(); ++i) {
+    MapReader r(*list->items[i], params.field("quotas[" + std::to_string(i) + "]"));
+    QuotaSpec q;
+    q.member_state = read_node(r, "member_state", sc, Role::MemberState);
+    q.partner = read_node(r, "partner", sc, Role::Origin);
+    bool is_origin = false;
+    for (const OriginSpec& o : sc.origins) is_origin = is_origin || o.node == q.partner;
+    if (!is_origin) fail(*list->items[i], r.field("partner"), "partner has no population: block");
+    q.per_year = r.number_in("per_year", 0, 0, 1e9);
+    if (!r.has("per_year")) fail(*list->items[i], r.field("per_year"), "required field is missing");
+    q.skill_mask = 0;
+    if (const Tree* skills = r.child("skills")) {
+      if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");
+      for (const auto& s : skills->items) {
+        const std::string name = scalar_string(*s, r.field("skills"));
+        int k = 0;
+        while (k < kSkillCount && kSkillNames[k] != name) ++k;
+        if (k == kSkillCount) fail(*s, r.field("skills"), "unknown skill '" + name + "' (expected low, medium, high)");
+        q.skill_mask |= static_cast<std::uint8_t>(1u << k);
+      }
+    } else {
+      q.skill_mask = 0b111;
+    }
+    q.permit_months = r.number_in("permit_months", model.permit_months, 1, 600);
+    q.renewal = r.probability("renewal", model.permit_renewal);
+    q.return_home = r.probability("return", model.permit_return);
+    if (q.renewal + q.return_home > 1 + 1e-12)
+      fail(*list->items[i], r.field("return"), "renewal + return must not exceed 1 (the rest overstay)");
+    r.finish();
+    q.label = sc.nodes[q.member_state].id + "<-" + sc.nodes[q.partner].id;
+    if (q.skill_mask != 0b111)
+      for (int k = 0, first = 1; k < kSkillCount; ++k)
+        if (q.skill_mask & (1u << k)) q.label += (first-- > 0 ? ":" : "+") + std::string(kSkillNames[k]);
+    for (const QuotaSpec& other : config->quotas)
+      if (other.member_state == q.member_state && other.partner == q.partner && (other.skill_mask & q.skill_mask))
+        fail(*list->items[i], r.field("skills"), "overlaps an earlier quota for " + q.label);
+    config->quotas.push_back(q);
+  }
+  return config;
+}
+
+}  // namespace
+
+PolicyModule labour_market_openness_module() {
+  return {"labour_market_openness",
+          "Work-permit quotas per (Member State, partner), with permit length and circular-migration rules",
+          &parse,
+          R"(name: labour_market_openness
+quotas:
+  - {member_state: DEU, partner: MDA, per_year: 1200, skills: [medium, high], permit_months: 12, renewal: 0.2, return: 0.7})"};
+}
+
+}  // namespace migflow

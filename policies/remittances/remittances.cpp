@@ -1,0 +1,107 @@
+// remittances: the cost of sending money home, lowered over time (e.g. the G20 and SDG
+// 10.c target of 3%). The flows themselves are part of the model (model.remittance_share);
+// this module sets the transfer cost per partner and records what it saves households.
+// See README.md.
+#include <algorithm>
+
+#include "policies/policy.hpp"
+#include "policies/support.hpp"
+
+namespace migflow {
+
+namespace {
+
+struct Config : PolicyConfig {
+  std::vector<NodeId> partners;  // origins whose corridors the policy covers
+  double cost_start = 0.10, cost_target = 0.03;
+  YearMonth start, target;       // the cost moves linearly from start to target date
+  std::unique_ptr<Policy> instantiate(const World& world) const override;
+};
+
+class Remittances : public Policy {
+ public:
+  Remittances(const Config& c, const World& w) : config_(c), world_(w) {}
+
+  void declare(SeriesGroup& out) const override {
+    std::vector<std::string> origins;
+    for (int o = 0; o < world_.origin_count(); ++o) origins.push_back(node_label(world_.scenario(), world_.origin_node(o)));
+    out.dimension("origin", origins);
+    out.declare("cost", {"origin"}, "1", "share of a transfer lost to fees");
+    out.declare("fees_saved", {"origin"}, "PPP dollars",
+                "fees households did not pay this step, compared with the model's baseline cost");
+  }
+
+  double cost(int step) const {
+    const int now = world_.scenario().calendar.date(step).index();
+    const int a = config_.start.index(), b = config_.target.index();
+    const double w = b > a ? std::clamp((now - a) / static_cast<double>(b - a), 0.0, 1.0) : 1.0;
+    return config_.cost_start + w * (config_.cost_target - config_.cost_start);
+  }
+
+  void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
+    for (NodeId p : config_.partners) {
+      const int o = world_.origin_index(p);
+      for (int m = 0; m < env.member_states; ++m) env.remittance_cost[env.om(o, m)] = cost(ctx.step);
+    }
+  }
+
+  void record(const StepContext&, bool active, const Environment& env, const StepCounts& now,
+              SeriesGroup& out) const override {
+    double* cost_row = out.append_row(0);
+    double* saved = out.append_row(1);
+    const double baseline = world_.scenario().model.remittance_cost;
+    // Received = sent * (1 - cost), so sent = received / (1 - cost); what a baseline
+    // cost would have taken from the same sending is sent * (baseline - cost).
+    const auto& received = now.remittances;
+    for (int o = 0; o < world_.origin_count(); ++o) {
+      const double c = env.remittance_cost[env.om(o, 0)];
+      cost_row[o] = c;
+      if (!active) continue;
+      for (int m = 0; m < env.member_states; ++m) {
+        const double cm = env.remittance_cost[env.om(o, m)];
+        saved[o] += cm < 1 ? received[env.om(o, m)] / (1 - cm) * (baseline - cm) : 0.0;
+      }
+    }
+  }
+
+ private:
+  const Config& config_;
+  const World& world_;
+};
+
+std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<Remittances>(*this, world); }
+
+std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
+  auto config = std::make_shared<Config>();
+  config->partners = read_nodes(params, "partners", sc, Role::Origin);
+  for (NodeId p : config->partners) {
+    bool has_population = false;
+    for (const OriginSpec& o : sc.origins) has_population = has_population || o.node == p;
+    if (!has_population) fail(params.tree(), params.field("partners"), "'" + sc.nodes[p].id + "' has no population: block");
+  }
+  config->cost_start = params.probability("cost_start", sc.model.remittance_cost);
+  config->cost_target = params.probability("cost_target", 0.03);
+  config->start = read_month(params, "from", sc.calendar.start, false);
+  // The target is reached at an absolute date, or a number of years after `from`.
+  if (params.has("target_date") && params.has("years_to_target"))
+    fail(params.tree(), params.field("years_to_target"), "give target_date or years_to_target, not both");
+  const int years = static_cast<int>(params.integer("years_to_target", 0, 0, 100));
+  config->target = read_month(params, "target_date", YearMonth::from_index(config->start.index() + 12 * years), false);
+  if (config->target.index() < config->start.index())
+    fail(*params.tree().find("target_date"), params.field("target_date"), "target_date is before from");
+  return config;
+}
+
+}  // namespace
+
+PolicyModule remittances_module() {
+  return {"remittances",
+          "Transfer cost of remittances per partner, moving linearly to a target by a date",
+          &parse,
+          R"(name: remittances
+cost_start: 0.10
+cost_target: 0.03
+years_to_target: 2)"};
+}
+
+}  // namespace migflow

@@ -1,0 +1,284 @@
+// Policy modules: every registered module through the same checks, then each one's
+// expected effect on flows, and bad policy blocks.
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include <cmath>
+
+#include "../test_support.hpp"
+#include "policies/policy.hpp"
+#include "sim/engine.hpp"
+#include "sim/ensemble.hpp"
+
+namespace migflow {
+
+void PrintTo(const PolicyModule& m, std::ostream* os) { *os << m.name; }
+
+namespace {
+
+using testing::small_scenario;
+using testing::world_of;
+
+std::vector<ReplicateSeries> run(const std::string& yaml, int threads = 2) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  EnsembleOptions options;
+  options.replicates = 1;
+  return run_ensemble(world_of(small_scenario(yaml)), options);
+}
+
+// Indents a policy block as one item of a `policies:` list.
+std::string as_policy(std::string_view block, const std::string& extra = "") {
+  std::string out = "policies:\n  - ";
+  for (char c : block) {
+    out += c;
+    if (c == '\n') out += "    ";
+  }
+  if (!extra.empty()) out += "\n    " + extra;
+  return out + "\n";
+}
+
+// The model settings the module tests share: plenty of movers, stable rates.
+const std::string kBusy = "model: {emigration_rate: 0.01, detection_rate: 0.03}\n";
+
+const SeriesGroup& core(const std::vector<ReplicateSeries>& r) { return r[0].core; }
+const std::vector<double>& values(const SeriesGroup& g, const char* name) { return g.series()[g.find(name)].values; }
+
+class EveryPolicy : public ::testing::TestWithParam<PolicyModule> {};
+
+TEST_P(EveryPolicy, ExampleChangesFlowsAndRecordsItsGroup) {
+  const auto with = run(kBusy + as_policy(GetParam().example));
+  const auto without = run(kBusy);
+  bool differs = false;
+  for (const Series& s : core(with).series()) differs = differs || s.values != values(core(without), s.name.c_str());
+  EXPECT_TRUE(differs) << GetParam().name << " changed nothing";
+  ASSERT_EQ(with[0].policies.size(), 1u);
+  const SeriesGroup& group = with[0].policies[0];
+  EXPECT_EQ(group.name(), GetParam().name);
+  ASSERT_FALSE(group.series().empty());
+  for (size_t s = 0; s < group.series().size(); ++s) EXPECT_EQ(group.steps(static_cast<int>(s)), 36u);
+}
+
+TEST_P(EveryPolicy, DoesNothingOutsideItsDates) {
+  const auto without = run(kBusy);
+  for (const char* window : {"from: 2030-01", "until: 2009-12"}) {
+    const auto late = run(kBusy + as_policy(GetParam().example, window));
+    for (const Series& s : core(late).series())
+      EXPECT_EQ(s.values, values(core(without), s.name.c_str())) << GetParam().name << " " << window << " " << s.name;
+  }
+}
+
+TEST_P(EveryPolicy, IdenticalOnOneAndTwoThreads) {
+  const std::string yaml = kBusy + as_policy(GetParam().example);
+  const auto one = run(yaml, 1), two = run(yaml, 2);
+  for (const Series& s : core(one).series()) EXPECT_EQ(s.values, values(core(two), s.name.c_str())) << s.name;
+  for (size_t g = 0; g < one[0].policies.size(); ++g)
+    for (const Series& s : one[0].policies[g].series())
+      EXPECT_EQ(s.values, values(two[0].policies[g], s.name.c_str())) << s.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryPolicy, ::testing::ValuesIn(policy_modules()),
+                         [](const ::testing::TestParamInfo<PolicyModule>& info) { return std::string(info.param.name); });
+
+// --- labour_market_openness -------------------------------------------------------------
+
+// Legal arrivals in DEU from MDA, per step, when only a quota opens the legal channel.
+std::vector<double> quota_run(int per_year, std::vector<double>* granted = nullptr) {
+  const auto r = run("model: {emigration_rate: 0.02, legal_access: 0, logit_openness: 3}\n" +
+                     as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: " +
+                               std::to_string(per_year) + "}]"));
+  const SeriesGroup& g = core(r);
+  const int arrivals = g.find("arrivals");
+  std::vector<double> legal;
+  for (size_t s = 0; s < g.steps(arrivals); ++s) legal.push_back(g.at(arrivals, s, 2 * kChannelCount));  // DEU, legal
+  if (granted) *granted = r[0].policies[0].series()[r[0].policies[0].find("granted")].values;
+  return legal;
+}
+
+TEST(LabourMarketOpenness, BindingQuotaCapsLegalArrivalsExactlyAndDoublingDoublesThem) {
+  // 130 persons per agent: a quota of 130*12*4 a year is 4 agents a month.
+  std::vector<double> granted;
+  const auto single = quota_run(130 * 12 * 4, &granted);
+  const auto twice = quota_run(130 * 12 * 8);
+  double total_single = 0, total_twice = 0;
+  for (size_t s = 0; s < single.size(); ++s) {
+    EXPECT_DOUBLE_EQ(single[s], 130.0 * 4) << "step " << s;  // binding: exactly the quota
+    EXPECT_DOUBLE_EQ(granted[s], single[s]);
+    total_single += single[s];
+    total_twice += twice[s];
+  }
+  EXPECT_DOUBLE_EQ(total_twice, 2 * total_single);
+}
+
+TEST(LabourMarketOpenness, AdmitsOnlyTheListedSkills) {
+  auto world = world_of(small_scenario(
+      "model: {emigration_rate: 0.02, legal_access: 0}\n" +
+      as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 100000, skills: [high]}]")));
+  Engine engine(world, 0);
+  engine.run();
+  const AgentStore& a = engine.agents();
+  int regular = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a.status[i] == static_cast<std::uint8_t>(Status::Regular)) {
+      ++regular;
+      EXPECT_EQ(a.skill[i], 2) << "a regular migrant without a high-skill permit";
+    }
+  EXPECT_GT(regular, 10);
+}
+
+TEST(LabourMarketOpenness, CircularPermitsSendMigrantsHomeAtExpiry) {
+  // Everyone returns when a 6-month permit ends: the regular stock in DEU is exactly the
+  // permits granted in the last 6 steps (minus voluntary returns, switched off here).
+  auto world = world_of(small_scenario(
+      "model: {emigration_rate: 0.02, legal_access: 0, return_rate: 0}\n" +
+      as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 6240, "
+                "permit_months: 6, renewal: 0, return: 1}]")));
+  Engine engine(world, 0);
+  engine.run();
+  const SeriesGroup& g = engine.series().core;
+  const int stocks = g.find("stocks");
+  const NodeId deu = static_cast<NodeId>(world->scenario().node_index("DEU"));
+  const double regular = g.at(stocks, 35, deu * kStatusCount + static_cast<int>(Status::Regular));
+  EXPECT_DOUBLE_EQ(regular, 6 * 520.0);  // 6240 a year = 520 a month, all granted
+}
+
+// --- readmission ------------------------------------------------------------------------
+
+double executed_share(const std::vector<ReplicateSeries>& r) {
+  double orders = 0, executed = 0;
+  for (double v : values(core(r), "return_orders")) orders += v;
+  for (double v : values(core(r), "returns_executed")) executed += v;
+  EXPECT_GT(orders, 0);
+  return executed / orders;
+}
+
+TEST(Readmission, AgreementRaisesExecutedReturnsToTheConfiguredShare) {
+  const std::string model = "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0.3}\n";
+  const auto without = run(model);
+  const auto with = run(model + as_policy("name: readmission\nagreements: [{partner: MDA, in_force: 2010-01, execution: 0.8}]"));
+  const double orders = [&] { double n = 0; for (double v : values(core(with), "return_orders")) n += v; return n / 130; }();
+  const double tolerance = 4.5 * std::sqrt(0.25 / orders);  // binomial sd of a share
+  EXPECT_NEAR(executed_share(without), 0.3, tolerance);
+  EXPECT_NEAR(executed_share(with), 0.8, tolerance);
+}
+
+TEST(Readmission, ThirdCountryNationalsAreReturnedToTheTransitPartner) {
+  // Routes through Ukraine (the direct border is made expensive); Moldova does not
+  // take its own nationals back, Ukraine readmits half of those who transited it.
+  auto world = world_of(small_scenario(
+      "edges: [{from: MDA, to: ROU, distance_km: 350, cost: 100000, external_border: true}]\n"
+      "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0, legal_access: 0, transit_give_up: 0}\n" +
+      as_policy("name: readmission\nagreements: [{partner: UKR, in_force: 2010-01, execution: 0, "
+                "third_country_nationals: true, transit_execution: 0.5}]")));
+  Engine engine(world, 0);
+  engine.run();
+  const auto& r = engine.series().core;
+  double orders = 0, executed = 0;
+  for (double v : r.series()[r.find("return_orders")].values) orders += v;
+  for (double v : r.series()[r.find("returns_executed")].values) executed += v;
+  ASSERT_GT(orders, 0);
+  EXPECT_NEAR(executed / orders, 0.5, 4.5 * std::sqrt(0.25 / (orders / 130)));
+  // The readmitted wait in Ukraine.
+  const NodeId ukr = static_cast<NodeId>(world->scenario().node_index("UKR"));
+  EXPECT_GT(engine.counts().stocks[engine.counts().stock(0, ukr, Status::InTransit)], 0);
+}
+
+// --- border_capacity --------------------------------------------------------------------
+
+TEST(BorderCapacity, CrossingsNeverExceedCapacityAndInterceptionsMatchTheirRate) {
+  const auto r = run("model: {emigration_rate: 0.02, legal_access: 0}\n" +
+                     as_policy("name: border_capacity\ncrossings: [{name: mr, edges: [MDA->ROU], "
+                               "capacity_per_month: 1300, interception: 0.25}]"));
+  const SeriesGroup& g = r[0].policies[0];
+  const auto& attempts = values(g, "attempts");
+  const auto& blocked = values(g, "blocked");
+  const auto& intercepted = values(g, "intercepted");
+  double total_attempts = 0, total_intercepted = 0, total_blocked = 0;
+  for (size_t s = 0; s < attempts.size(); ++s) {
+    EXPECT_LE(attempts[s], 1300.0) << "step " << s;
+    total_attempts += attempts[s];
+    total_intercepted += intercepted[s];
+    total_blocked += blocked[s];
+  }
+  EXPECT_GT(total_blocked, 0) << "capacity never binding: the test shows nothing";
+  const double n = total_attempts / 130;  // agents
+  EXPECT_NEAR(total_intercepted / 130, 0.25 * n, 4.5 * std::sqrt(n * 0.25 * 0.75));
+}
+
+TEST(BorderCapacity, CapacityBuildingRaisesInterceptionOverTime) {
+  const auto r = run(as_policy("name: border_capacity\nfrom: 2010-01\ncrossings: [{edges: [MDA->ROU], interception: 0.1, "
+                               "interception_growth: 0.1, interception_max: 0.25}]"));
+  const auto& rate = values(r[0].policies[0], "interception");
+  EXPECT_DOUBLE_EQ(rate[0], 0.1);
+  EXPECT_NEAR(rate[12], 0.2, 1e-12);
+  EXPECT_DOUBLE_EQ(rate[35], 0.25);
+}
+
+// --- remittances ------------------------------------------------------------------------
+
+TEST(Remittances, TotalsEqualWhatStocksAndRatesImply) {
+  const auto r = run(kBusy + as_policy("name: remittances\nfrom: 2010-01\ncost_start: 0.10\ncost_target: 0.03\n"
+                                       "target_date: 2011-01"));
+  auto sc = small_scenario();
+  const ModelParams& p = sc->model;
+  const SeriesGroup& g = core(r);
+  const int stocks = g.find("stocks_by_origin"), remit = g.find("remittances");
+  const char* ms[] = {"ROU", "ITA", "DEU"};
+  const auto& cost = values(r[0].policies[0], "cost");
+  for (size_t s = 1; s < 36; ++s) {
+    const double c = std::min(1.0, static_cast<double>(s) / 12.0) * (0.03 - 0.10) + 0.10;
+    EXPECT_NEAR(cost[s], c, 1e-12);
+    for (int m = 0; m < 3; ++m) {
+      const NodeSpec& n = sc->nodes[sc->node_index(ms[m])];
+      const double wage = n.gdp_pc.at(sc->calendar.year(static_cast<int>(s))) * p.wage_share_of_gdp / 12;
+      const size_t at = static_cast<size_t>(sc->node_index(ms[m])) * kStatusCount;
+      // Migrants abroad at the start of the step send remittances during it.
+      const double regular = g.at(stocks, s - 1, at + static_cast<int>(Status::Regular));
+      const double irregular = g.at(stocks, s - 1, at + static_cast<int>(Status::Irregular));
+      const double expected = (regular + irregular * p.irregular_income) * wage * p.remittance_share * (1 - c);
+      EXPECT_NEAR(g.at(remit, s, static_cast<size_t>(m)), expected, 1e-9 * expected) << "step " << s << " " << ms[m];
+    }
+  }
+}
+
+// --- bad policy blocks ------------------------------------------------------------------
+
+std::string error_of(const std::string& yaml) {
+  try {
+    small_scenario(yaml);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
+  struct Case {
+    std::string yaml, expect;
+  } cases[] = {
+      {as_policy("name: labour_market_openness\nquotas: [{member_state: XXX, partner: MDA, per_year: 5}]"),
+       "policies[0].quotas[0].member_state': unknown node 'XXX'"},
+      {as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: UKR, per_year: 5}]"),
+       "policies[0].quotas[0].partner': node 'UKR' is not a origin"},
+      {as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: -5}]"),
+       "policies[0].quotas[0].per_year': must lie in [0"},
+      {as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 5, renewal: 1.2}]"),
+       "quotas[0].renewal': must lie in [0, 1]"},
+      {as_policy("name: readmission\nagreements: [{partner: ITA}]"), "'ITA' is a Member State, not a partner"},
+      {as_policy("name: readmission\ndetection: {XYZ: 0.1}"), "policies[0].detection.XYZ': unknown Member State"},
+      {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->UKR]}]"), "does not cross the external border"},
+      {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->XXX]}]"), "unknown edge 'MDA->XXX'"},
+      {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->ROU], capacity_per_month: -1}]"),
+       "capacity_per_month': must lie in [0"},
+      {as_policy("name: remittances\ncost_target: 3"), "policies[0].cost_target': must lie in [0, 1]"},
+      {as_policy("name: remittances\ncots_target: 0.03"), "policies[0].cots_target': unknown field"},
+      {as_policy("name: readmission\nfrom: 2012-01\nuntil: 2011-01"), "until is before from"},
+  };
+  for (const Case& c : cases) {
+    const std::string message = error_of(c.yaml);
+    EXPECT_NE(message.find("scenario.yaml:"), std::string::npos) << message;
+    EXPECT_NE(message.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in: " << message;
+  }
+}
+
+}  // namespace
+}  // namespace migflow
