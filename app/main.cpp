@@ -1,12 +1,15 @@
-// The migflow command line: run, validate.
+// The migflow command line: run, validate, compare.
 #include <tbb/global_control.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <optional>
 
+#include "analysis/compare.hpp"
 #include "app/progress.hpp"
 #include "output/recorder.hpp"
 #include "scenarios/loader.hpp"
@@ -91,6 +94,45 @@ int validate(const std::string& path) {
   }
 }
 
+// Writes `text` to `path` through a temporary file, so a failure leaves no half file.
+bool write_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return false;
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+struct CompareArgs {
+  std::vector<std::string> runs;
+  std::string csv, markdown;
+  bool by_member_state = false;
+};
+
+int compare(const CompareArgs& args) {
+  Comparison c;
+  try {
+    std::vector<RunFile> runs;
+    for (const auto& path : args.runs) runs.push_back(read_run_file(path));
+    c = compare_runs(runs, args.by_member_state);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  const std::string table = comparison_markdown(c);
+  std::fputs(table.c_str(), stdout);
+  for (const auto& [path, text] : {std::pair{args.csv, comparison_csv(c)}, std::pair{args.markdown, table}})
+    if (!path.empty() && !write_text_file(path, text)) {
+      std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", path.c_str(), std::strerror(errno));
+      return kOutputFailure;
+    }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +154,19 @@ int main(int argc, char** argv) {
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check a scenario file and print what it describes");
   validate_cmd->add_option("scenario", validate_path, "Scenario YAML file")->required();
 
+  CompareArgs compare_args;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Headline indicators of two or more runs, with 95% intervals and differences from the first");
+  compare_cmd->add_option("runs", compare_args.runs, "Output files of `migflow run` (the first is the reference)")
+      ->required()
+      ->expected(2, 1000)
+      ->check(CLI::ExistingFile);
+  compare_cmd->add_option("--csv", compare_args.csv, "Also write the table as CSV (long format)");
+  compare_cmd->add_option("--markdown", compare_args.markdown, "Also write the table as Markdown");
+  compare_cmd->add_flag("--by-member-state", compare_args.by_member_state, "Add arrivals and returns per Member State");
+
   CLI11_PARSE(app, argc, argv);
+  if (*compare_cmd) return compare(compare_args);
   if (*run_cmd) return run(run_args);
   if (*validate_cmd) return validate(validate_path);
   return 1;

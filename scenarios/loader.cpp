@@ -340,6 +340,10 @@ struct Builder {
       PolicySpec p;
       p.where = item.where;
       p.name = r.required_string("name");
+      p.id = r.string("id", p.name);
+      for (const PolicySpec& other : sc.policies)
+        if (other.id == p.id)
+          fail(item, r.field("id"), "two policy blocks with id '" + p.id + "' (give each instance its own id)");
       const PolicyModule& module = find_policy_module(p.name, *item.find("name"), r.field("name"));
       p.from = read_month(r, "from", p.from, false);
       p.until = read_month(r, "until", p.until, false);

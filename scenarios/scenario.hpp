@@ -59,7 +59,8 @@ struct DiasporaSpec {
 struct PolicyConfig;  // policies/policy.hpp
 
 struct PolicySpec {
-  std::string name;
+  std::string name;  // the module
+  std::string id;    // this instance: names its output group; `extends:` merges by it
   YearMonth from{1900, 1};
   YearMonth until{2200, 12};
   std::shared_ptr<const PolicyConfig> config;  // parsed, validated parameters

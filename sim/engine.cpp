@@ -247,10 +247,7 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate)
     ActivePolicy ap{spec, spec.config->instantiate(*world_), sc.calendar.step_at(spec.from),
                     sc.calendar.step_at(YearMonth::from_index(spec.until.index() + 1)) - 1,
                     static_cast<int>(series_.policies.size())};
-    std::string group = spec.name;
-    for (size_t q = 0; q < p; ++q)
-      if (sc.policies[q].name == spec.name) group = spec.name + "_" + std::to_string(p);
-    series_.policies.emplace_back(group);
+    series_.policies.emplace_back(spec.id);
     ap.policy->declare(series_.policies.back());
     policies_.push_back(std::move(ap));
   }

@@ -82,15 +82,14 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
   const Tree* list = params.child("quotas");
   if (list && !list->is_list()) fail(*list, params.field("quotas"), "expected a list of quotas");
   for (size_t i = 0; list && i < list->items.size(); ++i) {
-    MapReader r(*list->items[i], params.field("quotas[" + std::to_string(i) + "]"));
+    const Tree& item = *list->items[i];
+    MapReader r(item, params.field("quotas[" + std::to_string(i) + "]"));
+    // One quota per (Member State, partner) pair named; absent lists mean all of them.
+    const auto member_states = read_nodes(r, "member_state", "member_states", sc, {Role::MemberState});
+    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin});
     QuotaSpec q;
-    q.member_state = read_node(r, "member_state", sc, Role::MemberState);
-    q.partner = read_node(r, "partner", sc, Role::Origin);
-    bool is_origin = false;
-    for (const OriginSpec& o : sc.origins) is_origin = is_origin || o.node == q.partner;
-    if (!is_origin) fail(*list->items[i], r.field("partner"), "partner has no population: block");
+    if (!r.has("per_year")) fail(item, r.field("per_year"), "required field is missing");
     q.per_year = r.number_in("per_year", 0, 0, 1e9);
-    if (!r.has("per_year")) fail(*list->items[i], r.field("per_year"), "required field is missing");
     q.skill_mask = 0;
     if (const Tree* skills = r.child("skills")) {
       if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");
@@ -108,16 +107,21 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     q.renewal = r.probability("renewal", model.permit_renewal);
     q.return_home = r.probability("return", model.permit_return);
     if (q.renewal + q.return_home > 1 + 1e-12)
-      fail(*list->items[i], r.field("return"), "renewal + return must not exceed 1 (the rest overstay)");
+      fail(item, r.field("return"), "renewal + return must not exceed 1 (the rest overstay)");
     r.finish();
-    q.label = sc.nodes[q.member_state].id + "<-" + sc.nodes[q.partner].id;
-    if (q.skill_mask != 0b111)
-      for (int k = 0, first = 1; k < kSkillCount; ++k)
-        if (q.skill_mask & (1u << k)) q.label += (first-- > 0 ? ":" : "+") + std::string(kSkillNames[k]);
-    for (const QuotaSpec& other : config->quotas)
-      if (other.member_state == q.member_state && other.partner == q.partner && (other.skill_mask & q.skill_mask))
-        fail(*list->items[i], r.field("skills"), "overlaps an earlier quota for " + q.label);
-    config->quotas.push_back(q);
+    for (NodeId ms : member_states)
+      for (NodeId partner : partners) {
+        q.member_state = ms;
+        q.partner = partner;
+        q.label = sc.nodes[ms].id + "<-" + sc.nodes[partner].id;
+        if (q.skill_mask != 0b111)
+          for (int k = 0, first = 1; k < kSkillCount; ++k)
+            if (q.skill_mask & (1u << k)) q.label += (first-- > 0 ? ":" : "+") + std::string(kSkillNames[k]);
+        for (const QuotaSpec& other : config->quotas)
+          if (other.member_state == ms && other.partner == partner && (other.skill_mask & q.skill_mask))
+            fail(item, r.field("skills"), "overlaps an earlier quota for " + q.label);
+        config->quotas.push_back(q);
+      }
   }
   return config;
 }

@@ -73,22 +73,28 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
   if (list && !list->is_list()) fail(*list, params.field("agreements"), "expected a list of agreements");
   for (size_t i = 0; list && i < list->items.size(); ++i) {
     MapReader r(*list->items[i], params.field("agreements[" + std::to_string(i) + "]"));
+    // A transit country can be a partner too: readmission of those who transited it.
+    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin, Role::Transit});
     Agreement a;
-    const std::string id = r.required_string("partner");
-    const int n = sc.node_index(id);
-    if (n < 0) fail(*list->items[i]->find("partner"), r.field("partner"), "unknown partner '" + id + "'");
-    if (sc.nodes[n].role == Role::MemberState)
-      fail(*list->items[i]->find("partner"), r.field("partner"), "'" + id + "' is a Member State, not a partner");
-    a.partner = static_cast<NodeId>(n);
     a.in_force = read_month(r, "in_force", sc.calendar.start, false);
     a.execution = r.probability("execution", 0.6);
     a.third_country = r.boolean("third_country_nationals", false);
     a.transit_execution = r.probability("transit_execution", a.third_country ? 0.3 : 0.0);
     a.interception_return = r.probability("interception_return", a.execution);
     r.finish();
-    config->agreements.push_back(a);
+    for (NodeId p : partners) {
+      for (const Agreement& other : config->agreements)
+        if (other.partner == p)
+          fail(*list->items[i], r.field("partner"), "a second agreement with '" + sc.nodes[p].id + "'");
+      a.partner = p;
+      config->agreements.push_back(a);
+    }
   }
-  if (const Tree* det = params.child("detection")) {
+  if (const Tree* det = params.child("detection"); det && det->is_scalar()) {
+    const double rate = params.probability("detection", 0);  // one rate for every Member State
+    for (size_t n = 0; n < sc.nodes.size(); ++n)
+      if (sc.nodes[n].role == Role::MemberState) config->detection.emplace_back(static_cast<NodeId>(n), rate);
+  } else if (det) {
     MapReader r(*det, params.field("detection"));
     for (const auto& [ms_id, value] : det->entries) {
       const int n = sc.node_index(ms_id);

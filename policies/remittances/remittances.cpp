@@ -73,12 +73,7 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const { return s
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
-  config->partners = read_nodes(params, "partners", sc, Role::Origin);
-  for (NodeId p : config->partners) {
-    bool has_population = false;
-    for (const OriginSpec& o : sc.origins) has_population = has_population || o.node == p;
-    if (!has_population) fail(params.tree(), params.field("partners"), "'" + sc.nodes[p].id + "' has no population: block");
-  }
+  config->partners = read_nodes(params, "partner", "partners", sc, {Role::Origin});
   config->cost_start = params.probability("cost_start", sc.model.remittance_cost);
   config->cost_target = params.probability("cost_target", 0.03);
   config->start = read_month(params, "from", sc.calendar.start, false);

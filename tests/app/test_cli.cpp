@@ -64,3 +64,28 @@ TEST(Cli, HelpForEachCommand) {
 
 }  // namespace
 }  // namespace migflow
+
+namespace migflow {
+namespace {
+
+TEST(Cli, CompareWritesTableAndCsvAndRejectsBadFiles) {
+  const std::string dir = testing::temp_dir();
+  std::string out;
+  for (const char* seed : {"1", "2"})
+    ASSERT_EQ(run_command(kBinary + " run " + testing::data_path("small.yaml") + " --out " + dir + "/r" + seed +
+                              ".h5 --replicates 3 --seed " + seed,
+                          &out),
+              0)
+        << out;
+  ASSERT_EQ(run_command(kBinary + " compare " + dir + "/r1.h5 " + dir + "/r2.h5 --csv " + dir + "/c.csv", &out), 0) << out;
+  EXPECT_NE(out.find("| arrivals_irregular | persons |"), std::string::npos) << out;
+  EXPECT_NE(out.find("Welch"), std::string::npos) << "different seeds cannot be paired: " << out;
+  const std::string csv = testing::read_text(dir + "/c.csv");
+  EXPECT_EQ(csv.rfind("indicator,member_state,unit,scenario,mean", 0), 0u) << csv;
+  const std::string junk = testing::write_temp("junk.h5", "not hdf5");
+  EXPECT_EQ(run_command(kBinary + " compare " + dir + "/r1.h5 " + junk, &out), 2) << out;
+  EXPECT_NE(out.find("junk.h5"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace migflow
