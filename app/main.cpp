@@ -80,11 +80,14 @@ int validate(const std::string& path) {
   try {
     auto world = load_world(path, nullptr);
     const Scenario& sc = world->scenario();
+    std::uint64_t at_home = 0;
+    for (const OriginSpec& o : sc.origins) at_home += o.agents;
     std::printf("%s: valid\n  %s\n  %zu nodes (%d origins, %d Member States), %zu edges, %d policies\n"
-                "  %llu agents (%.1f MB of agent state), %d steps from %s, %d replicates, seed %llu\n",
+                "  %llu agents (%llu at home, the rest abroad at the start; %.1f MB of agent state)\n"
+                "  %d steps from %s, %d replicates, seed %llu\n",
                 path.c_str(), sc.title.c_str(), sc.nodes.size(), world->origin_count(), world->member_state_count(),
                 sc.edges.size(), static_cast<int>(sc.policies.size()),
-                static_cast<unsigned long long>(sc.total_agents()),
+                static_cast<unsigned long long>(sc.total_agents()), static_cast<unsigned long long>(at_home),
                 sc.total_agents() * AgentStore::kBytesPerAgent / 1e6, sc.calendar.steps(),
                 sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
     return 0;

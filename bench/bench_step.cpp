@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -18,12 +19,12 @@ std::shared_ptr<const World> world_with(std::int64_t agents) {
   auto& w = cache[agents];
   if (!w) {
     auto sc = std::make_shared<Scenario>(load_scenario(MIGFLOW_SOURCE_DIR "/scenarios/default.yaml"));
-    std::uint64_t total = sc->total_agents();
+    // Same persons, `agents` agents: every origin's scale changes by one factor.
+    const double factor = static_cast<double>(agents) / static_cast<double>(sc->total_agents());
     for (OriginSpec& o : sc->origins) {
-      const double share = static_cast<double>(o.agents) / static_cast<double>(total);
-      const double persons = o.agents * o.persons_per_agent;
-      o.agents = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(share * agents));
-      o.persons_per_agent = persons / o.agents;
+      o.persons_per_agent /= factor;
+      o.agents = static_cast<std::uint64_t>(std::llround(o.agents * factor));
+      for (auto& [node, count] : o.abroad) count = static_cast<std::uint64_t>(std::llround(count * factor));
     }
     w = std::make_shared<const World>(sc);
   }

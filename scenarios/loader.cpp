@@ -24,7 +24,7 @@ double YearSeries::at(double year) const {
 
 std::uint64_t Scenario::total_agents() const {
   std::uint64_t n = 0;
-  for (const auto& o : origins) n += o.agents;
+  for (const auto& o : origins) n += o.total_agents();
   return n;
 }
 
@@ -403,6 +403,15 @@ Scenario build_scenario(const TreePtr& root, const std::string& file) {
   if (const Tree* t = r.child("diaspora")) b.read_diaspora(*t);
   if (const Tree* t = r.child("diaspora_csv")) b.read_diaspora_csv(*t);
   require_attributes(sc, *root);
+  // The start-of-run diaspora in Member States becomes agents abroad, at each origin's scale.
+  for (OriginSpec& o : sc.origins) {
+    std::map<NodeId, double> persons;
+    for (const DiasporaSpec& d : sc.diaspora)
+      if (d.origin == o.node && sc.nodes[d.destination].role == Role::MemberState) persons[d.destination] += d.persons;
+    for (const auto& [node, p] : persons)
+      if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0) o.abroad.emplace_back(node, n);
+  }
+  if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
   if (const Tree* t = r.child("policies")) b.read_policies(*t);
   r.finish();
   return std::move(b.sc);

@@ -46,7 +46,15 @@ struct EdgeSpec {
 struct OriginSpec {
   NodeId node = 0;
   double persons_per_agent = 1;  // scale: each agent stands for this many persons
-  std::uint64_t agents = 0;      // resolved count
+  std::uint64_t agents = 0;      // resolved count of agents at home
+  // The diaspora at the start, as agents living in Member States with a permanent
+  // residence (no permit expiry): (Member State node, agents).
+  std::vector<std::pair<NodeId, std::uint64_t>> abroad;
+  std::uint64_t total_agents() const {
+    std::uint64_t n = agents;
+    for (const auto& [node, count] : abroad) n += count;
+    return n;
+  }
   std::array<double, kSkillCount> skill_shares{0.5, 0.35, 0.15};
   SourceLocation where;
 };

@@ -8,6 +8,9 @@
 
 namespace migflow {
 
+// Timer value of a permanent residence: never expires (runs are shorter than 65000 steps).
+inline constexpr std::uint16_t kPermanent = 0xFFFF;
+
 struct AgentStore {
   std::vector<std::uint8_t> status;       // Status
   std::vector<std::uint8_t> skill;        // 0..kSkillCount-1

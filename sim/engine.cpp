@@ -264,31 +264,35 @@ Engine::~Engine() = default;
 void Engine::init_agents() {
   const Scenario& sc = world_->scenario();
   agents_.origin_begin.assign(1, 0);
-  for (const OriginSpec& o : sc.origins) agents_.origin_begin.push_back(agents_.origin_begin.back() + o.agents);
+  for (const OriginSpec& o : sc.origins) agents_.origin_begin.push_back(agents_.origin_begin.back() + o.total_agents());
   agents_.resize(agents_.origin_begin.back());
   const double sigma = sc.model.savings_dispersion;
   for (int o = 0; o < world_->origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
-    const NodeId home = world_->origin_node(o);
-    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(agents_.origin_begin[o], agents_.origin_begin[o + 1], kGrain),
-                      [&](const tbb::blocked_range<std::uint64_t>& r) {
-                        for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
-                          const Draws d = draw(seed_, agents_.first_id + i, 0, Purpose::Init);
-                          int k = 0;
-                          for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;)
-                            acc += spec.skill_shares[++k];
-                          // Log-normal resources with mean 1 (Box-Muller from two uniforms).
-                          const double z = std::sqrt(-2.0 * std::log1p(-d.uniform(1))) *
-                                           std::cos(6.283185307179586 * d.uniform(2));
-                          agents_.skill[i] = static_cast<std::uint8_t>(k);
-                          agents_.resources[i] = static_cast<float>(std::exp(sigma * z - 0.5 * sigma * sigma));
-                          agents_.status[i] = static_cast<std::uint8_t>(Status::AtHome);
-                          agents_.location[i] = home;
-                          agents_.destination[i] = 0;
-                          agents_.via[i] = kNoNode;
-                          agents_.timer[i] = 0;
-                        }
-                      });
+    // Each origin's block: its agents at home, then its diaspora, Member State by Member State.
+    struct Part { std::uint64_t begin, end; NodeId at; Status status; std::uint8_t destination; std::uint16_t timer; };
+    std::vector<Part> parts{{agents_.origin_begin[o], agents_.origin_begin[o] + spec.agents, world_->origin_node(o),
+                             Status::AtHome, 0, 0}};
+    for (const auto& [node, count] : spec.abroad)
+      parts.push_back({parts.back().end, parts.back().end + count, node, Status::Regular,
+                       static_cast<std::uint8_t>(world_->member_state_index(node)), kPermanent});
+    for (const Part& part : parts)
+      tbb::parallel_for(tbb::blocked_range<std::uint64_t>(part.begin, part.end, kGrain), [&](const auto& r) {
+        for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
+          const Draws d = draw(seed_, agents_.first_id + i, 0, Purpose::Init);
+          int k = 0;
+          for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;) acc += spec.skill_shares[++k];
+          // Log-normal resources with mean 1 (Box-Muller from two uniforms).
+          const double z = std::sqrt(-2.0 * std::log1p(-d.uniform(1))) * std::cos(6.283185307179586 * d.uniform(2));
+          agents_.skill[i] = static_cast<std::uint8_t>(k);
+          agents_.resources[i] = static_cast<float>(std::exp(sigma * z - 0.5 * sigma * sigma));
+          agents_.status[i] = static_cast<std::uint8_t>(part.status);
+          agents_.location[i] = part.at;
+          agents_.destination[i] = part.destination;
+          agents_.via[i] = kNoNode;
+          agents_.timer[i] = part.timer;
+        }
+      });
   }
 }
 

@@ -26,6 +26,8 @@ void normal_quadrature(int n, std::vector<double>& nodes, std::vector<double>& w
 
 namespace {
 
+constexpr int kPermanentLeft = 1 << 30;  // a permanent residence: no expiry
+
 // One agent's state, as far as its future depends on it.
 struct State {
   Status status;
@@ -40,9 +42,17 @@ struct State {
 // The chain of one (origin, skill, resource level) class.
 class Chain {
  public:
+  // Starts from the origin's split between home and its diaspora (permanent residents).
   Chain(const World& w, int o, int k, double resources) : w_(w), o_(o), k_(k), resources_(resources) {
+    const OriginSpec& spec = w.scenario().origins[o];
+    const double total = static_cast<double>(spec.total_agents());
+    std::vector<double> start{static_cast<double>(spec.agents) / total};
     index({Status::AtHome, w.origin_node(o), 0, kNoNode, 0});
-    x_ = Eigen::VectorXd::Ones(1);
+    for (const auto& [node, count] : spec.abroad) {
+      index({Status::Regular, node, w.member_state_index(node), kNoNode, kPermanentLeft});
+      start.push_back(static_cast<double>(count) / total);
+    }
+    x_ = Eigen::Map<Eigen::VectorXd>(start.data(), static_cast<Eigen::Index>(start.size()));
   }
 
   // Pushes the distribution through this step's operator.
@@ -132,6 +142,7 @@ class Chain {
   }
 
   Outcomes permit(const StepTables& t, const State& s) const {
+    if (s.permit_left == kPermanentLeft) return {{home(Status::Returned), t.return_prob}, {s, 1 - t.return_prob}};
     if (s.permit_left > 0) {
       State stay = s;
       --stay.permit_left;

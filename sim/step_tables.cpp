@@ -100,7 +100,7 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
       const NodeId at = world.member_state_node(m);
       const double regular = last.stocks[last.stock(o, at, Status::Regular)] * ppa;
       const double irregular = last.stocks[last.stock(o, at, Status::Irregular)] * ppa;
-      diaspora[m] = world.initial_diaspora(o, m) + regular + irregular;
+      diaspora[m] = regular + irregular;  // the start-of-run diaspora is among the agents
       diaspora_total += diaspora[m];
       const double income = (regular + irregular * p.irregular_income) * ms_wage[m] * months;
       remittances[om(o, m)] = income * p.remittance_share * (1.0 - env.remittance_cost[om(o, m)]);

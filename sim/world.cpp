@@ -63,11 +63,6 @@ World::World(std::shared_ptr<const Scenario> scenario) : scenario_(std::move(sce
       ms_index_[i] = static_cast<int>(member_states_.size());
       member_states_.push_back(static_cast<NodeId>(i));
     }
-  diaspora_.assign(origins_.size() * member_states_.size(), 0.0);
-  for (const DiasporaSpec& d : sc.diaspora) {
-    const int o = origin_index_[d.origin], m = ms_index_[d.destination];
-    if (o >= 0 && m >= 0) diaspora_[o * member_state_count() + m] += d.persons;
-  }
   plan_routes();
 }
 

@@ -39,8 +39,6 @@ class World {
   bool irregular_reachable(int o, int m) const {
     return origins_[o] == member_states_[m] || irregular_next_hop(origins_[o], m) != kNoEdge;
   }
-  // Persons from origin o living in Member State m at the start (the diaspora).
-  double initial_diaspora(int o, int m) const { return diaspora_[o * member_state_count() + m]; }
 
   void plan_routes();  // again whenever the graph changes
 
@@ -51,7 +49,6 @@ class World {
   std::vector<std::vector<EdgeId>> legal_routes_;
   std::vector<double> route_km_;
   std::vector<EdgeId> irregular_next_;
-  std::vector<double> diaspora_;
 };
 
 }  // namespace migflow

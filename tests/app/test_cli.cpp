@@ -48,7 +48,7 @@ TEST(Cli, UnwritableOutputExitsNonZeroBeforeRunning) {
 TEST(Cli, ValidateReportsTheScenarioOrItsError) {
   std::string out;
   EXPECT_EQ(run_command(kBinary + " validate " + testing::data_path("small.yaml"), &out), 0) << out;
-  EXPECT_NE(out.find("20000 agents"), std::string::npos) << out;
+  EXPECT_NE(out.find("(20000 at home"), std::string::npos) << out;
   const std::string bad = testing::write_temp("bad.yaml", "calendar: {start: 2010-01, end: 2011-01}\nnodes: [}\n");
   EXPECT_EQ(run_command(kBinary + " validate " + bad, &out), 2) << out;
   EXPECT_NE(out.find("bad.yaml:2:"), std::string::npos) << out;

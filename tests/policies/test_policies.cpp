@@ -117,8 +117,9 @@ TEST(LabourMarketOpenness, AdmitsOnlyTheListedSkills) {
   engine.run();
   const AgentStore& a = engine.agents();
   int regular = 0;
+  const NodeId deu = static_cast<NodeId>(world->scenario().node_index("DEU"));  // no diaspora there at the start
   for (size_t i = 0; i < a.size(); ++i)
-    if (a.status[i] == static_cast<std::uint8_t>(Status::Regular)) {
+    if (a.status[i] == static_cast<std::uint8_t>(Status::Regular) && a.location[i] == deu) {
       ++regular;
       EXPECT_EQ(a.skill[i], 2) << "a regular migrant without a high-skill permit";
     }

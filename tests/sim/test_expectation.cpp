@@ -64,6 +64,8 @@ model: {logit_diaspora: 0, aspiration_diaspora: 0, remittance_share: 0, savings_
     }
     expected_home += sc->origins[0].skill_shares[k] * stay;
   }
+  // Shares are of all the origin's agents, the diaspora abroad included.
+  expected_home *= static_cast<double>(sc->origins[0].agents) / static_cast<double>(sc->origins[0].total_agents());
   EXPECT_NEAR(ex.share[23][home * kStatusCount + static_cast<int>(Status::AtHome)], expected_home, 1e-12);
   double total = 0;
   for (double v : ex.share[23]) total += v;
@@ -84,7 +86,7 @@ TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
   const int steps = sc->calendar.steps();
   const ExpectedStocks ex = expected_stocks(*world, steps);
   Engine engine(world, 0);
-  const double n = static_cast<double>(sc->origins[0].agents);
+  const double n = static_cast<double>(sc->origins[0].total_agents());
   int checked = 0;
   while (!engine.done()) {
     engine.step();
