@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include "sim/ensemble.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -60,6 +62,17 @@ std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides) {
 }
 
 std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc) { return std::make_shared<const World>(sc); }
+
+WrittenRun run_and_write(const std::string& yaml_overrides, int replicates) {
+  WrittenRun run;
+  run.world = world_of(small_scenario(yaml_overrides));
+  EnsembleOptions options;
+  options.replicates = replicates;
+  run.replicates = run_ensemble(run.world, options);
+  run.path = temp_dir() + "/run.h5";
+  write_run(run.path, run_metadata(run.world->scenario()), run.replicates);
+  return run;
+}
 
 int run_command(const std::string& command, std::string* output) {
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");

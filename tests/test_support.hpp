@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "output/recorder.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/world.hpp"
 
@@ -16,6 +17,14 @@ std::string write_temp(const std::string& name, const std::string& text);
 // The small test world with `yaml_overrides` merged over it (as a scenario extending it).
 std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides = "");
 std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc);
+// Runs the small world with `yaml_overrides` for `replicates` replicates and writes
+// the output file (path in a fresh temporary folder).
+struct WrittenRun {
+  std::shared_ptr<const World> world;
+  std::vector<ReplicateSeries> replicates;
+  std::string path;
+};
+WrittenRun run_and_write(const std::string& yaml_overrides, int replicates);
 // Runs a command; returns the exit code and captures stderr+stdout.
 int run_command(const std::string& command, std::string* output = nullptr);
 

@@ -30,13 +30,9 @@ TEST(Compare, PairedDifferenceUsesReplicateDifferences) {
 }
 
 TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
-  auto world = testing::world_of(testing::small_scenario("replicates: 3\nmodel: {emigration_rate: 0.01}"));
-  EnsembleOptions options;
-  options.replicates = 3;
-  const auto replicates = run_ensemble(world, options);
-  const std::string path = testing::temp_dir() + "/run.h5";
-  write_run(path, run_metadata(world->scenario()), replicates);
-  const RunFile file = read_run_file(path);
+  const auto run = testing::run_and_write("model: {emigration_rate: 0.01}", 3);
+  const auto& replicates = run.replicates;
+  const RunFile file = read_run_file(run.path);
   ASSERT_EQ(file.replicates(), 3u);
   const auto indicators = headline_indicators(file, true);
   for (size_t r = 0; r < 3; ++r) {

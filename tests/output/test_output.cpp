@@ -29,12 +29,10 @@ std::vector<double> read_dataset(hid_t file, const std::string& name, std::vecto
 }
 
 TEST(Output, WritesEveryReplicateSeriesAndPolicyGroupWithDimensionScales) {
-  auto world = testing::world_of(testing::small_scenario("replicates: 3"));
-  EnsembleOptions options;
-  options.replicates = 3;
-  const auto replicates = run_ensemble(world, options);
-  const std::string path = testing::temp_dir() + "/run.h5";
-  write_run(path, run_metadata(world->scenario()), replicates);
+  const auto run = testing::run_and_write("", 3);
+  const auto& replicates = run.replicates;
+  const auto& world = run.world;
+  const std::string& path = run.path;
   ASSERT_TRUE(fs::exists(path));
   for (const auto& entry : fs::directory_iterator(fs::path(path).parent_path()))
     EXPECT_EQ(entry.path().filename(), "run.h5") << "leftover file " << entry.path();

@@ -41,6 +41,11 @@ std::string as_policy(std::string_view block, const std::string& extra = "") {
 const std::string kBusy = "model: {emigration_rate: 0.01, detection_rate: 0.03}\n";
 
 const SeriesGroup& core(const std::vector<ReplicateSeries>& r) { return r[0].core; }
+double sum(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s;
+}
 const std::vector<double>& values(const SeriesGroup& g, const char* name) { return g.series()[g.find(name)].values; }
 
 class EveryPolicy : public ::testing::TestWithParam<PolicyModule> {};
@@ -145,18 +150,16 @@ TEST(LabourMarketOpenness, CircularPermitsSendMigrantsHomeAtExpiry) {
 // --- readmission ------------------------------------------------------------------------
 
 double executed_share(const std::vector<ReplicateSeries>& r) {
-  double orders = 0, executed = 0;
-  for (double v : values(core(r), "return_orders")) orders += v;
-  for (double v : values(core(r), "returns_executed")) executed += v;
+  const double orders = sum(values(core(r), "return_orders"));
   EXPECT_GT(orders, 0);
-  return executed / orders;
+  return sum(values(core(r), "returns_executed")) / orders;
 }
 
 TEST(Readmission, AgreementRaisesExecutedReturnsToTheConfiguredShare) {
   const std::string model = "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0.3}\n";
   const auto without = run(model);
   const auto with = run(model + as_policy("name: readmission\nagreements: [{partner: MDA, in_force: 2010-01, execution: 0.8}]"));
-  const double orders = [&] { double n = 0; for (double v : values(core(with), "return_orders")) n += v; return n / 130; }();
+  const double orders = sum(values(core(with), "return_orders")) / 130;  // agents
   const double tolerance = 4.5 * std::sqrt(0.25 / orders);  // binomial sd of a share
   EXPECT_NEAR(executed_share(without), 0.3, tolerance);
   EXPECT_NEAR(executed_share(with), 0.8, tolerance);
@@ -173,9 +176,7 @@ TEST(Readmission, ThirdCountryNationalsAreReturnedToTheTransitPartner) {
   Engine engine(world, 0);
   engine.run();
   const auto& r = engine.series().core;
-  double orders = 0, executed = 0;
-  for (double v : r.series()[r.find("return_orders")].values) orders += v;
-  for (double v : r.series()[r.find("returns_executed")].values) executed += v;
+  const double orders = sum(values(r, "return_orders")), executed = sum(values(r, "returns_executed"));
   ASSERT_GT(orders, 0);
   EXPECT_NEAR(executed / orders, 0.5, 4.5 * std::sqrt(0.25 / (orders / 130)));
   // The readmitted wait in Ukraine.
