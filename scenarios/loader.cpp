@@ -255,6 +255,15 @@ struct Builder {
         s.finish();
         if (std::fabs(sum - 1.0) > 1e-6) fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
       }
+      // Household resources: the model's defaults unless this origin sets its own.
+      o.savings_months = sc.model.savings_months;
+      o.savings_dispersion = sc.model.savings_dispersion;
+      if (const Tree* res = r.child("resources")) {
+        MapReader s(*res, r.field("resources"));
+        o.savings_months = s.number_in("savings_months", o.savings_months, 0, 1200);
+        o.savings_dispersion = s.number_in("savings_dispersion", o.savings_dispersion, 0, 5);
+        s.finish();
+      }
       r.finish();
       sc.origins.push_back(o);
     }

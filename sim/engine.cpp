@@ -266,9 +266,9 @@ void Engine::init_agents() {
   agents_.origin_begin.assign(1, 0);
   for (const OriginSpec& o : sc.origins) agents_.origin_begin.push_back(agents_.origin_begin.back() + o.total_agents());
   agents_.resize(agents_.origin_begin.back());
-  const double sigma = sc.model.savings_dispersion;
   for (int o = 0; o < world_->origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
+    const double sigma = spec.savings_dispersion;
     // Each origin's block: its agents at home, then its diaspora, Member State by Member State.
     struct Part { std::uint64_t begin, end; NodeId at; Status status; std::uint8_t destination; std::uint16_t timer; };
     std::vector<Part> parts{{agents_.origin_begin[o], agents_.origin_begin[o] + spec.agents, world_->origin_node(o),

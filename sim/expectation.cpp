@@ -186,22 +186,23 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
     throw std::invalid_argument("expected_stocks: agents interact through the diaspora or remittances");
   if (!sc.policies.empty()) throw std::invalid_argument("expected_stocks: scenarios with policies are not covered");
 
-  std::vector<double> z{0.0}, wz{1.0};
-  if (p.savings_dispersion > 0) normal_quadrature(quadrature_nodes, z, wz);
   struct Class {
     Chain chain;
     double weight;
   };
   std::vector<Class> classes;
-  for (int o = 0; o < world.origin_count(); ++o)
+  for (int o = 0; o < world.origin_count(); ++o) {
+    const double sigma = sc.origins[o].savings_dispersion;
+    std::vector<double> z{0.0}, wz{1.0};
+    if (sigma > 0) normal_quadrature(quadrature_nodes, z, wz);
     for (int k = 0; k < kSkillCount; ++k)
       for (size_t j = 0; j < z.size(); ++j) {
         const double share = sc.origins[o].skill_shares[k] * wz[j];
         if (share <= 0) continue;
-        const double sigma = p.savings_dispersion;
         const double resources = std::exp(sigma * z[j] - 0.5 * sigma * sigma);
         classes.push_back({Chain(world, o, k, resources), share});
       }
+  }
 
   const Environment env = baseline_environment(world);
   StepCounts none;

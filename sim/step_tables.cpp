@@ -108,7 +108,7 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
     }
     // Remittances add a year's worth of transfers per person to household resources.
     remittance_income[o] = home_persons > 0 ? received_total / months * 12.0 / home_persons : 0.0;
-    savings_scale[o] = p.savings_months * home_wage;
+    savings_scale[o] = sc.origins[o].savings_months * home_wage;
 
     for (int k = 0; k < kSkillCount; ++k) {
       std::vector<double> v(M);

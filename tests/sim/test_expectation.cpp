@@ -15,7 +15,8 @@ namespace {
 // No interactions, so agents are independent chains; resources vary across households.
 const char* kIndependent = R"(
 population:
-  - {origin: MDA, agents: 1000000, skills: {low: 0.5, medium: 0.35, high: 0.15}}
+  - {origin: MDA, agents: 1000000, skills: {low: 0.5, medium: 0.35, high: 0.15},
+     resources: {savings_months: 3, savings_dispersion: 1.0}}
 model:
   emigration_rate: 0.004
   logit_diaspora: 0
