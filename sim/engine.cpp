@@ -51,6 +51,12 @@ struct Engine::ActivePolicy {
 // The per-agent transition rules, used by decide (in parallel, writing to a thread's
 // Partial) and by apply (serially, for the winners and losers of resolve). Both paths
 // call the same functions with the same draws, so they cannot drift apart.
+//
+// Random numbers: every agent gets a "gate" uniform each step, one 32-bit word of a
+// Philox block shared by four consecutive agent ids (Purpose::Gate). It decides whether
+// anything happens at all; only then are the agent's own four uniforms drawn
+// (Purpose::Step). Most agents do nothing in a month, so most cost a quarter of a
+// Philox call and one byte read. Both draws are pure functions of (seed, agent, step).
 struct Engine::Kernel {
   AgentStore& a;
   const World& world;
@@ -61,7 +67,23 @@ struct Engine::Kernel {
   int step;
   int quotas;
 
+  // The agent's own uniforms, drawn on first use.
+  struct Uniforms {
+    const Kernel& k;
+    std::size_t i;
+    bool drawn = false;
+    Draws d{};
+    double operator()(int j) {
+      if (!drawn) {
+        d = k.draws(i);
+        drawn = true;
+      }
+      return d.uniform(j);
+    }
+  };
+
   NodeId home(int o) const { return world.origin_node(o); }
+  Draws draws(std::size_t i) const { return draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Step); }
 
   void go_home(std::size_t i, int o) {
     a.location[i] = home(o);
@@ -86,34 +108,44 @@ struct Engine::Kernel {
   }
 
   // No legal channel (or the quota lottery lost): some set off irregularly.
-  void maybe_irregular(std::size_t i, int o, int m, const Draws& d) {
-    if (!world.irregular_reachable(o, m) || d.uniform(3) >= t.irregular_propensity) return;
+  void maybe_irregular(std::size_t i, int o, int m, Uniforms& u) {
+    if (!world.irregular_reachable(o, m) || u(3) >= t.irregular_propensity) return;
     a.status[i] = static_cast<std::uint8_t>(Status::InTransit);
     a.destination[i] = static_cast<std::uint8_t>(m);
     a.timer[i] = static_cast<std::uint16_t>(step);
     a.via[i] = kNoNode;
   }
 
-  void at_home(std::size_t i, int o, const Draws& d, bool returned) {
+  // Returns true when the agent made a request (its outcome is known after resolve).
+  bool at_home(std::size_t i, int o, double gate, bool returned) {
+    if (gate >= t.leave_bound[2 * o + returned]) return false;  // no event possible: skip the rest
     const int k = a.skill[i];
     const double resources = a.resources[i] * t.savings_scale[o] + t.remittance_income[o];
     const double capability = resources / (resources + t.migration_cost);
     const double hazard = t.leave_hazard[t.ok(o, k)] * capability * (returned ? t.reemigration_factor : 1.0);
-    if (d.uniform(0) >= -std::expm1(-hazard)) return;
+    if (gate >= -std::expm1(-hazard)) return false;
+    Uniforms u{*this, i};
     const double* cdf = t.destination_cdf(o, k);
-    const int m = static_cast<int>(std::upper_bound(cdf, cdf + t.member_states - 1, d.uniform(1)) - cdf);
-    if (d.uniform(2) < t.legal_access[t.om(o, m)]) return travel_legal(i, o, m);
-    if (const std::int32_t q = t.quota_of[t.omk(o, m, k)]; q >= 0) return request(i, o, q);
-    maybe_irregular(i, o, m, d);
+    const int m = static_cast<int>(std::upper_bound(cdf, cdf + t.member_states - 1, u(1)) - cdf);
+    if (u(2) < t.legal_access[t.om(o, m)]) {
+      travel_legal(i, o, m);
+      return false;
+    }
+    if (const std::int32_t q = t.quota_of[t.omk(o, m, k)]; q >= 0) {
+      request(i, o, q);
+      return true;
+    }
+    maybe_irregular(i, o, m, u);
+    return false;
   }
 
-  void cross(std::size_t i, int o, EdgeId e, const Draws& d) {
+  void cross(std::size_t i, int o, EdgeId e, Uniforms& u) {
     ++c.edge_attempts[c.oe(o, e)];
-    if (d.uniform(1) < t.edge_hazard[e]) return;  // failed attempt: try again next step
+    if (u(1) < t.edge_hazard[e]) return;  // failed attempt: try again next step
     const EdgeSpec& edge = world.edge(e);
-    if (d.uniform(2) < t.edge_interception[e]) {
+    if (u(2) < t.edge_interception[e]) {
       ++c.edge_intercepted[c.oe(o, e)];
-      if (d.uniform(3) < t.interception_return[o]) go_home(i, o);
+      if (u(3) < t.interception_return[o]) go_home(i, o);
       return;  // otherwise turned back: still waiting where they were
     }
     a.location[i] = edge.to;
@@ -126,39 +158,46 @@ struct Engine::Kernel {
     }
   }
 
-  void in_transit(std::size_t i, int o, const Draws& d) {
-    if (d.uniform(0) < t.give_up_prob) return go_home(i, o);
+  bool in_transit(std::size_t i, int o, double gate) {
+    if (gate < t.give_up_prob) {
+      go_home(i, o);
+      return false;
+    }
     const EdgeId e = world.irregular_next_hop(a.location[i], a.destination[i]);
-    if (e == kNoEdge) return;  // no irregular route onwards: stranded
-    if (const int g = t.crossing_group[e]; g >= 0 && requests) return request(i, o, quotas + g);
-    cross(i, o, e, d);
+    if (e == kNoEdge) return false;  // no irregular route onwards: stranded
+    if (const int g = t.crossing_group[e]; g >= 0 && requests) {
+      request(i, o, quotas + g);
+      return true;
+    }
+    Uniforms u{*this, i};
+    cross(i, o, e, u);
+    return false;
   }
 
-  void regular(std::size_t i, int o, const Draws& d) {
-    const double u = d.uniform(0);
+  void regular(std::size_t i, int o, double gate) {
     if (step >= a.timer[i]) {  // permit expires: renew, go home, or overstay
       const int m = world.member_state_index(a.location[i]);
       const std::size_t r = t.omk(o, m, a.skill[i]);
-      if (u < t.permit_renewal[r])
+      if (gate < t.permit_renewal[r])
         a.timer[i] = static_cast<std::uint16_t>(step + t.permit_steps[r]);
-      else if (u < t.permit_renewal[r] + t.permit_return[r])
+      else if (gate < t.permit_renewal[r] + t.permit_return[r])
         go_home(i, o);
       else
         a.status[i] = static_cast<std::uint8_t>(Status::Irregular);
       return;
     }
-    if (u < t.return_prob) go_home(i, o);
+    if (gate < t.return_prob) go_home(i, o);
   }
 
-  void irregular(std::size_t i, int o, const Draws& d) {
-    const double u = d.uniform(0);
-    if (u < t.return_prob) return go_home(i, o);
+  void irregular(std::size_t i, int o, double gate) {
+    if (gate < t.return_prob) return go_home(i, o);
     const int m = world.member_state_index(a.location[i]);
-    if (u >= t.return_prob + t.detect_prob[m]) return;
+    if (gate >= t.return_prob + t.detect_prob[m]) return;
     // Detected: a return order, executed as far as readmission allows.
     ++c.return_orders[c.om(o, m)];
     const double own = t.return_execution[o];
-    const double x = d.uniform(1);
+    Uniforms u{*this, i};
+    const double x = u(1);
     if (x < own) {
       ++c.returns_executed[c.om(o, m)];
       return go_home(i, o);
@@ -173,18 +212,49 @@ struct Engine::Kernel {
     }
   }
 
-  Draws draws(std::size_t i) const { return draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Step); }
-
-  void act(std::size_t i, int o) {
-    const Draws d = draws(i);
+  // One step of agent i; true when it waits for resolve.
+  bool act(std::size_t i, int o, double gate) {
     switch (static_cast<Status>(a.status[i])) {
-      case Status::AtHome: return at_home(i, o, d, false);
-      case Status::Returned: return at_home(i, o, d, true);
-      case Status::InTransit: return in_transit(i, o, d);
-      case Status::Regular: return regular(i, o, d);
-      case Status::Irregular: return irregular(i, o, d);
+      case Status::AtHome: return at_home(i, o, gate, false);
+      case Status::Returned: return at_home(i, o, gate, true);
+      case Status::InTransit: return in_transit(i, o, gate);
+      case Status::Regular: regular(i, o, gate); return false;
+      case Status::Irregular: irregular(i, o, gate); return false;
     }
+    return false;
   }
+
+  // Adds agent i's current state to the stocks (the observe phase, fused into decide).
+  // Agents at home or returned are at their origin, so their location is not read.
+  void count(std::size_t i, int o, NodeId origin_node) {
+    const std::uint8_t s = a.status[i];
+    if (s == static_cast<std::uint8_t>(Status::AtHome) || s == static_cast<std::uint8_t>(Status::Returned)) {
+      ++c.stocks[c.stock(o, origin_node, static_cast<Status>(s))];
+      return;
+    }
+    const NodeId at = a.location[i];
+    ++c.stocks[c.stock(o, at, static_cast<Status>(s))];
+    if (s == static_cast<std::uint8_t>(Status::InTransit)) c.transit_wait[c.on(o, at)] += step - a.timer[i];
+  }
+};
+
+// The gate uniforms of four consecutive agent ids come from one Philox block.
+class GateStream {
+ public:
+  GateStream(std::uint64_t seed, int step) : seed_(seed), step_(static_cast<std::uint32_t>(step)) {}
+  double operator()(std::uint64_t id) {
+    if ((id >> 2) != block_) {
+      block_ = id >> 2;
+      words_ = draw(seed_, block_, step_, Purpose::Gate);
+    }
+    return words_.uniform(static_cast<int>(id & 3));
+  }
+
+ private:
+  std::uint64_t seed_;
+  std::uint32_t step_;
+  std::uint64_t block_ = ~std::uint64_t{0};
+  Draws words_{};
 };
 
 void StepCounts::resize(int o, int m, int n, int e, int q) {
@@ -357,6 +427,8 @@ void Engine::update() {
 void Engine::decide() {
   for (auto& p : partials_->local) {
     p.counts.clear_flows();
+    std::fill(p.counts.stocks.begin(), p.counts.stocks.end(), 0);
+    std::fill(p.counts.transit_wait.begin(), p.counts.transit_wait.end(), 0);
     p.requests.clear();
   }
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kGrain), [&](const auto& r) {
@@ -364,10 +436,21 @@ void Engine::decide() {
     if (p.counts.stocks.size() != counts_.stocks.size() || p.counts.quotas != counts_.quotas)
       p.counts.resize(counts_.origins, counts_.member_states, counts_.nodes, counts_.edges, counts_.quotas);
     Kernel k{agents_, *world_, tables_, p.counts, &p.requests, seed_, step_, counts_.quotas};
+    GateStream gate(seed_, step_);
     by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
-      for (std::uint64_t i = b; i < e; ++i) k.act(i, o);
+      const NodeId home = world_->origin_node(o);
+      for (std::uint64_t i = b; i < e; ++i)
+        if (!k.act(i, o, gate(agents_.first_id + i))) k.count(i, o, home);  // requesters: counted after resolve
     });
   });
+  // The stocks of everyone who did not request: sum the threads' counts.
+  std::fill(counts_.stocks.begin(), counts_.stocks.end(), 0);
+  std::fill(counts_.transit_wait.begin(), counts_.transit_wait.end(), 0);
+  for (const auto& p : partials_->local) {
+    if (p.counts.stocks.size() != counts_.stocks.size()) continue;
+    for (size_t i = 0; i < counts_.stocks.size(); ++i) counts_.stocks[i] += p.counts.stocks[i];
+    for (size_t i = 0; i < counts_.transit_wait.size(); ++i) counts_.transit_wait[i] += p.counts.transit_wait[i];
+  }
 }
 
 void Engine::resolve_and_apply() {
@@ -392,22 +475,23 @@ void Engine::resolve_and_apply() {
       const double persons = sc.origins[req.origin].persons_per_agent;
       const bool wins = used + persons <= capacity * (1 + 1e-12);
       if (wins) used += persons;
-      const Draws d = k.draws(req.agent);
+      Kernel::Uniforms u{k, req.agent};
       if (is_quota) {
         ++counts_.quota_requests[resource];
         if (wins) {
           ++counts_.quota_granted[resource];
           k.travel_legal(req.agent, req.origin, env_.quotas[resource].member_state);
         } else {
-          k.maybe_irregular(req.agent, req.origin, env_.quotas[resource].member_state, d);
+          k.maybe_irregular(req.agent, req.origin, env_.quotas[resource].member_state, u);
         }
       } else {
         const EdgeId e = world_->irregular_next_hop(agents_.location[req.agent], agents_.destination[req.agent]);
         if (wins)
-          k.cross(req.agent, req.origin, e, d);
+          k.cross(req.agent, req.origin, e, u);
         else
           ++counts_.edge_blocked[counts_.oe(req.origin, e)];
       }
+      k.count(req.agent, req.origin, world_->origin_node(req.origin));
     }
     begin = end;
   }
@@ -494,11 +578,10 @@ void Engine::record() {
 
 void Engine::step() {
   update();
-  decide();
+  decide();  // observes too: each agent is counted once its transition is known
   resolve_and_apply();
-  observe();
   record();
-  ++step_;
+  finish_step();
 }
 
 void Engine::run(const std::function<void(int)>& on_step) {

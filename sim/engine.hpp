@@ -45,12 +45,14 @@ class Engine {
   // The recorded series; move them out when the run is over.
   ReplicateSeries& series() { return series_; }
 
-  // The phases, public so benchmarks can time them one at a time.
+  // The phases, public so benchmarks can time them one at a time; step() is
+  // update, decide (which observes too), resolve_and_apply, record, finish_step.
   void observe();
   void update();
   void decide();
   void resolve_and_apply();
   void record();
+  void finish_step() { ++step_; }
 
  private:
   struct Kernel;

@@ -11,6 +11,7 @@ enum class Purpose : std::uint32_t {
   Init = 1,     // an agent's fixed traits (skill, resources)
   Step = 2,     // the four uniforms an agent uses in one step
   Resolve = 3,  // the priority key of a capacity-limited request
+  Gate = 4,     // whether anything happens to an agent this step (one word per agent)
 };
 
 struct Draws {

@@ -137,6 +137,13 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
   }
   migration_cost = p.migration_cost;
   reemigration_factor = p.reemigration_factor;
+  leave_bound.assign(static_cast<size_t>(O) * 2, 0.0);
+  for (int o = 0; o < O; ++o)
+    for (int k = 0; k < kSkillCount; ++k)
+      for (int returned = 0; returned < 2; ++returned) {
+        const double hazard = leave_hazard[ok(o, k)] * (returned ? reemigration_factor : 1.0);
+        leave_bound[2 * o + returned] = std::max(leave_bound[2 * o + returned], -std::expm1(-hazard));
+      }
 
   legal_access = env.legal_access;
   irregular_propensity = p.irregular_propensity;

@@ -19,6 +19,9 @@ struct StepTables {
 
   // Leaving home: p = 1 - exp(-leave_hazard[o,k] * capability), capability from resources.
   std::vector<double> leave_hazard;      // (origin, skill): per step, before capability
+  // (origin, returned?): a bound on the chance of leaving over skills and resources
+  // (capability < 1), so most agents at home are passed over without reading more.
+  std::vector<double> leave_bound;
   std::vector<double> savings_scale;     // per origin: $ of resources per unit multiplier
   std::vector<double> remittance_income; // per origin: $ per person a year from remittances
   double migration_cost = 0;
