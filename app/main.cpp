@@ -1,8 +1,13 @@
-// The migflow command line: run, validate, compare.
+// The migflow command line: run, validate, compare, bench.
 #include <tbb/global_control.h>
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
+
+#include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <filesystem>
 #include <chrono>
 #include <cstring>
 #include <cstdio>
@@ -10,6 +15,7 @@
 #include <optional>
 
 #include "analysis/compare.hpp"
+#include "app/bench.hpp"
 #include "app/progress.hpp"
 #include "output/recorder.hpp"
 #include "scenarios/loader.hpp"
@@ -20,8 +26,32 @@ using namespace migflow;
 
 namespace {
 
-// Exit codes: 0 success, 1 usage, 2 bad input (scenario or data), 3 output failure.
+// Exit codes: 0 success, 1 usage, 2 bad input (scenario or data), 3 output failure,
+// 128 + signal number when interrupted (130 for Ctrl-C, 143 for SIGTERM).
 constexpr int kBadInput = 2, kOutputFailure = 3;
+
+// Set by SIGINT/SIGTERM; the run stops at the end of the current step.
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+void on_signal(int sig) {
+  g_signal = sig;
+  g_stop = true;
+}
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// "out/run.h5" -> "out/run.partial.h5": never the name a finished run would have.
+std::string partial_name(const std::string& out) {
+  const std::filesystem::path p(out);
+  return (p.parent_path() / (p.stem().string() + ".partial" + p.extension().string())).string();
+}
 
 struct RunArgs {
   std::string scenario, out;
@@ -61,14 +91,32 @@ int run(const RunArgs& args) {
   EnsembleOptions options;
   options.replicates = sc.replicates;
   options.progress = [&](long long done, long long total) { bar.update(done, total); };
-  auto replicates = run_ensemble(world, options);
+  options.stop = &g_stop;
+  install_stop_handlers();
+  auto result = run_ensemble(world, options);
   bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunMetadata meta = run_metadata(sc);
+  std::string out = args.out;
+  if (result.interrupted) {
+    // Keep what every replicate finished, under a name and a status that say so.
+    const int steps = sc.calendar.steps();
+    std::fprintf(stderr, "migflow: interrupted after %d of %d steps\n", result.steps_completed, steps);
+    if (result.steps_completed == 0) return 128 + static_cast<int>(g_signal);
+    meta.dates.resize(static_cast<size_t>(result.steps_completed));
+    meta.run_status = "partial: interrupted after " + std::to_string(result.steps_completed) + " of " +
+                      std::to_string(steps) + " steps";
+    out = partial_name(args.out);
+  }
   try {
-    write_run(args.out, run_metadata(sc), replicates);
+    write_run(out, meta, result.replicates);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kOutputFailure;
+  }
+  if (result.interrupted) {
+    std::fprintf(stderr, "migflow: wrote the partial result to %s\n", out.c_str());
+    return 128 + static_cast<int>(g_signal);
   }
   const double agent_steps = static_cast<double>(sc.total_agents()) * sc.calendar.steps() * sc.replicates;
   std::fprintf(stderr, "migflow: wrote %s (%.2f s, %.3g agent-steps/s)\n", args.out.c_str(), seconds,
@@ -168,7 +216,19 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--markdown", compare_args.markdown, "Also write the table as Markdown");
   compare_cmd->add_flag("--by-member-state", compare_args.by_member_state, "Add arrivals and returns per Member State");
 
+  BenchArgs bench_args;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "Throughput on this machine: agent-steps per second, memory, output share, scenarios per hour");
+  bench_cmd->add_option("scenario", bench_args.scenario, "Scenario (default: the bundled default scenario)")
+      ->check(CLI::ExistingFile);
+  bench_cmd->add_option("--agents,-n", bench_args.agents, "Scale the scenario to about this many agents (same persons)");
+  bench_cmd->add_option("--steps", bench_args.steps, "Run only the first steps")->check(CLI::Range(1, 65000));
+  bench_cmd->add_option("--threads,-t", bench_args.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  bench_cmd->add_flag("--no-comparison", bench_args.skip_comparison, "Skip timing the default comparison");
+
   CLI11_PARSE(app, argc, argv);
+  if (*bench_cmd) return bench(bench_args);
   if (*compare_cmd) return compare(compare_args);
   if (*run_cmd) return run(run_args);
   if (*validate_cmd) return validate(validate_path);

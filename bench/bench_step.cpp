@@ -22,13 +22,7 @@ std::shared_ptr<const World> world_with(std::int64_t agents) {
   auto& w = cache[agents];
   if (!w) {
     auto sc = std::make_shared<Scenario>(load_scenario(MIGFLOW_SOURCE_DIR "/bench/all_policies.yaml"));
-    // Same persons, `agents` agents: every origin's scale changes by one factor.
-    const double factor = static_cast<double>(agents) / static_cast<double>(sc->total_agents());
-    for (OriginSpec& o : sc->origins) {
-      o.persons_per_agent /= factor;
-      o.agents = static_cast<std::uint64_t>(std::llround(o.agents * factor));
-      for (auto& [node, count] : o.abroad) count = static_cast<std::uint64_t>(std::llround(count * factor));
-    }
+    sc->scale_to(static_cast<std::uint64_t>(agents));
     w = std::make_shared<const World>(sc);
   }
   return w;

@@ -312,6 +312,7 @@ void write_global_attributes(hid_t root, const RunMetadata& meta) {
   const int step_months = meta.step_months;
   write_number_attribute(root, "step_months", H5T_NATIVE_INT, &step_months);
   write_text_attribute(root, "history", "created by migflow " + meta.version);
+  write_text_attribute(root, "run_status", meta.run_status);
 }
 
 SharedAxes write_root_axes(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {

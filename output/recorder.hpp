@@ -18,6 +18,8 @@ struct RunMetadata {
   int step_months = 1;
   std::string start_date;                 // "2005-01"
   std::vector<std::string> dates;         // "YYYY-MM" per step
+  // "complete", or why the file holds less (e.g. "partial: interrupted after 40 of 120 steps").
+  std::string run_status = "complete";
 };
 
 // One replicate's recorded series: the engine's group first, then one per policy.

@@ -39,6 +39,11 @@ void SeriesGroup::reserve_steps(std::size_t steps) {
   for (auto& s : series_) s.values.reserve(steps * s.cells);
 }
 
+void SeriesGroup::truncate_steps(std::size_t steps) {
+  for (auto& s : series_)
+    if (s.values.size() > steps * s.cells) s.values.resize(steps * s.cells);
+}
+
 int SeriesGroup::find(const std::string& name) const {
   for (size_t i = 0; i < series_.size(); ++i)
     if (series_[i].name == name) return static_cast<int>(i);

@@ -35,6 +35,8 @@ class SeriesGroup {
   // The row of `series` for the step being recorded; zero-filled, sized `cells`.
   double* append_row(int series);
   void reserve_steps(std::size_t steps);
+  // Drops every step from `steps` on (a run stopped early keeps what all replicates have).
+  void truncate_steps(std::size_t steps);
 
   const std::string& name() const { return name_; }
   const std::vector<Dimension>& dims() const { return dims_; }

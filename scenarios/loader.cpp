@@ -28,6 +28,19 @@ std::uint64_t Scenario::total_agents() const {
   return n;
 }
 
+void Scenario::scale_to(std::uint64_t agents) {
+  const double factor = static_cast<double>(agents) / static_cast<double>(total_agents());
+  for (OriginSpec& o : origins) {
+    o.persons_per_agent /= factor;
+    o.agents = static_cast<std::uint64_t>(std::llround(static_cast<double>(o.agents) * factor));
+    for (auto& [node, count] : o.abroad) count = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * factor));
+  }
+}
+
+void Scenario::truncate_steps(int steps) {
+  if (steps < calendar.steps()) calendar.end = calendar.date(steps - 1);
+}
+
 int Scenario::node_index(const std::string& id) const {
   for (size_t i = 0; i < nodes.size(); ++i)
     if (nodes[i].id == id) return static_cast<int>(i);

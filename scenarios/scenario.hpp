@@ -93,6 +93,11 @@ struct Scenario {
 
   std::uint64_t total_agents() const;
   int node_index(const std::string& id) const;  // -1 when absent
+  // The same persons as about `agents` agents: every origin's scale changes by one factor
+  // (benchmarks and quick looks at a large world).
+  void scale_to(std::uint64_t agents);
+  // Keeps only the first `steps` steps of the calendar.
+  void truncate_steps(int steps);
 };
 
 }  // namespace migflow

@@ -15,9 +15,17 @@ struct EnsembleOptions {
   int replicates = 1;
   // Called from worker threads with (steps done over all replicates, total steps).
   std::function<void(long long, long long)> progress;
+  // Checked between steps: when it turns true, every replicate stops after its step.
+  const std::atomic<bool>* stop = nullptr;
 };
 
-std::vector<ReplicateSeries> run_ensemble(std::shared_ptr<const World> world, const EnsembleOptions& options);
+struct EnsembleResult {
+  std::vector<ReplicateSeries> replicates;
+  int steps_completed = 0;  // by every replicate (all steps unless stopped)
+  bool interrupted = false;
+};
+
+EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOptions& options);
 
 // File metadata for a scenario: dates, provenance.
 RunMetadata run_metadata(const Scenario& scenario);

@@ -68,7 +68,7 @@ WrittenRun run_and_write(const std::string& yaml_overrides, int replicates) {
   run.world = world_of(small_scenario(yaml_overrides));
   EnsembleOptions options;
   options.replicates = replicates;
-  run.replicates = run_ensemble(run.world, options);
+  run.replicates = run_ensemble(run.world, options).replicates;
   run.path = temp_dir() + "/run.h5";
   write_run(run.path, run_metadata(run.world->scenario()), run.replicates);
   return run;

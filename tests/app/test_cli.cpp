@@ -89,3 +89,28 @@ TEST(Cli, CompareWritesTableAndCsvAndRejectsBadFiles) {
 
 }  // namespace
 }  // namespace migflow
+
+namespace migflow {
+namespace {
+
+TEST(Cli, SigtermStopsAtAStepAndLeavesOnlyAMarkedPartialFile) {
+  const std::string dir = testing::temp_dir();
+  // Long enough (millions of agents, ten years) that the signal lands mid-run.
+  const std::string big = testing::write_temp(
+      "big.yaml", "extends: " + testing::data_path("small.yaml") +
+                      "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
+                      "population: [{origin: MDA, agents: 4000000}]\n");
+  std::string out;
+  const int rc = run_command("timeout --preserve-status -s TERM 1.5 " + kBinary + " run " + big + " --out " + dir + "/run.h5", &out);
+  EXPECT_EQ(rc, 143) << out;
+  EXPECT_FALSE(fs::exists(dir + "/run.h5")) << "an interrupted run left a file that looks complete";
+  ASSERT_TRUE(fs::exists(dir + "/run.partial.h5")) << out;
+  std::string header;
+  ASSERT_EQ(run_command("ncdump -h " + dir + "/run.partial.h5", &header), 0) << header;
+  EXPECT_NE(header.find("run_status = \"partial: interrupted after"), std::string::npos) << header;
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_TRUE(entry.path().filename() == "run.partial.h5") << "stray file " << entry.path();
+}
+
+}  // namespace
+}  // namespace migflow

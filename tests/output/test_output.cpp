@@ -67,7 +67,7 @@ TEST(Output, UnwritablePathThrowsAndLeavesNothing) {
   const std::string path = dir + "/missing-dir/run.h5";
   EXPECT_THROW(check_writable(path), std::runtime_error);
   EnsembleOptions options;
-  const auto replicates = run_ensemble(world, options);
+  const auto replicates = run_ensemble(world, options).replicates;
   try {
     write_run(path, run_metadata(world->scenario()), replicates);
     FAIL() << "no error";

@@ -23,7 +23,7 @@ std::vector<ReplicateSeries> run(const std::string& yaml, int threads = 2) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   EnsembleOptions options;
   options.replicates = 1;
-  return run_ensemble(world_of(small_scenario(yaml)), options);
+  return run_ensemble(world_of(small_scenario(yaml)), options).replicates;
 }
 
 // Indents a policy block as one item of a `policies:` list.

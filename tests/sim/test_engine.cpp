@@ -59,7 +59,7 @@ std::vector<ReplicateSeries> run_with_threads(std::shared_ptr<const World> world
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   EnsembleOptions options;
   options.replicates = world->scenario().replicates;
-  return run_ensemble(world, options);
+  return run_ensemble(world, options).replicates;
 }
 
 void expect_identical(const std::vector<ReplicateSeries>& a, const std::vector<ReplicateSeries>& b) {
