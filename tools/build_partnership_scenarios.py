@@ -1,0 +1,611 @@
+#!/usr/bin/python3
+"""Generate the EU Mobility Partnership scenarios from scenarios/data/*.csv.
+
+Writes
+    scenarios/worlds/mobility_partnerships.yaml   one world: 30 Member States (EU-27,
+                                                  GBR, NOR, CHE), the nine partners as
+                                                  origins, 18 transit countries, edges
+    scenarios/<partner>/{baseline,security_heavy,mobility_heavy}.yaml
+                                                  for the eight partners other than
+                                                  Moldova (scenarios/moldova/ is kept)
+    scenarios/all_partners/baseline.yaml          all nine partners at one agent per
+                                                  person: the full-scale benchmark
+    scenarios/all_partners/baseline_1in100.yaml   the same at 100 persons per agent
+
+Only the Python standard library is used and the output is deterministic (fixed
+orders, fixed decimals): the same CSV files give byte-identical YAML. The rules are
+documented in docs/scenarios.md and in the comments written into the world file.
+
+Usage:  /usr/bin/python3 tools/build_partnership_scenarios.py [--check]
+        (--check: write nothing, exit 1 if any generated file would change)
+"""
+
+import argparse
+import csv
+import heapq
+import math
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "scenarios" / "data"
+SCEN = REPO / "scenarios"
+WORLD_NAME = "mobility_partnerships.yaml"
+
+CALENDAR_START, CALENDAR_END = "2005-01", "2020-12"
+START_YEAR = int(CALENDAR_START[:4])
+SEED = 20080605
+WORLD_REPLICATES = 20
+
+# EU-27 (post-2020 membership, applied to the whole period) + GBR, NOR, CHE.
+EU27 = ("AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX "
+        "MLT NLD POL PRT ROU SVK SVN ESP SWE").split()
+OTHER_DESTINATIONS = "GBR NOR CHE".split()
+MEMBER_STATES = EU27 + OTHER_DESTINATIONS
+
+# Partners in order of signature (partnerships.csv), and their folder names.
+FOLDER = {"CPV": "cape_verde", "MDA": "moldova", "GEO": "georgia", "ARM": "armenia",
+          "MAR": "morocco", "AZE": "azerbaijan", "TUN": "tunisia", "JOR": "jordan",
+          "BLR": "belarus"}
+SKIP_FOLDERS = {"MDA"}  # scenarios/moldova/ exists and uses worlds/eastern_partnership.yaml
+
+TRANSIT = "TUR UKR RUS SRB MKD ALB BIH MNE LBY DZA EGY SEN MRT MLI NER SYR LBN IRQ".split()
+
+NAMES = {
+    "AUT": "Austria", "BEL": "Belgium", "BGR": "Bulgaria", "HRV": "Croatia", "CYP": "Cyprus",
+    "CZE": "Czechia", "DNK": "Denmark", "EST": "Estonia", "FIN": "Finland", "FRA": "France",
+    "DEU": "Germany", "GRC": "Greece", "HUN": "Hungary", "IRL": "Ireland", "ITA": "Italy",
+    "LVA": "Latvia", "LTU": "Lithuania", "LUX": "Luxembourg", "MLT": "Malta",
+    "NLD": "Netherlands", "POL": "Poland", "PRT": "Portugal", "ROU": "Romania",
+    "SVK": "Slovakia", "SVN": "Slovenia", "ESP": "Spain", "SWE": "Sweden",
+    "GBR": "United Kingdom", "NOR": "Norway", "CHE": "Switzerland",
+    "CPV": "Cape Verde", "MDA": "Moldova", "GEO": "Georgia", "ARM": "Armenia",
+    "AZE": "Azerbaijan", "MAR": "Morocco", "TUN": "Tunisia", "JOR": "Jordan", "BLR": "Belarus",
+    "TUR": "Turkey", "UKR": "Ukraine", "RUS": "Russia", "SRB": "Serbia",
+    "MKD": "North Macedonia", "ALB": "Albania", "BIH": "Bosnia and Herzegovina",
+    "MNE": "Montenegro", "LBY": "Libya", "DZA": "Algeria", "EGY": "Egypt", "SEN": "Senegal",
+    "MRT": "Mauritania", "MLI": "Mali", "NER": "Niger", "SYR": "Syria", "LBN": "Lebanon",
+    "IRQ": "Iraq",
+}
+
+# partner_type is descriptive only (the engine does not use it). EU status over
+# 2005-2020: candidates TUR, MKD (2005), MNE (2010), SRB (2012), ALB (2014); BIH a
+# potential candidate (pre_accession) until 2022; ENP countries neighbourhood; RUS and
+# IRQ in no EU partnership framework; Sahel / West Africa development cooperation.
+PARTNER_TYPE = {
+    "CPV": "development", "MDA": "neighbourhood", "GEO": "neighbourhood",
+    "ARM": "neighbourhood", "AZE": "neighbourhood", "MAR": "neighbourhood",
+    "TUN": "neighbourhood", "JOR": "neighbourhood", "BLR": "neighbourhood",
+    "TUR": "candidate", "MKD": "candidate", "MNE": "candidate", "SRB": "candidate",
+    "ALB": "candidate", "BIH": "pre_accession", "UKR": "neighbourhood",
+    "LBY": "neighbourhood", "DZA": "neighbourhood", "EGY": "neighbourhood",
+    "SYR": "neighbourhood", "LBN": "neighbourhood", "RUS": "none", "IRQ": "none",
+    "SEN": "development", "MRT": "development", "MLI": "development", "NER": "development",
+}
+
+# Land borders in land_borders.csv that were closed to ordinary crossing for the
+# whole period 2005-2020, so no edge is written.
+CLOSED_BORDERS = {
+    ("ARM", "TUR"): "closed by Turkey since 1993",
+    ("ARM", "AZE"): "closed since the Nagorno-Karabakh war (1990s)",
+    ("DZA", "MAR"): "closed since 1994",
+}
+# Two pairs have both a land border and a main sea route. One edge is written per pair
+# (the engine takes the cheapest edge to the next node, so a second edge of the same
+# length would never be used), the one that carries most of the partners' nationals
+# in Frontex's detections 2009-2025 (frontex_ibc_detections_monthly.csv):
+#  - ESP-MAR: the sea edge; the land border (Ceuta and Melilla) is folded into it
+#    (Moroccans on the Western Mediterranean route: 51,413 sea, 3,509 land detections).
+#  - GRC-TUR: the land edge (Evros); the Aegean crossing to the islands is folded into
+#    it (Georgians on the Eastern Mediterranean route: 1,956 land, 268 sea detections).
+FOLDED_INTO_SEA = {("ESP", "MAR")}
+FOLDED_INTO_LAND = {("GRC", "TUR")}
+
+# Sea crossings of the external border: (from, to, Frontex route, hazard per attempt).
+# The hazard is a failed attempt (boat turned back, breakdown, rescued and landed
+# back) that must be retried, NOT a death. IOM's Missing Migrants Project counts
+# deaths and disappearances of the order of 1-3% of crossing attempts on the Central
+# Mediterranean; failed attempts are more frequent than deaths, so 0.04 there; the
+# Atlantic route to the Canaries is longer and deadlier (0.05); the Strait of Gibraltar
+# and Alboran Sea are short (0.03); the Aegean crossings to the Greek islands are a few
+# km (0.02). Rounded judgements, not fitted.
+SEA_ROUTES = [
+    ("LBY", "ITA", "Central Mediterranean", 0.04),
+    ("TUN", "ITA", "Central Mediterranean", 0.04),
+    ("LBY", "MLT", "Central Mediterranean", 0.04),
+    ("EGY", "ITA", "Central Mediterranean (departures from Egypt)", 0.04),
+    ("MAR", "ESP", "Western Mediterranean (and Ceuta/Melilla, Atlantic to the Canaries)", 0.03),
+    ("DZA", "ESP", "Western Mediterranean", 0.03),
+    ("TUR", "GRC", "Eastern Mediterranean (Aegean)", 0.02),  # folded into the land edge
+    ("TUR", "CYP", "Eastern Mediterranean", 0.02),
+    ("LBN", "CYP", "Eastern Mediterranean", 0.02),
+    ("SEN", "ESP", "Western African (Atlantic, to the Canaries)", 0.05),
+    ("MRT", "ESP", "Western African (Atlantic, to the Canaries)", 0.05),
+    ("CPV", "ESP", "Western African (Atlantic, to the Canaries)", 0.05),
+]
+
+# Links between destination countries that share no land border in the data, so that
+# every destination is reachable over land and sea (internal: no external border).
+INTERNAL_LINKS = [
+    ("FRA", "GBR", "land", "Channel Tunnel (1994)"),
+    ("DNK", "SWE", "land", "Oresund Bridge (2000)"),
+    ("EST", "FIN", "sea", "Tallinn-Helsinki ferries"),
+    ("GRC", "ITA", "sea", "Patras/Igoumenitsa-Bari/Ancona ferries"),
+    ("GRC", "CYP", "sea", "Piraeus-Limassol (air and sea)"),
+    ("ITA", "MLT", "sea", "Sicily-Malta ferries"),
+]
+
+AIR_DESTINATIONS = 6  # air edges per partner: the Member States with the largest 2005 diaspora
+
+# Working-age skill shares (ISCED 0-2 / 3-4 / 5-8). There is no education table in
+# scenarios/data, so these are rounded guesses, labelled as such in every file.
+SKILLS = {
+    "CPV": (0.65, 0.25, 0.10), "MDA": (0.35, 0.45, 0.20), "GEO": (0.20, 0.50, 0.30),
+    "ARM": (0.20, 0.50, 0.30), "AZE": (0.20, 0.60, 0.20), "MAR": (0.65, 0.25, 0.10),
+    "TUN": (0.55, 0.30, 0.15), "JOR": (0.45, 0.35, 0.20), "BLR": (0.15, 0.55, 0.30),
+}
+SKILL_NOTE = {
+    "MDA": "rounded from ILO education data (as in scenarios/moldova/baseline.yaml)",
+}
+
+PERSONS_PER_AGENT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+MAX_AGENTS = 60000
+
+OWN_EXECUTION, TRANSIT_OWN_EXECUTION, TRANSIT_EXECUTION = 0.6, 0.6, 0.3
+
+
+# ---------------------------------------------------------------- data
+
+def read_rows(name):
+    with open(DATA / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def load():
+    d = {}
+    d["partnerships"] = read_rows("partnerships.csv")
+    d["readmission"] = {r["partner_iso3"]: r["entry_into_force"] for r in read_rows("readmission.csv")}
+    d["dist"] = {(r["from"], r["to"]): float(r["distance_km"]) for r in read_rows("distances.csv")}
+    d["borders"] = [(r["a"], r["b"]) for r in read_rows("land_borders.csv")]
+    d["pop"] = {}
+    d["attr_ids"] = set()
+    for r in read_rows("attributes.csv"):
+        d["attr_ids"].add(r["id"])
+        if int(r["year"]) == START_YEAR and r["population"]:
+            d["pop"][r["id"]] = float(r["population"])
+    d["diaspora"] = {}
+    for r in read_rows("diaspora_2005.csv"):
+        d["diaspora"].setdefault(r["origin"], []).append((r["destination"], int(r["persons"])))
+    return d
+
+
+def km(d, a, b):
+    if (a, b) not in d["dist"]:
+        sys.exit(f"no distance for {a}-{b} in distances.csv")
+    return d["dist"][(a, b)]
+
+
+def fmt_km(x):
+    return f"{x:.1f}"
+
+
+# ---------------------------------------------------------------- world
+
+def build_world(d):
+    partners = [r["partner_iso3"] for r in d["partnerships"]]
+    transit = [t for t in TRANSIT if t in d["attr_ids"]]
+    nodes = partners + transit + MEMBER_STATES
+    role = {n: "origin" for n in partners}
+    role.update({n: "transit" for n in transit})
+    role.update({n: "member_state" for n in MEMBER_STATES})
+    included = set(nodes)
+
+    def external(a, b):
+        return (role[a] == "member_state") != (role[b] == "member_state")
+
+    edges = []  # dicts: from, to, km, mode, external, hazard, note, group
+    seen = set()
+    for a, b in sorted(d["borders"]):
+        if a not in included or b not in included:
+            continue
+        if (a, b) in CLOSED_BORDERS or (a, b) in FOLDED_INTO_SEA:
+            continue
+        # Write the non-member side first so that edges read outward -> inward.
+        f, t = (b, a) if role[a] == "member_state" and role[b] != "member_state" else (a, b)
+        edges.append(dict(frm=f, to=t, km=km(d, f, t), mode="land", external=external(f, t),
+                          hazard=0.0, group="land"))
+        seen.add(frozenset((a, b)))
+    for f, t, route, hz in SEA_ROUTES:
+        if tuple(sorted((f, t))) in FOLDED_INTO_LAND:
+            continue
+        assert f in included and t in included, (f, t)
+        assert frozenset((f, t)) not in seen, (f, t)
+        edges.append(dict(frm=f, to=t, km=km(d, f, t), mode="sea", external=external(f, t),
+                          hazard=hz, note=route, group="sea"))
+        seen.add(frozenset((f, t)))
+    for f, t, mode, note in INTERNAL_LINKS:
+        assert not external(f, t)
+        edges.append(dict(frm=f, to=t, km=km(d, f, t), mode=mode, external=False, hazard=0.0,
+                          note=note, group="internal"))
+        seen.add(frozenset((f, t)))
+    air = {}
+    for p in partners:
+        ranked = sorted(((-n, m) for m, n in d["diaspora"].get(p, []) if role.get(m) == "member_state"))
+        chosen = [m for _, m in ranked if frozenset((p, m)) not in seen][:AIR_DESTINATIONS]
+        air[p] = chosen
+        for m in chosen:
+            edges.append(dict(frm=p, to=m, km=km(d, p, m), mode="air", external=True, hazard=0.0,
+                              group="air"))
+    return dict(partners=partners, transit=transit, nodes=nodes, role=role, edges=edges, air=air)
+
+
+def shortest(world, target, usable):
+    """Distance to `target` from every node over usable edges (both directions)."""
+    adj = {n: [] for n in world["nodes"]}
+    for e in world["edges"]:
+        if usable(e):
+            adj[e["frm"]].append((e["to"], e))
+            adj[e["to"]].append((e["frm"], e))
+    dist = {target: 0.0}
+    heap = [(0.0, target)]
+    while heap:
+        dv, v = heapq.heappop(heap)
+        if dv > dist.get(v, math.inf):
+            continue
+        for u, e in adj[v]:
+            nd = dv + e["km"]
+            if nd < dist.get(u, math.inf):
+                dist[u] = nd
+                heapq.heappush(heap, (nd, u))
+    return dist, adj
+
+
+def route(world, origin, target, usable):
+    """The cheapest route from origin to target as a list of edges (None if none)."""
+    dist, adj = shortest(world, target, usable)
+    if origin not in dist:
+        return None
+    path, at = [], origin
+    while at != target:
+        best = min(((e["km"] + dist[u], world["nodes"].index(u), u, e) for u, e in adj[at] if u in dist),
+                   key=lambda x: (x[0], x[1]))
+        path.append(best[3])
+        at = best[2]
+    return path
+
+
+def not_external_air(e):
+    return not (e["mode"] == "air" and e["external"])
+
+
+def check_and_routes(world):
+    """Check reachability; return per partner the irregular routes and 'via' nodes."""
+    ms = [n for n in world["nodes"] if world["role"][n] == "member_state"]
+    # Member States connected to each other without flying.
+    internal = lambda e: world["role"][e["frm"]] == "member_state" and world["role"][e["to"]] == "member_state"
+    dist, _ = shortest(world, ms[0], internal)
+    missing = [m for m in ms if m not in dist]
+    if missing:
+        sys.exit(f"Member States not connected over land/sea: {missing}")
+    info = {}
+    for p in world["partners"]:
+        vias, crossings, unreachable = {}, {}, []
+        for m in ms:
+            if route(world, p, m, lambda e: True) is None:
+                sys.exit(f"no route from {p} to {m}")
+            path = route(world, p, m, not_external_air)
+            if path is None:
+                unreachable.append(m)
+                continue
+            at = p
+            for e in path:
+                nxt = e["to"] if e["frm"] == at else e["frm"]
+                if e["external"]:
+                    vias.setdefault(at, []).append(m)
+                    crossings.setdefault(f"{at}->{nxt}", []).append(m)
+                    break
+                at = nxt
+        info[p] = dict(vias=vias, crossings=crossings, unreachable=unreachable)
+    return info
+
+
+# ---------------------------------------------------------------- YAML writers
+
+def flow(fields):
+    return "{" + ", ".join(f"{k}: {v}" for k, v in fields) + "}"
+
+
+def world_yaml(world, d):
+    out = []
+    w = out.append
+    w("# GENERATED by tools/build_partnership_scenarios.py from scenarios/data/*.csv; do not")
+    w("# edit by hand (docs/scenarios.md explains the rules and how to regenerate).")
+    w("#")
+    w("# The EU Mobility Partnerships world: the nine partners (Cape Verde, Moldova, Georgia,")
+    w("# Armenia, Morocco, Azerbaijan, Tunisia, Jordan, Belarus) as origins, the transit")
+    w("# countries on their routes and on Frontex's main routes, and 30 destinations: the")
+    w("# EU-27 (membership as of 2020 for the whole period, so Croatia from 2005 although it")
+    w("# joined in 2013, Romania and Bulgaria although they joined in 2007) plus the United")
+    w("# Kingdom, Norway and Switzerland. These three are not EU Member States, but the")
+    w("# simulator knows only the roles origin / transit / member_state and the destination")
+    w("# logit runs over member_state nodes; they are large destinations (UK) or inside")
+    w("# Schengen (NOR, CHE), so they get role member_state as destinations.")
+    w("# Attributes (working-age population, GDP per capita PPP, unemployment) and the 2005")
+    w("# diaspora come from scenarios/data/ (sources in scenarios/data/README.md); distances")
+    w("# are CEPII's great-circle distances between main cities (distances.csv).")
+    w("# A partner scenario extends this file and adds its population: block and policies.")
+    w(f"calendar: {{start: {CALENDAR_START}, end: {CALENDAR_END}, step_months: 1}}")
+    w(f"seed: {SEED}")
+    w(f"replicates: {WORLD_REPLICATES}")
+    w("")
+    w("attributes_csv: ../data/attributes.csv")
+    w("diaspora_csv: ../data/diaspora_2005.csv")
+    w("")
+    w("nodes:")
+    sections = [("  # Mobility Partnership partners (scenarios/data/partnerships.csv).", world["partners"]),
+                ("  # Transit countries on the partners' routes and Frontex's main routes.", world["transit"]),
+                ("  # Destinations: EU-27, then GBR, NOR, CHE (see the header).", MEMBER_STATES)]
+    for title, ids in sections:
+        w(title)
+        for n in ids:
+            fields = [("id", n), ("name", NAMES[n]), ("role", world["role"][n])]
+            if n in PARTNER_TYPE:
+                fields.append(("partner_type", PARTNER_TYPE[n]))
+            w("  - " + flow(fields))
+    w("")
+    w("# Edges are bidirectional; cost = distance_km. external_border is true when exactly")
+    w("# one endpoint is a destination (role member_state): the EU's (and NOR's, CHE's, the")
+    w("# UK's) outer border. Romania, Bulgaria, Croatia and Cyprus being outside Schengen, and")
+    w("# the UK outside Schengen, are ignored. Irregular migrants can be stopped only on land")
+    w("# and sea edges across that border; air edges carry legal travel only.")
+    w("edges:")
+    w("  # Land: every pair in scenarios/data/land_borders.csv among the nodes, except")
+    for (a, b), why in sorted(CLOSED_BORDERS.items()):
+        w(f"  # {a}-{b} ({why}) and")
+    w("  # ESP-MAR (Ceuta and Melilla, folded into the MAR->ESP sea edge below). TUR->GRC")
+    w("  # (Evros) also stands for the Aegean sea crossing: one edge per pair, the one most")
+    w("  # used by the partners' nationals in Frontex's detections (docs/scenarios.md).")
+    for e in world["edges"]:
+        if e["group"] == "land":
+            fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", "land")]
+            if e["external"]:
+                fields.append(("external_border", "true"))
+            w("  - " + flow(fields))
+    w("  # Sea: Frontex's main routes across the Mediterranean and the Atlantic (ESP includes")
+    w("  # the Canary Islands; distances are still between main cities). hazard = chance per")
+    w("  # attempt that the crossing fails and must be retried (not a death rate): IOM's")
+    w("  # Missing Migrants Project counts deaths and disappearances of the order of 1-3% of")
+    w("  # attempts on the Central Mediterranean, and failed attempts are more frequent, so")
+    w("  # 0.04 there, 0.05 on the longer Atlantic route, 0.03 across the Strait of Gibraltar,")
+    w("  # 0.02 on the short Aegean and Levantine crossings. Rounded judgements, not fitted.")
+    for e in world["edges"]:
+        if e["group"] == "sea":
+            fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", "sea"),
+                      ("external_border", "true"), ("hazard", f"{e['hazard']:.2f}")]
+            w("  - " + flow(fields) + f"   # {e['note']}")
+    w("  # Links between destinations without a common land border in the data, so that all")
+    w("  # are connected over land and sea (internal, no hazard).")
+    for e in world["edges"]:
+        if e["group"] == "internal":
+            fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", e["mode"])]
+            w("  - " + flow(fields) + f"   # {e['note']}")
+    w(f"  # Air (legal travel only): each partner to the {AIR_DESTINATIONS} destinations with its largest")
+    w("  # 2005 diaspora (diaspora_2005.csv), skipping destinations it borders by land.")
+    for e in world["edges"]:
+        if e["group"] == "air":
+            fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", "air"),
+                      ("external_border", "true")]
+            w("  - " + flow(fields))
+    w("")
+    w("model: {}")
+    return "\n".join(out) + "\n"
+
+
+def persons_per_agent(pop):
+    """The smallest round scale at which the origin's agents (at home and, at the same
+    scale, its diaspora abroad) number at most MAX_AGENTS."""
+    for s in PERSONS_PER_AGENT_STEPS:
+        if pop / s <= MAX_AGENTS:
+            return s
+    return PERSONS_PER_AGENT_STEPS[-1]
+
+
+def diaspora_in_destinations(p, d):
+    return sum(n for m, n in d["diaspora"].get(p, []) if m in MEMBER_STATES)
+
+
+def skills_line(p):
+    lo, me, hi = SKILLS[p]
+    return f"{{low: {lo:.2f}, medium: {me:.2f}, high: {hi:.2f}}}"
+
+
+def skills_comment(p):
+    return SKILL_NOTE.get(p, "a rounded guess (no education data in scenarios/data)")
+
+
+def agreements(p, info, d, tcn_own=False):
+    """Readmission agreements for partner p: own nationals, then the transit countries
+    (with an agreement) through which its irregular routes leave for the EU."""
+    out = []
+    if p in d["readmission"]:
+        fields = [("partner", p), ("in_force", d["readmission"][p]), ("execution", OWN_EXECUTION)]
+        if tcn_own:
+            fields += [("third_country_nationals", "true"), ("transit_execution", TRANSIT_EXECUTION)]
+        out.append((p, fields))
+    for v in sorted(info[p]["vias"]):
+        if v != p and v in d["readmission"]:
+            out.append((v, [("partner", v), ("in_force", d["readmission"][v]), ("execution", TRANSIT_OWN_EXECUTION),
+                            ("third_country_nationals", "true"), ("transit_execution", TRANSIT_EXECUTION)]))
+    return out
+
+
+def route_summary(p, info):
+    parts = []
+    for c, ms in sorted(info[p]["crossings"].items(), key=lambda x: (-len(x[1]), x[0])):
+        parts.append(f"{c} ({len(ms)})")
+    return ", ".join(parts)
+
+
+def partner_baseline(p, row, info, d):
+    name = row["partner"]
+    pop = d["pop"][p]
+    abroad = diaspora_in_destinations(p, d)
+    ppa = persons_per_agent(pop + abroad)
+    ag = agreements(p, info, d)
+    out = []
+    w = out.append
+    w("# GENERATED by tools/build_partnership_scenarios.py; do not edit by hand.")
+    w(f"# {name}, baseline: what was actually agreed. Mobility Partnership signed {row['signed']}")
+    w(f"# with {len(row['member_states'].split())} Member States (scenarios/data/partnerships.csv):")
+    ms = row["member_states"].split()
+    for i in range(0, len(ms), 12):
+        w("#   " + " ".join(ms[i:i + 12]))
+    w("# It brought no sizeable labour quota, so none is modelled here.")
+    if p in d["readmission"]:
+        w(f"# The EU-{name} readmission agreement entered into force in {d['readmission'][p]}")
+        w("# (scenarios/data/readmission.csv).")
+    else:
+        w(f"# There is no EU-{name} readmission agreement (none in scenarios/data/readmission.csv).")
+    transit = [v for v, _ in ag if v != p]
+    if transit:
+        w("# Agreements of transit countries covering third-country nationals, where the")
+        w(f"# partner's irregular routes cross the external border (from {', '.join(transit)}):")
+        w("# their real entry-into-force dates, same source.")
+    w("# Irregular routes in this world, as crossings of the external border (number of")
+    w("# destinations reached through each):")
+    summary = route_summary(p, info).split(", ")
+    for i in range(0, len(summary), 5):
+        w("#   " + ", ".join(summary[i:i + 5]))
+    w("extends: ../worlds/" + WORLD_NAME)
+    w(f"title: {name} - baseline (as agreed)")
+    w("population:")
+    w(f"  # One agent per {ppa} persons: {pop / 1e6:.2f} million of working age at home in {START_YEAR} and")
+    w(f"  # {abroad / 1e3:.0f} thousand abroad in the destinations (2005 diaspora): about "
+      f"{round((pop + abroad) / ppa / 1000)},000 agents.")
+    w(f"  # Skill shares (ISCED 0-2 / 3-4 / 5-8 of the working-age population): {skills_comment(p)}.")
+    w(f"  - {{origin: {p}, persons_per_agent: {ppa}, skills: {skills_line(p)}}}")
+    if ag:
+        w("policies:")
+        w("  - id: readmission_as_agreed")
+        w("    name: readmission")
+        w("    agreements:")
+        for _, fields in ag:
+            w("      - " + flow(fields))
+    else:
+        w("# policies: none (no readmission agreement applies to this partner's routes).")
+    return "\n".join(out) + "\n"
+
+
+def package_scenario(p, row, kind):
+    name = row["partner"]
+    date = row["signed"]
+    if kind == "security_heavy":
+        ids = ["security_readmission", "security_border"]
+        title = f"{name} - security-heavy partnership"
+        what = "security-heavy"
+    else:
+        ids = ["mobility_quotas", "mobility_remittances", "mobility_readmission"]
+        title = f"{name} - mobility-heavy partnership"
+        what = "mobility-heavy"
+    out = ["# GENERATED by tools/build_partnership_scenarios.py; do not edit by hand.",
+           f"# {name} with a {what} partnership from the Mobility Partnership's signature ({date})."]
+    if kind == "mobility_heavy":
+        signed = set(row["member_states"].split())
+        quota_ms = ["DEU", "FRA", "ITA", "POL", "ESP"]
+        outside = [m for m in quota_ms if m not in signed]
+        if outside:
+            out.append(f"# The generic package opens quotas in {', '.join(quota_ms)}; {', '.join(outside)} did not sign")
+            out.append(f"# the {name} partnership: the package is a what-if, not the agreed text.")
+    out += [f"extends: [baseline.yaml, ../packages/{kind}.yaml]", f"title: {title}", "policies:"]
+    out += [f"  - {{id: {i}, from: {date}}}" for i in ids]
+    return "\n".join(out) + "\n"
+
+
+def all_partners(world, info, d, ppa_override=None):
+    rows = d["partnerships"]
+    out = []
+    w = out.append
+    w("# GENERATED by tools/build_partnership_scenarios.py; do not edit by hand.")
+    if ppa_override is None:
+        w("# All nine Mobility Partnership partners at once, one agent per working-age person:")
+        w("# the full-scale benchmark scenario (tens of millions of agents; one replicate).")
+        w("# baseline_1in100.yaml is the same at 100 persons per agent, for quick checks.")
+        w("# Policies: every readmission agreement as agreed (scenarios/data/readmission.csv),")
+        w("# for own nationals and, where another partner's irregular routes leave from the")
+        w("# country, for third-country nationals who transited it.")
+        w("extends: ../worlds/" + WORLD_NAME)
+        w("title: All Mobility Partnership partners - baseline (as agreed), full scale")
+        w("replicates: 1")
+    else:
+        w(f"# scenarios/all_partners/baseline.yaml at {ppa_override} persons per agent (a quick check).")
+        w("extends: baseline.yaml")
+        w(f"title: All Mobility Partnership partners - baseline (as agreed), 1 agent per {ppa_override} persons")
+        w("population:")
+        for r in rows:
+            w(f"  - {{origin: {r['partner_iso3']}, persons_per_agent: {ppa_override}}}")
+        return "\n".join(out) + "\n"
+    w("population:")
+    w("  # Skill shares: Moldova rounded from ILO education data; the others rounded guesses")
+    w("  # (no education data in scenarios/data).")
+    for r in rows:
+        p = r["partner_iso3"]
+        w(f"  - {{origin: {p}, persons_per_agent: 1, skills: {skills_line(p)}}}")
+    # Union of agreements; third-country coverage for any country that is a 'via' of some partner.
+    vias = set()
+    for p in world["partners"]:
+        vias.update(v for v in info[p]["vias"] if v != p)
+    entries = {}
+    for p in world["partners"]:
+        for v, fields in agreements(p, info, d, tcn_own=p in vias):
+            entries.setdefault(v, fields)
+    w("policies:")
+    w("  - id: readmission_as_agreed")
+    w("    name: readmission")
+    w("    agreements:")
+    for v in sorted(entries, key=lambda v: (d["readmission"][v], v)):
+        w("      - " + flow(entries[v]))
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+    args = ap.parse_args()
+    d = load()
+    world = build_world(d)
+    info = check_and_routes(world)
+    files = {SCEN / "worlds" / WORLD_NAME: world_yaml(world, d)}
+    for row in d["partnerships"]:
+        p = row["partner_iso3"]
+        if p in SKIP_FOLDERS:
+            continue
+        folder = SCEN / FOLDER[p]
+        files[folder / "baseline.yaml"] = partner_baseline(p, row, info, d)
+        files[folder / "security_heavy.yaml"] = package_scenario(p, row, "security_heavy")
+        files[folder / "mobility_heavy.yaml"] = package_scenario(p, row, "mobility_heavy")
+    files[SCEN / "all_partners" / "baseline.yaml"] = all_partners(world, info, d)
+    files[SCEN / "all_partners" / "baseline_1in100.yaml"] = all_partners(world, info, d, ppa_override=100)
+
+    changed = []
+    for path, text in files.items():
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old != text:
+            changed.append(path)
+            if not args.check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    for p in world["partners"]:
+        i = info[p]
+        print(f"{p}: ppa {persons_per_agent(d['pop'][p] + diaspora_in_destinations(p, d))}, air {' '.join(world['air'][p])}; "
+              f"irregular crossings {route_summary(p, info)}"
+              + (f"; no irregular route to {' '.join(i['unreachable'])}" if i["unreachable"] else ""))
+    verb = "would change" if args.check else "written"
+    print(f"{len(changed)} of {len(files)} files {verb}" + "".join(f"\n  {c.relative_to(REPO)}" for c in changed))
+    if args.check and changed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
