@@ -1,4 +1,4 @@
-// The migflow command line: run, validate, compare, bench.
+// The migflow command line: run, validate, compare, bench, calibrate.
 #include <tbb/global_control.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
 #include "app/bench.hpp"
 #include "app/progress.hpp"
@@ -184,6 +185,45 @@ int compare(const CompareArgs& args) {
   return 0;
 }
 
+struct CalibrateArgs {
+  std::string scenario, observed, write;
+  CalibrationOptions options;
+};
+
+int calibrate_command(CalibrateArgs args) {
+  Scenario sc;
+  std::vector<StockTarget> targets;
+  try {
+    sc = load_scenario(args.scenario);
+    if (args.observed.empty()) args.observed = std::string(MIGFLOW_SOURCE_DIR) + "/scenarios/data/diaspora.csv";
+    targets = read_stock_targets(args.observed, sc);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  CalibrationResult r;
+  try {
+    r = calibrate(sc, targets, args.options);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  std::printf("| origin | Member State | year | observed | model | kind |\n|---|---|---|---|---|---|\n");
+  for (const auto* set : {&r.fit, &r.backtest})
+    for (const TargetFit& f : *set)
+      std::printf("| %s | %s | %d | %.0f | %.0f | %s |\n", f.target.origin.c_str(), f.target.destination.c_str(),
+                  f.target.year, f.target.persons, f.model, set == &r.fit ? "fit" : "backtest");
+  std::printf("\n");
+  for (const FittedParameter& p : r.parameters) std::printf("%s: %.6g (was %.6g)\n", p.name.c_str(), p.value, p.start);
+  std::printf("fit_rmse_ln: %.4f (before: %.4f, %d evaluations)\nbacktest_rmse_ln: %.4f (year %d)\n", r.fit_rmse,
+              r.start_rmse, r.evaluations, r.backtest_rmse, args.options.test_year);
+  if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) {
+    std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", args.write.c_str(), std::strerror(errno));
+    return kOutputFailure;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,7 +267,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   bench_cmd->add_flag("--no-comparison", bench_args.skip_comparison, "Skip timing the default comparison");
 
+  CalibrateArgs cal;
+  CLI::App* calibrate_cmd = app.add_subcommand(
+      "calibrate", "Fit the baseline's free parameters to observed migrant stocks; report fit and backtest errors");
+  calibrate_cmd->add_option("scenario", cal.scenario, "Scenario YAML file")->required()->check(CLI::ExistingFile);
+  calibrate_cmd->add_option("--observed", cal.observed,
+                            "Observed stocks: CSV origin,destination,persons,year (default: scenarios/data/diaspora.csv)")
+      ->check(CLI::ExistingFile);
+  calibrate_cmd->add_option("--write", cal.write, "Write the fitted values as a YAML fragment to extend");
+  calibrate_cmd->add_option("--fit-years", cal.options.fit_years, "Years fitted (default 2010 2015)");
+  calibrate_cmd->add_option("--test-year", cal.options.test_year, "Year held out for the backtest (default 2020)");
+  calibrate_cmd->add_option("--agents", cal.options.agents, "Agents while fitting (default 20000)");
+  calibrate_cmd->add_option("--replicates", cal.options.replicates, "Replicates per evaluation (default 2)")
+      ->check(CLI::Range(1, 1000));
+  calibrate_cmd->add_option("--evaluations", cal.options.max_evaluations, "Most simulations (default 200)")
+      ->check(CLI::Range(5, 100000));
+
   CLI11_PARSE(app, argc, argv);
+  if (*calibrate_cmd) return calibrate_command(cal);
   if (*bench_cmd) return bench(bench_args);
   if (*compare_cmd) return compare(compare_args);
   if (*run_cmd) return run(run_args);

@@ -124,6 +124,51 @@ YearSeries read_series(const Tree& node, const std::string& field, double lo, do
   return s;
 }
 
+// Every model: parameter with its valid range. Shares are in [0,1]; rates per month
+// are capped at 1 (a sure event each month). `behavioural` ones describe the origin's
+// people and may also be set per origin (population: - model:).
+struct ParamSpec {
+  const char* name;
+  double ModelParams::*member;
+  double lo, hi;
+  bool behavioural;
+};
+
+const ParamSpec kParams[] = {
+    {"emigration_rate", &ModelParams::emigration_rate, 0, 1, true},
+    {"aspiration_wage_gap", &ModelParams::aspiration_wage_gap, -20, 20, true},
+    {"aspiration_unemployment", &ModelParams::aspiration_unemployment, -50, 50, true},
+    {"aspiration_diaspora", &ModelParams::aspiration_diaspora, -20, 20, true},
+    {"migration_cost", &ModelParams::migration_cost, 0, 1e7, true},
+    {"savings_months", &ModelParams::savings_months, 0, 1200, true},
+    {"savings_dispersion", &ModelParams::savings_dispersion, 0, 5, true},
+    {"reemigration_factor", &ModelParams::reemigration_factor, 0, 100, true},
+    {"logit_wage", &ModelParams::logit_wage, -50, 50, true},
+    {"logit_unemployment", &ModelParams::logit_unemployment, -100, 100, true},
+    {"logit_diaspora", &ModelParams::logit_diaspora, -50, 50, true},
+    {"logit_distance", &ModelParams::logit_distance, -50, 50, true},
+    {"logit_openness", &ModelParams::logit_openness, -50, 50, true},
+    {"irregular_propensity", &ModelParams::irregular_propensity, 0, 1, true},
+    {"return_rate", &ModelParams::return_rate, 0, 1, true},
+    {"transit_give_up", &ModelParams::transit_give_up, 0, 1, true},
+    {"legal_access", &ModelParams::legal_access, 0, 1, false},
+    {"crossing_interception", &ModelParams::crossing_interception, 0, 1, false},
+    {"permit_months", &ModelParams::permit_months, 1, 600, false},
+    {"permit_renewal", &ModelParams::permit_renewal, 0, 1, false},
+    {"permit_return", &ModelParams::permit_return, 0, 1, false},
+    {"detection_rate", &ModelParams::detection_rate, 0, 1, false},
+    {"return_execution", &ModelParams::return_execution, 0, 1, false},
+    {"wage_share_of_gdp", &ModelParams::wage_share_of_gdp, 0.01, 1, false},
+    {"irregular_income", &ModelParams::irregular_income, 0, 1, false},
+    {"remittance_share", &ModelParams::remittance_share, 0, 1, false},
+    {"remittance_cost", &ModelParams::remittance_cost, 0, 1, false},
+};
+
+void read_model_params(MapReader& r, ModelParams& m, bool behavioural_only) {
+  for (const ParamSpec& p : kParams)
+    if (p.behavioural || !behavioural_only) m.*(p.member) = r.number_in(p.name, m.*(p.member), p.lo, p.hi);
+}
+
 struct Builder {
   Scenario sc;
   std::map<std::string, int> node_ids;
@@ -268,14 +313,12 @@ struct Builder {
         s.finish();
         if (std::fabs(sum - 1.0) > 1e-6) fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
       }
-      // Household resources: the model's defaults unless this origin sets its own.
-      o.savings_months = sc.model.savings_months;
-      o.savings_dispersion = sc.model.savings_dispersion;
-      if (const Tree* res = r.child("resources")) {
-        MapReader s(*res, r.field("resources"));
-        o.savings_months = s.number_in("savings_months", o.savings_months, 0, 1200);
-        o.savings_dispersion = s.number_in("savings_dispersion", o.savings_dispersion, 0, 5);
-        s.finish();
+      // The origin's people: the scenario's behavioural parameters unless set here.
+      o.behaviour = sc.model;
+      if (const Tree* own = r.child("model")) {
+        MapReader m(*own, r.field("model"));
+        read_model_params(m, o.behaviour, true);
+        m.finish();
       }
       r.finish();
       sc.origins.push_back(o);
@@ -316,40 +359,8 @@ struct Builder {
 
   void read_model(const Tree& node) {
     MapReader r(node, "model");
-    ModelParams& m = sc.model;
-    struct P { const char* name; double ModelParams::*member; double lo, hi; };
-    // Shares are in [0,1]; rates per month are capped at 1 (a sure event each month).
-    const P params[] = {
-        {"emigration_rate", &ModelParams::emigration_rate, 0, 1},
-        {"aspiration_wage_gap", &ModelParams::aspiration_wage_gap, -20, 20},
-        {"aspiration_unemployment", &ModelParams::aspiration_unemployment, -50, 50},
-        {"aspiration_diaspora", &ModelParams::aspiration_diaspora, -20, 20},
-        {"migration_cost", &ModelParams::migration_cost, 0, 1e7},
-        {"savings_months", &ModelParams::savings_months, 0, 1200},
-        {"savings_dispersion", &ModelParams::savings_dispersion, 0, 5},
-        {"reemigration_factor", &ModelParams::reemigration_factor, 0, 100},
-        {"logit_wage", &ModelParams::logit_wage, -50, 50},
-        {"logit_unemployment", &ModelParams::logit_unemployment, -100, 100},
-        {"logit_diaspora", &ModelParams::logit_diaspora, -50, 50},
-        {"logit_distance", &ModelParams::logit_distance, -50, 50},
-        {"logit_openness", &ModelParams::logit_openness, -50, 50},
-        {"legal_access", &ModelParams::legal_access, 0, 1},
-        {"irregular_propensity", &ModelParams::irregular_propensity, 0, 1},
-        {"crossing_interception", &ModelParams::crossing_interception, 0, 1},
-        {"permit_months", &ModelParams::permit_months, 1, 600},
-        {"permit_renewal", &ModelParams::permit_renewal, 0, 1},
-        {"permit_return", &ModelParams::permit_return, 0, 1},
-        {"return_rate", &ModelParams::return_rate, 0, 1},
-        {"detection_rate", &ModelParams::detection_rate, 0, 1},
-        {"return_execution", &ModelParams::return_execution, 0, 1},
-        {"transit_give_up", &ModelParams::transit_give_up, 0, 1},
-        {"wage_share_of_gdp", &ModelParams::wage_share_of_gdp, 0.01, 1},
-        {"irregular_income", &ModelParams::irregular_income, 0, 1},
-        {"remittance_share", &ModelParams::remittance_share, 0, 1},
-        {"remittance_cost", &ModelParams::remittance_cost, 0, 1},
-    };
-    for (const P& p : params) m.*(p.member) = r.number_in(p.name, m.*(p.member), p.lo, p.hi);
-    if (m.permit_renewal + m.permit_return > 1 + 1e-12)
+    read_model_params(r, sc.model, false);
+    if (sc.model.permit_renewal + sc.model.permit_return > 1 + 1e-12)
       fail(node, "model.permit_return", "permit_renewal + permit_return must not exceed 1");
     r.finish();
   }

@@ -56,8 +56,10 @@ struct OriginSpec {
     return n;
   }
   std::array<double, kSkillCount> skill_shares{0.5, 0.35, 0.15};
-  double savings_months = 4;        // mean household resources, months of home wage
-  double savings_dispersion = 0.8;  // sd of ln(resources) across households
+  // The scenario's model: block with this origin's own behavioural values
+  // (`population: - model:`), e.g. from its calibration. Institutional parameters
+  // (permits, detection, returns, remittances) stay the scenario's.
+  ModelParams behaviour;
   SourceLocation where;
 };
 

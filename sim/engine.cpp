@@ -109,7 +109,7 @@ struct Engine::Kernel {
 
   // No legal channel (or the quota lottery lost): some set off irregularly.
   void maybe_irregular(std::size_t i, int o, int m, Uniforms& u) {
-    if (!world.irregular_reachable(o, m) || u(3) >= t.irregular_propensity) return;
+    if (!world.irregular_reachable(o, m) || u(3) >= t.irregular_propensity[o]) return;
     a.status[i] = static_cast<std::uint8_t>(Status::InTransit);
     a.destination[i] = static_cast<std::uint8_t>(m);
     a.timer[i] = static_cast<std::uint16_t>(step);
@@ -121,8 +121,8 @@ struct Engine::Kernel {
     if (gate >= t.leave_bound[2 * o + returned]) return false;  // no event possible: skip the rest
     const int k = a.skill[i];
     const double resources = a.resources[i] * t.savings_scale[o] + t.remittance_income[o];
-    const double capability = resources / (resources + t.migration_cost);
-    const double hazard = t.leave_hazard[t.ok(o, k)] * capability * (returned ? t.reemigration_factor : 1.0);
+    const double capability = resources / (resources + t.migration_cost[o]);
+    const double hazard = t.leave_hazard[t.ok(o, k)] * capability * (returned ? t.reemigration_factor[o] : 1.0);
     if (gate >= -std::expm1(-hazard)) return false;
     Uniforms u{*this, i};
     const double* cdf = t.destination_cdf(o, k);
@@ -159,7 +159,7 @@ struct Engine::Kernel {
   }
 
   bool in_transit(std::size_t i, int o, double gate) {
-    if (gate < t.give_up_prob) {
+    if (gate < t.give_up_prob[o]) {
       go_home(i, o);
       return false;
     }
@@ -186,13 +186,13 @@ struct Engine::Kernel {
         a.status[i] = static_cast<std::uint8_t>(Status::Irregular);
       return;
     }
-    if (gate < t.return_prob) go_home(i, o);
+    if (gate < t.return_prob[o]) go_home(i, o);
   }
 
   void irregular(std::size_t i, int o, double gate) {
-    if (gate < t.return_prob) return go_home(i, o);
+    if (gate < t.return_prob[o]) return go_home(i, o);
     const int m = world.member_state_index(a.location[i]);
-    if (gate >= t.return_prob + t.detect_prob[m]) return;
+    if (gate >= t.return_prob[o] + t.detect_prob[m]) return;
     // Detected: a return order, executed as far as readmission allows.
     ++c.return_orders[c.om(o, m)];
     const double own = t.return_execution[o];
@@ -338,7 +338,7 @@ void Engine::init_agents() {
   agents_.resize(agents_.origin_begin.back());
   for (int o = 0; o < world_->origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
-    const double sigma = spec.savings_dispersion;
+    const double sigma = spec.behaviour.savings_dispersion;
     // Each origin's block: its agents at home, then its diaspora, Member State by Member State.
     struct Part { std::uint64_t begin, end; NodeId at; Status status; std::uint8_t destination; std::uint16_t timer; };
     std::vector<Part> parts{{agents_.origin_begin[o], agents_.origin_begin[o] + spec.agents, world_->origin_node(o),

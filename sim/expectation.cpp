@@ -104,7 +104,7 @@ class Chain {
 
   Outcomes leave(const StepTables& t, const State& s, bool returned) const {
     const double r = resources_ * t.savings_scale[o_] + t.remittance_income[o_];
-    const double hazard = t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost) * (returned ? t.reemigration_factor : 1);
+    const double hazard = t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost[o_]) * (returned ? t.reemigration_factor[o_] : 1);
     const double p_leave = -std::expm1(-hazard);
     Outcomes out{{s, 1 - p_leave}};
     const double* cdf = t.destination_cdf(o_, k_);
@@ -113,7 +113,7 @@ class Chain {
       const double legal = t.legal_access[t.om(o_, m)];
       const int permit = t.permit_steps[t.omk(o_, m, k_)];
       out.push_back({{Status::Regular, w_.member_state_node(m), m, kNoNode, permit - 1}, p_m * legal});
-      const double irregular = w_.irregular_reachable(o_, m) ? t.irregular_propensity : 0.0;
+      const double irregular = w_.irregular_reachable(o_, m) ? t.irregular_propensity[o_] : 0.0;
       out.push_back({{Status::InTransit, s.location, m, kNoNode, 0}, p_m * (1 - legal) * irregular});
       out.push_back({s, p_m * (1 - legal) * (1 - irregular)});
     }
@@ -121,7 +121,7 @@ class Chain {
   }
 
   Outcomes travel(const StepTables& t, const State& s) const {
-    const double give_up = t.give_up_prob;
+    const double give_up = t.give_up_prob[o_];
     Outcomes out{{home(Status::Returned), give_up}};
     const EdgeId e = w_.irregular_next_hop(s.location, s.destination);
     if (e == kNoEdge) {
@@ -142,11 +142,11 @@ class Chain {
   }
 
   Outcomes permit(const StepTables& t, const State& s) const {
-    if (s.permit_left == kPermanentLeft) return {{home(Status::Returned), t.return_prob}, {s, 1 - t.return_prob}};
+    if (s.permit_left == kPermanentLeft) return {{home(Status::Returned), t.return_prob[o_]}, {s, 1 - t.return_prob[o_]}};
     if (s.permit_left > 0) {
       State stay = s;
       --stay.permit_left;
-      return {{home(Status::Returned), t.return_prob}, {stay, 1 - t.return_prob}};
+      return {{home(Status::Returned), t.return_prob[o_]}, {stay, 1 - t.return_prob[o_]}};
     }
     const size_t r = t.omk(o_, s.destination, k_);
     const double renew = t.permit_renewal[r], go_home = t.permit_return[r];
@@ -159,7 +159,7 @@ class Chain {
   }
 
   Outcomes irregular(const StepTables& t, const State& s) const {
-    const double leave = t.return_prob;
+    const double leave = t.return_prob[o_];
     const double detected = std::min(1.0, leave + t.detect_prob[s.destination]) - leave;
     const double own = t.return_execution[o_];
     const bool to_transit = s.via != kNoNode && s.via != w_.origin_node(o_);
@@ -182,8 +182,10 @@ class Chain {
 ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nodes) {
   const Scenario& sc = world.scenario();
   const ModelParams& p = sc.model;
-  if (p.logit_diaspora != 0 || p.aspiration_diaspora != 0 || p.remittance_share != 0)
-    throw std::invalid_argument("expected_stocks: agents interact through the diaspora or remittances");
+  if (p.remittance_share != 0) throw std::invalid_argument("expected_stocks: agents interact through remittances");
+  for (const OriginSpec& o : sc.origins)
+    if (o.behaviour.logit_diaspora != 0 || o.behaviour.aspiration_diaspora != 0)
+      throw std::invalid_argument("expected_stocks: agents interact through the diaspora");
   if (!sc.policies.empty()) throw std::invalid_argument("expected_stocks: scenarios with policies are not covered");
 
   struct Class {
@@ -192,7 +194,7 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
   };
   std::vector<Class> classes;
   for (int o = 0; o < world.origin_count(); ++o) {
-    const double sigma = sc.origins[o].savings_dispersion;
+    const double sigma = sc.origins[o].behaviour.savings_dispersion;
     std::vector<double> z{0.0}, wz{1.0};
     if (sigma > 0) normal_quadrature(quadrature_nodes, z, wz);
     for (int k = 0; k < kSkillCount; ++k)

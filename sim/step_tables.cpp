@@ -89,6 +89,7 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
   for (int o = 0; o < O; ++o) {
     const NodeId home = world.origin_node(o);
     const NodeSpec& hn = sc.nodes[home];
+    const ModelParams& b = sc.origins[o].behaviour;  // this origin's people
     const double ppa = sc.origins[o].persons_per_agent;
     const double home_wage = monthly_wage(hn, p, year);
     const double home_persons =
@@ -108,16 +109,16 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
     }
     // Remittances add a year's worth of transfers per person to household resources.
     remittance_income[o] = home_persons > 0 ? received_total / months * 12.0 / home_persons : 0.0;
-    savings_scale[o] = sc.origins[o].savings_months * home_wage;
+    savings_scale[o] = b.savings_months * home_wage;
 
     for (int k = 0; k < kSkillCount; ++k) {
       std::vector<double> v(M);
       for (int m = 0; m < M; ++m) {
         const double km = std::max(world.route_km(o, m), 50.0);
         const double open = env.openness[om(o, m)] + (quota_of[omk(o, m, k)] >= 0 ? 1.0 : 0.0);
-        v[m] = p.logit_wage * std::log(ms_wage[m]) - p.logit_unemployment * ms_unemployment[m] +
-               p.logit_diaspora * std::log1p(diaspora[m] / 1000.0) - p.logit_distance * std::log(km / 1000.0) +
-               p.logit_openness * open;
+        v[m] = b.logit_wage * std::log(ms_wage[m]) - b.logit_unemployment * ms_unemployment[m] +
+               b.logit_diaspora * std::log1p(diaspora[m] / 1000.0) - b.logit_distance * std::log(km / 1000.0) +
+               b.logit_openness * open;
       }
       const double vmax = *std::max_element(v.begin(), v.end());
       double total = 0, expected_wage = 0;
@@ -129,26 +130,34 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
         dest_cdf[ok(o, k) * M + m] = cumulative;
       }
       dest_cdf[ok(o, k) * M + M - 1] = 1.0;  // guard against rounding
-      const double aspiration = p.aspiration_wage_gap * std::log(expected_wage / home_wage) +
-                                p.aspiration_unemployment * hn.unemployment.at(year) +
-                                p.aspiration_diaspora * std::log1p(100.0 * diaspora_total / std::max(population, 1.0));
-      leave_hazard[ok(o, k)] = p.emigration_rate * std::exp(aspiration) * months;
+      const double aspiration = b.aspiration_wage_gap * std::log(expected_wage / home_wage) +
+                                b.aspiration_unemployment * hn.unemployment.at(year) +
+                                b.aspiration_diaspora * std::log1p(100.0 * diaspora_total / std::max(population, 1.0));
+      leave_hazard[ok(o, k)] = b.emigration_rate * std::exp(aspiration) * months;
     }
   }
-  migration_cost = p.migration_cost;
-  reemigration_factor = p.reemigration_factor;
+  migration_cost.resize(O);
+  reemigration_factor.resize(O);
+  irregular_propensity.resize(O);
+  return_prob.resize(O);
+  give_up_prob.resize(O);
+  for (int o = 0; o < O; ++o) {
+    const ModelParams& b = sc.origins[o].behaviour;
+    migration_cost[o] = b.migration_cost;
+    reemigration_factor[o] = b.reemigration_factor;
+    irregular_propensity[o] = b.irregular_propensity;
+    return_prob[o] = rate_to_prob(b.return_rate, months);
+    give_up_prob[o] = rate_to_prob(b.transit_give_up, months);
+  }
   leave_bound.assign(static_cast<size_t>(O) * 2, 0.0);
   for (int o = 0; o < O; ++o)
     for (int k = 0; k < kSkillCount; ++k)
       for (int returned = 0; returned < 2; ++returned) {
-        const double hazard = leave_hazard[ok(o, k)] * (returned ? reemigration_factor : 1.0);
+        const double hazard = leave_hazard[ok(o, k)] * (returned ? reemigration_factor[o] : 1.0);
         leave_bound[2 * o + returned] = std::max(leave_bound[2 * o + returned], -std::expm1(-hazard));
       }
 
   legal_access = env.legal_access;
-  irregular_propensity = p.irregular_propensity;
-  return_prob = rate_to_prob(p.return_rate, months);
-  give_up_prob = rate_to_prob(p.transit_give_up, months);
   detect_prob.resize(M);
   for (int m = 0; m < M; ++m) detect_prob[m] = rate_to_prob(env.detection_rate[m], months);
   return_execution = env.return_execution;

@@ -24,21 +24,21 @@ struct StepTables {
   std::vector<double> leave_bound;
   std::vector<double> savings_scale;     // per origin: $ of resources per unit multiplier
   std::vector<double> remittance_income; // per origin: $ per person a year from remittances
-  double migration_cost = 0;
-  double reemigration_factor = 1;
+  std::vector<double> migration_cost;       // per origin, PPP $
+  std::vector<double> reemigration_factor;  // per origin
   std::vector<double> dest_cdf;          // (origin, skill, member state): cumulative logit
   const double* destination_cdf(int o, int k) const { return dest_cdf.data() + ok(o, k) * member_states; }
   // Channel.
   std::vector<double> legal_access;      // (origin, member state)
   std::vector<std::int32_t> quota_of;    // (origin, member state, skill): quota or -1
   std::vector<double> quota_capacity;    // persons per step
-  double irregular_propensity = 0;
+  std::vector<double> irregular_propensity;  // per origin
   // Permits.
   std::vector<std::uint16_t> permit_steps;  // (origin, member state, skill)
   std::vector<double> permit_renewal, permit_return;  // (origin, member state, skill)
   // After arrival.
-  double return_prob = 0;                 // voluntary return per step
-  double give_up_prob = 0;                // a waiting migrant goes home, per step
+  std::vector<double> return_prob;         // per origin: voluntary return per step
+  std::vector<double> give_up_prob;        // per origin: a waiting migrant goes home, per step
   std::vector<double> detect_prob;        // per member state, per step
   std::vector<double> return_execution;   // per origin
   std::vector<double> interception_return;  // per origin

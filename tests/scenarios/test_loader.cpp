@@ -60,6 +60,16 @@ model: {detection_rate: 0.02})");
   EXPECT_NE(sc->text.find("FRA"), std::string::npos);  // resolved text kept for provenance
 }
 
+TEST(Loader, AnOriginCanSetItsOwnBehaviourButNotInstitutions) {
+  auto sc = small_scenario("population: [{origin: MDA, model: {emigration_rate: 0.007, logit_distance: 2}}]");
+  EXPECT_DOUBLE_EQ(sc->origins[0].behaviour.emigration_rate, 0.007);
+  EXPECT_DOUBLE_EQ(sc->origins[0].behaviour.logit_distance, 2);
+  EXPECT_DOUBLE_EQ(sc->origins[0].behaviour.return_rate, sc->model.return_rate);  // inherited
+  EXPECT_DOUBLE_EQ(sc->model.emigration_rate, 0.002);                             // scenario-wide unchanged
+  const std::string message = error_of("population: [{origin: MDA, model: {detection_rate: 0.5}}]");
+  EXPECT_NE(message.find("population[0].model.detection_rate': unknown field"), std::string::npos) << message;
+}
+
 TEST(Loader, ReadsAttributeAndDiasporaTables) {
   const std::string csv = write_temp("attributes.csv",
                                      "id,year,population,gdp_pc,unemployment\n"

@@ -16,7 +16,7 @@ namespace {
 const char* kIndependent = R"(
 population:
   - {origin: MDA, agents: 1000000, skills: {low: 0.5, medium: 0.35, high: 0.15},
-     resources: {savings_months: 3, savings_dispersion: 1.0}}
+     model: {savings_months: 3, savings_dispersion: 1.0}}
 model:
   emigration_rate: 0.004
   logit_diaspora: 0
@@ -61,7 +61,7 @@ model: {logit_diaspora: 0, aspiration_diaspora: 0, remittance_share: 0, savings_
     for (int s = 0; s < 24; ++s) {
       t.build(*world, baseline_environment(*world), none, s);
       const double r = t.savings_scale[0];
-      stay *= std::exp(-t.leave_hazard[t.ok(0, k)] * r / (r + t.migration_cost));
+      stay *= std::exp(-t.leave_hazard[t.ok(0, k)] * r / (r + t.migration_cost[0]));
     }
     expected_home += sc->origins[0].skill_shares[k] * stay;
   }
