@@ -198,23 +198,28 @@ CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTar
                             const CalibrationOptions& options) {
   std::vector<int> all_years = options.fit_years;
   all_years.push_back(options.test_year);
+  if (scenario.origins.size() != 1)
+    throw std::invalid_argument("calibration fits one origin's behaviour: give a scenario with one population entry");
   const StockModel model(scenario, options, *std::max_element(all_years.begin(), all_years.end()));
   auto world = std::make_shared<const World>(std::make_shared<Scenario>(model.scenario()));
+  CalibrationResult result;
   std::vector<Indexed> fit_targets, test_targets;
+  // Stocks the scaled-down population cannot resolve (fewer than a few agents' worth)
+  // would be fitted as noise; they are left out and counted.
+  const double resolution = options.min_agents_per_target * model.scenario().origins[0].persons_per_agent;
   for (const StockTarget& t : targets) {
     const int o = world->origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
     const int m = world->member_state_index(static_cast<NodeId>(scenario.node_index(t.destination)));
-    if (o < 0 || m < 0) continue;
-    if (std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end())
-      fit_targets.push_back({o, m, t});
-    else if (t.year == options.test_year)
-      test_targets.push_back({o, m, t});
+    const bool fit_year = std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end();
+    if (o < 0 || m < 0 || (!fit_year && t.year != options.test_year)) continue;
+    if (t.persons < resolution) {
+      ++result.below_resolution;
+      continue;
+    }
+    (fit_year ? fit_targets : test_targets).push_back({o, m, t});
   }
   if (fit_targets.empty()) throw std::invalid_argument("calibration: no observed stocks for the fit years");
 
-  if (scenario.origins.size() != 1)
-    throw std::invalid_argument("calibration fits one origin's behaviour: give a scenario with one population entry");
-  CalibrationResult result;
   const ModelParams params = scenario.origins[0].behaviour;
   result.start_rmse = rmse(evaluate(model, params, fit_targets, options.fit_years));
   auto objective = [&](const Eigen::VectorXd& theta) {
@@ -245,7 +250,8 @@ std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& 
       << "# each Member State, mid-year";
   for (int y : options.fit_years) out << " " << y;
   out << " (RMSE of ln persons: " << r.start_rmse << " before, " << r.fit_rmse << " after, " << r.evaluations
-      << " evaluations at " << options.agents << " agents x " << options.replicates << " replicates).\n"
+      << " evaluations at " << options.agents << " agents x " << options.replicates << " replicates; "
+      << r.below_resolution << " stocks below " << options.min_agents_per_target << " agents' worth left out).\n"
       << "# Backtest on " << options.test_year << " stocks the fit did not see: RMSE of ln persons " << r.backtest_rmse
       << ".\npopulation:\n  - origin: " << scenario.nodes[scenario.origins[0].node].id << "\n    model:\n";
   for (const FittedParameter& p : r.parameters) out << "      " << p.name << ": " << p.value << "   # was " << p.start << "\n";

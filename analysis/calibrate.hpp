@@ -27,9 +27,10 @@ std::vector<StockTarget> read_stock_targets(const std::string& csv, const Scenar
 struct CalibrationOptions {
   std::vector<int> fit_years{2010, 2015};
   int test_year = 2020;
-  std::uint64_t agents = 20000;  // the scenario is scaled to this many agents while fitting
+  std::uint64_t agents = 40000;  // the scenario is scaled to this many agents while fitting
   int replicates = 2;
   int max_evaluations = 200;
+  double min_agents_per_target = 5;  // smaller observed stocks are below the fit's resolution
 };
 
 struct FittedParameter {
@@ -48,6 +49,7 @@ struct CalibrationResult {
   double fit_rmse = 0;       // fit years, after (ln persons)
   double backtest_rmse = 0;  // the test year, after
   int evaluations = 0;
+  int below_resolution = 0;  // targets left out
   std::vector<TargetFit> fit, backtest;
 };
 

@@ -217,6 +217,8 @@ int calibrate_command(CalibrateArgs args) {
   for (const FittedParameter& p : r.parameters) std::printf("%s: %.6g (was %.6g)\n", p.name.c_str(), p.value, p.start);
   std::printf("fit_rmse_ln: %.4f (before: %.4f, %d evaluations)\nbacktest_rmse_ln: %.4f (year %d)\n", r.fit_rmse,
               r.start_rmse, r.evaluations, r.backtest_rmse, args.options.test_year);
+  std::printf("targets: %zu fitted, %zu backtested, %d below resolution left out\n", r.fit.size(), r.backtest.size(),
+              r.below_resolution);
   if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) {
     std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", args.write.c_str(), std::strerror(errno));
     return kOutputFailure;
@@ -277,7 +279,7 @@ int main(int argc, char** argv) {
   calibrate_cmd->add_option("--write", cal.write, "Write the fitted values as a YAML fragment to extend");
   calibrate_cmd->add_option("--fit-years", cal.options.fit_years, "Years fitted (default 2010 2015)");
   calibrate_cmd->add_option("--test-year", cal.options.test_year, "Year held out for the backtest (default 2020)");
-  calibrate_cmd->add_option("--agents", cal.options.agents, "Agents while fitting (default 20000)");
+  calibrate_cmd->add_option("--agents", cal.options.agents, "Agents while fitting (default 40000)");
   calibrate_cmd->add_option("--replicates", cal.options.replicates, "Replicates per evaluation (default 2)")
       ->check(CLI::Range(1, 1000));
   calibrate_cmd->add_option("--evaluations", cal.options.max_evaluations, "Most simulations (default 200)")

@@ -15,7 +15,9 @@ static NodeId node_by_id(const Tree& at, const std::string& field, const Scenari
     for (Role r : roles) wanted += (wanted.empty() ? "" : " or ") + std::string(kRoleNames[static_cast<int>(r)]);
     fail(at, field, "node '" + id + "' is a " + std::string(kRoleNames[static_cast<int>(role)]) + ", expected " + wanted);
   }
-  if (role == Role::Origin &&
+  // Where only origins are wanted, they are the simulated ones (quotas, remittances); a
+  // readmission partner may be any country agents pass through, simulated or not.
+  if (roles.size() == 1 && role == Role::Origin &&
       std::none_of(sc.origins.begin(), sc.origins.end(), [&](const OriginSpec& o) { return o.node == n; }))
     fail(at, field, "origin '" + id + "' has no population: block");
   return static_cast<NodeId>(n);

@@ -47,7 +47,6 @@ MEMBER_STATES = EU27 + OTHER_DESTINATIONS
 FOLDER = {"CPV": "cape_verde", "MDA": "moldova", "GEO": "georgia", "ARM": "armenia",
           "MAR": "morocco", "AZE": "azerbaijan", "TUN": "tunisia", "JOR": "jordan",
           "BLR": "belarus"}
-SKIP_FOLDERS = {"MDA"}  # scenarios/moldova/ exists and uses worlds/eastern_partnership.yaml
 
 TRANSIT = "TUR UKR RUS SRB MKD ALB BIH MNE LBY DZA EGY SEN MRT MLI NER SYR LBN IRQ".split()
 
@@ -145,7 +144,7 @@ SKILLS = {
     "TUN": (0.55, 0.30, 0.15), "JOR": (0.45, 0.35, 0.20), "BLR": (0.15, 0.55, 0.30),
 }
 SKILL_NOTE = {
-    "MDA": "rounded from ILO education data (as in scenarios/moldova/baseline.yaml)",
+    "MDA": "rounded from ILO education data",
 }
 
 PERSONS_PER_AGENT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
@@ -476,7 +475,8 @@ def partner_baseline(p, row, info, d):
     summary = route_summary(p, info).split(", ")
     for i in range(0, len(summary), 5):
         w("#   " + ", ".join(summary[i:i + 5]))
-    w("extends: ../worlds/" + WORLD_NAME)
+    w("# The partner's behaviour fitted to UN DESA stocks by `migflow calibrate` is in calibration.yaml.")
+    w(f"extends: [../worlds/{WORLD_NAME}, calibration.yaml]")
     w(f"title: {name} - baseline (as agreed)")
     w("population:")
     w(f"  # One agent per {ppa} persons: {pop / 1e6:.2f} million of working age at home in {START_YEAR} and")
@@ -533,7 +533,11 @@ def all_partners(world, info, d, ppa_override=None):
         w("# Policies: every readmission agreement as agreed (scenarios/data/readmission.csv),")
         w("# for own nationals and, where another partner's irregular routes leave from the")
         w("# country, for third-country nationals who transited it.")
-        w("extends: ../worlds/" + WORLD_NAME)
+        w("# Each partner's calibrated behaviour comes from its folder's calibration.yaml.")
+        w("extends:")
+        w(f"  - ../worlds/{WORLD_NAME}")
+        for r in rows:
+            w(f"  - ../{FOLDER[r['partner_iso3']]}/calibration.yaml")
         w("title: All Mobility Partnership partners - baseline (as agreed), full scale")
         w("replicates: 1")
     else:
@@ -579,9 +583,13 @@ def main():
     files = {SCEN / "worlds" / WORLD_NAME: world_yaml(world, d)}
     for row in d["partnerships"]:
         p = row["partner_iso3"]
-        if p in SKIP_FOLDERS:
-            continue
         folder = SCEN / FOLDER[p]
+        calibration = folder / "calibration.yaml"
+        if not calibration.exists() and not args.check:
+            # `migflow calibrate` rewrites it (tools/calibrate_all.sh); never overwritten here.
+            calibration.parent.mkdir(parents=True, exist_ok=True)
+            calibration.write_text(f"# Not calibrated yet: run tools/calibrate_all.sh.\npopulation:\n  - origin: {p}\n",
+                                   encoding="utf-8")
         files[folder / "baseline.yaml"] = partner_baseline(p, row, info, d)
         files[folder / "security_heavy.yaml"] = package_scenario(p, row, "security_heavy")
         files[folder / "mobility_heavy.yaml"] = package_scenario(p, row, "mobility_heavy")

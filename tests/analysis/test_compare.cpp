@@ -1,10 +1,12 @@
-// Comparison statistics and indicators read back from real output files.
+// Comparison statistics and indicators read back from real output files; calibration.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "../test_support.hpp"
+#include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
+#include "sim/engine.hpp"
 #include "sim/ensemble.hpp"
 
 namespace migflow {
@@ -63,6 +65,55 @@ TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
 TEST(Compare, RejectsFilesThatAreNotMigflowRuns) {
   const std::string junk = testing::write_temp("junk.h5", "not hdf5");
   EXPECT_THROW(read_run_file(junk), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace migflow
+
+
+namespace migflow {
+namespace {
+
+// Stocks made by the model itself with a known emigration rate: the fit must find it.
+TEST(Calibrate, RecoversAKnownEmigrationRateFromItsOwnStocks) {
+  auto truth = testing::small_scenario(
+      "calendar: {start: 2010-01, end: 2016-12}\npopulation: [{origin: MDA, agents: 20000, model: {emigration_rate: 0.004}}]");
+  CalibrationOptions options;
+  options.fit_years = {2012, 2014};
+  options.test_year = 2016;
+  options.agents = 20000;
+  options.replicates = 2;
+  options.max_evaluations = 100;
+  // "Observed" stocks: the true model's mean stocks abroad at mid-year.
+  std::vector<StockTarget> observed;
+  {
+    auto world = testing::world_of(truth);
+    std::vector<std::vector<double>> sums(3, std::vector<double>(3, 0.0));
+    for (int r = 0; r < 2; ++r) {
+      Engine engine(world, r);
+      while (!engine.done()) {
+        engine.step();
+        const YearMonth d = truth->calendar.date(engine.steps_done() - 1);
+        if (d.month != 7 || (d.year != 2012 && d.year != 2014 && d.year != 2016)) continue;
+        for (int m = 0; m < 3; ++m) {
+          const NodeId at = world->member_state_node(m);
+          const auto& c = engine.counts();
+          sums[(d.year - 2012) / 2][m] += (c.stocks[c.stock(0, at, Status::Regular)] + c.stocks[c.stock(0, at, Status::Irregular)]) *
+                                          truth->origins[0].persons_per_agent / 2;
+        }
+      }
+    }
+    for (int y = 0; y < 3; ++y)
+      for (int m = 0; m < 3; ++m)
+        observed.push_back({"MDA", truth->nodes[world->member_state_node(m)].id, 2012 + 2 * y, sums[y][m]});
+  }
+  auto start = testing::small_scenario(
+      "calendar: {start: 2010-01, end: 2016-12}\npopulation: [{origin: MDA, agents: 20000, model: {emigration_rate: 0.0015}}]");
+  const CalibrationResult r = calibrate(*start, observed, options);
+  EXPECT_LT(r.fit_rmse, r.start_rmse / 3);
+  EXPECT_NEAR(r.parameters[0].value, 0.004, 0.004 * 0.3) << "fitted emigration_rate";
+  EXPECT_LT(r.backtest_rmse, 0.2);
+  EXPECT_NE(calibration_yaml(*start, r, options).find("emigration_rate:"), std::string::npos);
 }
 
 }  // namespace

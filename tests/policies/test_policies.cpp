@@ -284,3 +284,20 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
 
 }  // namespace
 }  // namespace migflow
+
+namespace migflow {
+namespace {
+
+TEST(PolicyBlocks, ReadmissionPartnerMayBeAnOriginNodeWithoutPopulation) {
+  // Belarus as a country Moldovans pass through: a partner node, not simulated here.
+  const std::string yaml = "nodes: [{id: BLR, role: origin, gdp_pc: 15000, unemployment: 0.05}]\n" +
+                           as_policy("name: readmission\nagreements: [{partner: BLR, third_country_nationals: true}]");
+  EXPECT_EQ(error_of(yaml), "no error");
+  // Quotas, though, are for simulated origins only.
+  const std::string quota = "nodes: [{id: BLR, role: origin, gdp_pc: 15000, unemployment: 0.05}]\n" +
+                            as_policy("name: labour_market_openness\nquotas: [{partner: BLR, per_year: 10}]");
+  EXPECT_NE(error_of(quota).find("origin 'BLR' has no population: block"), std::string::npos) << error_of(quota);
+}
+
+}  // namespace
+}  // namespace migflow
