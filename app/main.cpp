@@ -78,6 +78,21 @@ int run(const RunArgs& args) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
   }
+  {
+    // Refuse up front what cannot fit, with the estimate, rather than fail mid-run.
+    const int concurrent = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+    const std::uint64_t need = estimated_run_bytes(*world, concurrent), have = available_memory_bytes();
+    if (have > 0 && need > have * 9 / 10) {
+      const Scenario& sc = world->scenario();
+      std::fprintf(stderr,
+                   "migflow: error: %s: field 'population': %llu agents x %d replicates at once need about %.1f GB "
+                   "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
+                   "raise persons_per_agent or run fewer replicates\n",
+                   sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()), std::min(concurrent, sc.replicates),
+                   static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent, static_cast<double>(have) / 1e9);
+      return kBadInput;
+    }
+  }
   try {
     check_writable(args.out);
   } catch (const std::exception& e) {

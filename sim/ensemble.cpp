@@ -2,6 +2,10 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+#include <fstream>
+#include <string>
+
 #include "sim/engine.hpp"
 
 namespace migflow {
@@ -39,6 +43,28 @@ EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOp
       for (SeriesGroup& g : rep.policies) g.truncate_steps(static_cast<size_t>(result.steps_completed));
     }
   return result;
+}
+
+std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates) {
+  const Scenario& sc = world.scenario();
+  const std::uint64_t O = static_cast<std::uint64_t>(world.origin_count()), N = static_cast<std::uint64_t>(world.node_count()),
+                      M = static_cast<std::uint64_t>(world.member_state_count()), E = static_cast<std::uint64_t>(world.edge_count());
+  // Doubles per step of the core series (stocks, stocks_by_origin, arrivals, flows, ...).
+  const std::uint64_t cells = N * kStatusCount * (O + 1) + O * M * (kChannelCount + 3) + E * (kChannelCount + 3) + N;
+  const std::uint64_t series = cells * 8 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
+  const std::uint64_t agents = sc.total_agents() * AgentStore::kBytesPerAgent *
+                               static_cast<std::uint64_t>(std::min(concurrent_replicates, sc.replicates));
+  return agents + series;
+}
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
 }
 
 RunMetadata run_metadata(const Scenario& sc) {

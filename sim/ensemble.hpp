@@ -27,6 +27,12 @@ struct EnsembleResult {
 
 EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOptions& options);
 
+// Memory a run needs, in bytes: agent state of the replicates that run at once, plus
+// the recorded series of every replicate (they are kept until the file is written).
+std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates);
+// Memory this machine has available now (MemAvailable), in bytes; 0 if unknown.
+std::uint64_t available_memory_bytes();
+
 // File metadata for a scenario: dates, provenance.
 RunMetadata run_metadata(const Scenario& scenario);
 
