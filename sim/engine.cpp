@@ -191,6 +191,7 @@ struct Engine::Kernel {
 
   void irregular(std::size_t i, int o, double gate) {
     if (gate < t.return_prob[o]) return go_home(i, o);
+    if (gate >= t.return_prob[o] + t.detect_bound) return;  // detected nowhere: skip reading the location
     const int m = world.member_state_index(a.location[i]);
     if (gate >= t.return_prob[o] + t.detect_prob[m]) return;
     // Detected: a return order, executed as far as readmission allows.

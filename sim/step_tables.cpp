@@ -160,6 +160,7 @@ void StepTables::build(const World& world, const Environment& env, const StepCou
   legal_access = env.legal_access;
   detect_prob.resize(M);
   for (int m = 0; m < M; ++m) detect_prob[m] = rate_to_prob(env.detection_rate[m], months);
+  detect_bound = M > 0 ? *std::max_element(detect_prob.begin(), detect_prob.end()) : 0.0;
   return_execution = env.return_execution;
   interception_return = env.interception_return;
   transit_readmission = env.transit_readmission;

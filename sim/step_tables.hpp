@@ -40,6 +40,7 @@ struct StepTables {
   std::vector<double> return_prob;         // per origin: voluntary return per step
   std::vector<double> give_up_prob;        // per origin: a waiting migrant goes home, per step
   std::vector<double> detect_prob;        // per member state, per step
+  double detect_bound = 0;                // the largest of them
   std::vector<double> return_execution;   // per origin
   std::vector<double> interception_return;  // per origin
   std::vector<double> transit_readmission;  // per node
