@@ -117,8 +117,8 @@ struct Engine::Kernel {
   }
 
   // Returns true when the agent made a request (its outcome is known after resolve).
+  // act() has already passed over the agents for whom no event is possible.
   bool at_home(std::size_t i, int o, double gate, bool returned) {
-    if (gate >= t.leave_bound[2 * o + returned]) return false;  // no event possible: skip the rest
     const int k = a.skill[i];
     const double resources = a.resources[i] * t.savings_scale[o] + t.remittance_income[o];
     const double capability = resources / (resources + t.migration_cost[o]);
@@ -216,8 +216,10 @@ struct Engine::Kernel {
   // One step of agent i; true when it waits for resolve.
   bool act(std::size_t i, int o, double gate) {
     switch (static_cast<Status>(a.status[i])) {
-      case Status::AtHome: return at_home(i, o, gate, false);
-      case Status::Returned: return at_home(i, o, gate, true);
+      // Most agents are at home and stay: the bound over skills and resources settles
+      // them here, inline, without a call or another field read.
+      case Status::AtHome: return gate < t.leave_bound[2 * o] && at_home(i, o, gate, false);
+      case Status::Returned: return gate < t.leave_bound[2 * o + 1] && at_home(i, o, gate, true);
       case Status::InTransit: return in_transit(i, o, gate);
       case Status::Regular: regular(i, o, gate); return false;
       case Status::Irregular: irregular(i, o, gate); return false;
