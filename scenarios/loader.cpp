@@ -58,8 +58,10 @@ std::string resolve_path(const Tree& node, const std::string& field) {
 }
 
 TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
+  // error_code forms throughout: a bad path is an input error, never an exception escaping.
+  std::error_code ec;
   for (const auto& seen : chain)
-    if (fs::weakly_canonical(seen) == fs::weakly_canonical(path))
+    if (fs::weakly_canonical(seen, ec) == fs::weakly_canonical(path, ec))
       throw InputError({path, 0, 0}, "extends", "circular extends chain");
   chain.push_back(path);
   TreePtr doc = parse_yaml_file(path);
@@ -74,7 +76,7 @@ TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
       bases.push_back(ext);
     for (const Tree* b : bases) {
       const std::string base_path = resolve_path(*b, "extends");
-      if (!fs::exists(base_path)) fail(*b, "extends", "file not found: " + base_path);
+      if (!fs::is_regular_file(base_path, ec)) fail(*b, "extends", "file not found: " + base_path);
       merged = merge_trees(merged, load_merged(base_path, chain));
     }
   }
@@ -414,7 +416,8 @@ void require_attributes(const Scenario& sc, const Tree& root) {
 
 TreePtr load_merged_tree(const std::string& path) {
   std::vector<std::string> chain;
-  if (!fs::exists(path)) throw InputError({path, 0, 0}, "", "scenario file not found");
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError({path, 0, 0}, "", "scenario file not found");
   return load_merged(path, chain);
 }
 

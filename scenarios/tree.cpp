@@ -36,10 +36,25 @@ const Tree* Tree::find(const std::string& key) const {
 
 namespace {
 
-TreePtr convert(const YAML::Node& node, const std::string& file) {
+// YAML aliases make a document a graph: an alias to its own anchor never ends, and
+// nested aliases can expand a few hundred bytes into billions of values. The copy
+// into a Tree therefore has limits far above any real scenario.
+struct Budget {
+  int depth = 0;
+  std::size_t values = 0;
+  static constexpr int kMaxDepth = 64;
+  static constexpr std::size_t kMaxValues = 1'000'000;
+};
+
+TreePtr convert(const YAML::Node& node, const std::string& file, Budget& budget) {
   auto out = std::make_shared<Tree>();
   const YAML::Mark mark = node.Mark();
   out->where = {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
+  if (++budget.values > Budget::kMaxValues)
+    throw InputError(out->where, "", "the document expands to more than 1,000,000 values (nested aliases?)");
+  if (budget.depth >= Budget::kMaxDepth)
+    throw InputError(out->where, "", "nested more than 64 levels deep (an alias that contains itself?)");
+  ++budget.depth;
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
       out->kind = Tree::Kind::Scalar;
@@ -47,7 +62,7 @@ TreePtr convert(const YAML::Node& node, const std::string& file) {
       break;
     case YAML::NodeType::Sequence:
       out->kind = Tree::Kind::List;
-      for (const auto& item : node) out->items.push_back(convert(item, file));
+      for (const auto& item : node) out->items.push_back(convert(item, file, budget));
       break;
     case YAML::NodeType::Map:
       out->kind = Tree::Kind::Map;
@@ -58,12 +73,13 @@ TreePtr convert(const YAML::Node& node, const std::string& file) {
             const YAML::Mark km = kv.first.Mark();
             throw InputError({file, km.line + 1, km.column + 1}, key, "duplicate key");
           }
-        out->entries.emplace_back(key, convert(kv.second, file));
+        out->entries.emplace_back(key, convert(kv.second, file, budget));
       }
       break;
     default:
       out->kind = Tree::Kind::Null;
   }
+  --budget.depth;
   return out;
 }
 
@@ -76,7 +92,8 @@ TreePtr parse(const std::string& text, const std::string& name) {
       empty->where = {name, 1, 1};
       return empty;
     }
-    return convert(root, name);
+    Budget budget;
+    return convert(root, name, budget);
   } catch (const YAML::Exception& e) {
     throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "", "malformed YAML: " + e.msg);
   }

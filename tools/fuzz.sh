@@ -6,7 +6,7 @@
 #   MIGFLOW_FUZZ_KEEP_GOING=1  keep fuzzing after a finding (fork mode), to collect several.
 # Exits non-zero when the fuzzer found a crash, timeout, out-of-memory or leak; the input
 # is in build-fuzz/findings/ (reproduce: build-fuzz/fuzz/fuzz_scenario FILE; keep it in
-# fuzz/crashes/). New interesting inputs accumulate in build-fuzz/corpus/.
+# tests/data/fuzz_regressions/). New interesting inputs accumulate in build-fuzz/corpus/.
 # clang-16 rather than Debian 12's default clang-14: the loader captures structured
 # bindings in lambdas (C++20), which clang supports from version 16.
 set -euo pipefail

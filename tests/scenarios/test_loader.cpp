@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 
 #include "../test_support.hpp"
@@ -163,6 +164,28 @@ TEST(Loader, CircularExtendsIsAnError) {
   std::ofstream(dir + "/a.yaml") << "extends: b.yaml\n";
   std::ofstream(dir + "/b.yaml") << "extends: a.yaml\n";
   EXPECT_THROW(load_scenario(dir + "/a.yaml"), InputError);
+}
+
+}  // namespace
+}  // namespace migflow
+
+namespace migflow {
+namespace {
+
+// Every input the fuzzer (or its corpus work) found crashing is now a clean InputError.
+TEST(Loader, FuzzerFindingsAreRejectedCleanly) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::data_path("fuzz_regressions"))) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    try {
+      World world(std::make_shared<Scenario>(load_scenario(entry.path().string())));
+      ADD_FAILURE() << entry.path() << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(entry.path().filename().string()), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_GE(files, 3);
 }
 
 }  // namespace
