@@ -3,6 +3,7 @@
 # in build-fuzz/ and runs it for a bounded time over the seeds in fuzz/corpus, with the
 # dictionary fuzz/scenario.dict.
 # Usage: tools/fuzz.sh [SECONDS]   (default 60)
+#   MIGFLOW_FUZZ_RUNS=N  instead: exactly N inputs from seed 1 (deterministic, for CI).
 #   MIGFLOW_FUZZ_KEEP_GOING=1  keep fuzzing after a finding (fork mode), to collect several.
 # Exits non-zero when the fuzzer found a crash, timeout, out-of-memory or leak; the input
 # is in build-fuzz/findings/ (reproduce: build-fuzz/fuzz/fuzz_scenario FILE; keep it in
@@ -45,7 +46,11 @@ rm -f "$findings"/crash-* "$findings"/timeout-* "$findings"/oom-* "$findings"/le
 mode=()
 [ "${MIGFLOW_FUZZ_KEEP_GOING:-0}" = 1 ] && mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 # The first folder receives new inputs; the seeds in fuzz/corpus are only read.
-"$root/build-fuzz/fuzz/fuzz_scenario" "${mode[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+# CI sets MIGFLOW_FUZZ_RUNS: a fixed number of inputs from a fixed seed and a fresh
+# corpus is the same work on every machine, so a CI result does not depend on its speed.
+limit=(-max_total_time="$secs")
+[ -n "${MIGFLOW_FUZZ_RUNS:-}" ] && limit=(-runs="$MIGFLOW_FUZZ_RUNS" -seed=1)
+"$root/build-fuzz/fuzz/fuzz_scenario" "${mode[@]}" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
   -max_len=8192 -dict="$root/fuzz/scenario.dict" -artifact_prefix="$findings/" -print_final_stats=1 \
   "$work" "$root/fuzz/corpus" && rc=0 || rc=$?
 t2=$(date +%s)
