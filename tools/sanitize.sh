@@ -41,11 +41,16 @@ tsan_tbb() {
   pkg=$(dpkg-query -W -f='${source:Package}' libtbb-dev)
   ver=$(dpkg-query -W -f='${source:Version}' libtbb-dev)
   rm -rf "$dir" && mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache" "$dir/dl"
-  # shellcheck disable=SC1091
-  . /etc/os-release
-  printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' "$VERSION_CODENAME" >"$dir/apt/src.list"
-  printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security %s-security main\n' "$VERSION_CODENAME" >>"$dir/apt/src.list"
-  local o=(-o "Dir::Etc::SourceList=$dir/apt/src.list" -o Dir::Etc::SourceParts=/dev/null
+  # The machine's own package sources, as source-package sources, in a private apt
+  # configuration (the system's stays untouched).
+  mkdir -p "$dir/apt/parts"
+  : >"$dir/apt/src.list"
+  [ -f /etc/apt/sources.list ] && sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >>"$dir/apt/src.list"
+  for f in /etc/apt/sources.list.d/*.list; do [ -f "$f" ] && sed -n 's/^deb /deb-src /p' "$f" >>"$dir/apt/src.list"; done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" >"$dir/apt/parts/$(basename "$f")"
+  done
+  local o=(-o "Dir::Etc::SourceList=$dir/apt/src.list" -o "Dir::Etc::SourceParts=$dir/apt/parts"
            -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache" -o Debug::NoLocking=1)
   apt-get "${o[@]}" update -qq
   (cd "$dir/dl" && apt-get "${o[@]}" source -qq --download-only "$pkg=$ver" && dpkg-source -x --no-check ./*.dsc src >/dev/null)
