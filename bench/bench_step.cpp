@@ -65,11 +65,15 @@ void args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"agents", "threads"})->Unit(benchmark::kMillisecond)->UseManualTime();
 }
 
+// A phase benchmark runs whole steps but times one phase, so a time-based iteration
+// count would run a tiny phase for hours: the phases run a fixed 60 steps.
+void phase_args(benchmark::internal::Benchmark* b) { args(b->Iterations(60)); }
+
 BENCHMARK_CAPTURE(run_phase, step, Phase::Step)->Apply(args);
-BENCHMARK_CAPTURE(run_phase, update, Phase::Update)->Apply(args);
-BENCHMARK_CAPTURE(run_phase, decide, Phase::Decide)->Apply(args);
-BENCHMARK_CAPTURE(run_phase, resolve_apply, Phase::ResolveApply)->Apply(args);
-BENCHMARK_CAPTURE(run_phase, record, Phase::Record)->Apply(args);
+BENCHMARK_CAPTURE(run_phase, update, Phase::Update)->Apply(phase_args);
+BENCHMARK_CAPTURE(run_phase, decide, Phase::Decide)->Apply(phase_args);
+BENCHMARK_CAPTURE(run_phase, resolve_apply, Phase::ResolveApply)->Apply(phase_args);
+BENCHMARK_CAPTURE(run_phase, record, Phase::Record)->Apply(phase_args);
 
 }  // namespace
 }  // namespace migflow
