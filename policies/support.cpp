@@ -23,10 +23,6 @@ static NodeId node_by_id(const Tree& at, const std::string& field, const Scenari
   return static_cast<NodeId>(n);
 }
 
-NodeId read_node(MapReader& r, const std::string& key, const Scenario& sc, Role role) {
-  return node_by_id(r.required_child(key), r.field(key), sc, {role});
-}
-
 std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const std::string& plural,
                                const Scenario& sc, std::vector<Role> roles) {
   if (r.has(singular) && r.has(plural))

@@ -9,8 +9,6 @@
 
 namespace migflow {
 
-// The node named by `key` in `r`, which must have `role`; returns its NodeId.
-NodeId read_node(MapReader& r, const std::string& key, const Scenario& sc, Role role);
 // Nodes given as `singular: X` or `plural: [X, Y]`, each with one of `roles`; when both
 // keys are absent, every node with the first role (e.g. every origin). When `roles` is
 // just {Origin}, each must also have a population block.

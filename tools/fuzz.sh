@@ -15,18 +15,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 secs=${1:-60}
 
-packages=(clang-16 libclang-rt-16-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "fuzz: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash "$root/tools/setup.sh" clang-16 libclang-rt-16-dev
 
 t0=$(date +%s)
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$root/build-fuzz" -DMIGFLOW_FUZZ=ON -DMIGFLOW_BUILD_TESTS=OFF \

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs migflow's build and run dependencies from Debian 12 packages, skipping
 # those already installed. Needs root (or sudo) only when something is missing.
+# With arguments, installs those packages instead (tools/fuzz.sh uses it for clang).
 set -euo pipefail
 
-packages=(
+default_packages=(
   build-essential cmake pkg-config
   libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools libeigen3-dev
   libyaml-cpp-dev libcli11-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   netcdf-bin python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib python3-pandas
 )
+if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
