@@ -39,6 +39,30 @@ struct Partial {
 
 struct PartialSet {
   tbb::enumerable_thread_specific<Partial> local;
+
+  // This thread's partial, sized like `shape` (quotas can change from step to step).
+  Partial& mine(const StepCounts& shape) {
+    Partial& p = local.local();
+    if (p.counts.stocks.size() != shape.stocks.size() || p.counts.quotas != shape.quotas)
+      p.counts.resize(shape.origins, shape.member_states, shape.nodes, shape.edges, shape.quotas);
+    return p;
+  }
+  void clear_stocks() {
+    for (Partial& p : local) {
+      std::fill(p.counts.stocks.begin(), p.counts.stocks.end(), 0);
+      std::fill(p.counts.transit_wait.begin(), p.counts.transit_wait.end(), 0);
+    }
+  }
+  // Replaces the stocks in `total` by the sum of the threads' counts.
+  void sum_stocks(StepCounts& total) const {
+    std::fill(total.stocks.begin(), total.stocks.end(), 0);
+    std::fill(total.transit_wait.begin(), total.transit_wait.end(), 0);
+    for (const Partial& p : local) {
+      if (p.counts.stocks.size() != total.stocks.size()) continue;
+      for (size_t i = 0; i < total.stocks.size(); ++i) total.stocks[i] += p.counts.stocks[i];
+      for (size_t i = 0; i < total.transit_wait.size(); ++i) total.transit_wait[i] += p.counts.transit_wait[i];
+    }
+  }
 };
 
 struct Engine::ActivePolicy {
@@ -383,31 +407,16 @@ static void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t en
 }
 
 void Engine::observe() {
-  for (auto& p : partials_->local) {
-    std::fill(p.counts.stocks.begin(), p.counts.stocks.end(), 0);
-    std::fill(p.counts.transit_wait.begin(), p.counts.transit_wait.end(), 0);
-  }
-  const int now = step_;
+  partials_->clear_stocks();
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kGrain), [&](const auto& r) {
-    Partial& p = partials_->local.local();
-    if (p.counts.stocks.size() != counts_.stocks.size())
-      p.counts.resize(counts_.origins, counts_.member_states, counts_.nodes, counts_.edges, counts_.quotas);
+    Partial& p = partials_->mine(counts_);
+    Kernel k{agents_, *world_, tables_, p.counts, nullptr, seed_, step_, counts_.quotas};
     by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
-      for (std::uint64_t i = b; i < e; ++i) {
-        const NodeId at = agents_.location[i];
-        ++p.counts.stocks[p.counts.stock(o, at, static_cast<Status>(agents_.status[i]))];
-        if (agents_.status[i] == static_cast<std::uint8_t>(Status::InTransit))
-          p.counts.transit_wait[p.counts.on(o, at)] += now - agents_.timer[i];
-      }
+      const NodeId home = world_->origin_node(o);
+      for (std::uint64_t i = b; i < e; ++i) k.count(i, o, home);
     });
   });
-  std::fill(counts_.stocks.begin(), counts_.stocks.end(), 0);
-  std::fill(counts_.transit_wait.begin(), counts_.transit_wait.end(), 0);
-  for (const auto& p : partials_->local) {
-    if (p.counts.stocks.size() != counts_.stocks.size()) continue;
-    for (size_t i = 0; i < counts_.stocks.size(); ++i) counts_.stocks[i] += p.counts.stocks[i];
-    for (size_t i = 0; i < counts_.transit_wait.size(); ++i) counts_.transit_wait[i] += p.counts.transit_wait[i];
-  }
+  partials_->sum_stocks(counts_);
 }
 
 void Engine::update() {
@@ -428,16 +437,13 @@ void Engine::update() {
 }
 
 void Engine::decide() {
+  partials_->clear_stocks();
   for (auto& p : partials_->local) {
     p.counts.clear_flows();
-    std::fill(p.counts.stocks.begin(), p.counts.stocks.end(), 0);
-    std::fill(p.counts.transit_wait.begin(), p.counts.transit_wait.end(), 0);
     p.requests.clear();
   }
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kGrain), [&](const auto& r) {
-    Partial& p = partials_->local.local();
-    if (p.counts.stocks.size() != counts_.stocks.size() || p.counts.quotas != counts_.quotas)
-      p.counts.resize(counts_.origins, counts_.member_states, counts_.nodes, counts_.edges, counts_.quotas);
+    Partial& p = partials_->mine(counts_);
     Kernel k{agents_, *world_, tables_, p.counts, &p.requests, seed_, step_, counts_.quotas};
     GateStream gate(seed_, step_);
     by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
@@ -446,14 +452,7 @@ void Engine::decide() {
         if (!k.act(i, o, gate(agents_.first_id + i))) k.count(i, o, home);  // requesters: counted after resolve
     });
   });
-  // The stocks of everyone who did not request: sum the threads' counts.
-  std::fill(counts_.stocks.begin(), counts_.stocks.end(), 0);
-  std::fill(counts_.transit_wait.begin(), counts_.transit_wait.end(), 0);
-  for (const auto& p : partials_->local) {
-    if (p.counts.stocks.size() != counts_.stocks.size()) continue;
-    for (size_t i = 0; i < counts_.stocks.size(); ++i) counts_.stocks[i] += p.counts.stocks[i];
-    for (size_t i = 0; i < counts_.transit_wait.size(); ++i) counts_.transit_wait[i] += p.counts.transit_wait[i];
-  }
+  partials_->sum_stocks(counts_);  // everyone who did not request; requesters follow in apply
 }
 
 void Engine::resolve_and_apply() {
