@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -21,13 +22,16 @@
 #include "output/recorder.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/agents.hpp"
+#include "sim/checkpoint.hpp"
+#include "sim/comm.hpp"
 #include "sim/ensemble.hpp"
 
 using namespace migflow;
 
 namespace {
 
-// Exit codes: 0 success, 1 usage, 2 bad input (scenario or data), 3 output failure,
+// Exit codes: 0 success, 1 usage, 2 bad input (scenario, data or checkpoint), 3 output
+// failure (output file or checkpoint), 4 unexpected error,
 // 128 + signal number when interrupted (130 for Ctrl-C, 143 for SIGTERM).
 constexpr int kBadInput = 2, kOutputFailure = 3;
 
@@ -59,6 +63,8 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   std::optional<int> replicates;
   int threads = 0;  // 0: all cores
+  std::string checkpoint, resume;
+  int checkpoint_every = 0;
 };
 
 std::shared_ptr<const World> load_world(const std::string& path, const RunArgs* overrides) {
@@ -68,75 +74,158 @@ std::shared_ptr<const World> load_world(const std::string& path, const RunArgs* 
   return std::make_shared<const World>(sc);
 }
 
-int run(const RunArgs& args) {
+// How a run was started, as a checkpoint's manifest keeps it, and back.
+std::vector<std::pair<std::string, std::string>> run_settings(const RunArgs& args, const Scenario& sc) {
+  return {{"scenario", std::filesystem::absolute(args.scenario).string()},
+          {"out", std::filesystem::absolute(args.out).string()},
+          {"seed", std::to_string(sc.seed)},
+          {"replicates", std::to_string(sc.replicates)},
+          {"checkpoint_every", std::to_string(args.checkpoint_every)}};
+}
+
+RunArgs resumed_args(const RunArgs& given) {
+  RunArgs args = given;
+  args.checkpoint = given.resume;
+  for (const auto& [key, value] : CheckpointStore::read_settings(given.resume)) {
+    if (key == "scenario") args.scenario = value;
+    if (key == "out") args.out = value;
+    if (key == "seed") args.seed = std::stoull(value);
+    if (key == "replicates") args.replicates = std::stoi(value);
+    if (key == "checkpoint_every") args.checkpoint_every = std::stoi(value);
+  }
+  return args;
+}
+
+// Messages come from rank 0 only; every rank meets the same input errors.
+void say(const Comm& comm, const char* format, const std::string& text) {
+  if (comm.rank() == 0) std::fprintf(stderr, format, text.c_str());
+}
+
+// Refuses up front what cannot fit, with the estimate, rather than fail mid-run.
+bool fits_in_memory(const World& world, const Comm& comm) {
+  const int concurrent = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");  // ranks sharing this machine
+  const std::uint64_t ranks_here = local ? std::max(1, std::atoi(local)) : 1;
+  const std::uint64_t need = estimated_run_bytes(world, comm.size() > 1 ? 1 : concurrent, comm.size()) * ranks_here;
+  const std::uint64_t have = available_memory_bytes();
+  if (have == 0 || need <= have * 9 / 10) return true;
+  const Scenario& sc = world.scenario();
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "%s: field 'population': %llu agents x %d replicates at once on %d process(es) need about %.1f GB "
+                "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
+                "raise persons_per_agent, run fewer replicates or use more machines",
+                sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()),
+                comm.size() > 1 ? 1 : std::min(concurrent, sc.replicates), comm.size(),
+                static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent, static_cast<double>(have) / 1e9);
+  say(comm, "migflow: error: %s\n", text);
+  return false;
+}
+
+int run(RunArgs args, const Comm& comm) {
   std::optional<tbb::global_control> threads;
   if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   std::shared_ptr<const World> world;
   try {
+    if (!args.resume.empty()) args = resumed_args(args);
     world = load_world(args.scenario, &args);
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+  } catch (const std::exception& e) {  // InputError, CheckpointError
+    say(comm, "migflow: error: %s\n", e.what());
     return kBadInput;
   }
-  {
-    // Refuse up front what cannot fit, with the estimate, rather than fail mid-run.
-    const int concurrent = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
-    const std::uint64_t need = estimated_run_bytes(*world, concurrent), have = available_memory_bytes();
-    if (have > 0 && need > have * 9 / 10) {
-      const Scenario& sc = world->scenario();
-      std::fprintf(stderr,
-                   "migflow: error: %s: field 'population': %llu agents x %d replicates at once need about %.1f GB "
-                   "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
-                   "raise persons_per_agent or run fewer replicates\n",
-                   sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()), std::min(concurrent, sc.replicates),
-                   static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent, static_cast<double>(have) / 1e9);
-      return kBadInput;
-    }
-  }
+  if (comm.any(!fits_in_memory(*world, comm))) return kBadInput;
+  const Scenario& sc = world->scenario();
+  std::optional<CheckpointStore> checkpoints;
+  std::string setup_error;
   try {
-    check_writable(args.out);
+    if (comm.rank() == 0) check_writable(args.out);
+    if (!args.checkpoint.empty()) {
+      checkpoints.emplace(args.checkpoint, comm, run_fingerprint(sc), run_settings(args, sc));
+      if (args.resume.empty()) checkpoints->prepare();
+    }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    setup_error = e.what();
+  }
+  if (comm.any(!setup_error.empty())) {
+    std::fprintf(stderr, "migflow: error: %s\n", setup_error.empty() ? "another process could not write" : setup_error.c_str());
     return kOutputFailure;
   }
-  const Scenario& sc = world->scenario();
-  std::fprintf(stderr, "migflow: %s: %llu agents, %d steps, %d replicates\n", sc.title.c_str(),
-               static_cast<unsigned long long>(sc.total_agents()), sc.calendar.steps(), sc.replicates);
-  ProgressBar bar("running");
+  if (comm.rank() == 0)
+    std::fprintf(stderr, "migflow: %s: %llu agents, %d steps, %d replicates%s\n", sc.title.c_str(),
+                 static_cast<unsigned long long>(sc.total_agents()), sc.calendar.steps(), sc.replicates,
+                 comm.size() > 1 ? (", " + std::to_string(comm.size()) + " processes").c_str() : "");
+  ProgressBar bar("running", comm.rank() == 0);
   const auto start = std::chrono::steady_clock::now();
   EnsembleOptions options;
   options.replicates = sc.replicates;
   options.progress = [&](long long done, long long total) { bar.update(done, total); };
   options.stop = &g_stop;
+  options.comm = &comm;
+  options.checkpoints = checkpoints ? &*checkpoints : nullptr;
+  options.checkpoint_every = args.checkpoint_every;
+  options.resume = !args.resume.empty();
   install_stop_handlers();
-  auto result = run_ensemble(world, options);
+  EnsembleResult result;
+  try {
+    result = run_ensemble(world, options);
+  } catch (const CheckpointError& e) {
+    bar.finish();
+    say(comm, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  } catch (const std::runtime_error& e) {  // a checkpoint could not be saved
+    bar.finish();
+    say(comm, "migflow: error: %s\n", e.what());
+    return kOutputFailure;
+  }
   bar.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RunMetadata meta = run_metadata(sc);
   std::string out = args.out;
+  const int stopped_code = 128 + static_cast<int>(g_signal ? g_signal : SIGTERM);
   if (result.interrupted) {
-    // Keep what every replicate finished, under a name and a status that say so.
+    // Keep what is finished, under a name and a status that say so.
     const int steps = sc.calendar.steps();
-    std::fprintf(stderr, "migflow: interrupted after %d of %d steps\n", result.steps_completed, steps);
-    if (result.steps_completed == 0) return 128 + static_cast<int>(g_signal);
+    if (comm.rank() == 0 && checkpoints)
+      std::fprintf(stderr, "migflow: checkpoint saved; carry on with: migflow run --resume %s\n", args.checkpoint.c_str());
+    if (result.steps_completed == 0) {
+      say(comm, "migflow: interrupted before %s replicate finished; no output written\n", "any");
+      return stopped_code;
+    }
     meta.dates.resize(static_cast<size_t>(result.steps_completed));
-    meta.run_status = "partial: interrupted after " + std::to_string(result.steps_completed) + " of " +
-                      std::to_string(steps) + " steps";
+    meta.run_status = result.replicates_finished > 0
+                          ? "partial: interrupted; " + std::to_string(result.replicates_finished) + " of " +
+                                std::to_string(sc.replicates) + " replicates finished"
+                          : "partial: interrupted after " + std::to_string(result.steps_completed) + " of " +
+                                std::to_string(steps) + " steps";
     out = partial_name(args.out);
+    say(comm, "migflow: %s\n", meta.run_status);
   }
-  try {
-    write_run(out, meta, result.replicates);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "migflow: error: %s\n", e.what());
-    return kOutputFailure;
+  // Rank 0 writes; every rank then exits with its outcome.
+  std::int64_t code = 0;
+  if (comm.rank() == 0) {
+    try {
+      write_run(out, meta, result.replicates);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "migflow: error: %s\n", e.what());
+      code = kOutputFailure;
+    }
   }
+  comm.sum({&code, 1});
+  if (code != 0) return static_cast<int>(code);
   if (result.interrupted) {
-    std::fprintf(stderr, "migflow: wrote the partial result to %s\n", out.c_str());
-    return 128 + static_cast<int>(g_signal);
+    say(comm, "migflow: wrote the partial result to %s\n", out);
+    return stopped_code;
   }
-  const double agent_steps = static_cast<double>(sc.total_agents()) * sc.calendar.steps() * sc.replicates;
-  std::fprintf(stderr, "migflow: wrote %s (%.2f s, %.3g agent-steps/s)\n", args.out.c_str(), seconds,
-               agent_steps / seconds);
+  if (comm.rank() == 0) {
+    const double agent_steps = static_cast<double>(sc.total_agents()) * sc.calendar.steps() * sc.replicates;
+    std::fprintf(stderr, "migflow: wrote %s (%.2f s, %.3g agent-steps/s)\n", args.out.c_str(), seconds,
+                 agent_steps / seconds);
+    if (checkpoints)
+      std::fprintf(stderr, "migflow: checkpoints took %.2f s (%.1f%% of the run), %.1f MB written\n",
+                   checkpoints->seconds_saving(), 100.0 * checkpoints->seconds_saving() / seconds,
+                   static_cast<double>(checkpoints->bytes_saved()) / 1e6);
+  }
+  if (checkpoints) checkpoints->remove();  // the output is written: the checkpoint has done its job
   return 0;
 }
 
@@ -244,17 +333,27 @@ int calibrate_command(CalibrateArgs args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const MpiSession mpi(argc, argv);  // MPI only when started by mpirun or srun
   CLI::App app{"migflow: agent-based simulation of migration flows between the EU and its partner countries"};
   app.set_version_flag("--version", std::string("migflow ") + MIGFLOW_VERSION);
   app.require_subcommand(1);
 
   RunArgs run_args;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario's replicates and write one HDF5/netCDF-4 file");
-  run_cmd->add_option("scenario", run_args.scenario, "Scenario YAML file")->required()->check(CLI::ExistingFile);
-  run_cmd->add_option("--out,-o", run_args.out, "Output file (.h5); written atomically")->required();
-  run_cmd->add_option("--seed", run_args.seed, "Override the scenario's seed");
-  run_cmd->add_option("--replicates,-r", run_args.replicates, "Override the number of replicates")
+  auto* scenario_opt = run_cmd->add_option("scenario", run_args.scenario, "Scenario YAML file")->check(CLI::ExistingFile);
+  auto* out_opt = run_cmd->add_option("--out,-o", run_args.out, "Output file (.h5); written atomically");
+  auto* seed_opt = run_cmd->add_option("--seed", run_args.seed, "Override the scenario's seed");
+  auto* replicates_opt = run_cmd->add_option("--replicates,-r", run_args.replicates, "Override the number of replicates")
       ->check(CLI::Range(1, 100000));
+  auto* checkpoint_opt = run_cmd->add_option(
+      "--checkpoint", run_args.checkpoint, "Checkpoint directory: the state is saved there (atomically) as the run goes");
+  run_cmd->add_option("--checkpoint-every", run_args.checkpoint_every, "Save a checkpoint every K steps of a replicate")
+      ->check(CLI::Range(1, 65000))
+      ->needs(checkpoint_opt);
+  run_cmd->add_option("--resume", run_args.resume,
+                      "Carry on from a checkpoint directory (scenario, output and options come from it)")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(scenario_opt, out_opt, seed_opt, replicates_opt, checkpoint_opt);
   run_cmd->add_option("--threads,-t", run_args.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
 
@@ -301,10 +400,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(5, 100000));
 
   CLI11_PARSE(app, argc, argv);
+  if (*run_cmd && run_args.resume.empty() && (run_args.scenario.empty() || run_args.out.empty())) {
+    std::fprintf(stderr, "migflow run: a scenario and --out are required (or --resume CHECKPOINT)\n");
+    return 1;
+  }
   if (*calibrate_cmd) return calibrate_command(cal);
   if (*bench_cmd) return bench(bench_args);
   if (*compare_cmd) return compare(compare_args);
-  if (*run_cmd) return run(run_args);
+  if (*run_cmd) {
+    try {
+      return run(run_args, mpi.world());
+    } catch (const std::exception& e) {
+      // Unexpected here: end every process of the job, so none waits for this one.
+      std::fprintf(stderr, "migflow: error (process %d): %s\n", mpi.world().rank(), e.what());
+      if (mpi.world().size() > 1) mpi.world().abort(4);
+      return 4;
+    }
+  }
   if (*validate_cmd) return validate(validate_path);
   return 1;
 }

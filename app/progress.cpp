@@ -6,8 +6,8 @@
 
 namespace migflow {
 
-ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) == 1),
+ProgressBar::ProgressBar(std::string label, bool allowed)
+    : label_(std::move(label)), enabled_(allowed && isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 void ProgressBar::update(long long done, long long total) {

@@ -9,7 +9,8 @@ namespace migflow {
 
 class ProgressBar {
  public:
-  explicit ProgressBar(std::string label);
+  // `allowed` false: never draw (e.g. on every MPI rank but the first).
+  explicit ProgressBar(std::string label, bool allowed = true);
   // Thread-safe; redraws at most ten times a second.
   void update(long long done, long long total);
   void finish();

@@ -7,8 +7,10 @@
 //   /policies/<name>  one group per policy: its own label coordinates and series,
 //                     whose replicate and time axes are the root's dimension scales
 //
-// The file is built in memory and written to "<path>.tmp-<pid>", then renamed.
+// The file is built in memory, then written atomically (output/atomic_file.hpp).
 #include "output/recorder.hpp"
+
+#include "output/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <hdf5.h>
@@ -46,7 +48,6 @@ std::string hdf5_error_message() {
   return message.empty() ? "unknown HDF5 error" : message;
 }
 
-std::string errno_message() { return std::strerror(errno); }
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + hdf5_error_message()); }
 
@@ -486,39 +487,17 @@ std::vector<unsigned char> build_image(const std::string& name, const RunMetadat
   return image;
 }
 
-void save_file(const std::string& file_path, const std::vector<unsigned char>& bytes) {
-  const int fd = ::open(file_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) throw std::runtime_error("creating '" + file_path + "': " + errno_message());
-  int error = 0;
-  for (std::size_t done = 0; done < bytes.size() && error == 0;) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n >= 0)
-      done += static_cast<std::size_t>(n);
-    else if (errno != EINTR)
-      error = errno;
-  }
-  // On disk before the rename publishes it, so a crash cannot leave a truncated file under `path`.
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error != 0) throw std::runtime_error("writing '" + file_path + "': " + std::strerror(error));
-}
-
 }  // namespace
 
 void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
-  const std::string temp_path = path + ".tmp-" + std::to_string(::getpid());
   const QuietHdf5Errors quiet;
   try {
     validate(meta, replicates);
-    save_file(temp_path, build_image(temp_path, meta, replicates));
-    if (std::rename(temp_path.c_str(), path.c_str()) != 0)
-      throw std::runtime_error("renaming '" + temp_path + "' failed: " + errno_message());
+    // The image is built in memory under the final name (the core driver never touches the disk).
+    const std::vector<unsigned char> image = build_image(path, meta, replicates);
+    write_file_atomically(path, image.data(), image.size());
   } catch (const std::exception& e) {
-    std::remove(temp_path.c_str());
     throw std::runtime_error("cannot write output file '" + path + "': " + e.what());
-  } catch (...) {
-    std::remove(temp_path.c_str());
-    throw;
   }
 }
 

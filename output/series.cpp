@@ -1,5 +1,7 @@
 #include "output/series.hpp"
 
+#include "output/binary.hpp"
+
 namespace migflow {
 
 int SeriesGroup::dimension(const std::string& name, const std::vector<std::string>& labels) {
@@ -48,6 +50,48 @@ int SeriesGroup::find(const std::string& name) const {
   for (size_t i = 0; i < series_.size(); ++i)
     if (series_[i].name == name) return static_cast<int>(i);
   return -1;
+}
+
+void SeriesGroup::save(BinaryWriter& out) const {
+  out.put_string(name_);
+  out.put<std::uint64_t>(dims_.size());
+  for (const Dimension& d : dims_) {
+    out.put_string(d.name);
+    out.put<std::uint64_t>(d.labels.size());
+    for (const auto& label : d.labels) out.put_string(label);
+  }
+  out.put<std::uint64_t>(series_.size());
+  for (const Series& s : series_) {
+    out.put_string(s.name);
+    out.put_string(s.units);
+    out.put_string(s.long_name);
+    out.put_vector(s.dims);
+    out.put_vector(s.values);
+  }
+}
+
+SeriesGroup SeriesGroup::load(BinaryReader& in) {
+  SeriesGroup g(in.get_string());
+  for (auto n = in.get<std::uint64_t>(); n > 0; --n) {
+    Dimension d{in.get_string(), {}};
+    for (auto k = in.get<std::uint64_t>(); k > 0; --k) d.labels.push_back(in.get_string());
+    g.dims_.push_back(std::move(d));
+  }
+  for (auto n = in.get<std::uint64_t>(); n > 0; --n) {
+    Series s;
+    s.name = in.get_string();
+    s.units = in.get_string();
+    s.long_name = in.get_string();
+    s.dims = in.get_vector<int>();
+    for (int d : s.dims) {
+      if (d < 0 || static_cast<std::size_t>(d) >= g.dims_.size()) throw CorruptData("series dimension out of range");
+      s.cells *= g.dims_[static_cast<std::size_t>(d)].labels.size();
+    }
+    s.values = in.get_vector<double>();
+    if (s.cells == 0 ? !s.values.empty() : s.values.size() % s.cells != 0) throw CorruptData("series values do not fill whole steps");
+    g.series_.push_back(std::move(s));
+  }
+  return g;
 }
 
 }  // namespace migflow

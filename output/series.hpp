@@ -47,6 +47,10 @@ class SeriesGroup {
     return series_[series].values[step * series_[series].cells + cell];
   }
 
+  // Everything (dimensions, declarations, values), for checkpoints.
+  void save(class BinaryWriter& out) const;
+  static SeriesGroup load(class BinaryReader& in);
+
  private:
   std::string name_;
   std::vector<Dimension> dims_;

@@ -36,6 +36,11 @@ class Policy {
   virtual void update(const StepContext& ctx, const StepCounts& last, Environment& env) = 0;
   virtual void record(const StepContext& ctx, bool active, const Environment& env, const StepCounts& now,
                       SeriesGroup& out) const = 0;
+  // Checkpoints: a policy that carries state from one step to the next (anything
+  // update() reads besides its config and its arguments) saves and restores it here.
+  // The built-in modules recompute everything in update(), so they carry none.
+  virtual void save(class BinaryWriter&) const {}
+  virtual void restore(class BinaryReader&) {}
 };
 
 // Parsed parameters of one policy block; creates a fresh Policy per run/replicate.

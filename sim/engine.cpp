@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <span>
 
 #include "sim/rng.hpp"
 
@@ -17,7 +19,7 @@ namespace {
 // crossing of an edge in a capacity group (resource = quotas + group).
 struct Request {
   std::uint64_t key;    // Philox(seed, agent, step, Resolve): the lottery ticket
-  std::uint64_t agent;  // local index
+  std::uint64_t agent;  // global id, so that the order is the same whatever the ranks
   std::int32_t resource;
   std::int32_t origin;
   bool operator<(const Request& r) const {
@@ -116,8 +118,8 @@ struct Engine::Kernel {
   }
 
   void request(std::size_t i, int o, std::int32_t resource) {
-    requests->push_back({draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Resolve).key(), i,
-                         resource, o});
+    requests->push_back({draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Resolve).key(),
+                         a.first_id + i, resource, o});
   }
 
   void travel_legal(std::size_t i, int o, int m) {
@@ -317,6 +319,14 @@ static void for_each_flow_table(Counts& c, F f) {
   f(c.quota_granted);
 }
 
+// The count tables, stocks first, so that save, restore and share cannot forget one.
+template <class Counts, class F>
+static void for_each_count_table(Counts& c, F f) {
+  f(c.stocks);
+  f(c.transit_wait);
+  for_each_flow_table(c, f);
+}
+
 void StepCounts::clear_flows() {
   for_each_flow_table(*this, [](auto& v) { std::fill(v.begin(), v.end(), 0); });
 }
@@ -332,8 +342,10 @@ void StepCounts::add(const StepCounts& other) {
   });
 }
 
-Engine::Engine(std::shared_ptr<const World> world, int replicate)
+Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm)
     : world_(std::move(world)),
+      comm_(comm),
+      replicate_(replicate),
       seed_(replicate_seed(world_->scenario().seed, replicate)),
       partials_(std::make_unique<PartialSet>()) {
   const Scenario& sc = world_->scenario();
@@ -354,27 +366,34 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate)
   declare_core_series();
   init_agents();
   observe();
+  share_counts();
 }
 
 Engine::~Engine() = default;
 
 void Engine::init_agents() {
   const Scenario& sc = world_->scenario();
-  agents_.origin_begin.assign(1, 0);
-  for (const OriginSpec& o : sc.origins) agents_.origin_begin.push_back(agents_.origin_begin.back() + o.total_agents());
-  agents_.resize(agents_.origin_begin.back());
+  // Agent ids run over all origins' blocks; this rank holds the ids [first, last).
+  std::vector<std::uint64_t> global_begin{0};
+  for (const OriginSpec& o : sc.origins) global_begin.push_back(global_begin.back() + o.total_agents());
+  const auto [first, last] = comm_.block(global_begin.back());
+  agents_.first_id = first;
+  agents_.origin_begin.clear();
+  for (std::uint64_t b : global_begin) agents_.origin_begin.push_back(std::clamp(b, first, last) - first);
+  agents_.resize(last - first);
   for (int o = 0; o < world_->origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
     const double sigma = spec.behaviour.savings_dispersion;
     // Each origin's block: its agents at home, then its diaspora, Member State by Member State.
     struct Part { std::uint64_t begin, end; NodeId at; Status status; std::uint8_t destination; std::uint16_t timer; };
-    std::vector<Part> parts{{agents_.origin_begin[o], agents_.origin_begin[o] + spec.agents, world_->origin_node(o),
+    std::vector<Part> parts{{global_begin[o], global_begin[o] + spec.agents, world_->origin_node(o),
                              Status::AtHome, 0, 0}};
     for (const auto& [node, count] : spec.abroad)
       parts.push_back({parts.back().end, parts.back().end + count, node, Status::Regular,
                        static_cast<std::uint8_t>(world_->member_state_index(node)), kPermanent});
-    for (const Part& part : parts)
-      tbb::parallel_for(tbb::blocked_range<std::uint64_t>(part.begin, part.end, kGrain), [&](const auto& r) {
+    for (const Part& part : parts) {
+      const std::uint64_t begin = std::clamp(part.begin, first, last) - first, end = std::clamp(part.end, first, last) - first;
+      tbb::parallel_for(tbb::blocked_range<std::uint64_t>(begin, end, kGrain), [&](const auto& r) {
         for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
           const Draws d = draw(seed_, agents_.first_id + i, 0, Purpose::Init);
           int k = 0;
@@ -390,6 +409,7 @@ void Engine::init_agents() {
           agents_.timer[i] = part.timer;
         }
       });
+    }
   }
 }
 
@@ -455,13 +475,23 @@ void Engine::decide() {
   partials_->sum_stocks(counts_);  // everyone who did not request; requesters follow in apply
 }
 
+// Every rank's requests, on every rank: each needs the whole lottery to know its winners.
+static std::vector<Request> gather_requests(std::vector<Request> mine, const Comm& comm) {
+  if (comm.size() == 1) return mine;
+  const std::vector<std::byte> bytes = comm.all_gather(std::as_bytes(std::span(mine)));
+  std::vector<Request> all(bytes.size() / sizeof(Request));
+  std::memcpy(all.data(), bytes.data(), all.size() * sizeof(Request));
+  return all;
+}
+
 void Engine::resolve_and_apply() {
   const Scenario& sc = world_->scenario();
-  std::vector<Request> all;
+  std::vector<Request> mine;
   for (auto& p : partials_->local) {
     if (p.counts.quotas == counts_.quotas && p.counts.stocks.size() == counts_.stocks.size()) counts_.add(p.counts);
-    all.insert(all.end(), p.requests.begin(), p.requests.end());
+    mine.insert(mine.end(), p.requests.begin(), p.requests.end());
   }
+  std::vector<Request> all = gather_requests(std::move(mine), comm_);
   std::sort(all.begin(), all.end());  // by resource, then key: the order is the lottery
   Kernel k{agents_, *world_, tables_, counts_, nullptr, seed_, step_, counts_.quotas};
   for (size_t begin = 0; begin < all.size();) {
@@ -477,26 +507,49 @@ void Engine::resolve_and_apply() {
       const double persons = sc.origins[req.origin].persons_per_agent;
       const bool wins = used + persons <= capacity * (1 + 1e-12);
       if (wins) used += persons;
-      Kernel::Uniforms u{k, req.agent};
+      if (req.agent < agents_.first_id || req.agent - agents_.first_id >= agents_.size()) continue;  // another rank's
+      const std::size_t i = req.agent - agents_.first_id;
+      Kernel::Uniforms u{k, i};
       if (is_quota) {
         ++counts_.quota_requests[resource];
         if (wins) {
           ++counts_.quota_granted[resource];
-          k.travel_legal(req.agent, req.origin, env_.quotas[resource].member_state);
+          k.travel_legal(i, req.origin, env_.quotas[resource].member_state);
         } else {
-          k.maybe_irregular(req.agent, req.origin, env_.quotas[resource].member_state, u);
+          k.maybe_irregular(i, req.origin, env_.quotas[resource].member_state, u);
         }
       } else {
-        const EdgeId e = world_->irregular_next_hop(agents_.location[req.agent], agents_.destination[req.agent]);
+        const EdgeId e = world_->irregular_next_hop(agents_.location[i], agents_.destination[i]);
         if (wins)
-          k.cross(req.agent, req.origin, e, u);
+          k.cross(i, req.origin, e, u);
         else
           ++counts_.edge_blocked[counts_.oe(req.origin, e)];
       }
-      k.count(req.agent, req.origin, world_->origin_node(req.origin));
+      k.count(i, req.origin, world_->origin_node(req.origin));
     }
     begin = end;
   }
+  share_counts();
+}
+
+// Sums this rank's counts with the other ranks' (one all-reduce of every table), and
+// agrees on stopping: any rank asked to stop means every rank stops after this step.
+void Engine::share_counts() {
+  const bool stop_here = stop_source_ && stop_source_->load();
+  if (comm_.size() == 1) {
+    stop_agreed_ = stop_here;
+    return;
+  }
+  std::vector<std::int64_t> buffer;
+  for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { buffer.insert(buffer.end(), v.begin(), v.end()); });
+  buffer.push_back(stop_here ? 1 : 0);
+  comm_.sum(buffer);
+  size_t at = 0;
+  for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) {
+    std::copy_n(buffer.begin() + static_cast<std::ptrdiff_t>(at), v.size(), v.begin());
+    at += v.size();
+  });
+  stop_agreed_ = buffer[at] != 0;
 }
 
 void Engine::declare_core_series() {
@@ -584,6 +637,68 @@ void Engine::step() {
   resolve_and_apply();
   record();
   finish_step();
+}
+
+void Engine::save(BinaryWriter& out) const {
+  out.put<std::int32_t>(step_);
+  out.put<std::uint64_t>(seed_);
+  out.put<std::uint64_t>(agents_.first_id);
+  out.put_vector(agents_.origin_begin);
+  out.put_vector(agents_.status);
+  out.put_vector(agents_.skill);
+  out.put_vector(agents_.location);
+  out.put_vector(agents_.destination);
+  out.put_vector(agents_.via);
+  out.put_vector(agents_.timer);
+  out.put_vector(agents_.resources);
+  out.put<std::int32_t>(counts_.quotas);
+  for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { out.put_vector(v); });
+  out.put_vector(counts_.remittances);
+  for (const ActivePolicy& ap : policies_) ap.policy->save(out);
+  series_.core.save(out);
+  for (const SeriesGroup& g : series_.policies) g.save(out);
+}
+
+void Engine::restore(BinaryReader& in) {
+  const int step = in.get<std::int32_t>();
+  if (step < 0 || step > steps_) throw CorruptData("step out of range");
+  if (in.get<std::uint64_t>() != seed_) throw CorruptData("saved for another replicate");
+  if (in.get<std::uint64_t>() != agents_.first_id || in.get_vector<std::uint64_t>() != agents_.origin_begin)
+    throw CorruptData("saved for another partition of the agents");
+  const std::size_t n = agents_.size();
+  auto agent_field = [&](auto& field) {
+    field = in.get_vector<typename std::decay_t<decltype(field)>::value_type>();
+    if (field.size() != n) throw CorruptData("agent count differs");
+  };
+  agent_field(agents_.status);
+  agent_field(agents_.skill);
+  agent_field(agents_.location);
+  agent_field(agents_.destination);
+  agent_field(agents_.via);
+  agent_field(agents_.timer);
+  agent_field(agents_.resources);
+  counts_.quotas = in.get<std::int32_t>();
+  for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) { v = in.get_vector<std::int64_t>(); });
+  counts_.remittances = in.get_vector<double>();
+  for (ActivePolicy& ap : policies_) ap.policy->restore(in);
+  auto same_layout = [&](const SeriesGroup& loaded, const SeriesGroup& declared) {
+    if (loaded.series().size() != declared.series().size() || loaded.name() != declared.name())
+      throw CorruptData("recorded series differ from the scenario's");
+    for (size_t i = 0; i < loaded.series().size(); ++i)
+      if (loaded.series()[i].name != declared.series()[i].name || loaded.series()[i].cells != declared.series()[i].cells ||
+          loaded.steps(static_cast<int>(i)) != static_cast<size_t>(step))
+        throw CorruptData("recorded series differ from the scenario's");
+  };
+  SeriesGroup core = SeriesGroup::load(in);
+  same_layout(core, series_.core);
+  series_.core = std::move(core);
+  series_.core.reserve_steps(static_cast<size_t>(steps_));
+  for (SeriesGroup& g : series_.policies) {
+    SeriesGroup loaded = SeriesGroup::load(in);
+    same_layout(loaded, g);
+    g = std::move(loaded);
+  }
+  step_ = step;
 }
 
 void Engine::run(const std::function<void(int)>& on_step) {

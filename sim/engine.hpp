@@ -14,13 +14,16 @@
 // tables, so uncontested transitions are written in place during decide (no other agent
 // can observe them before observe); only capacity-limited moves wait for resolve.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "output/binary.hpp"
 #include "output/recorder.hpp"
 #include "policies/policy.hpp"
 #include "sim/agents.hpp"
+#include "sim/comm.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/world.hpp"
 
@@ -28,20 +31,34 @@ namespace migflow {
 
 class Engine {
  public:
-  Engine(std::shared_ptr<const World> world, int replicate);
+  // With a communicator of several ranks, this engine holds its rank's block of the
+  // agents, and every rank ends each step with the same (summed) counts and series.
+  Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm = serial_comm());
   ~Engine();
 
   void step();
   void run(const std::function<void(int steps_done)>& on_step = {});
   bool done() const { return step_ >= steps_; }
+  // Stop requests (e.g. a signal) are read at the end of each step and agreed across
+  // ranks; stopped() is true on every rank once any rank saw one.
+  void watch_stop(const std::atomic<bool>* flag) { stop_source_ = flag; }
+  bool stopped() const { return stop_agreed_; }
   int steps_done() const { return step_; }
   int steps() const { return steps_; }
+  int replicate() const { return replicate_; }
 
   const World& world() const { return *world_; }
   const AgentStore& agents() const { return agents_; }
   const StepCounts& counts() const { return counts_; }
   const StepTables& tables() const { return tables_; }
   std::uint64_t seed() const { return seed_; }
+  // The whole state between two steps, for checkpoints: step, agents, counts, policy
+  // state, series so far. Random-number positions need nothing: every draw is a pure
+  // function of (seed, agent, step). restore() expects an engine constructed for the
+  // same world, replicate and rank; it throws CorruptData when the data do not fit.
+  void save(BinaryWriter& out) const;
+  void restore(BinaryReader& in);
+
   // The recorded series; move them out when the run is over.
   ReplicateSeries& series() { return series_; }
 
@@ -60,8 +77,13 @@ class Engine {
 
   void init_agents();
   void declare_core_series();
+  void share_counts();
 
   std::shared_ptr<const World> world_;
+  const Comm& comm_;
+  const std::atomic<bool>* stop_source_ = nullptr;
+  bool stop_agreed_ = false;
+  int replicate_;
   std::uint64_t seed_;
   int step_ = 0, steps_ = 0;
   AgentStore agents_;

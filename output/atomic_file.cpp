@@ -1,0 +1,46 @@
+#include "output/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace migflow {
+
+std::string errno_message() { return std::strerror(errno); }
+
+void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error("writing '" + path + "': " + errno_message());
+  int error = 0;
+  const auto* bytes = static_cast<const char*>(data);
+  for (std::size_t done = 0; done < size && error == 0;) {
+    const ssize_t n = ::write(fd, bytes + done, size - done);
+    if (n >= 0)
+      done += static_cast<std::size_t>(n);
+    else if (errno != EINTR)
+      error = errno;
+  }
+  // On disk before the rename publishes it.
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
+    std::remove(temp.c_str());
+    throw std::runtime_error("writing '" + path + "': " + std::strerror(error));
+  }
+  // The rename itself on disk: flush the directory entry.
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace migflow

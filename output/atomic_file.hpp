@@ -1,0 +1,17 @@
+// Files that appear whole or not at all: written to "<path>.tmp-<pid>", flushed to
+// disk, then renamed over `path`. A crash or a failure at any point leaves either
+// the old file or the new one, never a truncated one under `path`.
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace migflow {
+
+// Throws std::runtime_error("writing '<path>': <reason>") and removes the temporary
+// file on failure.
+void write_file_atomically(const std::string& path, const void* data, std::size_t size);
+
+// The reason of the last failed system call, as text.
+std::string errno_message();
+
+}  // namespace migflow

@@ -1,0 +1,80 @@
+// A minimal binary encoding for checkpoints: little-endian PODs, length-prefixed
+// vectors and strings. The reader checks every length against what is left, so a
+// truncated or corrupt file raises CorruptData instead of reading out of bounds.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace migflow {
+
+struct CorruptData : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class BinaryWriter {
+ public:
+  template <class T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const char*>(&value);
+    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put_vector(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    put<std::uint64_t>(v.size());
+    const auto* p = reinterpret_cast<const char*>(v.data());
+    bytes_.insert(bytes_.end(), p, p + v.size() * sizeof(T));
+  }
+  void put_string(const std::string& s) {
+    put<std::uint64_t>(s.size());
+    bytes_.insert(bytes_.end(), s.begin(), s.end());
+  }
+  const std::vector<char>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<char> bytes_;
+};
+
+class BinaryReader {
+ public:
+  BinaryReader(const char* data, std::size_t size) : p_(data), left_(size) {}
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    T value;
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+    return value;
+  }
+  template <class T>
+  std::vector<T> get_vector() {
+    const std::uint64_t n = get<std::uint64_t>();
+    if (n > left_ / sizeof(T)) throw CorruptData("vector longer than the data left");
+    std::vector<T> v(n);
+    std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+    return v;
+  }
+  std::string get_string() {
+    const std::uint64_t n = get<std::uint64_t>();
+    if (n > left_) throw CorruptData("string longer than the data left");
+    return std::string(take(n), n);
+  }
+  bool at_end() const { return left_ == 0; }
+
+ private:
+  const char* take(std::size_t n) {
+    if (n > left_) throw CorruptData("truncated");
+    const char* at = p_;
+    p_ += n;
+    left_ -= n;
+    return at;
+  }
+  const char* p_;
+  std::size_t left_;
+};
+
+}  // namespace migflow

@@ -1,0 +1,238 @@
+#include "sim/checkpoint.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "output/atomic_file.hpp"
+#include "output/binary.hpp"
+#include "sim/engine.hpp"
+
+namespace migflow {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint32_t kFormat = 1;
+const char* const kMagic = "migflow checkpoint";
+const char* const kManifest = "manifest.yaml";
+
+std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// What the manifest says; every rank reads the same one, so collective steps of a
+// load (constructing engines) happen in the same order everywhere.
+struct Manifest {
+  int generation = 0, ranks = 1, next_replicate = 0, finished = 0;
+  std::string fingerprint;
+  std::vector<int> active;
+  std::vector<std::pair<std::string, std::string>> settings;
+};
+
+Manifest read_manifest(const std::string& dir) {
+  const std::string path = (fs::path(dir) / kManifest).string();
+  if (!fs::exists(path)) throw CheckpointError("checkpoint '" + dir + "': no " + kManifest + " (not a checkpoint directory)");
+  try {
+    const YAML::Node doc = YAML::LoadFile(path);
+    if (doc["format"].as<std::uint32_t>() != kFormat)
+      throw CheckpointError(path + ": field 'format': written by another version of migflow");
+    Manifest m;
+    m.generation = doc["generation"].as<int>();
+    m.ranks = doc["ranks"].as<int>();
+    m.fingerprint = doc["fingerprint"].as<std::string>();
+    m.next_replicate = doc["replicates_started"].as<int>();
+    m.finished = doc["replicates_finished"].as<int>();
+    for (const auto& r : doc["in_progress"]) m.active.push_back(r["replicate"].as<int>());
+    for (const auto& kv : doc["run"]) m.settings.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    return m;
+  } catch (const YAML::Exception& e) {
+    throw CheckpointError(path + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::uint64_t run_fingerprint(const Scenario& sc) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  h = fnv1a(h, sc.text.data(), sc.text.size());
+  h = fnv1a(h, &sc.seed, sizeof sc.seed);
+  h = fnv1a(h, &sc.replicates, sizeof sc.replicates);
+  const std::string version = MIGFLOW_VERSION;
+  return fnv1a(h, version.data(), version.size());
+}
+
+CheckpointStore::CheckpointStore(std::string dir, const Comm& comm, std::uint64_t fingerprint,
+                                 std::vector<std::pair<std::string, std::string>> settings)
+    : dir_(std::move(dir)), comm_(comm), fingerprint_(fingerprint), settings_(std::move(settings)) {}
+
+void CheckpointStore::prepare() const {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec || !fs::is_directory(dir_)) throw std::runtime_error("cannot create checkpoint directory '" + dir_ + "'");
+  if (fs::exists(fs::path(dir_) / kManifest))
+    throw std::runtime_error("checkpoint directory '" + dir_ +
+                             "' already holds a checkpoint; carry it on with --resume, or remove it");
+  const std::string probe = (fs::path(dir_) / ("probe-" + std::to_string(comm_.rank()))).string();
+  try {
+    write_file_atomically(probe, "", 0);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot write checkpoints to '" + dir_ + "': " + e.what());
+  }
+  fs::remove(probe, ec);
+}
+
+std::string CheckpointStore::rank_file(int generation) const {
+  return (fs::path(dir_) / ("rank" + std::to_string(comm_.rank()) + ".gen" + std::to_string(generation) + ".bin")).string();
+}
+
+void CheckpointStore::save(const EnsembleState& state) {
+  const auto start = std::chrono::steady_clock::now();
+  const int generation = generation_ + 1;
+  BinaryWriter out;
+  out.put_string(kMagic);
+  out.put(kFormat);
+  out.put(fingerprint_);
+  out.put<std::int32_t>(generation);
+  out.put<std::int32_t>(comm_.rank());
+  out.put<std::int32_t>(comm_.size());
+  out.put<std::uint64_t>(state.finished.size());
+  for (const ReplicateSeries& rep : state.finished) {
+    out.put(rep.seed);
+    rep.core.save(out);
+    out.put<std::uint64_t>(rep.policies.size());
+    for (const SeriesGroup& g : rep.policies) g.save(out);
+  }
+  for (const auto& e : state.active) e->save(out);
+
+  std::string error;
+  try {
+    write_file_atomically(rank_file(generation), out.bytes().data(), out.bytes().size());
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (comm_.any(!error.empty()))
+    throw std::runtime_error("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error));
+
+  if (comm_.rank() == 0) {
+    // The manifest publishes the new generation, once every rank's file is on disk.
+    YAML::Emitter y;
+    y << YAML::Comment("migflow checkpoint; carry on with: migflow run --resume " + dir_) << YAML::BeginMap;
+    y << YAML::Key << "format" << YAML::Value << kFormat;
+    y << YAML::Key << "generation" << YAML::Value << generation;
+    y << YAML::Key << "ranks" << YAML::Value << comm_.size();
+    y << YAML::Key << "fingerprint" << YAML::Value << hex(fingerprint_);
+    y << YAML::Key << "replicates_started" << YAML::Value << state.next_replicate;
+    y << YAML::Key << "replicates_finished" << YAML::Value << state.finished_count;
+    y << YAML::Key << "in_progress" << YAML::Value << YAML::BeginSeq;
+    for (const auto& e : state.active)
+      y << YAML::Flow << YAML::BeginMap << YAML::Key << "replicate" << YAML::Value << e->replicate() << YAML::Key
+        << "steps_done" << YAML::Value << e->steps_done() << YAML::EndMap;
+    y << YAML::EndSeq;
+    y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
+    for (const auto& [key, value] : settings_) y << YAML::Key << key << YAML::Value << value;
+    y << YAML::EndMap << YAML::EndMap;
+    const std::string text = std::string(y.c_str()) + "\n";
+    try {
+      write_file_atomically((fs::path(dir_) / kManifest).string(), text.data(), text.size());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (comm_.any(!error.empty()))
+    throw std::runtime_error("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error));
+  std::error_code ec;
+  fs::remove(rank_file(generation_), ec);  // the previous generation, no longer named by the manifest
+  generation_ = generation;
+  bytes_ += out.bytes().size();
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const Comm& comm) {
+  const Manifest m = read_manifest(dir_);
+  const std::string manifest_path = (fs::path(dir_) / kManifest).string();
+  if (m.fingerprint != hex(fingerprint_))
+    throw CheckpointError(manifest_path +
+                          ": field 'fingerprint': saved from another scenario, seed, replicate count or migflow version");
+  if (m.ranks != comm.size())
+    throw CheckpointError(manifest_path + ": field 'ranks': saved by " + std::to_string(m.ranks) +
+                          " processes; resume with the same number (mpirun -np " + std::to_string(m.ranks) + ")");
+  generation_ = m.generation;
+  const std::string path = rank_file(m.generation);
+  EnsembleState state;
+  state.next_replicate = m.next_replicate;
+  state.finished_count = m.finished;
+  std::string error;
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) error = path + ": cannot read";
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  BinaryReader in(bytes.data(), bytes.size());
+  auto guarded = [&](auto&& f) {
+    if (!error.empty()) return;
+    try {
+      f();
+    } catch (const CorruptData& e) {
+      error = path + ": corrupt checkpoint (" + e.what() + ")";
+    }
+  };
+  guarded([&] {
+    if (in.get_string() != kMagic || in.get<std::uint32_t>() != kFormat || in.get<std::uint64_t>() != fingerprint_ ||
+        in.get<std::int32_t>() != m.generation || in.get<std::int32_t>() != comm.rank() ||
+        in.get<std::int32_t>() != comm.size())
+      throw CorruptData("header does not match the manifest");
+    const auto finished = in.get<std::uint64_t>();
+    if (finished != (comm.rank() == 0 ? static_cast<std::uint64_t>(m.finished) : 0))
+      throw CorruptData("finished replicates do not match the manifest");
+    for (std::uint64_t r = 0; r < finished; ++r) {
+      ReplicateSeries rep;
+      rep.seed = in.get<std::uint64_t>();
+      rep.core = SeriesGroup::load(in);
+      for (auto n = in.get<std::uint64_t>(); n > 0; --n) rep.policies.push_back(SeriesGroup::load(in));
+      state.finished.push_back(std::move(rep));
+    }
+  });
+  // Engines are built on every rank in the manifest's order (construction is collective),
+  // even after an error here, so that no rank waits for another forever.
+  for (int r : m.active) {
+    state.active.push_back(std::make_unique<Engine>(world, r, comm));
+    guarded([&] { state.active.back()->restore(in); });
+  }
+  guarded([&] {
+    if (!in.at_end()) throw CorruptData("trailing data");
+  });
+  if (comm.any(!error.empty()))
+    throw CheckpointError(error.empty() ? "checkpoint '" + dir_ + "': another process could not read its part" : error);
+  return state;
+}
+
+void CheckpointStore::remove() {
+  std::error_code ec;
+  fs::remove(rank_file(generation_), ec);
+  comm_.any(false);  // every rank's file is gone before the manifest goes
+  if (comm_.rank() != 0) return;
+  fs::remove(fs::path(dir_) / kManifest, ec);
+  fs::remove(dir_, ec);  // only if empty
+}
+
+std::vector<std::pair<std::string, std::string>> CheckpointStore::read_settings(const std::string& dir) {
+  return read_manifest(dir).settings;
+}
+
+}  // namespace migflow

@@ -1,0 +1,73 @@
+// Checkpoints of a running ensemble, so that a long run killed for any reason can
+// carry on where it was and end with the same output as an uninterrupted run.
+//
+// A checkpoint is a directory:
+//   manifest.yaml         what the checkpoint holds and how the run was started;
+//                         replaced atomically, so it always names a complete set
+//   rank<R>.gen<G>.bin    each rank's state at generation G: its agents, the counts,
+//                         the series so far, and (rank 0) the finished replicates
+// A new generation's rank files are written (each atomically) before the manifest
+// points at them, and the old generation is removed only after: a kill at any moment
+// leaves the previous checkpoint or the new one, never a mixture.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/comm.hpp"
+#include "sim/ensemble.hpp"
+
+namespace migflow {
+
+// A checkpoint that cannot be used: missing, corrupt, or from another scenario or
+// rank count. The message names the file.
+struct CheckpointError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The run's identity: the resolved scenario text, seed, replicates and migflow version.
+// A checkpoint only resumes the run it was saved from.
+std::uint64_t run_fingerprint(const Scenario& scenario);
+
+class CheckpointStore {
+ public:
+  // `settings`: how the run was started (scenario path, output path, overrides), kept
+  // in the manifest for `migflow run --resume`.
+  CheckpointStore(std::string dir, const Comm& comm, std::uint64_t fingerprint,
+                  std::vector<std::pair<std::string, std::string>> settings);
+
+  // Creates the directory if needed and checks it is writable (throws std::runtime_error).
+  void prepare() const;
+  // Saves a new generation (collective: every rank calls it). Throws std::runtime_error
+  // on any rank's failure, on every rank; the previous generation stays usable.
+  void save(const EnsembleState& state);
+  // The state of the newest generation (collective). Throws CheckpointError.
+  EnsembleState load(std::shared_ptr<const World> world, const Comm& comm);
+
+  // How the run was started, from `dir`'s manifest (throws CheckpointError).
+  static std::vector<std::pair<std::string, std::string>> read_settings(const std::string& dir);
+  // Removes the checkpoint's files (and the directory, if nothing else is in it),
+  // once the run's output is written. Collective.
+  void remove();
+
+  const std::string& dir() const { return dir_; }
+  // Wall time and bytes spent saving, for the overhead figures.
+  double seconds_saving() const { return seconds_; }
+  std::uint64_t bytes_saved() const { return bytes_; }
+
+ private:
+  std::string rank_file(int generation) const;
+
+  std::string dir_;
+  const Comm& comm_;
+  std::uint64_t fingerprint_;
+  std::vector<std::pair<std::string, std::string>> settings_;
+  int generation_ = 0;
+  double seconds_ = 0;
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace migflow
