@@ -30,7 +30,7 @@ std::string default_scenario() { return std::string(MIGFLOW_SOURCE_DIR) + "/scen
 
 }  // namespace
 
-int bench(const BenchArgs& args) {
+int bench(const BenchArgs& args, const Comm& comm) {
   std::optional<tbb::global_control> limit;
   if (args.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   const std::string path = args.scenario.empty() ? default_scenario() : args.scenario;
@@ -38,7 +38,7 @@ int bench(const BenchArgs& args) {
   try {
     sc = std::make_shared<Scenario>(load_scenario(path));
   } catch (const InputError& e) {
-    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    if (comm.rank() == 0) std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return 2;
   }
   if (args.agents > 0) sc->scale_to(args.agents);
@@ -48,7 +48,7 @@ int bench(const BenchArgs& args) {
   // One replicate, phase by phase: the simulation, and what output costs (recording
   // the step's aggregates, and writing the file at the end).
   const auto start = Clock::now();
-  Engine engine(world, 0);
+  Engine engine(world, 0, comm);
   const double init_s = seconds_since(start);
   double simulate_s = 0, record_s = 0;
   while (!engine.done()) {
@@ -63,18 +63,32 @@ int bench(const BenchArgs& args) {
     engine.finish_step();
   }
   const std::string out = (std::filesystem::temp_directory_path() / ("migflow-bench-" + std::to_string(getpid()) + ".h5")).string();
+  const Comm::Traffic traffic = comm.traffic();
   auto t0 = Clock::now();
-  std::vector<ReplicateSeries> one;
-  one.push_back(std::move(engine.series()));
-  write_run(out, run_metadata(*sc), one);
+  if (comm.rank() == 0) {
+    std::vector<ReplicateSeries> one;
+    one.push_back(std::move(engine.series()));
+    write_run(out, run_metadata(*sc), one);
+    std::filesystem::remove(out);
+  }
   const double write_s = seconds_since(t0);
-  std::filesystem::remove(out);
   const double total_s = seconds_since(start);
   const double agent_steps = static_cast<double>(sc->total_agents()) * sc->calendar.steps();
+  if (comm.rank() != 0) {
+    if (!args.skip_comparison) {  // take part in the comparison's collectives
+      auto defaults = std::make_shared<Scenario>(load_scenario(default_scenario()));
+      EnsembleOptions options;
+      options.replicates = defaults->replicates;
+      options.comm = &comm;
+      run_ensemble(std::make_shared<const World>(defaults), options);
+    }
+    return 0;
+  }
 
   std::printf("scenario: %s\n", path.c_str());
   std::printf("agents: %llu\n", static_cast<unsigned long long>(sc->total_agents()));
   std::printf("steps: %d\n", sc->calendar.steps());
+  std::printf("ranks: %d\n", comm.size());
   std::printf("threads: %d\n", args.threads > 0 ? args.threads
                                                  : static_cast<int>(tbb::global_control::active_value(
                                                        tbb::global_control::max_allowed_parallelism)));
@@ -86,6 +100,12 @@ int bench(const BenchArgs& args) {
   std::printf("write_s: %.3f\n", write_s);
   std::printf("output_share: %.4f\n", (record_s + write_s) / total_s);
   std::printf("peak_rss_mb: %.1f\n", peak_rss_mb());
+  if (comm.size() > 1) {
+    // Rank 0's share of the collectives: all-reduce of the counts, all-gather of requests.
+    std::printf("comm_s_per_step: %.6f\n", traffic.seconds / sc->calendar.steps());
+    std::printf("comm_bytes_per_step: %.0f\n", static_cast<double>(traffic.bytes) / sc->calendar.steps());
+    std::printf("comm_share: %.4f\n", traffic.seconds / total_s);
+  }
 
   if (!args.skip_comparison) {
     // The default comparison: each scenario of it is the default's size with its replicates.
@@ -93,6 +113,7 @@ int bench(const BenchArgs& args) {
     auto default_world = std::make_shared<const World>(defaults);
     EnsembleOptions options;
     options.replicates = defaults->replicates;
+    options.comm = &comm;
     const auto s0 = Clock::now();
     auto runs = run_ensemble(default_world, options).replicates;
     write_run(out, run_metadata(*defaults), runs);

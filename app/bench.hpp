@@ -13,6 +13,7 @@ struct BenchArgs {
   bool skip_comparison = false;  // skip the scenarios_per_hour measurement
 };
 
-int bench(const BenchArgs& args);
+// Under mpirun, every rank takes part and rank 0 prints.
+int bench(const BenchArgs& args, const class Comm& comm);
 
 }  // namespace migflow

@@ -202,6 +202,7 @@ int run(RunArgs args, const Comm& comm) {
   }
   // Rank 0 writes; every rank then exits with its outcome.
   std::int64_t code = 0;
+  const auto write_start = std::chrono::steady_clock::now();
   if (comm.rank() == 0) {
     try {
       write_run(out, meta, result.replicates);
@@ -218,8 +219,10 @@ int run(RunArgs args, const Comm& comm) {
   }
   if (comm.rank() == 0) {
     const double agent_steps = static_cast<double>(sc.total_agents()) * sc.calendar.steps() * sc.replicates;
-    std::fprintf(stderr, "migflow: wrote %s (%.2f s, %.3g agent-steps/s)\n", args.out.c_str(), seconds,
-                 agent_steps / seconds);
+    const double write_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+    std::fprintf(stderr, "migflow: wrote %s (%.2f s simulating, %.3g agent-steps/s; %.2f s writing, %.1f%% of the run)\n",
+                 args.out.c_str(), seconds, agent_steps / seconds, write_seconds,
+                 100.0 * write_seconds / (seconds + write_seconds));
     if (checkpoints)
       std::fprintf(stderr, "migflow: checkpoints took %.2f s (%.1f%% of the run), %.1f MB written\n",
                    checkpoints->seconds_saving(), 100.0 * checkpoints->seconds_saving() / seconds,
@@ -405,7 +408,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (*calibrate_cmd) return calibrate_command(cal);
-  if (*bench_cmd) return bench(bench_args);
+  if (*bench_cmd) return bench(bench_args, mpi.world());
   if (*compare_cmd) return compare(compare_args);
   if (*run_cmd) {
     try {

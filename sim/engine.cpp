@@ -480,7 +480,7 @@ static std::vector<Request> gather_requests(std::vector<Request> mine, const Com
   if (comm.size() == 1) return mine;
   const std::vector<std::byte> bytes = comm.all_gather(std::as_bytes(std::span(mine)));
   std::vector<Request> all(bytes.size() / sizeof(Request));
-  std::memcpy(all.data(), bytes.data(), all.size() * sizeof(Request));
+  if (!all.empty()) std::memcpy(all.data(), bytes.data(), all.size() * sizeof(Request));
   return all;
 }
 

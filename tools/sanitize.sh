@@ -18,7 +18,7 @@ case "$what" in asan|tsan|all) ;; *) echo "usage: $0 [asan|tsan|all]" >&2; exit 
 
 # Tests run under TSan: everything that runs the engine (TBB parallel loops), the
 # policy registry's thread-count checks and the CLI (which runs the real binary).
-tsan_tests=${MIGFLOW_TSAN_TESTS:-'Engine|Registry|Expectation|Cli'}
+tsan_tests=${MIGFLOW_TSAN_TESTS:-'Engine|Registry|Expectation|Cli|checkpoint'}
 # Skipped under both sanitizers: Cli.Sigterm* sends SIGTERM after 1.5 s of wall time and
 # expects a step to have ended by then; with the sanitizers' slowdown the signal can land
 # before the first step (a timing assumption, not a memory or threading error).

@@ -6,7 +6,7 @@ set -euo pipefail
 
 default_packages=(
   build-essential cmake pkg-config
-  libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools libeigen3-dev
+  libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools zlib1g-dev libeigen3-dev libopenmpi-dev openmpi-bin
   libyaml-cpp-dev libcli11-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   netcdf-bin python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib python3-pandas
