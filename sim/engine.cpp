@@ -644,13 +644,13 @@ void Engine::save(BinaryWriter& out) const {
   out.put<std::uint64_t>(seed_);
   out.put<std::uint64_t>(agents_.first_id);
   out.put_vector(agents_.origin_begin);
-  out.put_vector(agents_.status);
-  out.put_vector(agents_.skill);
-  out.put_vector(agents_.location);
-  out.put_vector(agents_.destination);
-  out.put_vector(agents_.via);
-  out.put_vector(agents_.timer);
-  out.put_vector(agents_.resources);
+  // Skill and resources are fixed traits, drawn from (seed, agent) when the engine is
+  // built, so a restored engine has them already; only what changes is saved.
+  out.put_compressed(agents_.status);
+  out.put_compressed(agents_.location);
+  out.put_compressed(agents_.destination);
+  out.put_compressed(agents_.via);
+  out.put_compressed(agents_.timer);
   out.put<std::int32_t>(counts_.quotas);
   for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { out.put_vector(v); });
   out.put_vector(counts_.remittances);
@@ -667,16 +667,14 @@ void Engine::restore(BinaryReader& in) {
     throw CorruptData("saved for another partition of the agents");
   const std::size_t n = agents_.size();
   auto agent_field = [&](auto& field) {
-    field = in.get_vector<typename std::decay_t<decltype(field)>::value_type>();
+    field = in.get_compressed<typename std::decay_t<decltype(field)>::value_type>();
     if (field.size() != n) throw CorruptData("agent count differs");
   };
   agent_field(agents_.status);
-  agent_field(agents_.skill);
   agent_field(agents_.location);
   agent_field(agents_.destination);
   agent_field(agents_.via);
   agent_field(agents_.timer);
-  agent_field(agents_.resources);
   counts_.quotas = in.get<std::int32_t>();
   for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) { v = in.get_vector<std::int64_t>(); });
   counts_.remittances = in.get_vector<double>();
