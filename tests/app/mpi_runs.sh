@@ -18,6 +18,18 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=se
 # cannot even name them). Single-process runs here and everywhere else keep it on.
 mpirun() { ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$mpiexec" --oversubscribe "$@"; }
 
+# migflow processes (ranks, not mpirun) whose command line contains $1; read from /proc,
+# as procps (pgrep) may not be installed.
+migflow_pids() {
+  local f pid line
+  for f in /proc/[0-9]*/cmdline; do
+    pid=${f#/proc/}; pid=${pid%/cmdline}
+    line=$(tr '\0' ' ' < "$f" 2>/dev/null) || continue
+    [[ "$line" == "$migflow "* && "$line" == *"$1"* ]] && echo "$pid"
+  done
+  return 0
+}
+
 scenario=$data/all_policies.yaml
 "$migflow" run "$scenario" --out "$work/one.h5" --replicates 3 --threads 2 2> one.log
 mpirun -np 2 "$migflow" run "$scenario" --out "$work/two.h5" --replicates 3 --threads 1 2> two.log
@@ -37,12 +49,12 @@ replicates: 2
 population: [{origin: MDA, agents: 600000}]
 YAML
 
-# 2. Kill one rank (not rank 0) with SIGKILL while the job runs.
+# 2. Kill one rank with SIGKILL while the job runs.
 mpirun -np 2 "$migflow" run "$work/long.yaml" --out "$work/killed.h5" 2> killed.log &
 job=$!
 victim=""
 for _ in $(seq 1 500); do
-  victim=$(pgrep -f "migflow run $work/long.yaml --out $work/killed.h5" | grep -v "^$job\$" | tail -n 1 || true)
+  victim=$(migflow_pids "--out $work/killed.h5" | tail -n 1)
   [ -n "$victim" ] && break
   sleep 0.02
 done
@@ -61,7 +73,7 @@ job=$!
 for _ in $(seq 1 6000); do [ "$(sed -n 's/^generation: //p' ck/manifest.yaml 2>/dev/null || echo 0)" -ge 5 ] && break; sleep 0.02; done
 kill -KILL $job  # mpirun itself: its ranks go with it
 wait $job || true
-pkill -KILL -f "out $work/long.h5" || true
+for p in $(migflow_pids "--out $work/long.h5"); do kill -KILL "$p" 2>/dev/null || true; done
 sleep 0.5
 [ -e long.h5 ] && fail "a killed job left an output file"
 [ -e ck/rank1.gen$(sed -n 's/^generation: //p' ck/manifest.yaml).bin ] || fail "no rank 1 state in $(ls ck)"
