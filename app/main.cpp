@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "analysis/compare.hpp"
 #include "app/bench.hpp"
 #include "app/progress.hpp"
+#include "output/atomic_file.hpp"
 #include "output/recorder.hpp"
 #include "scenarios/loader.hpp"
 #include "sim/agents.hpp"
@@ -188,7 +188,7 @@ int run(RunArgs args, const Comm& comm) {
     if (comm.rank() == 0 && checkpoints)
       std::fprintf(stderr, "migflow: checkpoint saved; carry on with: migflow run --resume %s\n", args.checkpoint.c_str());
     if (result.steps_completed == 0) {
-      say(comm, "migflow: interrupted before %s replicate finished; no output written\n", "any");
+      if (comm.rank() == 0) std::fprintf(stderr, "migflow: interrupted before any replicate finished; no output written\n");
       return stopped_code;
     }
     meta.dates.resize(static_cast<size_t>(result.steps_completed));
@@ -253,17 +253,15 @@ int validate(const std::string& path) {
   }
 }
 
-// Writes `text` to `path` through a temporary file, so a failure leaves no half file.
+// Writes `text` to `path` atomically (no half file on failure); says why when it fails.
 bool write_text_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) return false;
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  try {
+    write_file_atomically(path, text.data(), text.size());
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", path.c_str(), e.what());
     return false;
   }
-  return true;
 }
 
 struct CompareArgs {
@@ -285,10 +283,7 @@ int compare(const CompareArgs& args) {
   const std::string table = comparison_markdown(c);
   std::fputs(table.c_str(), stdout);
   for (const auto& [path, text] : {std::pair{args.csv, comparison_csv(c)}, std::pair{args.markdown, table}})
-    if (!path.empty() && !write_text_file(path, text)) {
-      std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", path.c_str(), std::strerror(errno));
-      return kOutputFailure;
-    }
+    if (!path.empty() && !write_text_file(path, text)) return kOutputFailure;
   return 0;
 }
 
@@ -326,10 +321,7 @@ int calibrate_command(CalibrateArgs args) {
               r.start_rmse, r.evaluations, r.backtest_rmse, args.options.test_year);
   std::printf("targets: %zu fitted, %zu backtested, %d below resolution left out\n", r.fit.size(), r.backtest.size(),
               r.below_resolution);
-  if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) {
-    std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", args.write.c_str(), std::strerror(errno));
-    return kOutputFailure;
-  }
+  if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) return kOutputFailure;
   return 0;
 }
 

@@ -433,7 +433,7 @@ void write_series(hid_t loc, const std::vector<const SeriesGroup*>& per_replicat
   // Every chunk of every series of the group, compressed side by side first.
   struct Chunk {
     std::size_t series, replicate;
-    hsize_t first_step;
+    hsize_t first_step, chunk_steps;  // the chunk's shape in time (the last may be cut)
     std::vector<unsigned char> bytes;
   };
   std::vector<Chunk> chunks;
@@ -442,15 +442,14 @@ void write_series(hid_t loc, const std::vector<const SeriesGroup*>& per_replicat
     if (series.cells == 0 || axes.steps == 0) continue;
     const hsize_t per_chunk = steps_per_chunk(axes.steps, series.cells);
     for (std::size_t r = 0; r < per_replicate.size(); ++r)
-      for (hsize_t t = 0; t < axes.steps; t += per_chunk) chunks.push_back({i, r, t, {}});
+      for (hsize_t t = 0; t < axes.steps; t += per_chunk) chunks.push_back({i, r, t, per_chunk, {}});
   }
   tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t c) {
     Chunk& chunk = chunks[c];
     const Series& series = per_replicate[chunk.replicate]->series()[chunk.series];
-    const hsize_t per_chunk = steps_per_chunk(axes.steps, series.cells);
-    const hsize_t steps = std::min<hsize_t>(per_chunk, axes.steps - chunk.first_step);
+    const hsize_t steps = std::min<hsize_t>(chunk.chunk_steps, axes.steps - chunk.first_step);
     chunk.bytes = encode_chunk(series.values.data() + chunk.first_step * series.cells, steps * series.cells,
-                               per_chunk * series.cells);
+                               chunk.chunk_steps * series.cells);
   });
 
   auto next_chunk = chunks.begin();

@@ -162,7 +162,8 @@ void CheckpointStore::save(const EnsembleState& state) {
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const Comm& comm) {
+EnsembleState CheckpointStore::load(std::shared_ptr<const World> world) {
+  const Comm& comm = comm_;
   const Manifest m = read_manifest(dir_);
   const std::string manifest_path = (fs::path(dir_) / kManifest).string();
   if (m.fingerprint != hex(fingerprint_))

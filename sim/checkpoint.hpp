@@ -45,7 +45,7 @@ class CheckpointStore {
   // on any rank's failure, on every rank; the previous generation stays usable.
   void save(const EnsembleState& state);
   // The state of the newest generation (collective). Throws CheckpointError.
-  EnsembleState load(std::shared_ptr<const World> world, const Comm& comm);
+  EnsembleState load(std::shared_ptr<const World> world);
 
   // How the run was started, from `dir`'s manifest (throws CheckpointError).
   static std::vector<std::pair<std::string, std::string>> read_settings(const std::string& dir);

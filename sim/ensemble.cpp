@@ -30,7 +30,7 @@ EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOp
                             static_cast<std::size_t>(options.replicates)));
 
   EnsembleState state;
-  if (options.resume) state = options.checkpoints->load(world, comm);
+  if (options.resume) state = options.checkpoints->load(world);
   for (const auto& e : state.active) e->watch_stop(options.stop);
   std::atomic<long long> done{static_cast<long long>(state.finished_count) * steps};
   for (const auto& e : state.active) done += e->steps_done();

@@ -23,21 +23,22 @@ scenario=$work/long.yaml
 
 "$migflow" run "$scenario" --out "$work/reference.h5" --threads 2 2> reference.log
 
-generation() { sed -n 's/^generation: //p' ck/manifest.yaml 2>/dev/null || echo 0; }
+# The checkpoint generation in directory $1 (0 before the first save).
+generation() { local g; g=$(sed -n 's/^generation: //p' "$1/manifest.yaml" 2>/dev/null); echo "${g:-0}"; }
 
 # 1. SIGKILL once the checkpoint is into the third replicate (24 generations: 12 per
 #    pair of replicates at one per 20 steps), then resume.
 "$migflow" run "$scenario" --out "$work/run.h5" --threads 2 --checkpoint ck --checkpoint-every 20 2> killed.log &
 pid=$!
 for _ in $(seq 1 6000); do
-  [ "$(generation)" -ge 14 ] && break
+  [ "$(generation ck)" -ge 14 ] && break
   kill -0 $pid 2>/dev/null || break
   sleep 0.02
 done
 kill -KILL $pid 2>/dev/null || fail "the run ended before it could be killed; make the scenario longer"
 wait $pid && fail "a killed run exited 0" || true
 [ -e run.h5 ] && fail "a killed run left an output file"
-echo "killed at checkpoint generation $(generation): $(grep -c . ck/manifest.yaml) manifest lines"
+echo "killed at checkpoint generation $(generation ck)"
 grep -q "replicates_finished: [12]" ck/manifest.yaml || fail "no finished replicate in the checkpoint: $(cat ck/manifest.yaml)"
 "$migflow" run --resume ck --threads 1 2> resumed.log || { cat resumed.log; fail "resume failed"; }
 h5diff reference.h5 run.h5 || fail "resumed output differs from the uninterrupted run"
@@ -47,7 +48,7 @@ echo "1. SIGKILL + resume: identical"
 # 2. SIGTERM: stops at a step, saves a checkpoint there and a marked partial file.
 "$migflow" run "$scenario" --out "$work/term.h5" --threads 2 --checkpoint ck2 --checkpoint-every 50 2> term.log &
 pid=$!
-for _ in $(seq 1 6000); do [ "$(sed -n 's/^generation: //p' ck2/manifest.yaml 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.02; done
+for _ in $(seq 1 6000); do [ "$(generation ck2)" -ge 2 ] && break; sleep 0.02; done
 kill -TERM $pid
 set +e; wait $pid; rc=$?; set -e
 [ $rc -eq 143 ] || { cat term.log; fail "SIGTERM exit code $rc, expected 143"; }
@@ -61,7 +62,7 @@ echo "2. SIGTERM + resume: identical"
 make_checkpoint() {  # $1: scenario, $2: directory
   "$migflow" run "$1" --out "$work/x.h5" --checkpoint "$2" --checkpoint-every 5 2> /dev/null &
   local p=$!
-  for _ in $(seq 1 6000); do [ -e "$2/manifest.yaml" ] && break; sleep 0.02; done
+  for _ in $(seq 1 6000); do [ "$(generation "$2")" -ge 1 ] && break; sleep 0.02; done
   kill -TERM $p; wait $p || true
   [ -e "$2/manifest.yaml" ] || fail "no checkpoint in $2"
 }

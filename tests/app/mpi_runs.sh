@@ -70,13 +70,14 @@ echo "2. a rank killed: exit $rc, no output"
 "$migflow" run "$work/long.yaml" --out "$work/long_one.h5" --threads 2 2> /dev/null
 mpirun -np 2 "$migflow" run "$work/long.yaml" --out "$work/long.h5" --checkpoint ck --checkpoint-every 10 2> ck.log &
 job=$!
-for _ in $(seq 1 6000); do [ "$(sed -n 's/^generation: //p' ck/manifest.yaml 2>/dev/null || echo 0)" -ge 5 ] && break; sleep 0.02; done
+generation() { local g; g=$(sed -n 's/^generation: //p' "$1/manifest.yaml" 2>/dev/null); echo "${g:-0}"; }
+for _ in $(seq 1 6000); do [ "$(generation ck)" -ge 5 ] && break; sleep 0.02; done
 kill -KILL $job  # mpirun itself: its ranks go with it
 wait $job || true
 for p in $(migflow_pids "--out $work/long.h5"); do kill -KILL "$p" 2>/dev/null || true; done
 sleep 0.5
 [ -e long.h5 ] && fail "a killed job left an output file"
-[ -e ck/rank1.gen$(sed -n 's/^generation: //p' ck/manifest.yaml).bin ] || fail "no rank 1 state in $(ls ck)"
+[ -e "ck/rank1.gen$(generation ck).bin" ] || fail "no rank 1 state in $(ls ck)"
 set +e; mpirun -np 3 "$migflow" run --resume ck > refused.log 2>&1; rc=$?; set -e
 [ $rc -ne 0 ] && grep -q "field 'ranks': saved by 2 processes" refused.log || fail "resume on 3 ranks not refused: $(cat refused.log)"
 mpirun -np 2 "$migflow" run --resume ck 2> resumed.log || { cat resumed.log; fail "resume on 2 ranks failed"; }
