@@ -259,7 +259,7 @@ bool write_text_file(const std::string& path, const std::string& text) {
     write_file_atomically(path, text.data(), text.size());
     return true;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "migflow: error: cannot write '%s': %s\n", path.c_str(), e.what());
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());  // "writing '<path>': <reason>"
     return false;
   }
 }
