@@ -80,6 +80,7 @@ int bench(const BenchArgs& args, const Comm& comm) {
       EnsembleOptions options;
       options.replicates = defaults->replicates;
       options.comm = &comm;
+      options.replicate_groups = comm.size();
       run_ensemble(std::make_shared<const World>(defaults), options);
     }
     return 0;
@@ -114,6 +115,7 @@ int bench(const BenchArgs& args, const Comm& comm) {
     EnsembleOptions options;
     options.replicates = defaults->replicates;
     options.comm = &comm;
+    options.replicate_groups = comm.size();  // small replicates: each rank runs whole ones
     const auto s0 = Clock::now();
     auto runs = run_ensemble(default_world, options).replicates;
     write_run(out, run_metadata(*defaults), runs);

@@ -65,6 +65,7 @@ struct RunArgs {
   int threads = 0;  // 0: all cores
   std::string checkpoint, resume;
   int checkpoint_every = 0;
+  int replicate_groups = 1;
 };
 
 std::shared_ptr<const World> load_world(const std::string& path, const RunArgs* overrides) {
@@ -80,7 +81,8 @@ std::vector<std::pair<std::string, std::string>> run_settings(const RunArgs& arg
           {"out", std::filesystem::absolute(args.out).string()},
           {"seed", std::to_string(sc.seed)},
           {"replicates", std::to_string(sc.replicates)},
-          {"checkpoint_every", std::to_string(args.checkpoint_every)}};
+          {"checkpoint_every", std::to_string(args.checkpoint_every)},
+          {"replicate_groups", std::to_string(args.replicate_groups)}};
 }
 
 RunArgs resumed_args(const RunArgs& given) {
@@ -92,6 +94,7 @@ RunArgs resumed_args(const RunArgs& given) {
     if (key == "seed") args.seed = std::stoull(value);
     if (key == "replicates") args.replicates = std::stoi(value);
     if (key == "checkpoint_every") args.checkpoint_every = std::stoi(value);
+    if (key == "replicate_groups") args.replicate_groups = std::stoi(value);
   }
   return args;
 }
@@ -102,21 +105,25 @@ void say(const Comm& comm, const char* format, const std::string& text) {
 }
 
 // Refuses up front what cannot fit, with the estimate, rather than fail mid-run.
-bool fits_in_memory(const World& world, const Comm& comm) {
-  const int concurrent = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+bool fits_in_memory(const World& world, const Comm& comm, int replicate_groups) {
+  const int threads = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");  // ranks sharing this machine
   const std::uint64_t ranks_here = local ? std::max(1, std::atoi(local)) : 1;
-  const std::uint64_t need = estimated_run_bytes(world, comm.size() > 1 ? 1 : concurrent, comm.size()) * ranks_here;
+  // The largest group's ranks share each replicate; a group of one runs `threads` at once.
+  const int groups = std::clamp(replicate_groups, 1, std::max(1, std::min(comm.size(), world.scenario().replicates)));
+  const int ranks_per_replicate = comm.size() / groups;
+  const int concurrent = ranks_per_replicate > 1 ? 1 : threads;
+  const std::uint64_t need = estimated_run_bytes(world, concurrent, ranks_per_replicate) * ranks_here;
   const std::uint64_t have = available_memory_bytes();
   if (have == 0 || need <= have * 9 / 10) return true;
   const Scenario& sc = world.scenario();
   char text[512];
   std::snprintf(text, sizeof text,
-                "%s: field 'population': %llu agents x %d replicates at once on %d process(es) need about %.1f GB "
+                "%s: field 'population': %llu agents x %d replicates at once, each on %d process(es), need about %.1f GB "
                 "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
                 "raise persons_per_agent, run fewer replicates or use more machines",
                 sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()),
-                comm.size() > 1 ? 1 : std::min(concurrent, sc.replicates), comm.size(),
+                std::min(concurrent, sc.replicates), ranks_per_replicate,
                 static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent, static_cast<double>(have) / 1e9);
   say(comm, "migflow: error: %s\n", text);
   return false;
@@ -133,7 +140,7 @@ int run(RunArgs args, const Comm& comm) {
     say(comm, "migflow: error: %s\n", e.what());
     return kBadInput;
   }
-  if (comm.any(!fits_in_memory(*world, comm))) return kBadInput;
+  if (comm.any(!fits_in_memory(*world, comm, args.replicate_groups))) return kBadInput;
   const Scenario& sc = world->scenario();
   std::optional<CheckpointStore> checkpoints;
   std::string setup_error;
@@ -150,10 +157,14 @@ int run(RunArgs args, const Comm& comm) {
     std::fprintf(stderr, "migflow: error: %s\n", setup_error.empty() ? "another process could not write" : setup_error.c_str());
     return kOutputFailure;
   }
-  if (comm.rank() == 0)
+  if (comm.rank() == 0) {
+    const int groups = std::clamp(args.replicate_groups, 1, std::min(comm.size(), sc.replicates));
+    std::string where;
+    if (comm.size() > 1) where = ", " + std::to_string(comm.size()) + " processes";
+    if (groups > 1) where += " in " + std::to_string(groups) + " replicate groups";
     std::fprintf(stderr, "migflow: %s: %llu agents, %d steps, %d replicates%s\n", sc.title.c_str(),
-                 static_cast<unsigned long long>(sc.total_agents()), sc.calendar.steps(), sc.replicates,
-                 comm.size() > 1 ? (", " + std::to_string(comm.size()) + " processes").c_str() : "");
+                 static_cast<unsigned long long>(sc.total_agents()), sc.calendar.steps(), sc.replicates, where.c_str());
+  }
   ProgressBar bar("running", comm.rank() == 0);
   const auto start = std::chrono::steady_clock::now();
   EnsembleOptions options;
@@ -161,6 +172,7 @@ int run(RunArgs args, const Comm& comm) {
   options.progress = [&](long long done, long long total) { bar.update(done, total); };
   options.stop = &g_stop;
   options.comm = &comm;
+  options.replicate_groups = args.replicate_groups;
   options.checkpoints = checkpoints ? &*checkpoints : nullptr;
   options.checkpoint_every = args.checkpoint_every;
   options.resume = !args.resume.empty();
@@ -345,10 +357,16 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--checkpoint-every", run_args.checkpoint_every, "Save a checkpoint every K steps of a replicate")
       ->check(CLI::Range(1, 65000))
       ->needs(checkpoint_opt);
+  auto* groups_opt =
+      run_cmd
+          ->add_option("--replicate-groups", run_args.replicate_groups,
+                       "Under mpirun: split the processes into G groups, each running every G-th replicate "
+                       "(default 1: all processes share every replicate)")
+          ->check(CLI::Range(1, 100000));
   run_cmd->add_option("--resume", run_args.resume,
                       "Carry on from a checkpoint directory (scenario, output and options come from it)")
       ->check(CLI::ExistingDirectory)
-      ->excludes(scenario_opt, out_opt, seed_opt, replicates_opt, checkpoint_opt);
+      ->excludes(scenario_opt, out_opt, seed_opt, replicates_opt, checkpoint_opt, groups_opt);
   run_cmd->add_option("--threads,-t", run_args.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
 

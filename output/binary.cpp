@@ -3,6 +3,8 @@
 #include <tbb/parallel_for.h>
 #include <zlib.h>
 
+#include <memory>
+
 namespace migflow {
 
 namespace {
@@ -14,20 +16,25 @@ constexpr int kLevel = 1;                     // fastest deflate: the point is l
 // the last holds kBlockBytes uncompressed.
 void BinaryWriter::put_compressed_bytes(const char* data, std::size_t size) {
   const std::size_t blocks = (size + kBlockBytes - 1) / kBlockBytes;
-  std::vector<std::vector<unsigned char>> packed(blocks);
+  // Uninitialised output buffers: only the pages deflate writes get touched, which
+  // matters for the mostly-zero arrays that shrink a hundredfold.
+  std::vector<std::unique_ptr<unsigned char[]>> packed(blocks);
+  std::vector<uLongf> packed_size(blocks);
   tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
     const std::size_t begin = b * kBlockBytes, n = std::min(kBlockBytes, size - begin);
-    uLongf out = compressBound(static_cast<uLong>(n));
-    packed[b].resize(out);
-    if (compress2(packed[b].data(), &out, reinterpret_cast<const Bytef*>(data + begin), static_cast<uLong>(n), kLevel) !=
-        Z_OK)
-      throw std::runtime_error("compressing checkpoint data failed");
-    packed[b].resize(out);
+    packed_size[b] = compressBound(static_cast<uLong>(n));
+    packed[b].reset(new unsigned char[packed_size[b]]);
+    if (compress2(packed[b].get(), &packed_size[b], reinterpret_cast<const Bytef*>(data + begin), static_cast<uLong>(n),
+                  kLevel) != Z_OK)
+      throw std::runtime_error("compressing data failed");
   });
+  std::size_t total = 8 * (blocks + 1);
+  for (uLongf n : packed_size) total += n;
+  reserve(total);
   put<std::uint64_t>(blocks);
-  for (const auto& p : packed) {
-    put<std::uint64_t>(p.size());
-    bytes_.insert(bytes_.end(), p.begin(), p.end());
+  for (std::size_t b = 0; b < blocks; ++b) {
+    put<std::uint64_t>(packed_size[b]);
+    bytes_.insert(bytes_.end(), packed[b].get(), packed[b].get() + packed_size[b]);
   }
 }
 

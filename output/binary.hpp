@@ -30,8 +30,8 @@ class BinaryWriter {
     const auto* p = reinterpret_cast<const char*>(v.data());
     bytes_.insert(bytes_.end(), p, p + v.size() * sizeof(T));
   }
-  // A large array, deflated in blocks side by side (checkpoints of agent state, where
-  // most agents share a few values and the disk is the bottleneck).
+  // A large array, deflated in blocks side by side (agent state, where most agents
+  // share a few values; recorded series, mostly zero), for disks and networks.
   template <class T>
   void put_compressed(const std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>);
@@ -43,6 +43,7 @@ class BinaryWriter {
     bytes_.insert(bytes_.end(), s.begin(), s.end());
   }
   const std::vector<char>& bytes() const { return bytes_; }
+  void reserve(std::size_t n) { bytes_.reserve(bytes_.size() + n); }  // n more bytes
 
  private:
   void put_compressed_bytes(const char* data, std::size_t size);

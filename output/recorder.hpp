@@ -22,13 +22,6 @@ struct RunMetadata {
   std::string run_status = "complete";
 };
 
-// One replicate's recorded series: the engine's group first, then one per policy.
-struct ReplicateSeries {
-  std::uint64_t seed = 0;  // the replicate's own seed
-  SeriesGroup core;
-  std::vector<SeriesGroup> policies;
-};
-
 // Writes `path` atomically: to "<path>.tmp-<pid>" first, renamed when complete;
 // on any error the temporary file is removed and std::runtime_error is thrown.
 void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);

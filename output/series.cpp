@@ -66,7 +66,7 @@ void SeriesGroup::save(BinaryWriter& out) const {
     out.put_string(s.units);
     out.put_string(s.long_name);
     out.put_vector(s.dims);
-    out.put_vector(s.values);
+    out.put_compressed(s.values);
   }
 }
 
@@ -87,11 +87,38 @@ SeriesGroup SeriesGroup::load(BinaryReader& in) {
       if (d < 0 || static_cast<std::size_t>(d) >= g.dims_.size()) throw CorruptData("series dimension out of range");
       s.cells *= g.dims_[static_cast<std::size_t>(d)].labels.size();
     }
-    s.values = in.get_vector<double>();
+    s.values = in.get_compressed<double>();
     if (s.cells == 0 ? !s.values.empty() : s.values.size() % s.cells != 0) throw CorruptData("series values do not fill whole steps");
     g.series_.push_back(std::move(s));
   }
   return g;
+}
+
+void ReplicateSeries::save(BinaryWriter& out) const {
+  out.put(seed);
+  core.save(out);
+  out.put<std::uint64_t>(policies.size());
+  for (const SeriesGroup& g : policies) g.save(out);
+}
+
+std::size_t ReplicateSeries::saved_bytes_estimate() const {
+  std::size_t bytes = 0;
+  auto add = [&](const SeriesGroup& g) {
+    bytes += 4096;
+    for (const Dimension& d : g.dims()) bytes += d.labels.size() * 32;
+    for (const Series& s : g.series()) bytes += 256 + s.values.size() * sizeof(double);
+  };
+  add(core);
+  for (const SeriesGroup& g : policies) add(g);
+  return bytes;
+}
+
+ReplicateSeries ReplicateSeries::load(BinaryReader& in) {
+  ReplicateSeries rep;
+  rep.seed = in.get<std::uint64_t>();
+  rep.core = SeriesGroup::load(in);
+  for (auto n = in.get<std::uint64_t>(); n > 0; --n) rep.policies.push_back(SeriesGroup::load(in));
+  return rep;
 }
 
 }  // namespace migflow

@@ -3,6 +3,7 @@
 // HDF5 writer has one code path for all of them.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,6 +56,20 @@ class SeriesGroup {
   std::string name_;
   std::vector<Dimension> dims_;
   std::vector<Series> series_;
+};
+
+// One replicate's recorded series: the engine's group first, then one per policy.
+struct ReplicateSeries {
+  std::uint64_t seed = 0;  // the replicate's own seed
+  SeriesGroup core;
+  std::vector<SeriesGroup> policies;
+
+  // For checkpoints and for gathering replicates run on other ranks.
+  void save(class BinaryWriter& out) const;
+  // At least what save() writes (the values uncompressed, room for the labels):
+  // reserving it up front spares the copies and page faults of a growing buffer.
+  std::size_t saved_bytes_estimate() const;
+  static ReplicateSeries load(class BinaryReader& in);
 };
 
 }  // namespace migflow

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <sstream>
 
 #include "output/atomic_file.hpp"
@@ -19,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 2;  // 2: replicate groups
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 
@@ -35,12 +36,24 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
+// One replicate group's progress, as the manifest lists it.
+struct InProgress {
+  std::int32_t replicate = 0, steps_done = 0;
+  bool operator==(const InProgress&) const = default;
+};
+struct GroupProgress {
+  int next_replicate = 0;
+  std::vector<int> finished;
+  std::vector<InProgress> active;
+  bool operator==(const GroupProgress&) const = default;
+};
+
 // What the manifest says; every rank reads the same one, so collective steps of a
 // load (constructing engines) happen in the same order everywhere.
 struct Manifest {
-  int generation = 0, ranks = 1, next_replicate = 0, finished = 0;
+  int generation = 0, ranks = 1;
   std::string fingerprint;
-  std::vector<int> active;
+  std::vector<GroupProgress> groups;
   std::vector<std::pair<std::string, std::string>> settings;
 };
 
@@ -55,14 +68,37 @@ Manifest read_manifest(const std::string& dir) {
     m.generation = doc["generation"].as<int>();
     m.ranks = doc["ranks"].as<int>();
     m.fingerprint = doc["fingerprint"].as<std::string>();
-    m.next_replicate = doc["replicates_started"].as<int>();
-    m.finished = doc["replicates_finished"].as<int>();
-    for (const auto& r : doc["in_progress"]) m.active.push_back(r["replicate"].as<int>());
+    for (const auto& g : doc["replicate_groups"]) {
+      GroupProgress& p = m.groups.emplace_back();
+      p.next_replicate = g["next_replicate"].as<int>();
+      p.finished = g["finished"].as<std::vector<int>>();
+      for (const auto& r : g["in_progress"]) p.active.push_back({r["replicate"].as<int>(), r["steps_done"].as<int>()});
+    }
     for (const auto& kv : doc["run"]) m.settings.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
     return m;
   } catch (const YAML::Exception& e) {
     throw CheckpointError(path + ": " + e.what());
   }
+}
+
+GroupProgress progress_of(const EnsembleState& state) {
+  GroupProgress p{state.next_replicate, state.finished_ids, {}};
+  for (const auto& e : state.active) p.active.push_back({e->replicate(), e->steps_done()});
+  return p;
+}
+
+void put_progress(BinaryWriter& out, const GroupProgress& p) {
+  out.put<std::int32_t>(p.next_replicate);
+  out.put_vector(p.finished);
+  out.put_vector(p.active);
+}
+
+GroupProgress get_progress(BinaryReader& in) {
+  GroupProgress p;
+  p.next_replicate = in.get<std::int32_t>();
+  p.finished = in.get_vector<int>();
+  p.active = in.get_vector<InProgress>();
+  return p;
 }
 
 }  // namespace
@@ -100,9 +136,10 @@ std::string CheckpointStore::rank_file(int generation) const {
   return (fs::path(dir_) / ("rank" + std::to_string(comm_.rank()) + ".gen" + std::to_string(generation) + ".bin")).string();
 }
 
-void CheckpointStore::save(const EnsembleState& state) {
+void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& groups) {
   const auto start = std::chrono::steady_clock::now();
   const int generation = generation_ + 1;
+  const GroupProgress mine = progress_of(state);
   BinaryWriter out;
   out.put_string(kMagic);
   out.put(kFormat);
@@ -110,13 +147,10 @@ void CheckpointStore::save(const EnsembleState& state) {
   out.put<std::int32_t>(generation);
   out.put<std::int32_t>(comm_.rank());
   out.put<std::int32_t>(comm_.size());
+  out.put<std::int32_t>(groups.count());
+  put_progress(out, mine);
   out.put<std::uint64_t>(state.finished.size());
-  for (const ReplicateSeries& rep : state.finished) {
-    out.put(rep.seed);
-    rep.core.save(out);
-    out.put<std::uint64_t>(rep.policies.size());
-    for (const SeriesGroup& g : rep.policies) g.save(out);
-  }
+  for (const ReplicateSeries& rep : state.finished) rep.save(out);
   for (const auto& e : state.active) e->save(out);
 
   std::string error;
@@ -128,7 +162,17 @@ void CheckpointStore::save(const EnsembleState& state) {
   if (comm_.any(!error.empty()))
     throw std::runtime_error("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error));
 
+  // Rank 0 learns every group's progress, for the manifest.
+  BinaryWriter summary;
+  put_progress(summary, mine);
+  const auto summaries = comm_.gather(std::as_bytes(std::span(summary.bytes())));
   if (comm_.rank() == 0) {
+    std::vector<GroupProgress> progress(static_cast<size_t>(groups.count()));
+    for (int r = 0; r < comm_.size(); ++r) {  // the ranks of a group agree on its progress
+      BinaryReader in(reinterpret_cast<const char*>(summaries[static_cast<size_t>(r)].data()),
+                      summaries[static_cast<size_t>(r)].size());
+      progress[static_cast<size_t>(groups.group_of(r))] = get_progress(in);
+    }
     // The manifest publishes the new generation, once every rank's file is on disk.
     YAML::Emitter y;
     y << YAML::Comment("migflow checkpoint; carry on with: migflow run --resume " + dir_) << YAML::BeginMap;
@@ -136,12 +180,16 @@ void CheckpointStore::save(const EnsembleState& state) {
     y << YAML::Key << "generation" << YAML::Value << generation;
     y << YAML::Key << "ranks" << YAML::Value << comm_.size();
     y << YAML::Key << "fingerprint" << YAML::Value << hex(fingerprint_);
-    y << YAML::Key << "replicates_started" << YAML::Value << state.next_replicate;
-    y << YAML::Key << "replicates_finished" << YAML::Value << state.finished_count;
-    y << YAML::Key << "in_progress" << YAML::Value << YAML::BeginSeq;
-    for (const auto& e : state.active)
-      y << YAML::Flow << YAML::BeginMap << YAML::Key << "replicate" << YAML::Value << e->replicate() << YAML::Key
-        << "steps_done" << YAML::Value << e->steps_done() << YAML::EndMap;
+    y << YAML::Key << "replicate_groups" << YAML::Value << YAML::BeginSeq;
+    for (const GroupProgress& p : progress) {
+      y << YAML::BeginMap << YAML::Key << "next_replicate" << YAML::Value << p.next_replicate;
+      y << YAML::Key << "finished" << YAML::Value << YAML::Flow << p.finished;
+      y << YAML::Key << "in_progress" << YAML::Value << YAML::BeginSeq;
+      for (const InProgress& a : p.active)
+        y << YAML::Flow << YAML::BeginMap << YAML::Key << "replicate" << YAML::Value << a.replicate << YAML::Key
+          << "steps_done" << YAML::Value << a.steps_done << YAML::EndMap;
+      y << YAML::EndSeq << YAML::EndMap;
+    }
     y << YAML::EndSeq;
     y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
     for (const auto& [key, value] : settings_) y << YAML::Key << key << YAML::Value << value;
@@ -162,7 +210,7 @@ void CheckpointStore::save(const EnsembleState& state) {
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-EnsembleState CheckpointStore::load(std::shared_ptr<const World> world) {
+EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const ReplicateGroups& groups) {
   const Comm& comm = comm_;
   const Manifest m = read_manifest(dir_);
   const std::string manifest_path = (fs::path(dir_) / kManifest).string();
@@ -172,11 +220,15 @@ EnsembleState CheckpointStore::load(std::shared_ptr<const World> world) {
   if (m.ranks != comm.size())
     throw CheckpointError(manifest_path + ": field 'ranks': saved by " + std::to_string(m.ranks) +
                           " processes; resume with the same number (mpirun -np " + std::to_string(m.ranks) + ")");
+  if (m.groups.size() != static_cast<size_t>(groups.count()))
+    throw CheckpointError(manifest_path + ": field 'replicate_groups': saved with " + std::to_string(m.groups.size()) +
+                          " groups, resumed with " + std::to_string(groups.count()));
   generation_ = m.generation;
+  const GroupProgress& mine = m.groups[static_cast<size_t>(groups.index())];
   const std::string path = rank_file(m.generation);
   EnsembleState state;
-  state.next_replicate = m.next_replicate;
-  state.finished_count = m.finished;
+  state.next_replicate = mine.next_replicate;
+  state.finished_ids = mine.finished;
   std::string error;
   std::vector<char> bytes;
   {
@@ -196,23 +248,18 @@ EnsembleState CheckpointStore::load(std::shared_ptr<const World> world) {
   guarded([&] {
     if (in.get_string() != kMagic || in.get<std::uint32_t>() != kFormat || in.get<std::uint64_t>() != fingerprint_ ||
         in.get<std::int32_t>() != m.generation || in.get<std::int32_t>() != comm.rank() ||
-        in.get<std::int32_t>() != comm.size())
+        in.get<std::int32_t>() != comm.size() || in.get<std::int32_t>() != groups.count())
       throw CorruptData("header does not match the manifest");
+    if (get_progress(in) != mine) throw CorruptData("replicates do not match the manifest");
     const auto finished = in.get<std::uint64_t>();
-    if (finished != (comm.rank() == 0 ? static_cast<std::uint64_t>(m.finished) : 0))
+    if (finished != (groups.leader() ? mine.finished.size() : 0))
       throw CorruptData("finished replicates do not match the manifest");
-    for (std::uint64_t r = 0; r < finished; ++r) {
-      ReplicateSeries rep;
-      rep.seed = in.get<std::uint64_t>();
-      rep.core = SeriesGroup::load(in);
-      for (auto n = in.get<std::uint64_t>(); n > 0; --n) rep.policies.push_back(SeriesGroup::load(in));
-      state.finished.push_back(std::move(rep));
-    }
+    for (std::uint64_t r = 0; r < finished; ++r) state.finished.push_back(ReplicateSeries::load(in));
   });
-  // Engines are built on every rank in the manifest's order (construction is collective),
-  // even after an error here, so that no rank waits for another forever.
-  for (int r : m.active) {
-    state.active.push_back(std::make_unique<Engine>(world, r, comm));
+  // Engines are built on every rank of the group in the manifest's order (construction
+  // is collective), even after an error here, so that no rank waits for another forever.
+  for (const InProgress& a : mine.active) {
+    state.active.push_back(std::make_unique<Engine>(world, a.replicate, groups.comm()));
     guarded([&] { state.active.back()->restore(in); });
   }
   guarded([&] {

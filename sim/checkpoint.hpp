@@ -5,7 +5,8 @@
 //   manifest.yaml         what the checkpoint holds and how the run was started;
 //                         replaced atomically, so it always names a complete set
 //   rank<R>.gen<G>.bin    each rank's state at generation G: its agents, the counts,
-//                         the series so far, and (rank 0) the finished replicates
+//                         the series so far, and (a replicate group's first rank)
+//                         the group's finished replicates
 // A new generation's rank files are written (each atomically) before the manifest
 // points at them, and the old generation is removed only after: a kill at any moment
 // leaves the previous checkpoint or the new one, never a mixture.
@@ -43,9 +44,9 @@ class CheckpointStore {
   void prepare() const;
   // Saves a new generation (collective: every rank calls it). Throws std::runtime_error
   // on any rank's failure, on every rank; the previous generation stays usable.
-  void save(const EnsembleState& state);
+  void save(const EnsembleState& state, const ReplicateGroups& groups);
   // The state of the newest generation (collective). Throws CheckpointError.
-  EnsembleState load(std::shared_ptr<const World> world);
+  EnsembleState load(std::shared_ptr<const World> world, const ReplicateGroups& groups);
 
   // How the run was started, from `dir`'s manifest (throws CheckpointError).
   static std::vector<std::pair<std::string, std::string>> read_settings(const std::string& dir);

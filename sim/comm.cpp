@@ -23,10 +23,16 @@ class SerialComm final : public Comm {
   std::vector<std::byte> all_gather(std::span<const std::byte> mine) const override {
     return {mine.begin(), mine.end()};
   }
+  std::vector<std::vector<std::byte>> gather(std::span<const std::byte> mine) const override {
+    return {std::vector<std::byte>(mine.begin(), mine.end())};
+  }
+  std::unique_ptr<Comm> split(int) const override { return std::make_unique<SerialComm>(); }
   [[noreturn]] void abort(int code) const override { std::exit(code); }
 };
 
 }  // namespace
+
+std::unique_ptr<Comm> make_serial_comm() { return std::make_unique<SerialComm>(); }
 
 const Comm& serial_comm() {
   static const SerialComm comm;

@@ -1,5 +1,6 @@
 // How the processes of one run talk to each other. The engine needs three collectives
-// (sum counts, gather capacity requests, agree to stop); a run in one process uses the
+// (sum counts, gather capacity requests, agree to stop), the ensemble two more (split
+// the ranks into replicate groups, gather results to rank 0); a run in one process uses the
 // serial communicator, where each is the identity, and a run under mpirun uses
 // MpiComm (sim/comm_mpi.cpp). The engine never includes mpi.h.
 #pragma once
@@ -20,6 +21,11 @@ class Comm {
   virtual void sum(std::span<std::int64_t> values) const = 0;
   // Every rank's bytes, concatenated in rank order, on every rank.
   virtual std::vector<std::byte> all_gather(std::span<const std::byte> mine) const = 0;
+  // Every rank's bytes on rank 0, in rank order (elsewhere: empty). Any size.
+  virtual std::vector<std::vector<std::byte>> gather(std::span<const std::byte> mine) const = 0;
+  // The ranks with the same `color`, as a communicator of their own, ranked in this
+  // one's order (collective). A group of one rank is serial: no MPI calls at all.
+  virtual std::unique_ptr<Comm> split(int color) const = 0;
   // True on every rank when `flag` is true on any rank.
   bool any(bool flag) const {
     std::int64_t v = flag ? 1 : 0;
@@ -46,6 +52,7 @@ class Comm {
 
 // The communicator of a single process.
 const Comm& serial_comm();
+std::unique_ptr<Comm> make_serial_comm();
 
 // MPI for the lifetime of main(): initialised only when a launcher (mpirun, srun)
 // started this process, so a plain `migflow run` never pays for MPI start-up.

@@ -5,6 +5,7 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
@@ -26,6 +27,11 @@ class MpiComm final : public Comm {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
   }
+  ~MpiComm() override {
+    if (comm_ != MPI_COMM_WORLD) MPI_Comm_free(&comm_);
+  }
+  MpiComm(const MpiComm&) = delete;
+  MpiComm& operator=(const MpiComm&) = delete;
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
@@ -50,6 +56,40 @@ class MpiComm final : public Comm {
     check(MPI_Allgatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(), offsets.data(), MPI_BYTE, comm_),
           "all-gather");
     return all;
+  }
+
+  std::vector<std::vector<std::byte>> gather(std::span<const std::byte> mine) const override {
+    Timer t(traffic_, rank_ == 0 ? 0 : mine.size());
+    std::uint64_t size = mine.size();
+    std::vector<std::uint64_t> sizes(static_cast<size_t>(rank_ == 0 ? size_ : 0));
+    check(MPI_Gather(&size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, 0, comm_), "gather of sizes");
+    // Point to point in pieces of at most 1 GiB: MPI counts are ints.
+    constexpr std::uint64_t kPiece = std::uint64_t{1} << 30;
+    std::vector<std::vector<std::byte>> all;
+    if (rank_ != 0) {
+      for (std::uint64_t at = 0; at < size; at += kPiece)
+        check(MPI_Send(mine.data() + at, static_cast<int>(std::min(kPiece, size - at)), MPI_BYTE, 0, 0, comm_), "send");
+      return all;
+    }
+    all.emplace_back(mine.begin(), mine.end());
+    for (int r = 1; r < size_; ++r) {
+      std::vector<std::byte>& bytes = all.emplace_back(sizes[static_cast<size_t>(r)]);
+      for (std::uint64_t at = 0; at < bytes.size(); at += kPiece)
+        check(MPI_Recv(bytes.data() + at, static_cast<int>(std::min(kPiece, bytes.size() - at)), MPI_BYTE, r, 0, comm_,
+                       MPI_STATUS_IGNORE),
+              "receive");
+    }
+    return all;
+  }
+
+  std::unique_ptr<Comm> split(int color) const override {
+    MPI_Comm part = MPI_COMM_NULL;
+    check(MPI_Comm_split(comm_, color, rank_, &part), "split");
+    int size = 0;
+    MPI_Comm_size(part, &size);
+    if (size > 1) return std::make_unique<MpiComm>(part);
+    MPI_Comm_free(&part);
+    return make_serial_comm();
   }
 
   [[noreturn]] void abort(int code) const override {

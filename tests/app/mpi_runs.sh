@@ -5,7 +5,10 @@
 #      a run with another seed differs, so the comparison can fail;
 #   2. a rank killed mid-run makes mpirun exit non-zero and leaves no output file;
 #   3. a checkpoint saved by 2 ranks resumes on 2 ranks to the same output, and is
-#      refused on 3 ranks with the reason.
+#      refused on 3 ranks with the reason;
+#   4. replicate groups (2 ranks in 2 groups, 3 ranks in 2 uneven groups) give the same
+#      file as 1 process, and so does a 3-rank, 2-group run killed and resumed from its
+#      checkpoint, whose groups finish their replicates at different times.
 # Usage: mpi_runs.sh MPIEXEC MIGFLOW TEST_DATA_DIR WORK_DIR
 set -euo pipefail
 mpiexec=$1 migflow=$2 data=$3 work=$4
@@ -37,6 +40,11 @@ mpirun -np 3 "$migflow" run "$scenario" --out "$work/three.h5" --replicates 3 --
 grep -q "3 processes" three.log || fail "the 3-rank run did not run on 3 processes: $(cat three.log)"
 h5diff one.h5 two.h5 || fail "2 ranks differ from 1"
 h5diff one.h5 three.h5 || fail "3 ranks differ from 1"
+mpirun -np 2 "$migflow" run "$scenario" --out "$work/two_groups.h5" --replicates 3 --threads 2 --replicate-groups 2 2> two_groups.log
+mpirun -np 3 "$migflow" run "$scenario" --out "$work/three_groups.h5" --replicates 3 --threads 1 --replicate-groups 2 2> three_groups.log
+grep -q "3 processes in 2 replicate groups" three_groups.log || fail "no replicate groups: $(cat three_groups.log)"
+h5diff one.h5 two_groups.h5 || fail "2 ranks in 2 replicate groups differ from 1 process"
+h5diff one.h5 three_groups.h5 || fail "3 ranks in 2 replicate groups differ from 1 process"
 mpirun -np 2 "$migflow" run "$scenario" --out "$work/other_seed.h5" --replicates 3 --seed 8 2> /dev/null
 h5diff -q one.h5 other_seed.h5 > /dev/null && fail "another seed gave the same output: the comparison cannot fail"
 echo "1. 1, 2 and 3 ranks: identical"
@@ -83,3 +91,23 @@ set +e; mpirun -np 3 "$migflow" run --resume ck > refused.log 2>&1; rc=$?; set -
 mpirun -np 2 "$migflow" run --resume ck 2> resumed.log || { cat resumed.log; fail "resume on 2 ranks failed"; }
 h5diff long_one.h5 long.h5 || fail "resumed 2-rank run differs from the 1-process run"
 echo "3. checkpoint on 2 ranks, killed, resumed: identical to 1 process; 3 ranks refused"
+
+# 4. Replicate groups with a checkpoint: group 0 (ranks 0, 1) runs replicates 0 and 2,
+# group 1 (rank 2) replicate 1, then waits. Killed once group 1 has finished its replicate.
+"$migflow" run "$work/long.yaml" --out "$work/long3_one.h5" --replicates 3 --threads 2 2> /dev/null
+mpirun -np 3 "$migflow" run "$work/long.yaml" --out "$work/long3.h5" --replicates 3 --replicate-groups 2 \
+  --checkpoint ck3 --checkpoint-every 40 2> ck3.log &
+job=$!
+for _ in $(seq 1 6000); do grep -q "finished: \[1\]" ck3/manifest.yaml 2>/dev/null && break; sleep 0.02; done
+kill -KILL $job
+wait $job || true
+for p in $(migflow_pids "--out $work/long3.h5"); do kill -KILL "$p" 2>/dev/null || true; done
+sleep 0.5
+grep -q "finished: \[1\]" ck3/manifest.yaml || fail "group 1 never finished its replicate: $(cat ck3/manifest.yaml)"
+grep -q "next_replicate: 3" ck3/manifest.yaml || fail "group 1 did not record its next replicate: $(cat ck3/manifest.yaml)"
+[ -e long3.h5 ] && fail "a killed job left an output file"
+mpirun -np 3 "$migflow" run --resume ck3 2> resumed3.log || { cat resumed3.log; fail "resume with replicate groups failed"; }
+grep -q "in 2 replicate groups" resumed3.log || fail "the resumed run lost its groups: $(cat resumed3.log)"
+h5diff long3_one.h5 long3.h5 || fail "resumed replicate-group run differs from the 1-process run"
+[ -e ck3 ] && fail "the checkpoint was not removed after the output was written: $(ls ck3)"
+echo "4. replicate groups (2 of 2 ranks, 2 of 3 ranks, and killed + resumed): identical to 1 process"
