@@ -300,24 +300,30 @@ int compare(const CompareArgs& args) {
 }
 
 struct CalibrateArgs {
-  std::string scenario, observed, write;
+  std::string scenario, observed, detections, write;
+  bool no_detections = false;
   CalibrationOptions options;
 };
 
 int calibrate_command(CalibrateArgs args) {
   Scenario sc;
   std::vector<StockTarget> targets;
+  std::vector<DetectionTarget> detections;
   try {
     sc = load_scenario(args.scenario);
     if (args.observed.empty()) args.observed = std::string(MIGFLOW_SOURCE_DIR) + "/scenarios/data/diaspora.csv";
     targets = read_stock_targets(args.observed, sc);
+    if (args.detections.empty()) args.detections = std::string(MIGFLOW_SOURCE_DIR) + "/scenarios/data/frontex_detections.csv";
+    if (!args.no_detections)
+      detections = read_detection_targets(args.detections, sc,
+                                          {args.options.detection_fit_years, args.options.detection_test_years});
   } catch (const InputError& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
   }
   CalibrationResult r;
   try {
-    r = calibrate(sc, targets, args.options);
+    r = calibrate(sc, targets, args.options, detections);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
@@ -328,11 +334,24 @@ int calibrate_command(CalibrateArgs args) {
       std::printf("| %s | %s | %d | %.0f | %.0f | %s |\n", f.target.origin.c_str(), f.target.destination.c_str(),
                   f.target.year, f.target.persons, f.model, set == &r.fit ? "fit" : "backtest");
   std::printf("\n");
+  if (!r.detection_fit.empty()) {
+    std::printf("| origin | detections | observed | model | kind |\n|---|---|---|---|---|\n");
+    for (const auto* set : {&r.detection_fit, &r.detection_backtest})
+      for (const DetectionFit& f : *set)
+        std::printf("| %s | %d-%d | %.0f%s | %.0f | %s |\n", f.target.origin.c_str(), f.target.first_year,
+                    f.target.last_year, f.target.detections, f.upper_bound ? " (below resolution)" : "", f.model,
+                    set == &r.detection_fit ? "fit" : "backtest");
+    std::printf("\n");
+  }
   for (const FittedParameter& p : r.parameters) std::printf("%s: %.6g (was %.6g)\n", p.name.c_str(), p.value, p.start);
   std::printf("fit_rmse_ln: %.4f (before: %.4f, %d evaluations)\nbacktest_rmse_ln: %.4f (year %d)\n", r.fit_rmse,
               r.start_rmse, r.evaluations, r.backtest_rmse, args.options.test_year);
   std::printf("targets: %zu fitted, %zu backtested, %d below resolution left out\n", r.fit.size(), r.backtest.size(),
               r.below_resolution);
+  if (!r.detection_fit.empty())
+    std::printf("detection_error_ln: %.4f (before: %.4f)\ndetection_backtest_error_ln: %.4f\n"
+                "detection_resolution: %.0f persons\n",
+                r.detection_error, r.start_detection_error, r.detection_backtest_error, r.detection_resolution);
   if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) return kOutputFailure;
   return 0;
 }
@@ -398,11 +417,21 @@ int main(int argc, char** argv) {
 
   CalibrateArgs cal;
   CLI::App* calibrate_cmd = app.add_subcommand(
-      "calibrate", "Fit the baseline's free parameters to observed migrant stocks; report fit and backtest errors");
+      "calibrate", "Fit the baseline's free parameters to observed migrant stocks and border detections; report fit and backtest errors");
   calibrate_cmd->add_option("scenario", cal.scenario, "Scenario YAML file")->required()->check(CLI::ExistingFile);
   calibrate_cmd->add_option("--observed", cal.observed,
                             "Observed stocks: CSV origin,destination,persons,year (default: scenarios/data/diaspora.csv)")
       ->check(CLI::ExistingFile);
+  calibrate_cmd->add_option("--detections", cal.detections,
+                            "Observed border detections: CSV origin,year,...,detections "
+                            "(default: scenarios/data/frontex_detections.csv)")
+      ->check(CLI::ExistingFile);
+  calibrate_cmd->add_flag("--no-detections", cal.no_detections,
+                          "Fit the stocks only (irregular_propensity keeps its value)");
+  calibrate_cmd->add_option("--detection-fit-years", cal.options.detection_fit_years,
+                            "First and last year of detections fitted (default 2009 2015)");
+  calibrate_cmd->add_option("--detection-test-years", cal.options.detection_test_years,
+                            "First and last year of detections held out (default 2016 2020)");
   calibrate_cmd->add_option("--write", cal.write, "Write the fitted values as a YAML fragment to extend");
   calibrate_cmd->add_option("--fit-years", cal.options.fit_years, "Years fitted (default 2010 2015)");
   calibrate_cmd->add_option("--test-year", cal.options.test_year, "Year held out for the backtest (default 2020)");

@@ -229,6 +229,22 @@ def build_readmission(raw):
     return sorted(rows)
 
 
+# ------------------------------------------------------------ observations
+
+def build_detections(raw):
+    """Frontex detections of illegal border crossings of the origins' nationals, summed
+    over the months of each whole year (2009-2024; 2025 is partial), by route and border type."""
+    wanted = set(ORIGINS)
+    totals = {}
+    for r in read_rows(raw / "frontex_ibc_detections_monthly.csv"):
+        year = int(r["month"][:4])
+        if r["nationality_iso3"] not in wanted or year > 2024:
+            continue
+        key = (r["nationality_iso3"], year, r["route"], r["border_type"])
+        totals[key] = totals.get(key, 0) + int(r["detections"])
+    return [[o, y, route, border, n] for (o, y, route, border), n in sorted(totals.items()) if n > 0]
+
+
 # ------------------------------------------------------------------- main
 
 def parse_args():
@@ -257,6 +273,8 @@ def main():
                build_partnerships(raw))
     write_rows(out / "readmission.csv", ["partner_iso3", "entry_into_force"],
                build_readmission(raw))
+    write_rows(out / "frontex_detections.csv", ["origin", "year", "route", "border_type", "detections"],
+               build_detections(raw))
 
 
 if __name__ == "__main__":
