@@ -65,7 +65,7 @@ class BinaryReader {
     const std::uint64_t n = get<std::uint64_t>();
     if (n > left_ / sizeof(T)) throw CorruptData("vector longer than the data left");
     std::vector<T> v(n);
-    std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));  // an empty vector's data() may be null
     return v;
   }
   template <class T>
