@@ -109,8 +109,8 @@ bool fits_in_memory(const World& world, const Comm& comm, int replicate_groups) 
   const int threads = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");  // ranks sharing this machine
   const std::uint64_t ranks_here = local ? std::max(1, std::atoi(local)) : 1;
-  // The largest group's ranks share each replicate; a group of one runs `threads` at once.
-  const int groups = std::clamp(replicate_groups, 1, std::max(1, std::min(comm.size(), world.scenario().replicates)));
+  // The smallest group holds the most agents per rank; a group of one runs `threads` at once.
+  const int groups = ReplicateGroups::effective_count(replicate_groups, comm.size(), world.scenario().replicates);
   const int ranks_per_replicate = comm.size() / groups;
   const int concurrent = ranks_per_replicate > 1 ? 1 : threads;
   const std::uint64_t need = estimated_run_bytes(world, concurrent, ranks_per_replicate) * ranks_here;
@@ -158,7 +158,7 @@ int run(RunArgs args, const Comm& comm) {
     return kOutputFailure;
   }
   if (comm.rank() == 0) {
-    const int groups = std::clamp(args.replicate_groups, 1, std::min(comm.size(), sc.replicates));
+    const int groups = ReplicateGroups::effective_count(args.replicate_groups, comm.size(), sc.replicates);
     std::string where;
     if (comm.size() > 1) where = ", " + std::to_string(comm.size()) + " processes";
     if (groups > 1) where += " in " + std::to_string(groups) + " replicate groups";

@@ -22,7 +22,7 @@ EnsembleState& EnsembleState::operator=(EnsembleState&&) noexcept = default;
 EnsembleState::~EnsembleState() = default;
 
 ReplicateGroups::ReplicateGroups(const Comm& world, int count, int replicates)
-    : world_(world), count_(std::clamp(count, 1, std::max(1, std::min(world.size(), replicates)))) {
+    : world_(world), count_(effective_count(count, world.size(), replicates)) {
   index_ = group_of(world.rank());
   if (count_ > 1) own_ = world.split(index_);
 }

@@ -1,6 +1,7 @@
 // Runs every replicate of a scenario, each on its own engine, and gathers what the
 // output file needs; saves and resumes checkpoints through a CheckpointStore.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -40,6 +41,10 @@ class ReplicateGroups {
  public:
   // Collective over `world`. `count` is clamped to [1, min(ranks, replicates)].
   ReplicateGroups(const Comm& world, int count, int replicates);
+  // The group count a run asking for `count` gets.
+  static int effective_count(int count, int ranks, int replicates) {
+    return std::clamp(count, 1, std::max(1, std::min(ranks, replicates)));
+  }
   ~ReplicateGroups();
   const Comm& world() const { return world_; }
   // This rank's group: its index, its communicator, and whether it speaks for it.
