@@ -11,13 +11,14 @@
 #include "output/recorder.hpp"
 
 #include "output/atomic_file.hpp"
+#include "output/chunk_codec.hpp"
 
 #include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <tbb/parallel_for.h>
+#include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -253,10 +255,9 @@ void validate_group(const SeriesGroup& group, std::size_t steps, const std::vect
     }
     if (cells != s.cells)
       throw std::runtime_error(where + ": series '" + s.name + "' has an inconsistent cell count");
-    if (s.values.size() != steps * s.cells)
-      throw std::runtime_error(where + ": series '" + s.name + "' has " + std::to_string(s.values.size()) +
-                               " values, expected " + std::to_string(steps) + " steps x " +
-                               std::to_string(s.cells) + " cells");
+    if (s.rows.steps() != steps)
+      throw std::runtime_error(where + ": series '" + s.name + "' has " + std::to_string(s.rows.steps()) +
+                               " steps, expected " + std::to_string(steps));
   }
 }
 
@@ -402,56 +403,59 @@ Handle series_plist(const std::vector<hsize_t>& shape, std::size_t cells) {
   return plist;
 }
 
-// One chunk, encoded as HDF5's shuffle and deflate filters would (in that order), so
-// that chunks are compressed in parallel and stored with H5Dwrite_chunk: compression
-// is most of the cost of writing a file. `values` may be shorter than the chunk (the
-// last steps); the rest is the fill value, as HDF5 stores edge chunks whole.
-std::vector<unsigned char> encode_chunk(const double* values, std::size_t count, std::size_t chunk_values) {
-  // Buffers are left uninitialised (every byte is written before it is read): zero-filling
-  // them cost more than compressing.
-  const std::size_t raw = chunk_values * sizeof(double);
-  const auto shuffled = std::make_unique_for_overwrite<unsigned char[]>(raw);
-  // Shuffle: byte k of every value together, k = 0..7.
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (std::size_t i = 0; i < chunk_values; ++i) {
-    unsigned char bytes[sizeof(double)];
-    std::memcpy(bytes, i < count ? &values[i] : &nan, sizeof(double));
-    for (std::size_t k = 0; k < sizeof(double); ++k) shuffled[k * chunk_values + i] = bytes[k];
+// One group's series as recorded by every replicate: `per_replicate[r]` is replicate r's.
+using GroupAcrossReplicates = std::vector<const SeriesGroup*>;
+
+struct EncodedChunk {
+  std::size_t series, replicate;
+  hsize_t first_step;
+  std::vector<unsigned char> bytes;  // as HDF5's shuffle and deflate filters would store the chunk
+};
+
+// Every chunk of every series of every group, encoded side by side: compression is most
+// of the cost of writing a file, and HDF5 would run its filters one chunk at a time.
+// A chunk past the last step is padded with zeros, which no reader sees.
+std::vector<std::vector<EncodedChunk>> encode_chunks(const std::vector<GroupAcrossReplicates>& groups, hsize_t steps) {
+  std::vector<std::vector<EncodedChunk>> encoded(groups.size());
+  struct Job {
+    std::size_t group, index;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const SeriesGroup& layout = *groups[g].front();
+    for (std::size_t i = 0; i < layout.series().size(); ++i) {
+      const std::size_t cells = layout.series()[i].cells;
+      if (cells == 0 || steps == 0) continue;
+      const hsize_t per_chunk = steps_per_chunk(steps, cells);
+      for (std::size_t r = 0; r < groups[g].size(); ++r)
+        for (hsize_t t = 0; t < steps; t += per_chunk) {
+          jobs.push_back({g, encoded[g].size()});
+          encoded[g].push_back({i, r, t, {}});
+        }
+    }
   }
-  uLongf size = compressBound(static_cast<uLong>(raw));
-  const auto out = std::make_unique_for_overwrite<unsigned char[]>(size);
-  if (compress2(out.get(), &size, shuffled.get(), static_cast<uLong>(raw), kDeflateLevel) != Z_OK)
-    throw std::runtime_error("compressing a chunk failed");
-  return std::vector<unsigned char>(out.get(), out.get() + size);
+  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
+    EncodedChunk& chunk = encoded[jobs[j].group][jobs[j].index];
+    const Series& series = groups[jobs[j].group][chunk.replicate]->series()[chunk.series];
+    const SparseRows& rows = series.rows;
+    const hsize_t chunk_steps = steps_per_chunk(steps, series.cells);
+    const hsize_t last = std::min<hsize_t>(chunk.first_step + chunk_steps, steps);
+    thread_local std::vector<ChunkEntry> entries;  // reused: fresh pages are dear (ImageMemory)
+    entries.clear();
+    for (hsize_t t = chunk.first_step; t < last; ++t)
+      for (std::size_t i = rows.row_begin(t); i < rows.row_end(t); ++i)
+        entries.push_back({(t - chunk.first_step) * series.cells + rows.cells()[i], rows.values()[i]});
+    chunk.bytes = encode_shuffled_chunk(entries, chunk_steps * series.cells, kDeflateLevel);
+  });
+  return encoded;
 }
 
-// Writes every series of the group, one (replicate, time, dims...) dataset each;
-// `per_replicate[r]` is the group as recorded by replicate r.
-void write_series(hid_t loc, const std::vector<const SeriesGroup*>& per_replicate, const SharedAxes& axes,
-                  const std::vector<Handle>& dim_scales) {
+// The group's coordinates and series, one (replicate, time, dims...) dataset per series,
+// from its encoded chunks; the same for root and policy groups.
+void write_group(hid_t loc, const GroupAcrossReplicates& per_replicate, const std::vector<EncodedChunk>& chunks,
+                 const SharedAxes& axes) {
   const SeriesGroup& layout = *per_replicate.front();
-  // Every chunk of every series of the group, compressed side by side first.
-  struct Chunk {
-    std::size_t series, replicate;
-    hsize_t first_step, chunk_steps;  // the chunk's shape in time (the last may be cut)
-    std::vector<unsigned char> bytes;
-  };
-  std::vector<Chunk> chunks;
-  for (std::size_t i = 0; i < layout.series().size(); ++i) {
-    const Series& series = layout.series()[i];
-    if (series.cells == 0 || axes.steps == 0) continue;
-    const hsize_t per_chunk = steps_per_chunk(axes.steps, series.cells);
-    for (std::size_t r = 0; r < per_replicate.size(); ++r)
-      for (hsize_t t = 0; t < axes.steps; t += per_chunk) chunks.push_back({i, r, t, per_chunk, {}});
-  }
-  tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t c) {
-    Chunk& chunk = chunks[c];
-    const Series& series = per_replicate[chunk.replicate]->series()[chunk.series];
-    const hsize_t steps = std::min<hsize_t>(chunk.chunk_steps, axes.steps - chunk.first_step);
-    chunk.bytes = encode_chunk(series.values.data() + chunk.first_step * series.cells, steps * series.cells,
-                               chunk.chunk_steps * series.cells);
-  });
-
+  const std::vector<Handle> dim_scales = write_coordinates(loc, layout);
   auto next_chunk = chunks.begin();
   for (std::size_t i = 0; i < layout.series().size(); ++i) {
     const Series& series = layout.series()[i];
@@ -483,37 +487,102 @@ void write_series(hid_t loc, const std::vector<const SeriesGroup*>& per_replicat
   }
 }
 
-// Coordinates and series of one SeriesGroup; the same for root and policy groups.
-void write_group(hid_t loc, const std::vector<const SeriesGroup*>& per_replicate, const SharedAxes& axes) {
-  const std::vector<Handle> dim_scales = write_coordinates(loc, *per_replicate.front());
-  write_series(loc, per_replicate, axes, dim_scales);
+// The core group, then one group per policy.
+std::vector<GroupAcrossReplicates> series_groups(const std::vector<ReplicateSeries>& replicates) {
+  std::vector<GroupAcrossReplicates> groups(1 + replicates.front().policies.size());
+  for (const ReplicateSeries& rep : replicates) {
+    groups[0].push_back(&rep.core);
+    for (std::size_t p = 0; p < rep.policies.size(); ++p) groups[1 + p].push_back(&rep.policies[p]);
+  }
+  return groups;
 }
 
-void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
+                    const std::vector<GroupAcrossReplicates>& groups, const std::vector<std::vector<EncodedChunk>>& chunks) {
   write_global_attributes(root, meta);
   const SharedAxes axes = write_root_axes(root, meta, replicates);
-
-  std::vector<const SeriesGroup*> groups;
-  for (const auto& rep : replicates) groups.push_back(&rep.core);
-  write_group(root, groups, axes);
+ write_group(root, groups[0], chunks[0], axes);
 
   Handle policies = create_group(root, "policies");
-  for (std::size_t p = 0; p < replicates.front().policies.size(); ++p) {
-    groups.clear();
-    for (const auto& rep : replicates) groups.push_back(&rep.policies[p]);
-    const std::string& name = groups.front()->name();
+  for (std::size_t p = 1; p < groups.size(); ++p) {
+    const std::string& name = groups[p].front()->name();
     Handle group = create_group(policies, name);
     write_text_attribute(group, "policy", name);
-    write_group(group, groups, axes);
+    write_group(group, groups[p], chunks[p], axes);
   }
 }
+
+// The in-memory file's buffer, which HDF5's core driver allocates through file image
+// callbacks: the finished image is written to disk from where HDF5 built it (no copy),
+// and its pages are mapped in one call (MAP_POPULATE). Page by page, first touches cost
+// about 4 ms per MB on the project's virtual machine, as much as encoding the chunks.
+class ImageMemory {
+ public:
+  ImageMemory() = default;
+  ImageMemory(const ImageMemory&) = delete;
+  ImageMemory& operator=(const ImageMemory&) = delete;
+  ~ImageMemory() { unmap(final_, final_capacity_); }
+
+  H5FD_file_image_callbacks_t callbacks() {
+    return {&ImageMemory::on_malloc, &ImageMemory::on_memcpy, &ImageMemory::on_realloc, &ImageMemory::on_free,
+            [](void* udata) { return udata; }, [](void*) -> herr_t { return 0; }, this};
+  }
+  // The buffer HDF5 let go of when it closed the file (null before).
+  const unsigned char* image() const { return static_cast<const unsigned char*>(final_); }
+
+ private:
+  static void* map(std::size_t size) {
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+  static void unmap(void* p, std::size_t size) {
+    if (p != nullptr) ::munmap(p, size);
+  }
+  static void* on_malloc(std::size_t size, H5FD_file_image_op_t, void* udata) {
+    auto* self = static_cast<ImageMemory*>(udata);
+    void* p = map(size);
+    if (p != nullptr) self->capacity_[p] = size;
+    return p;
+  }
+  static void* on_memcpy(void* dest, const void* src, std::size_t size, H5FD_file_image_op_t, void*) {
+    return std::memcpy(dest, src, size);
+  }
+  static void* on_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t op, void* udata) {
+    auto* self = static_cast<ImageMemory*>(udata);
+    if (ptr == nullptr) return on_malloc(size, op, udata);
+    const std::size_t old = self->capacity_.at(ptr);
+    void* p = ::mremap(ptr, old, size, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return nullptr;
+    self->capacity_.erase(ptr);
+    self->capacity_[p] = size;
+    return p;
+  }
+  static herr_t on_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
+    auto* self = static_cast<ImageMemory*>(udata);
+    if (ptr == nullptr) return 0;
+    const std::size_t size = self->capacity_.at(ptr);
+    self->capacity_.erase(ptr);
+    if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && self->final_ == nullptr) {
+      self->final_ = ptr;  // the finished file: kept for writing
+      self->final_capacity_ = size;
+    } else {
+      unmap(ptr, size);
+    }
+    return 0;
+  }
+
+  std::map<void*, std::size_t> capacity_;  // mapped size of every buffer handed out
+  void* final_ = nullptr;
+  std::size_t final_capacity_ = 0;
+};
 
 // Builds the whole file in memory (HDF5's core driver, no backing store) and
 // returns its bytes. HDF5 1.10 cannot recover from an I/O error while closing a
 // file (the half-closed file crashes the library at exit), so HDF5 never touches
 // the disk; save_file does, with ordinary error handling.
-std::vector<unsigned char> build_image(const std::string& name, const RunMetadata& meta,
-                                       const std::vector<ReplicateSeries>& replicates) {
+// `memory` receives the finished file; returns its size.
+std::size_t build_image(const std::string& name, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
+                        ImageMemory& memory) {
   Handle create_plist(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file property list");
   check(H5Pset_link_creation_order(create_plist, kCreationOrder), "setting link creation order");
   check(H5Pset_attr_creation_order(create_plist, kCreationOrder), "setting attribute creation order");
@@ -521,30 +590,33 @@ std::vector<unsigned char> build_image(const std::string& name, const RunMetadat
   Handle access_plist(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "creating file access property list");
   // netCDF-C reads files written in the HDF5 1.8 format; newer object versions it may not.
   check(H5Pset_libver_bounds(access_plist, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "setting format version bounds");
-  // The in-memory file grows in steps that HDF5 zero-fills: a thirty-second of the raw
-  // series (about what compression leaves) keeps both the zero-filling and the regrowth small.
-  std::size_t raw_bytes = 0;
-  for (const ReplicateSeries& rep : replicates) {
-    for (const Series& s : rep.core.series()) raw_bytes += s.values.size() * sizeof(double);
-    for (const SeriesGroup& g : rep.policies)
-      for (const Series& s : g.series()) raw_bytes += s.values.size() * sizeof(double);
-  }
-  const std::size_t increment = std::clamp<std::size_t>(raw_bytes / 32, std::size_t{64} << 10, std::size_t{16} << 20);
+  const std::vector<GroupAcrossReplicates> groups = series_groups(replicates);
+  const auto chunks = encode_chunks(groups, meta.dates.size());
+  // The in-memory file grows in steps that HDF5 zero-fills and copies: sized from the
+  // encoded chunks, plus room for labels and attributes, it is allocated once.
+  std::size_t encoded_bytes = 0;
+  for (const auto& group : chunks)
+    for (const EncodedChunk& chunk : group) encoded_bytes += chunk.bytes.size();
+  const std::size_t increment = encoded_bytes + (std::size_t{1} << 20) + meta.scenario_text.size();
   check(H5Pset_fapl_core(access_plist, increment, false), "selecting the in-memory driver");
+  H5FD_file_image_callbacks_t callbacks = memory.callbacks();
+  check(H5Pset_file_image_callbacks(access_plist, &callbacks), "setting the file image callbacks");
 
-  Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, create_plist, access_plist), H5Fclose,
+  // H5Fcreate first tries to open an existing file of that name, and the core driver
+  // then reads all of it: name the image after a path that cannot be a file.
+  const std::string image_name = name + "/in-memory-image";
+ Handle file(H5Fcreate(image_name.c_str(), H5F_ACC_TRUNC, create_plist, access_plist), H5Fclose,
               "creating the in-memory file");
   {
     Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening root group");
-    write_contents(root, meta, replicates);
+  write_contents(root, meta, replicates, groups, chunks);
   }
-  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing the in-memory file");
+ check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing the in-memory file");
   const ssize_t size = H5Fget_file_image(file, nullptr, 0);
   if (size < 0) fail("sizing the file image");
-  std::vector<unsigned char> image(static_cast<std::size_t>(size));
-  if (H5Fget_file_image(file, image.data(), image.size()) < 0) fail("copying the file image");
   file.close("closing the in-memory file");
-  return image;
+  if (memory.image() == nullptr) fail("taking the file image");
+  return static_cast<std::size_t>(size);
 }
 
 }  // namespace
@@ -553,9 +625,9 @@ void write_run(const std::string& path, const RunMetadata& meta, const std::vect
   const QuietHdf5Errors quiet;
   try {
     validate(meta, replicates);
-    // The image is built in memory under the final name (the core driver never touches the disk).
-    const std::vector<unsigned char> image = build_image(path, meta, replicates);
-    write_file_atomically(path, image.data(), image.size());
+    ImageMemory memory;
+    const std::size_t size = build_image(path, meta, replicates, memory);
+   write_file_atomically(path, memory.image(), size);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot write output file '" + path + "': " + e.what());
   }

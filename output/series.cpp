@@ -1,8 +1,74 @@
 #include "output/series.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <limits>
+
 #include "output/binary.hpp"
 
 namespace migflow {
+
+void SparseRows::append(const double* row, std::size_t width) {
+  for (std::size_t c = 0; c < width; ++c) {
+    if (std::bit_cast<std::uint64_t>(row[c]) == 0) continue;
+    cells_.push_back(static_cast<std::uint32_t>(c));
+    values_.push_back(row[c]);
+  }
+  if (cells_.size() > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("a recorded series has more than 2^32 non-zero values");
+  row_end_.push_back(static_cast<std::uint32_t>(cells_.size()));
+}
+
+double SparseRows::at(std::size_t step, std::size_t cell) const {
+  const auto first = cells_.begin() + static_cast<std::ptrdiff_t>(row_begin(step));
+  const auto last = cells_.begin() + static_cast<std::ptrdiff_t>(row_end(step));
+  const auto it = std::lower_bound(first, last, cell);
+  return it != last && *it == cell ? values_[static_cast<std::size_t>(it - cells_.begin())] : 0.0;
+}
+
+void SparseRows::dense(std::size_t first, std::size_t count, std::size_t width, double* out) const {
+  std::fill(out, out + count * width, 0.0);
+  for (std::size_t t = 0; t < count; ++t)
+    for (std::size_t i = row_begin(first + t); i < row_end(first + t); ++i) out[t * width + cells_[i]] = values_[i];
+}
+
+void SparseRows::truncate(std::size_t steps) {
+  if (steps >= row_end_.size()) return;
+  row_end_.resize(steps);
+  const std::size_t entries = steps == 0 ? 0 : row_end_.back();
+  cells_.resize(entries);
+  values_.resize(entries);
+}
+
+void SparseRows::save(BinaryWriter& out) const {
+  out.put_vector(row_end_);
+  out.put_vector(cells_);
+  out.put_vector(values_);
+}
+
+SparseRows SparseRows::load(BinaryReader& in, std::size_t width) {
+  SparseRows r;
+  r.row_end_ = in.get_vector<std::uint32_t>();
+  r.cells_ = in.get_vector<std::uint32_t>();
+  r.values_ = in.get_vector<double>();
+  if (r.cells_.size() != r.values_.size()) throw CorruptData("series cells and values differ in length");
+  std::size_t begin = 0;
+  for (std::uint32_t end : r.row_end_) {
+    if (end < begin || end > r.cells_.size()) throw CorruptData("series rows out of range");
+    for (std::size_t i = begin; i < end; ++i)
+      if (r.cells_[i] >= width || (i > begin && r.cells_[i] <= r.cells_[i - 1]))
+        throw CorruptData("series cells out of range or out of order");
+    begin = end;
+  }
+  if (begin != r.cells_.size()) throw CorruptData("series entries beyond the last step");
+  return r;
+}
+
+std::vector<double> Series::dense() const {
+  std::vector<double> out(rows.steps() * cells);
+  rows.dense(0, rows.steps(), cells, out.data());
+  return out;
+}
 
 int SeriesGroup::dimension(const std::string& name, const std::vector<std::string>& labels) {
   for (size_t i = 0; i < dims_.size(); ++i) {
@@ -32,18 +98,30 @@ int SeriesGroup::declare(const std::string& name, const std::vector<std::string>
 }
 
 double* SeriesGroup::append_row(int series) {
-  Series& s = series_.at(series);
-  s.values.resize(s.values.size() + s.cells, 0.0);
-  return s.values.data() + s.values.size() - s.cells;
+  const Series& s = series_.at(static_cast<std::size_t>(series));
+  if (std::find(pending_series_.begin(), pending_series_.end(), series) != pending_series_.end())
+    throw std::logic_error("series '" + s.name + "' recorded twice in one step");
+  pending_.resize(series_.size());
+  std::vector<double>& row = pending_[static_cast<std::size_t>(series)];
+  row.assign(s.cells, 0.0);
+  pending_series_.push_back(series);
+  return row.data();
+}
+
+void SeriesGroup::commit_rows() {
+  for (int i : pending_series_) {
+    Series& s = series_[static_cast<std::size_t>(i)];
+    s.rows.append(pending_[static_cast<std::size_t>(i)].data(), s.cells);
+  }
+  pending_series_.clear();
 }
 
 void SeriesGroup::reserve_steps(std::size_t steps) {
-  for (auto& s : series_) s.values.reserve(steps * s.cells);
+  for (auto& s : series_) s.rows.reserve_steps(steps);
 }
 
 void SeriesGroup::truncate_steps(std::size_t steps) {
-  for (auto& s : series_)
-    if (s.values.size() > steps * s.cells) s.values.resize(steps * s.cells);
+  for (auto& s : series_) s.rows.truncate(steps);
 }
 
 int SeriesGroup::find(const std::string& name) const {
@@ -53,6 +131,7 @@ int SeriesGroup::find(const std::string& name) const {
 }
 
 void SeriesGroup::save(BinaryWriter& out) const {
+  if (!pending_series_.empty()) throw std::logic_error("saving series with rows not yet committed");
   out.put_string(name_);
   out.put<std::uint64_t>(dims_.size());
   for (const Dimension& d : dims_) {
@@ -66,7 +145,7 @@ void SeriesGroup::save(BinaryWriter& out) const {
     out.put_string(s.units);
     out.put_string(s.long_name);
     out.put_vector(s.dims);
-    out.put_compressed(s.values);
+    s.rows.save(out);
   }
 }
 
@@ -87,8 +166,7 @@ SeriesGroup SeriesGroup::load(BinaryReader& in) {
       if (d < 0 || static_cast<std::size_t>(d) >= g.dims_.size()) throw CorruptData("series dimension out of range");
       s.cells *= g.dims_[static_cast<std::size_t>(d)].labels.size();
     }
-    s.values = in.get_compressed<double>();
-    if (s.cells == 0 ? !s.values.empty() : s.values.size() % s.cells != 0) throw CorruptData("series values do not fill whole steps");
+    s.rows = SparseRows::load(in, s.cells);
     g.series_.push_back(std::move(s));
   }
   return g;
@@ -106,7 +184,8 @@ std::size_t ReplicateSeries::saved_bytes_estimate() const {
   auto add = [&](const SeriesGroup& g) {
     bytes += 4096;
     for (const Dimension& d : g.dims()) bytes += d.labels.size() * 32;
-    for (const Series& s : g.series()) bytes += 256 + s.values.size() * sizeof(double);
+    for (const Series& s : g.series())
+      bytes += 256 + s.rows.steps() * sizeof(std::uint32_t) + s.rows.nonzeros() * (sizeof(std::uint32_t) + sizeof(double));
   };
   add(core);
   for (const SeriesGroup& g : policies) add(g);

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint32_t kFormat = 2;  // 2: replicate groups
+constexpr std::uint32_t kFormat = 3;  // 2: replicate groups; 3: sparse recorded series
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 

@@ -629,6 +629,8 @@ void Engine::record() {
   const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
   for (const ActivePolicy& ap : policies_)
     ap.policy->record(ctx, step_ >= ap.first_step && step_ <= ap.last_step, env_, counts_, series_.policies[ap.group]);
+  g.commit_rows();
+  for (SeriesGroup& policy_group : series_.policies) policy_group.commit_rows();
 }
 
 void Engine::step() {

@@ -187,9 +187,10 @@ std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates,
   const Scenario& sc = world.scenario();
   const std::uint64_t O = static_cast<std::uint64_t>(world.origin_count()), N = static_cast<std::uint64_t>(world.node_count()),
                       M = static_cast<std::uint64_t>(world.member_state_count()), E = static_cast<std::uint64_t>(world.edge_count());
-  // Doubles per step of the core series (stocks, stocks_by_origin, arrivals, flows, ...).
+  // Cells per step of the core series (stocks, stocks_by_origin, arrivals, flows, ...), at
+  // 12 bytes each if none were zero (a cell index and a double; zeros are not stored).
   const std::uint64_t cells = N * kStatusCount * (O + 1) + O * M * (kChannelCount + 3) + E * (kChannelCount + 3) + N;
-  const std::uint64_t series = cells * 8 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
+  const std::uint64_t series = cells * 12 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
   const std::uint64_t agents = (sc.total_agents() / static_cast<std::uint64_t>(ranks_per_replicate) + 1) * AgentStore::kBytesPerAgent *
                                static_cast<std::uint64_t>(std::min(concurrent_replicates, sc.replicates));
   return agents + series;

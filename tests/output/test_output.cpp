@@ -45,7 +45,7 @@ TEST(Output, WritesEveryReplicateSeriesAndPolicyGroupWithDimensionScales) {
     ASSERT_EQ(shape[0], 3u) << s.name;
     ASSERT_EQ(shape[1], static_cast<hsize_t>(world->scenario().calendar.steps())) << s.name;
     for (size_t r = 0; r < 3; ++r) {
-      const auto& mine = replicates[r].core.series()[static_cast<size_t>(replicates[r].core.find(s.name))].values;
+      const auto mine = replicates[r].core.series()[static_cast<size_t>(replicates[r].core.find(s.name))].dense();
       const std::vector<double> stored(values.begin() + static_cast<long>(r * mine.size()),
                                        values.begin() + static_cast<long>((r + 1) * mine.size()));
       EXPECT_EQ(stored, mine) << s.name << " replicate " << r;

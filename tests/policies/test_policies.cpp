@@ -46,7 +46,7 @@ double sum(const std::vector<double>& v) {
   for (double x : v) s += x;
   return s;
 }
-const std::vector<double>& values(const SeriesGroup& g, const char* name) { return g.series()[g.find(name)].values; }
+std::vector<double> values(const SeriesGroup& g, const char* name) { return g.series()[g.find(name)].dense(); }
 
 class EveryPolicy : public ::testing::TestWithParam<PolicyModule> {};
 
@@ -54,7 +54,7 @@ TEST_P(EveryPolicy, ExampleChangesFlowsAndRecordsItsGroup) {
   const auto with = run(kBusy + as_policy(GetParam().example));
   const auto without = run(kBusy);
   bool differs = false;
-  for (const Series& s : core(with).series()) differs = differs || s.values != values(core(without), s.name.c_str());
+  for (const Series& s : core(with).series()) differs = differs || s.dense() != values(core(without), s.name.c_str());
   EXPECT_TRUE(differs) << GetParam().name << " changed nothing";
   ASSERT_EQ(with[0].policies.size(), 1u);
   const SeriesGroup& group = with[0].policies[0];
@@ -68,17 +68,17 @@ TEST_P(EveryPolicy, DoesNothingOutsideItsDates) {
   for (const char* window : {"from: 2030-01", "until: 2009-12"}) {
     const auto late = run(kBusy + as_policy(GetParam().example, window));
     for (const Series& s : core(late).series())
-      EXPECT_EQ(s.values, values(core(without), s.name.c_str())) << GetParam().name << " " << window << " " << s.name;
+      EXPECT_EQ(s.dense(), values(core(without), s.name.c_str())) << GetParam().name << " " << window << " " << s.name;
   }
 }
 
 TEST_P(EveryPolicy, IdenticalOnOneAndTwoThreads) {
   const std::string yaml = kBusy + as_policy(GetParam().example);
   const auto one = run(yaml, 1), two = run(yaml, 2);
-  for (const Series& s : core(one).series()) EXPECT_EQ(s.values, values(core(two), s.name.c_str())) << s.name;
+  for (const Series& s : core(one).series()) EXPECT_EQ(s.dense(), values(core(two), s.name.c_str())) << s.name;
   for (size_t g = 0; g < one[0].policies.size(); ++g)
     for (const Series& s : one[0].policies[g].series())
-      EXPECT_EQ(s.values, values(two[0].policies[g], s.name.c_str())) << s.name;
+      EXPECT_EQ(s.dense(), values(two[0].policies[g], s.name.c_str())) << s.name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryPolicy, ::testing::ValuesIn(policy_modules()),
@@ -95,7 +95,7 @@ std::vector<double> quota_run(int per_year, std::vector<double>* granted = nullp
   const int arrivals = g.find("arrivals");
   std::vector<double> legal;
   for (size_t s = 0; s < g.steps(arrivals); ++s) legal.push_back(g.at(arrivals, s, 2 * kChannelCount));  // DEU, legal
-  if (granted) *granted = r[0].policies[0].series()[r[0].policies[0].find("granted")].values;
+  if (granted) *granted = r[0].policies[0].series()[r[0].policies[0].find("granted")].dense();
   return legal;
 }
 

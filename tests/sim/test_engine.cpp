@@ -67,7 +67,7 @@ void expect_identical(const std::vector<ReplicateSeries>& a, const std::vector<R
   for (size_t r = 0; r < a.size(); ++r) {
     ASSERT_EQ(a[r].core.series().size(), b[r].core.series().size());
     for (size_t s = 0; s < a[r].core.series().size(); ++s)
-      EXPECT_EQ(a[r].core.series()[s].values, b[r].core.series()[s].values)
+      EXPECT_EQ(a[r].core.series()[s].dense(), b[r].core.series()[s].dense())
           << "replicate " << r << " series " << a[r].core.series()[s].name;
   }
 }
@@ -85,8 +85,8 @@ TEST(Engine, DifferentSeedsAndReplicatesDiffer) {
   auto a = run_with_threads(testing::world_of(testing::small_scenario("seed: 1")), 2);
   auto b = run_with_threads(testing::world_of(testing::small_scenario("seed: 2")), 2);
   const int stocks = a[0].core.find("stocks");
-  EXPECT_NE(a[0].core.series()[stocks].values, b[0].core.series()[stocks].values);
-  EXPECT_NE(a[0].core.series()[stocks].values, a[1].core.series()[stocks].values);
+  EXPECT_NE(a[0].core.series()[stocks].dense(), b[0].core.series()[stocks].dense());
+  EXPECT_NE(a[0].core.series()[stocks].dense(), a[1].core.series()[stocks].dense());
   EXPECT_NE(a[0].seed, a[1].seed);
 }
 
