@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -13,10 +14,10 @@ namespace migflow {
 
 namespace {
 
-// Chunks with at most one value in kSparseShare non-zero take the sparse coding. Denser
-// chunks (stocks, remittances) go to zlib, whose matches find the values repeated from
-// step to step: on the default scenario the sparse coding of everything was 2.5 times
-// faster but gave a file twice as large (5.1 MB against 2.8 MB).
+// Byte planes with at most one byte in kSparseShare non-zero take the fixed sparse coding.
+// Denser planes (of stocks, remittances) go to zlib, whose matches find the values
+// repeated from step to step: on the default scenario the sparse coding of everything
+// was 2.5 times faster but gave a file twice as large (5.1 MB against 2.8 MB).
 constexpr std::size_t kSparseShare = 8;
 
 // Byte k of a value as the shuffle filter takes it: in memory order (little-endian here).
@@ -61,18 +62,23 @@ constexpr FixedCodes kFixedCodes = [] {
   return t;
 }();
 
-// A deflate stream (RFC 1951) in one final block with the fixed Huffman code, inside a
-// zlib wrapper (RFC 1950). Only two things are ever written: literal bytes, and zero runs
-// as copies of the previous byte (distance 1), which cost 13 bits per 258 zeros.
-class FixedHuffmanStream {
+// A zlib stream (RFC 1950) of deflate blocks (RFC 1951) written piece by piece: blocks
+// with the fixed Huffman code written here, in which only literal bytes and zero runs
+// (copies of the previous byte, 13 bits per 258 zeros) occur, and blocks that zlib
+// compresses. zlib ends each of its pieces with a full flush (byte-aligned, no match
+// reaching back into what came before), so the pieces join into one valid stream.
+class ChunkStream {
  public:
-  // Writes into `out` (cleared), which keeps its capacity from chunk to chunk.
-  explicit FixedHuffmanStream(std::vector<unsigned char>& out) : out_(out) {
+  // Writes into `out`, which keeps its capacity from chunk to chunk.
+  explicit ChunkStream(std::vector<unsigned char>& out) : out_(out) {
     if (out_.size() < 4096) out_.resize(4096);
     out_[0] = 0x78;  // deflate, 32 KiB window
     out_[1] = 0x01;  // fastest; (0x78 * 256 + 0x01) % 31 == 0 as RFC 1950 requires
     used_ = 2;
-    bits(1, 1);  // final block
+  }
+
+  void begin_fixed_block(bool final) {
+    bits(final ? 1 : 0, 1);
     bits(1, 2);  // fixed Huffman code
   }
 
@@ -85,8 +91,8 @@ class FixedHuffmanStream {
     if (b_ >= kAdlerBase) b_ -= kAdlerBase;
   }
 
-  // `count` zero bytes following a non-zero byte (or the start): one literal zero, then
-  // copies of it, 3 to 258 bytes each.
+  // `count` zero bytes following a non-zero byte (or whatever ended the previous block):
+  // one literal zero, then copies of it, 3 to 258 bytes each.
   void zeros(std::size_t count) {
     if (count == 0) return;
     literal(0);
@@ -108,11 +114,40 @@ class FixedHuffmanStream {
     if (rest > 0) copy(rest);
   }
 
-  // Ends the block, aligns to a byte and appends the Adler-32; returns the stream's bytes.
+  // Ends a fixed block; a block that is not the last is followed by an empty stored
+  // block, which aligns the stream to a byte as the next piece needs.
+  void end_fixed_block(bool final) {
+    bits(kFixedCodes.literal[256].bits, kFixedCodes.literal[256].length);
+    if (!final) bits(0, 3);  // not final, stored
+    align();
+    if (!final) {
+      for (unsigned char b : {0x00, 0x00, 0xFF, 0xFF}) bits(b, 8);  // LEN 0, NLEN
+    }
+  }
+
+  // `size` bytes through zlib's deflate, as the last piece of the stream or not.
+  void deflate_bytes(z_stream& z, const unsigned char* data, std::size_t size, bool final) {
+    std::uint32_t adler = static_cast<std::uint32_t>(b_ << 16 | a_);
+    adler = static_cast<std::uint32_t>(adler32_z(adler, data, size));
+    a_ = adler & 0xFFFFu;
+    b_ = adler >> 16;
+    if (deflateReset(&z) != Z_OK) throw std::runtime_error("compressing a chunk failed");
+    z.next_in = const_cast<unsigned char*>(data);
+    z.avail_in = static_cast<uInt>(size);
+    const int flush = final ? Z_FINISH : Z_FULL_FLUSH;
+    for (;;) {
+      reserve(deflateBound(&z, z.avail_in) + 64);
+      z.next_out = out_.data() + used_;
+      z.avail_out = static_cast<uInt>(out_.size() - used_);
+      const int status = deflate(&z, flush);
+      used_ = out_.size() - z.avail_out;
+      if (status == Z_STREAM_END || (status == Z_OK && z.avail_in == 0 && z.avail_out > 0)) break;
+      if (status != Z_OK && status != Z_BUF_ERROR) throw std::runtime_error("compressing a chunk failed");
+    }
+  }
+
+  // Appends the Adler-32 of everything; returns the stream's bytes.
   std::span<const unsigned char> finish() {
-    const Code& end = kFixedCodes.literal[256];
-    bits(end.bits, end.length);
-    bits(0, (8 - filled_ % 8) % 8);
     const std::uint32_t adler = static_cast<std::uint32_t>(b_ << 16 | a_);
     for (int shift = 24; shift >= 0; shift -= 8) bits((adler >> shift) & 0xFFu, 8);
     return {out_.data(), used_};
@@ -120,19 +155,24 @@ class FixedHuffmanStream {
 
  private:
   static constexpr std::uint64_t kAdlerBase = 65521;
-
   // Four copies of a 13-bit pattern side by side: pattern * kRepeat4.
   static constexpr std::uint64_t kRepeat4 = 1 | 1ull << 13 | 1ull << 26 | 1ull << 39;
   static_assert(kFixedCodes.copy[258].length == 13);
 
   void copy(std::size_t length) { bits(kFixedCodes.copy[length].bits, kFixedCodes.copy[length].length); }
 
+  void reserve(std::size_t more) {
+    if (used_ + more > out_.size()) out_.resize(std::max(out_.size() * 2, used_ + more));
+  }
+
+  void align() { bits(0, (8 - filled_ % 8) % 8); }
+
   // Appends `count` (<= 56) bits, whole bytes going out 8 at a time.
   void bits(std::uint64_t value, int count) {
     acc_ |= value << filled_;
     filled_ += count;
     if (filled_ < 8) return;
-    if (used_ + 8 > out_.size()) out_.resize(out_.size() * 2);
+    reserve(8);
     std::memcpy(out_.data() + used_, &acc_, 8);  // little-endian: the oldest bits first
     const int whole = filled_ / 8;
     used_ += static_cast<std::size_t>(whole);
@@ -149,15 +189,40 @@ class FixedHuffmanStream {
 
 // Scratch memory of the calling thread, reused from chunk to chunk: fresh pages cost more
 // than encoding on the project's virtual machine (see output/recorder.cpp, ImageMemory).
-std::vector<unsigned char>& scratch(int which) {
-  thread_local std::vector<unsigned char> buffers[2];
-  return buffers[which];
+struct Scratch {
+  std::vector<unsigned char> out, planes;
+  z_stream z{};
+  int level = -2;  // of the deflate state in z; -2: none yet
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() {
+    if (level != -2) deflateEnd(&z);
+  }
+  z_stream& deflater(int wanted_level) {
+    if (level != wanted_level) {
+      if (level != -2) deflateEnd(&z);
+      z = z_stream{};
+      // Raw deflate: the zlib wrapper is ChunkStream's.
+      if (deflateInit2(&z, wanted_level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("compressing a chunk failed");
+      level = wanted_level;
+    }
+    return z;
+  }
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
 }
 
-std::vector<unsigned char> encode_sparse(std::span<const ChunkEntry> entries, std::size_t chunk_values) {
-  FixedHuffmanStream stream(scratch(0));
-  std::size_t next = 0;  // the next shuffled byte not yet encoded
-  for (int k = 0; k < 8; ++k) {
+// Byte planes [first, last) in one fixed block, from the entries alone.
+void encode_planes_sparse(ChunkStream& stream, std::span<const ChunkEntry> entries, std::size_t chunk_values, int first,
+                          int last, bool final) {
+  stream.begin_fixed_block(final);
+  std::size_t next = static_cast<std::size_t>(first) * chunk_values;  // the next byte not yet encoded
+  for (int k = first; k < last; ++k) {
     const std::size_t plane = static_cast<std::size_t>(k) * chunk_values;
     for (const ChunkEntry& e : entries) {
       const unsigned char byte = byte_of(e.value, k);
@@ -167,34 +232,51 @@ std::vector<unsigned char> encode_sparse(std::span<const ChunkEntry> entries, st
       next = plane + e.position + 1;
     }
   }
-  stream.zeros(8 * chunk_values - next);
-  const std::span<const unsigned char> bytes = stream.finish();
-  return {bytes.begin(), bytes.end()};
+  stream.zeros(static_cast<std::size_t>(last) * chunk_values - next);
+  stream.end_fixed_block(final);
 }
 
-std::vector<unsigned char> encode_dense(std::span<const ChunkEntry> entries, std::size_t chunk_values, int level) {
-  const std::size_t raw = chunk_values * sizeof(double);
-  std::vector<unsigned char>& shuffled = scratch(0);
-  if (shuffled.size() < raw) shuffled.resize(raw);
-  std::memset(shuffled.data(), 0, raw);
+// Byte planes [first, last) shuffled out in full and compressed by zlib.
+void encode_planes_zlib(ChunkStream& stream, std::span<const ChunkEntry> entries, std::size_t chunk_values, int first,
+                        int last, bool final, int level) {
+  Scratch& s = scratch();
+  const std::size_t size = static_cast<std::size_t>(last - first) * chunk_values;
+  if (s.planes.size() < size) s.planes.resize(size);
+  std::memset(s.planes.data(), 0, size);
   for (const ChunkEntry& e : entries)
-    for (int k = 0; k < 8; ++k) shuffled[static_cast<std::size_t>(k) * chunk_values + e.position] = byte_of(e.value, k);
-  uLongf size = compressBound(static_cast<uLong>(raw));
-  std::vector<unsigned char>& out = scratch(1);
-  if (out.size() < size) out.resize(size);
-  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(raw), level) != Z_OK)
-    throw std::runtime_error("compressing a chunk failed");
-  return {out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size)};
+    for (int k = first; k < last; ++k)
+      s.planes[static_cast<std::size_t>(k - first) * chunk_values + e.position] = byte_of(e.value, k);
+  stream.deflate_bytes(s.deflater(level), s.planes.data(), size, final);
 }
 
 }  // namespace
 
 std::vector<unsigned char> encode_shuffled_chunk(std::span<const ChunkEntry> entries, std::size_t chunk_values,
                                                  int zlib_level, ChunkCoding coding) {
-  if (coding == ChunkCoding::automatic)
-    coding = entries.size() * kSparseShare <= chunk_values ? ChunkCoding::sparse_fixed : ChunkCoding::zlib;
-  return coding == ChunkCoding::sparse_fixed ? encode_sparse(entries, chunk_values)
-                                             : encode_dense(entries, chunk_values, zlib_level);
+  // Which byte planes go to zlib: the shuffle filter lays byte k of every value side by
+  // side, and each plane has its own share of zeros (the low mantissa bytes of counts
+  // scaled by a round number are zero throughout).
+  std::array<bool, 8> dense{};
+  if (coding == ChunkCoding::automatic) {
+    std::array<std::size_t, 8> nonzero{};
+    for (const ChunkEntry& e : entries)
+      for (int k = 0; k < 8; ++k) nonzero[static_cast<std::size_t>(k)] += byte_of(e.value, k) != 0;
+    for (int k = 0; k < 8; ++k) dense[static_cast<std::size_t>(k)] = nonzero[static_cast<std::size_t>(k)] * kSparseShare > chunk_values;
+  } else {
+    dense.fill(coding == ChunkCoding::zlib);
+  }
+  ChunkStream stream(scratch().out);
+  for (int first = 0; first < 8;) {
+    int last = first + 1;
+    while (last < 8 && dense[static_cast<std::size_t>(last)] == dense[static_cast<std::size_t>(first)]) ++last;
+    if (dense[static_cast<std::size_t>(first)])
+      encode_planes_zlib(stream, entries, chunk_values, first, last, last == 8, zlib_level);
+    else
+      encode_planes_sparse(stream, entries, chunk_values, first, last, last == 8);
+    first = last;
+  }
+  const std::span<const unsigned char> bytes = stream.finish();
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace migflow

@@ -15,7 +15,7 @@ struct ChunkEntry {
 };
 
 enum class ChunkCoding {
-  automatic,      // sparse for chunks that are mostly zeros, zlib otherwise
+  automatic,      // each byte plane of the shuffled chunk: sparse when mostly zeros, zlib otherwise
   sparse_fixed,   // deflate's fixed Huffman code, zero runs as copies: time grows with the entries
   zlib,           // shuffle a dense copy and let zlib compress it: smaller, time grows with the chunk
 };

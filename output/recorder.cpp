@@ -407,10 +407,16 @@ Handle series_plist(const std::vector<hsize_t>& shape, std::size_t cells) {
 using GroupAcrossReplicates = std::vector<const SeriesGroup*>;
 
 struct EncodedChunk {
+  static constexpr std::size_t kOwn = static_cast<std::size_t>(-1);
   std::size_t series, replicate;
   hsize_t first_step;
   std::vector<unsigned char> bytes;  // as HDF5's shuffle and deflate filters would store the chunk
+  std::size_t same_as = kOwn;        // or the index of an identical chunk in the group, whose bytes serve
 };
+
+const std::vector<unsigned char>& bytes_of(const std::vector<EncodedChunk>& group, const EncodedChunk& chunk) {
+  return chunk.same_as == EncodedChunk::kOwn ? chunk.bytes : group[chunk.same_as].bytes;
+}
 
 // Every chunk of every series of every group, encoded side by side: compression is most
 // of the cost of writing a file, and HDF5 would run its filters one chunk at a time.
@@ -423,15 +429,29 @@ std::vector<std::vector<EncodedChunk>> encode_chunks(const std::vector<GroupAcro
   std::vector<Job> jobs;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const SeriesGroup& layout = *groups[g].front();
+    const std::size_t replicates = groups[g].size();
+    // Where each (series, replicate)'s chunks start in encoded[g].
+    std::vector<std::size_t> first_chunk(layout.series().size() * replicates, EncodedChunk::kOwn);
     for (std::size_t i = 0; i < layout.series().size(); ++i) {
       const std::size_t cells = layout.series()[i].cells;
       if (cells == 0 || steps == 0) continue;
       const hsize_t per_chunk = steps_per_chunk(steps, cells);
-      for (std::size_t r = 0; r < groups[g].size(); ++r)
-        for (hsize_t t = 0; t < steps; t += per_chunk) {
-          jobs.push_back({g, encoded[g].size()});
-          encoded[g].push_back({i, r, t, {}});
+      for (std::size_t r = 0; r < replicates; ++r) {
+        // A series equal to an earlier one of its replicate (stocks and stocks_by_origin
+        // when the scenario has one origin) shares that one's encoded chunks.
+        const Series& mine = groups[g][r]->series()[i];
+        std::size_t same = EncodedChunk::kOwn;
+        for (std::size_t j = 0; j < i && same == EncodedChunk::kOwn; ++j) {
+          const Series& other = groups[g][r]->series()[j];
+          if (other.cells == cells && first_chunk[j * replicates + r] != EncodedChunk::kOwn && other.rows == mine.rows)
+            same = first_chunk[j * replicates + r];
         }
+        first_chunk[i * replicates + r] = encoded[g].size();
+        for (hsize_t t = 0, k = 0; t < steps; t += per_chunk, ++k) {
+          if (same == EncodedChunk::kOwn) jobs.push_back({g, encoded[g].size()});
+          encoded[g].push_back({i, r, t, {}, same == EncodedChunk::kOwn ? same : same + k});
+        }
+      }
     }
   }
   tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
@@ -480,8 +500,8 @@ void write_group(hid_t loc, const GroupAcrossReplicates& per_replicate, const st
       std::vector<hsize_t> offset(shape.size(), 0);
       offset[0] = next_chunk->replicate;
       offset[1] = next_chunk->first_step;
-      check(H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, offset.data(), next_chunk->bytes.size(), next_chunk->bytes.data()),
-            what);
+      const std::vector<unsigned char>& bytes = bytes_of(chunks, *next_chunk);
+      check(H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, offset.data(), bytes.size(), bytes.data()), what);
     }
     dataset.close(what);
   }
@@ -596,7 +616,7 @@ std::size_t build_image(const std::string& name, const RunMetadata& meta, const 
   // encoded chunks, plus room for labels and attributes, it is allocated once.
   std::size_t encoded_bytes = 0;
   for (const auto& group : chunks)
-    for (const EncodedChunk& chunk : group) encoded_bytes += chunk.bytes.size();
+    for (const EncodedChunk& chunk : group) encoded_bytes += bytes_of(group, chunk).size();
   const std::size_t increment = encoded_bytes + (std::size_t{1} << 20) + meta.scenario_text.size();
   check(H5Pset_fapl_core(access_plist, increment, false), "selecting the in-memory driver");
   H5FD_file_image_callbacks_t callbacks = memory.callbacks();

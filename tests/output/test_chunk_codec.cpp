@@ -63,16 +63,21 @@ TEST(ChunkCodec, EveryCodingInflatesToTheShuffledChunk) {
   expect_round_trip(std::vector<double>(40000, 0.0), "all zero");
   expect_round_trip({-0.0, 0.0, std::numeric_limits<double>::quiet_NaN()}, "negative zero and NaN");
 
-  // Random chunks from nearly empty to dense, with the small integers and scaled
-  // counts a run records.
+  // Random chunks from nearly empty to dense. The automatic coding picks zlib or the
+  // sparse code plane by plane, so the value families make every order of the two:
+  // small integers (planes 0-5 zero, 6-7 dense), scaled counts (all planes dense at high
+  // density), and tiny values (plane 7 zero: a sparse piece ends the stream after zlib).
   std::mt19937_64 rng(7);
   for (double density : {0.001, 0.01, 0.1, 0.3, 0.9}) {
-    for (int trial = 0; trial < 5; ++trial) {
+    for (int trial = 0; trial < 6; ++trial) {
       std::vector<double> values(1 + rng() % 30000, 0.0);
       std::bernoulli_distribution nonzero(density);
-      for (double& v : values)
-        if (nonzero(rng)) v = trial % 2 == 0 ? static_cast<double>(rng() % 50) : (rng() % 1000) * 45.712;
-      expect_round_trip(values, "density " + std::to_string(density));
+      for (double& v : values) {
+        if (!nonzero(rng)) continue;
+        const double k = static_cast<double>(1 + rng() % 1000);
+        v = trial % 3 == 0 ? static_cast<double>(rng() % 50) : trial % 3 == 1 ? k * 45.712 : k * 1e-305;
+      }
+      expect_round_trip(values, "density " + std::to_string(density) + ", family " + std::to_string(trial % 3));
     }
   }
 }
