@@ -1,5 +1,5 @@
 // One HDF5 chunk of doubles encoded as HDF5's shuffle filter followed by its deflate
-// filter would store it, built from the chunk's non-zero values only. The writer
+// filter would store it, built from the chunk's non-zero values. The writer
 // encodes chunks itself, side by side, and stores them with H5Dwrite_chunk; readers see
 // ordinary shuffle + deflate datasets.
 #pragma once
@@ -15,14 +15,17 @@ struct ChunkEntry {
 };
 
 enum class ChunkCoding {
-  automatic,      // each byte plane of the shuffled chunk: sparse when mostly zeros, zlib otherwise
-  sparse_fixed,   // deflate's fixed Huffman code, zero runs as copies: time grows with the entries
-  zlib,           // shuffle a dense copy and let zlib compress it: smaller, time grows with the chunk
+  automatic,     // each byte plane of the shuffled chunk: sparse_fixed when mostly zeros, else rows_fixed
+  sparse_fixed,  // from the entries alone, zero runs as copies: time grows with the entries
+  rows_fixed,    // from the plane's bytes, zero runs and repeats of the step before as copies
 };
 
 // `entries` in ascending position, all below `chunk_values`; every other value is zero.
-// The result is a zlib stream (RFC 1950) of the shuffled bytes, whichever the coding.
+// `row_values`: values per time step in the chunk. The result is a zlib stream
+// (RFC 1950) of the shuffled bytes, whichever the coding; deflate's fixed Huffman code
+// throughout, which zlib's level 1 only matches on these chunks (its search for repeats
+// costs more than writing them).
 std::vector<unsigned char> encode_shuffled_chunk(std::span<const ChunkEntry> entries, std::size_t chunk_values,
-                                                 int zlib_level, ChunkCoding coding = ChunkCoding::automatic);
+                                                 std::size_t row_values, ChunkCoding coding = ChunkCoding::automatic);
 
 }  // namespace migflow

@@ -123,6 +123,8 @@ class QuietHdf5Errors {
 
 constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
 constexpr hsize_t kTargetChunkBytes = 256 * 1024;
+// Recorded with the deflate filter for readers; the chunks themselves are encoded by
+// output/chunk_codec.cpp, which any inflate reads.
 constexpr int kDeflateLevel = 1;
 constexpr std::size_t kConversionBufferBytes = 64 * 1024;  // per write of a coordinate
 
@@ -465,7 +467,7 @@ std::vector<std::vector<EncodedChunk>> encode_chunks(const std::vector<GroupAcro
     for (hsize_t t = chunk.first_step; t < last; ++t)
       for (std::size_t i = rows.row_begin(t); i < rows.row_end(t); ++i)
         entries.push_back({(t - chunk.first_step) * series.cells + rows.cells()[i], rows.values()[i]});
-    chunk.bytes = encode_shuffled_chunk(entries, chunk_steps * series.cells, kDeflateLevel);
+    chunk.bytes = encode_shuffled_chunk(entries, chunk_steps * series.cells, series.cells);
   });
   return encoded;
 }
@@ -521,7 +523,7 @@ void write_contents(hid_t root, const RunMetadata& meta, const std::vector<Repli
                     const std::vector<GroupAcrossReplicates>& groups, const std::vector<std::vector<EncodedChunk>>& chunks) {
   write_global_attributes(root, meta);
   const SharedAxes axes = write_root_axes(root, meta, replicates);
- write_group(root, groups[0], chunks[0], axes);
+  write_group(root, groups[0], chunks[0], axes);
 
   Handle policies = create_group(root, "policies");
   for (std::size_t p = 1; p < groups.size(); ++p) {
@@ -614,10 +616,12 @@ std::size_t build_image(const std::string& name, const RunMetadata& meta, const 
   const auto chunks = encode_chunks(groups, meta.dates.size());
   // The in-memory file grows in steps that HDF5 zero-fills and copies: sized from the
   // encoded chunks, plus room for labels and attributes, it is allocated once.
-  std::size_t encoded_bytes = 0;
+  // The default scenario's metadata (labels, attributes, chunk indexes) is 130 kB;
+  // should it outgrow the room left, HDF5 grows the image by another increment.
+  std::size_t encoded_bytes = 0, chunk_count = 0;
   for (const auto& group : chunks)
-    for (const EncodedChunk& chunk : group) encoded_bytes += bytes_of(group, chunk).size();
-  const std::size_t increment = encoded_bytes + (std::size_t{1} << 20) + meta.scenario_text.size();
+    for (const EncodedChunk& chunk : group) encoded_bytes += bytes_of(group, chunk).size(), ++chunk_count;
+  const std::size_t increment = encoded_bytes + (std::size_t{256} << 10) + 2 * meta.scenario_text.size() + 128 * chunk_count;
   check(H5Pset_fapl_core(access_plist, increment, false), "selecting the in-memory driver");
   H5FD_file_image_callbacks_t callbacks = memory.callbacks();
   check(H5Pset_file_image_callbacks(access_plist, &callbacks), "setting the file image callbacks");
@@ -625,13 +629,13 @@ std::size_t build_image(const std::string& name, const RunMetadata& meta, const 
   // H5Fcreate first tries to open an existing file of that name, and the core driver
   // then reads all of it: name the image after a path that cannot be a file.
   const std::string image_name = name + "/in-memory-image";
- Handle file(H5Fcreate(image_name.c_str(), H5F_ACC_TRUNC, create_plist, access_plist), H5Fclose,
+  Handle file(H5Fcreate(image_name.c_str(), H5F_ACC_TRUNC, create_plist, access_plist), H5Fclose,
               "creating the in-memory file");
   {
     Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "opening root group");
-  write_contents(root, meta, replicates, groups, chunks);
+    write_contents(root, meta, replicates, groups, chunks);
   }
- check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing the in-memory file");
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flushing the in-memory file");
   const ssize_t size = H5Fget_file_image(file, nullptr, 0);
   if (size < 0) fail("sizing the file image");
   file.close("closing the in-memory file");
@@ -647,7 +651,7 @@ void write_run(const std::string& path, const RunMetadata& meta, const std::vect
     validate(meta, replicates);
     ImageMemory memory;
     const std::size_t size = build_image(path, meta, replicates, memory);
-   write_file_atomically(path, memory.image(), size);
+    write_file_atomically(path, memory.image(), size);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot write output file '" + path + "': " + e.what());
   }

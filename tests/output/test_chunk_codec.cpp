@@ -42,11 +42,13 @@ std::vector<ChunkEntry> entries_of(const std::vector<double>& values) {
   return entries;
 }
 
-void expect_round_trip(const std::vector<double>& values, const std::string& what) {
-  for (ChunkCoding coding : {ChunkCoding::sparse_fixed, ChunkCoding::zlib, ChunkCoding::automatic}) {
-    const auto stream = encode_shuffled_chunk(entries_of(values), values.size(), 1, coding);
+// `row`: values per step, the distance at which rows_fixed looks for repeats.
+void expect_round_trip(const std::vector<double>& values, const std::string& what, std::size_t row = 7) {
+  for (ChunkCoding coding :
+       {ChunkCoding::sparse_fixed, ChunkCoding::rows_fixed, ChunkCoding::automatic}) {
+    const auto stream = encode_shuffled_chunk(entries_of(values), values.size(), row, coding);
     EXPECT_EQ(inflated(stream, values.size() * 8), shuffled(values))
-        << what << ", coding " << static_cast<int>(coding) << ", " << values.size() << " values";
+        << what << ", coding " << static_cast<int>(coding) << ", " << values.size() << " values, row " << row;
   }
 }
 
@@ -63,6 +65,20 @@ TEST(ChunkCodec, EveryCodingInflatesToTheShuffledChunk) {
   expect_round_trip(std::vector<double>(40000, 0.0), "all zero");
   expect_round_trip({-0.0, 0.0, std::numeric_limits<double>::quiet_NaN()}, "negative zero and NaN");
 
+  // Rows that repeat the one before, whole or in part, at every row width deflate allows
+  // (and one wider, where repeats are not looked for).
+  std::mt19937_64 rows_rng(11);
+  for (std::size_t row : {1, 2, 3, 5, 57, 285, 1000, 32768, 32769}) {
+    const std::size_t steps = row > 1000 ? 3 : 40;
+    std::vector<double> values(row * steps, 0.0);
+    for (std::size_t c = 0; c < row; ++c)
+      if (rows_rng() % 3 == 0) values[c] = static_cast<double>(1 + rows_rng() % 40) * 45.712;
+    for (std::size_t t = 1; t < steps; ++t)
+      for (std::size_t c = 0; c < row; ++c)
+        values[t * row + c] = rows_rng() % 10 == 0 ? static_cast<double>(rows_rng() % 3) : values[(t - 1) * row + c];
+    expect_round_trip(values, "repeating rows", row);
+  }
+
   // Random chunks from nearly empty to dense. The automatic coding picks zlib or the
   // sparse code plane by plane, so the value families make every order of the two:
   // small integers (planes 0-5 zero, 6-7 dense), scaled counts (all planes dense at high
@@ -77,7 +93,8 @@ TEST(ChunkCodec, EveryCodingInflatesToTheShuffledChunk) {
         const double k = static_cast<double>(1 + rng() % 1000);
         v = trial % 3 == 0 ? static_cast<double>(rng() % 50) : trial % 3 == 1 ? k * 45.712 : k * 1e-305;
       }
-      expect_round_trip(values, "density " + std::to_string(density) + ", family " + std::to_string(trial % 3));
+      expect_round_trip(values, "density " + std::to_string(density) + ", family " + std::to_string(trial % 3),
+                        1 + rng() % 300);
     }
   }
 }
