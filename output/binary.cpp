@@ -17,7 +17,7 @@ constexpr int kLevel = 1;                     // fastest deflate: the point is l
 void BinaryWriter::put_compressed_bytes(const char* data, std::size_t size) {
   const std::size_t blocks = (size + kBlockBytes - 1) / kBlockBytes;
   // Uninitialised output buffers: only the pages deflate writes get touched, which
-  // matters for the mostly-zero arrays that shrink a hundredfold.
+  // matters for the arrays of a few repeated values that shrink a hundredfold.
   std::vector<std::unique_ptr<unsigned char[]>> packed(blocks);
   std::vector<uLongf> packed_size(blocks);
   tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {

@@ -31,7 +31,7 @@ class BinaryWriter {
     bytes_.insert(bytes_.end(), p, p + v.size() * sizeof(T));
   }
   // A large array, deflated in blocks side by side (agent state, where most agents
-  // share a few values; recorded series, mostly zero), for disks and networks.
+  // share a few values), for disks and networks.
   template <class T>
   void put_compressed(const std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>);

@@ -32,12 +32,11 @@ struct Code {
   std::uint8_t length = 0;
 };
 // RFC 1951, 3.2.6: the fixed literal/length code, bit-reversed (Huffman codes go most
-// significant bit first into a stream packed from the least); and each copy length at
-// distance 1 as one pattern: its length code, extra bits and the 5-bit distance code 0.
+// significant bit first into a stream packed from the least); and each copy length as
+// one pattern: its length code and extra bits.
 struct FixedCodes {
   std::array<Code, 288> literal{};
-  std::array<Code, 259> length{};  // a copy's length: its code and extra bits
-  std::array<Code, 259> copy{};    // a copy at distance 1: length, then distance code 0
+  std::array<Code, 259> length{};
 };
 constexpr FixedCodes kFixedCodes = [] {
   FixedCodes t;
@@ -60,7 +59,6 @@ constexpr FixedCodes kFixedCodes = [] {
     const Code& symbol = t.literal[257 + i];
     const std::uint32_t pattern = symbol.bits | static_cast<std::uint32_t>(length - kBase[i]) << symbol.length;
     t.length[static_cast<std::size_t>(length)] = {pattern, static_cast<std::uint8_t>(symbol.length + kExtra[i])};
-    t.copy[static_cast<std::size_t>(length)] = {pattern, static_cast<std::uint8_t>(symbol.length + kExtra[i] + 5)};
   }
   return t;
 }();
@@ -127,19 +125,27 @@ class ChunkStream {
       while (count-- > 0) put_literal(0);
       return;
     }
-    std::size_t full = count / 258, rest = count % 258;
-    if (rest > 0 && rest < 3) --full, rest += 258;  // 259 or 260: two copies, the second of 3
-    const Code& c258 = kFixedCodes.copy[258];
-    for (; full >= 4; full -= 4) bits(c258.bits * kRepeat4, 4 * c258.length);
-    for (; full > 0; --full) bits(c258.bits, c258.length);
-    put_tail(rest, kDistanceOne);
+    put_copies(count, kDistanceOne);
   }
   // `count` (>= 3) bytes copied from `distance` back, as copies of 3 to 258 bytes.
   void put_copies(std::size_t count, const Code& distance) {
     std::size_t full = count / 258, rest = count % 258;
-    if (rest > 0 && rest < 3) --full, rest += 258;
-    for (; full > 0; --full) put_copy(258, distance);
-    put_tail(rest, distance);
+    if (rest > 0 && rest < 3) --full, rest += 258;  // 259 or 260: two copies, the second of 3
+    // Whole copies of 258 are one pattern, written four at a time when they fit in the
+    // bit buffer (13 bits each at distance 1: long zero runs are most of a sparse chunk).
+    const Code& length = kFixedCodes.length[258];
+    const std::uint64_t one = length.bits | std::uint64_t{distance.bits} << length.length;
+    const int width = length.length + distance.length;
+    if (4 * width <= 56) {
+      const std::uint64_t four = one | one << width | one << 2 * width | one << 3 * width;
+      for (; full >= 4; full -= 4) bits(four, 4 * width);
+    }
+    for (; full > 0; --full) bits(one, width);
+    if (rest > 258) {  // the last 0 to 260 bytes
+      put_copy(rest - 3, distance);
+      rest = 3;
+    }
+    if (rest > 0) put_copy(rest, distance);
   }
 
   // Ends a fixed block; a block that is not the last is followed by an empty stored
@@ -162,23 +168,11 @@ class ChunkStream {
 
  private:
   static constexpr std::uint64_t kAdlerBase = 65521;
-  // Four copies of a 13-bit pattern side by side: pattern * kRepeat4.
-  static constexpr std::uint64_t kRepeat4 = 1 | 1ull << 13 | 1ull << 26 | 1ull << 39;
-  static_assert(kFixedCodes.copy[258].length == 13);
-
   static constexpr Code kDistanceOne = {0, 5};
 
   void put_copy(std::size_t length, const Code& distance) {
     bits(kFixedCodes.length[length].bits, kFixedCodes.length[length].length);
     bits(distance.bits, distance.length);
-  }
-  // The last 0 to 260 bytes of a run of copies: 259 and 260 as two copies.
-  void put_tail(std::size_t rest, const Code& distance) {
-    if (rest > 258) {
-      put_copy(rest - 3, distance);
-      rest = 3;
-    }
-    if (rest > 0) put_copy(rest, distance);
   }
 
   void reserve(std::size_t more) {
