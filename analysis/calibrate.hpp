@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "scenarios/scenario.hpp"
+#include "model/scenario.hpp"
 
 namespace migflow {
 

@@ -62,7 +62,7 @@ std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scena
     const std::string label = scalar_string(*item, r.field(key));
     bool found = false;
     for (size_t e = 0; e < sc.edges.size(); ++e)
-      if (edge_label(sc, static_cast<EdgeId>(e)) == label) {
+      if (sc.edge_label(static_cast<EdgeId>(e)) == label) {
         out.push_back(static_cast<EdgeId>(e));
         found = true;
       }
@@ -70,12 +70,6 @@ std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scena
   }
   if (out.empty()) fail(node, r.field(key), "no edges given");
   return out;
-}
-
-std::string node_label(const Scenario& sc, NodeId n) { return sc.nodes[n].id; }
-
-std::string edge_label(const Scenario& sc, EdgeId e) {
-  return sc.nodes[sc.edges[e].from].id + "->" + sc.nodes[sc.edges[e].to].id;
 }
 
 double per_step_share(double per_year, double months, int step) {

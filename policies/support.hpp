@@ -18,10 +18,6 @@ std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const 
 // land and sea edge across the EU's external border.
 std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scenario& sc);
 
-// Labels for output dimensions.
-std::string node_label(const Scenario& sc, NodeId n);
-std::string edge_label(const Scenario& sc, EdgeId e);
-
 // A per-year amount spread over steps so that whole persons add up exactly over any
 // run of steps: step s gets floor((s+1) * a) - floor(s * a), a = per_year * months / 12.
 double per_step_share(double per_year, double months, int step);

@@ -12,41 +12,6 @@ namespace migflow {
 
 namespace fs = std::filesystem;
 
-double YearSeries::at(double year) const {
-  if (years.empty()) return std::nan("");
-  if (year <= years.front()) return values.front();
-  if (year >= years.back()) return values.back();
-  size_t i = 1;
-  while (years[i] < year) ++i;
-  const double w = (year - years[i - 1]) / (years[i] - years[i - 1]);
-  return values[i - 1] + w * (values[i] - values[i - 1]);
-}
-
-std::uint64_t Scenario::total_agents() const {
-  std::uint64_t n = 0;
-  for (const auto& o : origins) n += o.total_agents();
-  return n;
-}
-
-void Scenario::scale_to(std::uint64_t agents) {
-  const double factor = static_cast<double>(agents) / static_cast<double>(total_agents());
-  for (OriginSpec& o : origins) {
-    o.persons_per_agent /= factor;
-    o.agents = static_cast<std::uint64_t>(std::llround(static_cast<double>(o.agents) * factor));
-    for (auto& [node, count] : o.abroad) count = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * factor));
-  }
-}
-
-void Scenario::truncate_steps(int steps) {
-  if (steps < calendar.steps()) calendar.end = calendar.date(steps - 1);
-}
-
-int Scenario::node_index(const std::string& id) const {
-  for (size_t i = 0; i < nodes.size(); ++i)
-    if (nodes[i].id == id) return static_cast<int>(i);
-  return -1;
-}
-
 namespace {
 
 // A path named in a scenario file is relative to that file's folder.
@@ -171,9 +136,16 @@ void read_model_params(MapReader& r, ModelParams& m, bool behavioural_only) {
     if (p.behavioural || !behavioural_only) m.*(p.member) = r.number_in(p.name, m.*(p.member), p.lo, p.hi);
 }
 
+// Persons from an origin living in a node at the start; they become agents abroad.
+struct Diaspora {
+  NodeId origin = 0, destination = 0;
+  double persons = 0;
+};
+
 struct Builder {
   Scenario sc;
   std::map<std::string, int> node_ids;
+  std::vector<Diaspora> diaspora;
 
   int node_ref(const Tree& node, const std::string& field) {
     const std::string id = scalar_string(node, field);
@@ -204,8 +176,8 @@ struct Builder {
       if (node_ids.count(n.id)) fail(*item.find("id"), r.field("id"), "duplicate node id '" + n.id + "'");
       n.name = r.string("name", n.id);
       n.role = static_cast<Role>(r.choice("role", 1, {"origin", "transit", "member_state"}));
-      n.partner_type = static_cast<PartnerType>(
-          r.choice("partner_type", 0, {"none", "candidate", "pre_accession", "neighbourhood", "development"}));
+      // Descriptive (candidate, neighbourhood, ...): checked, kept in the scenario text, not simulated.
+      r.choice("partner_type", 0, {"none", "candidate", "pre_accession", "neighbourhood", "development"});
       if (const Tree* t = r.child("population")) n.population = read_series(*t, r.field("population"), 0, 2e9);
       if (const Tree* t = r.child("gdp_pc")) n.gdp_pc = read_series(*t, r.field("gdp_pc"), 1, 1e6);
       if (const Tree* t = r.child("unemployment")) n.unemployment = read_series(*t, r.field("unemployment"), 0, 1);
@@ -329,7 +301,7 @@ struct Builder {
 
   void add_diaspora(const Tree& at, const std::string& field, int o, int d, double persons) {
     if (persons < 0) fail(at, field, "persons must be non-negative");
-    sc.diaspora.push_back({static_cast<NodeId>(o), static_cast<NodeId>(d), persons});
+    diaspora.push_back({static_cast<NodeId>(o), static_cast<NodeId>(d), persons});
   }
 
   void read_diaspora(const Tree& list) {
@@ -355,7 +327,7 @@ struct Builder {
       if (o == node_ids.end() || d == node_ids.end()) continue;
       const double persons = t.number(row, pc);
       if (persons < 0) throw InputError(t.where(row, pc), "persons", "must be non-negative");
-      sc.diaspora.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), persons});
+      diaspora.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), persons});
     }
   }
 
@@ -442,7 +414,7 @@ Scenario build_scenario(const TreePtr& root, const std::string& file) {
   // The start-of-run diaspora in Member States becomes agents abroad, at each origin's scale.
   for (OriginSpec& o : sc.origins) {
     std::map<NodeId, double> persons;
-    for (const DiasporaSpec& d : sc.diaspora)
+    for (const Diaspora& d : b.diaspora)
       if (d.origin == o.node && sc.nodes[d.destination].role == Role::MemberState) persons[d.destination] += d.persons;
     for (const auto& [node, p] : persons)
       if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0) o.abroad.emplace_back(node, n);

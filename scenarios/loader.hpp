@@ -3,7 +3,8 @@
 #pragma once
 #include <string>
 
-#include "scenarios/scenario.hpp"
+#include "model/scenario.hpp"
+#include "scenarios/tree.hpp"
 
 namespace migflow {
 

@@ -12,22 +12,6 @@
 
 namespace migflow {
 
-std::string SourceLocation::str() const {
-  std::string s = file.empty() ? "<scenario>" : file;
-  if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
-  return s;
-}
-
-static std::string format_error(const SourceLocation& where, const std::string& field,
-                                const std::string& message) {
-  std::string s = where.str() + ": ";
-  if (!field.empty()) s += "field '" + field + "': ";
-  return s + message;
-}
-
-InputError::InputError(const SourceLocation& w, const std::string& f, const std::string& m)
-    : std::runtime_error(format_error(w, f, m)), where(w), field(f) {}
-
 const Tree* Tree::find(const std::string& key) const {
   for (const auto& [k, v] : entries)
     if (k == key) return v.get();

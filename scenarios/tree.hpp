@@ -5,26 +5,12 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/input_error.hpp"
+
 namespace migflow {
-
-struct SourceLocation {
-  std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based
-  std::string str() const;
-};
-
-// The one error type for bad input: "file:line:col: field 'a.b': message".
-class InputError : public std::runtime_error {
- public:
-  InputError(const SourceLocation& where, const std::string& field, const std::string& message);
-  const SourceLocation where;
-  const std::string field;
-};
 
 class Tree;
 using TreePtr = std::shared_ptr<const Tree>;

@@ -559,7 +559,7 @@ void Engine::declare_core_series() {
   for (const NodeSpec& n : sc.nodes) nodes.push_back(n.id);
   for (int o = 0; o < world_->origin_count(); ++o) origins.push_back(sc.nodes[world_->origin_node(o)].id);
   for (int m = 0; m < world_->member_state_count(); ++m) member_states.push_back(sc.nodes[world_->member_state_node(m)].id);
-  for (const EdgeSpec& e : sc.edges) edges.push_back(sc.nodes[e.from].id + "->" + sc.nodes[e.to].id);
+  for (int e = 0; e < world_->edge_count(); ++e) edges.push_back(sc.edge_label(static_cast<EdgeId>(e)));
   g.dimension("node", nodes);
   g.dimension("status", {kStatusNames.begin(), kStatusNames.end()});
   g.dimension("origin", origins);

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/types.hpp"
+#include "model/types.hpp"
 
 namespace migflow {
 

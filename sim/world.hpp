@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "scenarios/scenario.hpp"
+#include "model/scenario.hpp"
 
 namespace migflow {
 

@@ -100,11 +100,11 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     c.edges = read_edges(r, "edges", sc);
     for (EdgeId e : c.edges) {
       if (!sc.edges[e].external_border)
-        fail(*list->items[i], r.field("edges"), "edge '" + edge_label(sc, e) + "' does not cross the external border");
-      if (used[e]) fail(*list->items[i], r.field("edges"), "edge '" + edge_label(sc, e) + "' is in two crossings");
+        fail(*list->items[i], r.field("edges"), "edge '" + sc.edge_label(e) + "' does not cross the external border");
+      if (used[e]) fail(*list->items[i], r.field("edges"), "edge '" + sc.edge_label(e) + "' is in two crossings");
       used[e] = true;
     }
-    c.name = r.string("name", edge_label(sc, c.edges[0]) + (c.edges.size() > 1 ? "+" : ""));
+    c.name = r.string("name", sc.edge_label(c.edges[0]) + (c.edges.size() > 1 ? "+" : ""));
     c.capacity_per_month = r.has("capacity_per_month") ? r.number_in("capacity_per_month", 0, 0, 1e9) : -1;
     c.interception = r.probability("interception", sc.model.crossing_interception);
     c.interception_growth = r.number_in("interception_growth", 0, 0, 1);

@@ -28,7 +28,7 @@ class Readmission : public Policy {
 
   void declare(SeriesGroup& out) const override {
     std::vector<std::string> partners;
-    for (const Agreement& a : config_.agreements) partners.push_back(node_label(world_.scenario(), a.partner));
+    for (const Agreement& a : config_.agreements) partners.push_back(world_.scenario().nodes[a.partner].id);
     out.dimension("partner", partners);
     out.declare("in_force", {"partner"}, "1", "1 while the agreement is in force, else 0");
     out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");

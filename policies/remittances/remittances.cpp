@@ -24,7 +24,7 @@ class Remittances : public Policy {
 
   void declare(SeriesGroup& out) const override {
     std::vector<std::string> origins;
-    for (int o = 0; o < world_.origin_count(); ++o) origins.push_back(node_label(world_.scenario(), world_.origin_node(o)));
+    for (int o = 0; o < world_.origin_count(); ++o) origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
     out.dimension("origin", origins);
     out.declare("cost", {"origin"}, "1", "share of a transfer lost to fees");
     out.declare("fees_saved", {"origin"}, "PPP dollars",

@@ -1,7 +1,9 @@
 // Scenario loading: extends, CSV tables, and bad input named by file, line and field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -81,7 +83,12 @@ TEST(Loader, ReadsAttributeAndDiasporaTables) {
   EXPECT_DOUBLE_EQ(sc->nodes[0].gdp_pc.at(2010), 8000);
   EXPECT_DOUBLE_EQ(sc->nodes[0].gdp_pc.at(2012), 10500);  // empty cell: YAML value stays
   EXPECT_DOUBLE_EQ(sc->nodes[0].unemployment.at(2012), 0.05);
-  EXPECT_DOUBLE_EQ(sc->diaspora.back().persons, 1234);
+  // The table's 1,234 Moldovans in Germany are agents abroad at the origin's scale.
+  const NodeId deu = static_cast<NodeId>(sc->node_index("DEU"));
+  const auto& abroad = sc->origins[0].abroad;
+  const auto in_deu = std::find_if(abroad.begin(), abroad.end(), [&](const auto& a) { return a.first == deu; });
+  ASSERT_NE(in_deu, abroad.end());
+  EXPECT_EQ(in_deu->second, static_cast<std::uint64_t>(std::llround(1234 / sc->origins[0].persons_per_agent)));
 }
 
 struct BadCase {

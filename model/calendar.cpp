@@ -1,4 +1,4 @@
-#include "sim/calendar.hpp"
+#include "model/calendar.hpp"
 
 #include <cstdio>
 

@@ -13,13 +13,7 @@ inline constexpr NodeId kNoNode = 0xFFFF;
 enum class Role : std::uint8_t { Origin, Transit, MemberState };
 inline constexpr std::array<std::string_view, 3> kRoleNames{"origin", "transit", "member_state"};
 
-// Partner types of the EU's external migration policy (DESIGN.md section 1).
-enum class PartnerType : std::uint8_t { None, Candidate, PreAccession, Neighbourhood, Development };
-inline constexpr std::array<std::string_view, 5> kPartnerTypeNames{
-    "none", "candidate", "pre_accession", "neighbourhood", "development"};
-
 enum class Mode : std::uint8_t { Land, Sea, Air };
-inline constexpr std::array<std::string_view, 3> kModeNames{"land", "sea", "air"};
 
 enum class Status : std::uint8_t { AtHome, InTransit, Regular, Irregular, Returned };
 inline constexpr int kStatusCount = 5;

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "scenarios/tree.hpp"
-#include "sim/calendar.hpp"
-#include "sim/model_params.hpp"
-#include "sim/types.hpp"
+#include "model/calendar.hpp"
+#include "model/input_error.hpp"
+#include "model/model_params.hpp"
+#include "model/types.hpp"
 
 namespace migflow {
 
@@ -25,7 +25,6 @@ struct NodeSpec {
   std::string id;  // ISO3 code or hub name; the key everything else refers to
   std::string name;
   Role role = Role::Transit;
-  PartnerType partner_type = PartnerType::None;
   YearSeries population;    // working-age persons (15-64)
   YearSeries gdp_pc;        // GDP per capita, PPP, current international $
   YearSeries unemployment;  // share of the labour force, 0..1
@@ -63,11 +62,6 @@ struct OriginSpec {
   SourceLocation where;
 };
 
-struct DiasporaSpec {
-  NodeId origin = 0, destination = 0;
-  double persons = 0;  // migrants from origin living in destination at the start
-};
-
 struct PolicyConfig;  // policies/policy.hpp
 
 struct PolicySpec {
@@ -89,12 +83,12 @@ struct Scenario {
   std::vector<NodeSpec> nodes;
   std::vector<EdgeSpec> edges;
   std::vector<OriginSpec> origins;
-  std::vector<DiasporaSpec> diaspora;
   ModelParams model;
   std::vector<PolicySpec> policies;
 
   std::uint64_t total_agents() const;
   int node_index(const std::string& id) const;  // -1 when absent
+  std::string edge_label(EdgeId e) const;        // "FROM->TO", as scenarios and output name edges
   // The same persons as about `agents` agents: every origin's scale changes by one factor
   // (benchmarks and quick looks at a large world).
   void scale_to(std::uint64_t agents);

@@ -1,0 +1,44 @@
+#include "model/scenario.hpp"
+
+#include <cmath>
+
+namespace migflow {
+
+double YearSeries::at(double year) const {
+  if (years.empty()) return std::nan("");
+  if (year <= years.front()) return values.front();
+  if (year >= years.back()) return values.back();
+  size_t i = 1;
+  while (years[i] < year) ++i;
+  const double w = (year - years[i - 1]) / (years[i] - years[i - 1]);
+  return values[i - 1] + w * (values[i] - values[i - 1]);
+}
+
+std::uint64_t Scenario::total_agents() const {
+  std::uint64_t n = 0;
+  for (const auto& o : origins) n += o.total_agents();
+  return n;
+}
+
+void Scenario::scale_to(std::uint64_t agents) {
+  const double factor = static_cast<double>(agents) / static_cast<double>(total_agents());
+  for (OriginSpec& o : origins) {
+    o.persons_per_agent /= factor;
+    o.agents = static_cast<std::uint64_t>(std::llround(static_cast<double>(o.agents) * factor));
+    for (auto& [node, count] : o.abroad) count = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * factor));
+  }
+}
+
+void Scenario::truncate_steps(int steps) {
+  if (steps < calendar.steps()) calendar.end = calendar.date(steps - 1);
+}
+
+int Scenario::node_index(const std::string& id) const {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+std::string Scenario::edge_label(EdgeId e) const { return nodes[edges[e].from].id + "->" + nodes[edges[e].to].id; }
+
+}  // namespace migflow
