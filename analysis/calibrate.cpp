@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "scenarios/csv.hpp"
+#include "loader/csv_table.hpp"
 #include "sim/engine.hpp"
 
 namespace migflow {

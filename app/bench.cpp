@@ -8,7 +8,8 @@
 #include <filesystem>
 #include <optional>
 
-#include "scenarios/loader.hpp"
+#include "loader/scenario_loader.hpp"
+#include "policies/registry.hpp"
 #include "sim/engine.hpp"
 #include "sim/ensemble.hpp"
 
@@ -36,7 +37,7 @@ int bench(const BenchArgs& args, const Comm& comm) {
   const std::string path = args.scenario.empty() ? default_scenario() : args.scenario;
   std::shared_ptr<Scenario> sc;
   try {
-    sc = std::make_shared<Scenario>(load_scenario(path));
+    sc = std::make_shared<Scenario>(load_scenario(path, builtin_policies()));
   } catch (const InputError& e) {
     if (comm.rank() == 0) std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return 2;
@@ -76,7 +77,7 @@ int bench(const BenchArgs& args, const Comm& comm) {
   const double agent_steps = static_cast<double>(sc->total_agents()) * sc->calendar.steps();
   if (comm.rank() != 0) {
     if (!args.skip_comparison) {  // take part in the comparison's collectives
-      auto defaults = std::make_shared<Scenario>(load_scenario(default_scenario()));
+      auto defaults = std::make_shared<Scenario>(load_scenario(default_scenario(), builtin_policies()));
       EnsembleOptions options;
       options.replicates = defaults->replicates;
       options.comm = &comm;
@@ -110,7 +111,7 @@ int bench(const BenchArgs& args, const Comm& comm) {
 
   if (!args.skip_comparison) {
     // The default comparison: each scenario of it is the default's size with its replicates.
-    auto defaults = std::make_shared<Scenario>(load_scenario(default_scenario()));
+    auto defaults = std::make_shared<Scenario>(load_scenario(default_scenario(), builtin_policies()));
     auto default_world = std::make_shared<const World>(defaults);
     EnsembleOptions options;
     options.replicates = defaults->replicates;

@@ -20,7 +20,8 @@
 #include "app/progress.hpp"
 #include "output/atomic_file.hpp"
 #include "output/recorder.hpp"
-#include "scenarios/loader.hpp"
+#include "loader/scenario_loader.hpp"
+#include "policies/registry.hpp"
 #include "sim/agents.hpp"
 #include "sim/checkpoint.hpp"
 #include "sim/comm.hpp"
@@ -69,7 +70,7 @@ struct RunArgs {
 };
 
 std::shared_ptr<const World> load_world(const std::string& path, const RunArgs* overrides) {
-  auto sc = std::make_shared<Scenario>(load_scenario(path));
+  auto sc = std::make_shared<Scenario>(load_scenario(path, builtin_policies()));
   if (overrides && overrides->seed) sc->seed = *overrides->seed;
   if (overrides && overrides->replicates) sc->replicates = *overrides->replicates;
   return std::make_shared<const World>(sc);
@@ -310,7 +311,7 @@ int calibrate_command(CalibrateArgs args) {
   std::vector<StockTarget> targets;
   std::vector<DetectionTarget> detections;
   try {
-    sc = load_scenario(args.scenario);
+    sc = load_scenario(args.scenario, builtin_policies());
     if (args.observed.empty()) args.observed = std::string(MIGFLOW_SOURCE_DIR) + "/scenarios/data/diaspora.csv";
     targets = read_stock_targets(args.observed, sc);
     if (args.detections.empty()) args.detections = std::string(MIGFLOW_SOURCE_DIR) + "/scenarios/data/frontex_detections.csv";

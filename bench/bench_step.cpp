@@ -10,7 +10,8 @@
 #include <map>
 #include <memory>
 
-#include "scenarios/loader.hpp"
+#include "loader/scenario_loader.hpp"
+#include "policies/registry.hpp"
 #include "sim/engine.hpp"
 
 namespace migflow {
@@ -21,7 +22,7 @@ std::shared_ptr<const World> world_with(std::int64_t agents) {
   static std::map<std::int64_t, std::shared_ptr<const World>> cache;
   auto& w = cache[agents];
   if (!w) {
-    auto sc = std::make_shared<Scenario>(load_scenario(MIGFLOW_SOURCE_DIR "/bench/all_policies.yaml"));
+    auto sc = std::make_shared<Scenario>(load_scenario(MIGFLOW_SOURCE_DIR "/bench/all_policies.yaml", builtin_policies()));
     sc->scale_to(static_cast<std::uint64_t>(agents));
     w = std::make_shared<const World>(sc);
   }

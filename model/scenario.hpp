@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/calendar.hpp"
@@ -62,14 +63,19 @@ struct OriginSpec {
   SourceLocation where;
 };
 
-struct PolicyConfig;  // policies/policy.hpp
+// A module's parsed, validated parameters. Opaque here: the engine's policy interface
+// (sim/policy.hpp) defines it, and the module registry the loader is handed fills it.
+struct PolicyConfig;
 
 struct PolicySpec {
   std::string name;  // the module
   std::string id;    // this instance: names its output group; `extends:` merges by it
   YearMonth from{1900, 1};
   YearMonth until{2200, 12};
-  std::shared_ptr<const PolicyConfig> config;  // parsed, validated parameters
+  std::shared_ptr<const PolicyConfig> config;
+  // The block's fields besides name and id, as written (maps and lists as one-line
+  // YAML): the output keeps them as attributes of the policy's group.
+  std::vector<std::pair<std::string, std::string>> parameters;
   SourceLocation where;
 };
 

@@ -14,6 +14,7 @@ enum class Role : std::uint8_t { Origin, Transit, MemberState };
 inline constexpr std::array<std::string_view, 3> kRoleNames{"origin", "transit", "member_state"};
 
 enum class Mode : std::uint8_t { Land, Sea, Air };
+inline constexpr std::array<std::string_view, 3> kModeNames{"land", "sea", "air"};
 
 enum class Status : std::uint8_t { AtHome, InTransit, Regular, Irregular, Returned };
 inline constexpr int kStatusCount = 5;

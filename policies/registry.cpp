@@ -1,7 +1,9 @@
 // The one place that lists the built-in policy modules. Adding a module: write its
 // folder, then add its describe function here (explicit, so a static library cannot
 // silently drop a self-registering module).
-#include "policies/policy.hpp"
+#include "policies/registry.hpp"
+
+#include <stdexcept>
 
 namespace migflow {
 
@@ -10,22 +12,35 @@ PolicyModule readmission_module();
 PolicyModule border_capacity_module();
 PolicyModule remittances_module();
 
-const std::vector<PolicyModule>& policy_modules() {
-  static const std::vector<PolicyModule> modules = {
+const PolicyRegistry& builtin_policies() {
+  static const PolicyRegistry registry({
       labour_market_openness_module(),
       readmission_module(),
       border_capacity_module(),
       remittances_module(),
-  };
-  return modules;
+  });
+  return registry;
 }
 
-const PolicyModule& find_policy_module(const std::string& name, const Tree& where, const std::string& field) {
-  for (const PolicyModule& m : policy_modules())
-    if (m.name == name) return m;
-  std::string known;
-  for (const PolicyModule& m : policy_modules()) known += (known.empty() ? "" : ", ") + std::string(m.name);
-  fail(where, field, "unknown policy '" + name + "' (known policies: " + known + ")");
+PolicyRegistry::PolicyRegistry(std::vector<PolicyModule> modules) {
+  for (PolicyModule& m : modules) add(std::move(m));
+}
+
+void PolicyRegistry::add(PolicyModule module) {
+  if (find(module.name)) throw std::logic_error("two policy modules named '" + module.name + "'");
+  modules_.push_back(std::move(module));
+}
+
+const PolicyParser* PolicyRegistry::find(std::string_view name) const {
+  for (const PolicyModule& m : modules_)
+    if (m.name == name) return &m.parse;
+  return nullptr;
+}
+
+std::vector<std::string> PolicyRegistry::names() const {
+  std::vector<std::string> out;
+  for (const PolicyModule& m : modules_) out.push_back(m.name);
+  return out;
 }
 
 }  // namespace migflow

@@ -286,62 +286,6 @@ class GateStream {
   Draws words_{};
 };
 
-void StepCounts::resize(int o, int m, int n, int e, int q) {
-  origins = o;
-  member_states = m;
-  nodes = n;
-  edges = e;
-  quotas = q;
-  stocks.assign(static_cast<size_t>(o) * n * kStatusCount, 0);
-  transit_wait.assign(static_cast<size_t>(o) * n, 0);
-  arrivals.assign(static_cast<size_t>(o) * m * kChannelCount, 0);
-  flows.assign(static_cast<size_t>(o) * e * kChannelCount, 0);
-  edge_attempts.assign(static_cast<size_t>(o) * e, 0);
-  edge_blocked.assign(static_cast<size_t>(o) * e, 0);
-  edge_intercepted.assign(static_cast<size_t>(o) * e, 0);
-  return_orders.assign(static_cast<size_t>(o) * m, 0);
-  returns_executed.assign(static_cast<size_t>(o) * m, 0);
-  quota_requests.assign(q, 0);
-  quota_granted.assign(q, 0);
-}
-
-// The flow tables, as a list, so clearing and adding cannot forget one.
-template <class Counts, class F>
-static void for_each_flow_table(Counts& c, F f) {
-  f(c.arrivals);
-  f(c.flows);
-  f(c.edge_attempts);
-  f(c.edge_blocked);
-  f(c.edge_intercepted);
-  f(c.return_orders);
-  f(c.returns_executed);
-  f(c.quota_requests);
-  f(c.quota_granted);
-}
-
-// The count tables, stocks first, so that save, restore and share cannot forget one.
-template <class Counts, class F>
-static void for_each_count_table(Counts& c, F f) {
-  f(c.stocks);
-  f(c.transit_wait);
-  for_each_flow_table(c, f);
-}
-
-void StepCounts::clear_flows() {
-  for_each_flow_table(*this, [](auto& v) { std::fill(v.begin(), v.end(), 0); });
-}
-
-void StepCounts::add(const StepCounts& other) {
-  const std::vector<std::int64_t>* src[9];
-  int n = 0;
-  for_each_flow_table(other, [&](const auto& v) { src[n++] = &v; });
-  n = 0;
-  for_each_flow_table(*this, [&](auto& v) {
-    const auto& s = *src[n++];
-    for (size_t i = 0; i < v.size(); ++i) v[i] += s[i];
-  });
-}
-
 Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm)
     : world_(std::move(world)),
       comm_(comm),

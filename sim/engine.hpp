@@ -21,7 +21,7 @@
 
 #include "output/binary.hpp"
 #include "output/recorder.hpp"
-#include "policies/policy.hpp"
+#include "sim/policy.hpp"
 #include "sim/agents.hpp"
 #include "sim/comm.hpp"
 #include "sim/step_tables.hpp"

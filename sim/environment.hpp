@@ -1,4 +1,4 @@
-// The policy-facing knobs of one step, and the counts the step produced.
+// The policy-facing knobs of one step.
 //
 // Each step the engine resets Environment to the scenario's baseline (model: block),
 // then every active policy edits it (phase 2, serial), and the engine turns it into
@@ -49,38 +49,6 @@ struct Environment {
   // Capacity-limited crossings: edges in a group share one capacity per step.
   std::vector<int> crossing_group;        // per edge: group index, or -1 (unlimited)
   std::vector<double> group_capacity;     // per group: persons let through per step
-};
-
-// Counts of one step, summed exactly (integers, in agents) over agents, threads and
-// ranks. Every table is indexed by origin first, so that output can turn agents into
-// persons with each origin's persons_per_agent.
-struct StepCounts {
-  int origins = 0, member_states = 0, nodes = 0, edges = 0, quotas = 0;
-  std::vector<std::int64_t> stocks;            // (origin, node, status), end of step
-  std::vector<std::int64_t> transit_wait;      // (origin, node): steps waited so far, summed
-  std::vector<std::int64_t> arrivals;          // (origin, member state, channel)
-  std::vector<std::int64_t> flows;             // (origin, edge, channel): crossings made
-  std::vector<std::int64_t> edge_attempts;     // (origin, edge): attempts let through
-  std::vector<std::int64_t> edge_blocked;      // (origin, edge): turned away by capacity
-  std::vector<std::int64_t> edge_intercepted;  // (origin, edge)
-  std::vector<std::int64_t> return_orders;     // (origin, member state)
-  std::vector<std::int64_t> returns_executed;  // (origin, member state)
-  std::vector<std::int64_t> quota_requests;    // per quota
-  std::vector<std::int64_t> quota_granted;     // per quota
-  // Remittances received by origin households this step, PPP $ (origin, member state);
-  // derived exactly from the stocks at the start of the step, so no summation order.
-  std::vector<double> remittances;
-
-  void resize(int origins, int member_states, int nodes, int edges, int quotas);
-  void clear_flows();  // everything but the stocks
-  void add(const StepCounts& other);
-
-  std::size_t stock(int o, int n, Status s) const {
-    return (static_cast<std::size_t>(o) * nodes + n) * kStatusCount + static_cast<std::size_t>(s);
-  }
-  std::size_t on(int o, int n) const { return static_cast<std::size_t>(o) * nodes + n; }
-  std::size_t om(int o, int m) const { return static_cast<std::size_t>(o) * member_states + m; }
-  std::size_t oe(int o, int e) const { return static_cast<std::size_t>(o) * edges + e; }
 };
 
 }  // namespace migflow

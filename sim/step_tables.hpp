@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/environment.hpp"
+#include "sim/step_counts.hpp"
 #include "sim/world.hpp"
 
 namespace migflow {

@@ -58,7 +58,7 @@ std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides) {
   const std::string dir = temp_dir();
   const std::string path = dir + "/scenario.yaml";
   std::ofstream(path) << "extends: " << data_path("small.yaml") << "\n" << yaml_overrides << "\n";
-  return std::make_shared<Scenario>(load_scenario(path));
+  return std::make_shared<Scenario>(load_scenario(path, builtin_policies()));
 }
 
 std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc) { return std::make_shared<const World>(sc); }

@@ -4,7 +4,8 @@
 #include <string>
 
 #include "output/recorder.hpp"
-#include "scenarios/loader.hpp"
+#include "loader/scenario_loader.hpp"
+#include "policies/registry.hpp"
 #include "sim/world.hpp"
 
 namespace migflow::testing {

@@ -3,8 +3,10 @@
 // capacity-building funds raise over time. See README.md.
 #include <algorithm>
 
-#include "policies/policy.hpp"
-#include "policies/support.hpp"
+#include "policies/block_fields.hpp"
+#include "policies/registry.hpp"
+#include "sim/policy.hpp"
+#include "sim/world.hpp"
 
 namespace migflow {
 
@@ -29,7 +31,7 @@ class BorderCapacity : public Policy {
  public:
   BorderCapacity(const Config& c, const World& w) : config_(c), world_(w) {}
 
-  void declare(SeriesGroup& out) const override {
+  void declare(SeriesGroup& out) override {
     std::vector<std::string> names;
     for (const Crossing& c : config_.crossings) names.push_back(c.name);
     out.dimension("crossing", names);
@@ -51,7 +53,7 @@ class BorderCapacity : public Policy {
       int group = -1;
       if (c.capacity_per_month >= 0) {
         group = static_cast<int>(env.group_capacity.size());
-        env.group_capacity.push_back(per_step_share(c.capacity_per_month * 12.0, ctx.months, ctx.step));
+        env.group_capacity.push_back(ctx.per_step_share(c.capacity_per_month * 12.0));
       }
       for (EdgeId e : c.edges) {
         env.crossing_group[e] = group;
@@ -67,7 +69,7 @@ class BorderCapacity : public Policy {
     const Scenario& sc = world_.scenario();
     for (size_t i = 0; i < config_.crossings.size(); ++i) {
       const Crossing& c = config_.crossings[i];
-      row[0][i] = !active ? -1 : c.capacity_per_month < 0 ? -1 : per_step_share(c.capacity_per_month * 12.0, ctx.months, ctx.step);
+      row[0][i] = !active ? -1 : c.capacity_per_month < 0 ? -1 : ctx.per_step_share(c.capacity_per_month * 12.0);
       row[1][i] = active ? interception(c, ctx.step) : 0.0;
       for (EdgeId e : c.edges)
         for (int o = 0; o < now.origins; ++o) {
@@ -90,7 +92,7 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const {
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
-  config->from = read_month(params, "from", sc.calendar.start, false);
+  config->from = params.month("from", sc.calendar.start);
   const Tree* list = params.child("crossings");
   if (list && !list->is_list()) fail(*list, params.field("crossings"), "expected a list of crossings");
   std::vector<bool> used(sc.edges.size(), false);
@@ -119,7 +121,6 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 
 PolicyModule border_capacity_module() {
   return {"border_capacity",
-          "Crossings per step and interception at external-border edges, with capacity building over time",
           &parse,
           R"(name: border_capacity
 crossings:

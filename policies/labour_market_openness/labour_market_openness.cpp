@@ -3,8 +3,10 @@
 // See README.md beside this file.
 #include <cmath>
 
-#include "policies/policy.hpp"
-#include "policies/support.hpp"
+#include "policies/block_fields.hpp"
+#include "policies/registry.hpp"
+#include "sim/policy.hpp"
+#include "sim/world.hpp"
 
 namespace migflow {
 
@@ -27,7 +29,7 @@ class LabourMarketOpenness : public Policy {
  public:
   LabourMarketOpenness(const Config& c, const World& w) : config_(c), world_(w) {}
 
-  void declare(SeriesGroup& out) const override {
+  void declare(SeriesGroup& out) override {
     std::vector<std::string> labels;
     for (const QuotaSpec& q : config_.quotas) labels.push_back(q.label);
     out.dimension("quota", labels);
@@ -43,7 +45,7 @@ class LabourMarketOpenness : public Policy {
       quota.origin = world_.origin_index(q.partner);
       quota.member_state = world_.member_state_index(q.member_state);
       quota.skill_mask = q.skill_mask;
-      quota.per_step = per_step_share(q.per_year, ctx.months, ctx.step);
+      quota.per_step = ctx.per_step_share(q.per_year);
       quota.permit_months = q.permit_months;
       quota.renewal = q.renewal;
       quota.return_home = q.return_home;
@@ -130,7 +132,6 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 
 PolicyModule labour_market_openness_module() {
   return {"labour_market_openness",
-          "Work-permit quotas per (Member State, partner), with permit length and circular-migration rules",
           &parse,
           R"(name: labour_market_openness
 quotas:

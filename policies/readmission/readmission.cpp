@@ -1,7 +1,9 @@
 // readmission: EU readmission agreements with partner countries (an EU competence),
 // and the detection of irregular migrants by each Member State. See README.md.
-#include "policies/policy.hpp"
-#include "policies/support.hpp"
+#include "policies/block_fields.hpp"
+#include "policies/registry.hpp"
+#include "sim/policy.hpp"
+#include "sim/world.hpp"
 
 namespace migflow {
 
@@ -26,7 +28,7 @@ class Readmission : public Policy {
  public:
   Readmission(const Config& c, const World& w) : config_(c), world_(w) {}
 
-  void declare(SeriesGroup& out) const override {
+  void declare(SeriesGroup& out) override {
     std::vector<std::string> partners;
     for (const Agreement& a : config_.agreements) partners.push_back(world_.scenario().nodes[a.partner].id);
     out.dimension("partner", partners);
@@ -76,7 +78,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     // A transit country can be a partner too: readmission of those who transited it.
     const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin, Role::Transit});
     Agreement a;
-    a.in_force = read_month(r, "in_force", sc.calendar.start, false);
+    a.in_force = r.month("in_force", sc.calendar.start);
     a.execution = r.probability("execution", 0.6);
     a.third_country = r.boolean("third_country_nationals", false);
     a.transit_execution = r.probability("transit_execution", a.third_country ? 0.3 : 0.0);
@@ -111,7 +113,6 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 
 PolicyModule readmission_module() {
   return {"readmission",
-          "Readmission agreements per partner (own and third-country nationals) and detection per Member State",
           &parse,
           R"(name: readmission
 agreements:

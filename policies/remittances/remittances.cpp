@@ -4,8 +4,10 @@
 // See README.md.
 #include <algorithm>
 
-#include "policies/policy.hpp"
-#include "policies/support.hpp"
+#include "policies/block_fields.hpp"
+#include "policies/registry.hpp"
+#include "sim/policy.hpp"
+#include "sim/world.hpp"
 
 namespace migflow {
 
@@ -22,7 +24,7 @@ class Remittances : public Policy {
  public:
   Remittances(const Config& c, const World& w) : config_(c), world_(w) {}
 
-  void declare(SeriesGroup& out) const override {
+  void declare(SeriesGroup& out) override {
     std::vector<std::string> origins;
     for (int o = 0; o < world_.origin_count(); ++o) origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
     out.dimension("origin", origins);
@@ -76,12 +78,12 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
   config->partners = read_nodes(params, "partner", "partners", sc, {Role::Origin});
   config->cost_start = params.probability("cost_start", sc.model.remittance_cost);
   config->cost_target = params.probability("cost_target", 0.03);
-  config->start = read_month(params, "from", sc.calendar.start, false);
+  config->start = params.month("from", sc.calendar.start);
   // The target is reached at an absolute date, or a number of years after `from`.
   if (params.has("target_date") && params.has("years_to_target"))
     fail(params.tree(), params.field("years_to_target"), "give target_date or years_to_target, not both");
   const int years = static_cast<int>(params.integer("years_to_target", 0, 0, 100));
-  config->target = read_month(params, "target_date", YearMonth::from_index(config->start.index() + 12 * years), false);
+  config->target = params.month("target_date", YearMonth::from_index(config->start.index() + 12 * years));
   if (config->target.index() < config->start.index())
     fail(*params.tree().find("target_date"), params.field("target_date"), "target_date is before from");
   return config;
@@ -91,7 +93,6 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 
 PolicyModule remittances_module() {
   return {"remittances",
-          "Transfer cost of remittances per partner, moving linearly to a target by a date",
           &parse,
           R"(name: remittances
 cost_start: 0.10

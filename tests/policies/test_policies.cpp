@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "../test_support.hpp"
-#include "policies/policy.hpp"
+#include "policies/registry.hpp"
 #include "sim/engine.hpp"
 #include "sim/ensemble.hpp"
 
@@ -81,7 +81,7 @@ TEST_P(EveryPolicy, IdenticalOnOneAndTwoThreads) {
       EXPECT_EQ(s.dense(), values(two[0].policies[g], s.name.c_str())) << s.name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, EveryPolicy, ::testing::ValuesIn(policy_modules()),
+INSTANTIATE_TEST_SUITE_P(Registry, EveryPolicy, ::testing::ValuesIn(builtin_policies().modules()),
                          [](const ::testing::TestParamInfo<PolicyModule>& info) { return std::string(info.param.name); });
 
 // --- labour_market_openness -------------------------------------------------------------

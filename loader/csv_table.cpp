@@ -1,4 +1,4 @@
-#include "scenarios/csv.hpp"
+#include "loader/csv_table.hpp"
 
 #include <cerrno>
 #include <cmath>

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "scenarios/tree.hpp"
+#include "loader/map_reader.hpp"
 
 namespace migflow {
 

@@ -1,11 +1,11 @@
-// Helpers every policy parser uses: node references by role, edge references,
-// step conversions. Errors name file, line and field like the rest of the loader.
+// Fields that many policy blocks share: lists of nodes by role, and lists of edges.
+// Errors name file, line and field like the rest of the loader.
 #pragma once
 #include <string>
 #include <vector>
 
-#include "scenarios/loader.hpp"
-#include "sim/world.hpp"
+#include "loader/map_reader.hpp"
+#include "model/scenario.hpp"
 
 namespace migflow {
 
@@ -17,9 +17,5 @@ std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const 
 // Edges named "FROM->TO" (a string or a list of them), or the word `external`: every
 // land and sea edge across the EU's external border.
 std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scenario& sc);
-
-// A per-year amount spread over steps so that whole persons add up exactly over any
-// run of steps: step s gets floor((s+1) * a) - floor(s * a), a = per_year * months / 12.
-double per_step_share(double per_year, double months, int step);
 
 }  // namespace migflow

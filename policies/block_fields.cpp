@@ -1,7 +1,6 @@
-#include "policies/support.hpp"
+#include "policies/block_fields.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace migflow {
 
@@ -70,11 +69,6 @@ std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scena
   }
   if (out.empty()) fail(node, r.field(key), "no edges given");
   return out;
-}
-
-double per_step_share(double per_year, double months, int step) {
-  const double a = per_year * months / 12.0;
-  return std::floor((step + 1) * a) - std::floor(step * a);
 }
 
 }  // namespace migflow

@@ -1,67 +1,12 @@
-#include "scenarios/loader.hpp"
+#include "loader/scenario_loader.hpp"
 
 #include <cmath>
-#include <filesystem>
 #include <map>
-#include <set>
 
-#include "policies/policy.hpp"
-#include "scenarios/csv.hpp"
+#include "loader/csv_table.hpp"
+#include "loader/extends.hpp"
 
 namespace migflow {
-
-namespace fs = std::filesystem;
-
-namespace {
-
-// A path named in a scenario file is relative to that file's folder.
-std::string resolve_path(const Tree& node, const std::string& field) {
-  const std::string rel = scalar_string(node, field);
-  fs::path p(rel);
-  if (p.is_relative()) p = fs::path(node.where.file).parent_path() / p;
-  return p.lexically_normal().string();
-}
-
-TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
-  // error_code forms throughout: a bad path is an input error, never an exception escaping.
-  std::error_code ec;
-  for (const auto& seen : chain)
-    if (fs::weakly_canonical(seen, ec) == fs::weakly_canonical(path, ec))
-      throw InputError({path, 0, 0}, "extends", "circular extends chain");
-  chain.push_back(path);
-  TreePtr doc = parse_yaml_file(path);
-  if (!doc->is_map()) fail(*doc, "", "a scenario must be a mapping of fields");
-  const Tree* ext = doc->find("extends");
-  TreePtr merged;
-  if (ext) {
-    std::vector<const Tree*> bases;
-    if (ext->is_list())
-      for (const auto& item : ext->items) bases.push_back(item.get());
-    else
-      bases.push_back(ext);
-    for (const Tree* b : bases) {
-      const std::string base_path = resolve_path(*b, "extends");
-      if (!fs::is_regular_file(base_path, ec)) fail(*b, "extends", "file not found: " + base_path);
-      merged = merge_trees(merged, load_merged(base_path, chain));
-    }
-  }
-  // The file's own fields override its bases; `extends` itself is consumed here.
-  auto own = std::make_shared<Tree>(*doc);
-  std::erase_if(own->entries, [](const auto& e) { return e.first == "extends"; });
-  chain.pop_back();
-  return merge_trees(merged, own);
-}
-
-}  // namespace
-
-YearMonth read_month(MapReader& r, const std::string& key, const YearMonth& fallback, bool required) {
-  const Tree* node = required ? &r.required_child(key) : r.child(key);
-  if (!node) return fallback;
-  YearMonth ym;
-  if (!YearMonth::parse(scalar_string(*node, r.field(key)), ym))
-    fail(*node, r.field(key), "expected a month as YYYY-MM, got '" + node->scalar + "'");
-  return ym;
-}
 
 namespace {
 
@@ -136,6 +81,10 @@ void read_model_params(MapReader& r, ModelParams& m, bool behavioural_only) {
     if (p.behavioural || !behavioural_only) m.*(p.member) = r.number_in(p.name, m.*(p.member), p.lo, p.hi);
 }
 
+// Partner types of the EU's external migration policy: descriptive, not simulated.
+constexpr std::array<std::string_view, 5> kPartnerTypes{"none", "candidate", "pre_accession", "neighbourhood",
+                                                        "development"};
+
 // Persons from an origin living in a node at the start; they become agents abroad.
 struct Diaspora {
   NodeId origin = 0, destination = 0;
@@ -156,8 +105,8 @@ struct Builder {
 
   void read_calendar(const Tree& node) {
     MapReader r(node, "calendar");
-    sc.calendar.start = read_month(r, "start", {}, true);
-    sc.calendar.end = read_month(r, "end", {}, true);
+    sc.calendar.start = r.required_month("start");
+    sc.calendar.end = r.required_month("end");
     sc.calendar.step_months = static_cast<int>(r.integer("step_months", 1, 1, 12));
     if (sc.calendar.end.index() < sc.calendar.start.index())
       fail(*node.find("end"), "calendar.end", "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
@@ -175,9 +124,9 @@ struct Builder {
       if (n.id.empty()) fail(item, r.field("id"), "empty id");
       if (node_ids.count(n.id)) fail(*item.find("id"), r.field("id"), "duplicate node id '" + n.id + "'");
       n.name = r.string("name", n.id);
-      n.role = static_cast<Role>(r.choice("role", 1, {"origin", "transit", "member_state"}));
-      // Descriptive (candidate, neighbourhood, ...): checked, kept in the scenario text, not simulated.
-      r.choice("partner_type", 0, {"none", "candidate", "pre_accession", "neighbourhood", "development"});
+      n.role = static_cast<Role>(r.choice("role", static_cast<int>(Role::Transit), kRoleNames));
+      // Checked, and kept in the scenario text that the output stores.
+      r.choice("partner_type", 0, kPartnerTypes);
       if (const Tree* t = r.child("population")) n.population = read_series(*t, r.field("population"), 0, 2e9);
       if (const Tree* t = r.child("gdp_pc")) n.gdp_pc = read_series(*t, r.field("gdp_pc"), 1, 1e6);
       if (const Tree* t = r.child("unemployment")) n.unemployment = read_series(*t, r.field("unemployment"), 0, 1);
@@ -245,7 +194,7 @@ struct Builder {
       const int to = node_ref(r.required_child("to"), r.field("to"));
       if (from == to) fail(item, r.field("to"), "an edge cannot join a node to itself");
       e.distance_km = r.number_in("distance_km", 0, 0, 40000);
-      e.mode = static_cast<Mode>(r.choice("mode", 0, {"land", "sea", "air"}));
+      e.mode = static_cast<Mode>(r.choice("mode", static_cast<int>(Mode::Land), kModeNames));
       e.cost = r.number_in("cost", e.distance_km, 0, 1e9);
       if (e.cost <= 0) fail(item, r.field("cost"), "route cost must be positive (set cost or distance_km)");
       e.hazard = r.probability("hazard", 0);
@@ -339,7 +288,16 @@ struct Builder {
     r.finish();
   }
 
-  void read_policies(const Tree& list) {
+  // The module of a block, or an InputError at its `name` listing the known modules.
+  const PolicyParser& policy_parser(const PolicyCatalog& catalog, const std::string& name, const Tree& at,
+                                    const std::string& field) {
+    if (const PolicyParser* parse = catalog.find(name)) return *parse;
+    std::string known;
+    for (const std::string& n : catalog.names()) known += (known.empty() ? "" : ", ") + n;
+    fail(at, field, "unknown policy '" + name + "' (known policies: " + known + ")");
+  }
+
+  void read_policies(const Tree& list, const PolicyCatalog& catalog) {
     if (!list.is_list()) fail(list, "policies", "expected a list of policy blocks");
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Tree& item = *list.items[i];
@@ -351,12 +309,15 @@ struct Builder {
       for (const PolicySpec& other : sc.policies)
         if (other.id == p.id)
           fail(item, r.field("id"), "two policy blocks with id '" + p.id + "' (give each instance its own id)");
-      const PolicyModule& module = find_policy_module(p.name, *item.find("name"), r.field("name"));
-      p.from = read_month(r, "from", p.from, false);
-      p.until = read_month(r, "until", p.until, false);
+      const PolicyParser& parse = policy_parser(catalog, p.name, *item.find("name"), r.field("name"));
+      p.from = r.month("from", p.from);
+      p.until = r.month("until", p.until);
       if (p.until.index() < p.from.index()) fail(item, r.field("until"), "until is before from");
-      p.config = module.parse(r, sc);
+      p.config = parse(r, sc);
       r.finish();
+      for (const auto& [key, value] : item.entries)
+        if (key != "name" && key != "id" && value->kind != Tree::Kind::Null)
+          p.parameters.emplace_back(key, to_flow_yaml(*value));
       sc.policies.push_back(std::move(p));
     }
   }
@@ -386,14 +347,7 @@ void require_attributes(const Scenario& sc, const Tree& root) {
 
 }  // namespace
 
-TreePtr load_merged_tree(const std::string& path) {
-  std::vector<std::string> chain;
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw InputError({path, 0, 0}, "", "scenario file not found");
-  return load_merged(path, chain);
-}
-
-Scenario build_scenario(const TreePtr& root, const std::string& file) {
+Scenario build_scenario(const TreePtr& root, const std::string& file, const PolicyCatalog& policies) {
   Builder b;
   Scenario& sc = b.sc;
   sc.file = file;
@@ -420,11 +374,13 @@ Scenario build_scenario(const TreePtr& root, const std::string& file) {
       if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0) o.abroad.emplace_back(node, n);
   }
   if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
-  if (const Tree* t = r.child("policies")) b.read_policies(*t);
+  if (const Tree* t = r.child("policies")) b.read_policies(*t, policies);
   r.finish();
   return std::move(b.sc);
 }
 
-Scenario load_scenario(const std::string& path) { return build_scenario(load_merged_tree(path), path); }
+Scenario load_scenario(const std::string& path, const PolicyCatalog& policies) {
+  return build_scenario(load_merged_tree(path), path, policies);
+}
 
 }  // namespace migflow

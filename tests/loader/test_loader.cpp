@@ -140,7 +140,7 @@ TEST(Loader, DuplicateNodeIdIsAnError) {
   const std::string path = write_temp("dup.yaml", "calendar: {start: 2010-01, end: 2010-12}\nnodes:\n"
                                                   "  - {id: MDA, role: origin}\n  - {id: MDA, role: transit}\n");
   try {
-    load_scenario(path);
+    load_scenario(path, builtin_policies());
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("dup.yaml:4"), std::string::npos) << e.what();
@@ -170,7 +170,7 @@ TEST(Loader, CircularExtendsIsAnError) {
   write_temp("x", "");
   std::ofstream(dir + "/a.yaml") << "extends: b.yaml\n";
   std::ofstream(dir + "/b.yaml") << "extends: a.yaml\n";
-  EXPECT_THROW(load_scenario(dir + "/a.yaml"), InputError);
+  EXPECT_THROW(load_scenario(dir + "/a.yaml", builtin_policies()), InputError);
 }
 
 }  // namespace
@@ -186,7 +186,7 @@ TEST(Loader, FuzzerFindingsAreRejectedCleanly) {
     if (entry.path().extension() != ".yaml") continue;
     ++files;
     try {
-      World world(std::make_shared<Scenario>(load_scenario(entry.path().string())));
+      World world(std::make_shared<Scenario>(load_scenario(entry.path().string(), builtin_policies())));
       ADD_FAILURE() << entry.path() << " was accepted";
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find(entry.path().filename().string()), std::string::npos) << e.what();

@@ -1,51 +1,23 @@
-// A YAML document as a tree that remembers where every value came from, so that
-// any error, even after `extends:` merged several files, names file, line and field.
+// Typed, validated reading of the YAML tree: numbers, ranges, months, choices, with
+// errors that name file, line and field. Every loader and every policy parser reads
+// its fields through these.
 #pragma once
-#include <map>
-#include <memory>
-#include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "model/input_error.hpp"
+#include "loader/yaml_tree.hpp"
+#include "model/calendar.hpp"
 
 namespace migflow {
-
-class Tree;
-using TreePtr = std::shared_ptr<const Tree>;
-
-class Tree {
- public:
-  enum class Kind { Null, Scalar, Map, List };
-  Kind kind = Kind::Null;
-  std::string scalar;
-  std::vector<std::pair<std::string, TreePtr>> entries;  // maps keep file order
-  std::vector<TreePtr> items;
-  SourceLocation where;
-
-  const Tree* find(const std::string& key) const;
-  bool is_map() const { return kind == Kind::Map; }
-  bool is_list() const { return kind == Kind::List; }
-  bool is_scalar() const { return kind == Kind::Scalar; }
-};
-
-// Parses one YAML file (no `extends:` processing). Throws InputError.
-TreePtr parse_yaml_file(const std::string& path);
-TreePtr parse_yaml_text(const std::string& text, const std::string& name);
-
-// Overlays `over` on `base`: maps merge key by key; lists whose items are maps
-// identified by `id`, `name`, `from`+`to`, `origin`+`destination` or `origin` merge item
-// by item; anything else is replaced. A null value (`key: ~`) removes the inherited key.
-TreePtr merge_trees(const TreePtr& base, const TreePtr& over);
 
 // Typed, validated access to one map of the tree. Every key read is remembered;
 // finish() rejects the keys nobody asked for, listing the known ones.
 class MapReader {
  public:
   MapReader(const Tree& map, std::string path);
-  ~MapReader() = default;
-
   bool has(const std::string& key) const;
   const Tree* child(const std::string& key);
   const Tree& required_child(const std::string& key);
@@ -59,11 +31,14 @@ class MapReader {
   std::string string(const std::string& key, const std::string& fallback);
   std::string required_string(const std::string& key);
   bool boolean(const std::string& key, bool fallback);
-  // One of `choices`; returns its index.
-  int choice(const std::string& key, int fallback, const std::vector<std::string>& choices);
+  // One of `choices` (e.g. kRoleNames); returns its index.
+  int choice(const std::string& key, int fallback, std::span<const std::string_view> choices);
+
+  // A month "YYYY-MM".
+  YearMonth month(const std::string& key, const YearMonth& fallback);
+  YearMonth required_month(const std::string& key);
 
   std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const std::string& path() const { return path_; }
   const Tree& tree() const { return map_; }
   void finish() const;
 
@@ -79,9 +54,4 @@ long long scalar_integer(const Tree& node, const std::string& field);
 std::string scalar_string(const Tree& node, const std::string& field);
 [[noreturn]] void fail(const Tree& node, const std::string& field, const std::string& message);
 
-}  // namespace migflow
-
-namespace migflow {
-// The tree as YAML text (block style), e.g. to store the resolved scenario in output.
-std::string to_yaml(const Tree& tree);
 }  // namespace migflow

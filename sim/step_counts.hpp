@@ -1,0 +1,67 @@
+// The count tables of one step: what the agents did, summed exactly (integers) over
+// agents, threads and ranks. Policies read them (the previous step's in update, this
+// step's in record), the engine turns them into the core output series
+// (sim/core_series.hpp), and checkpoints and the MPI all-reduce carry them whole.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "model/types.hpp"
+
+namespace migflow {
+
+// Every table is indexed by origin first, so that output can turn agents into persons
+// with each origin's persons_per_agent.
+struct StepCounts {
+  int origins = 0, member_states = 0, nodes = 0, edges = 0, quotas = 0;
+  std::vector<std::int64_t> stocks;            // (origin, node, status), end of step
+  std::vector<std::int64_t> transit_wait;      // (origin, node): steps waited so far, summed
+  std::vector<std::int64_t> arrivals;          // (origin, member state, channel)
+  std::vector<std::int64_t> flows;             // (origin, edge, channel): crossings made
+  std::vector<std::int64_t> edge_attempts;     // (origin, edge): attempts let through
+  std::vector<std::int64_t> edge_blocked;      // (origin, edge): turned away by capacity
+  std::vector<std::int64_t> edge_intercepted;  // (origin, edge)
+  std::vector<std::int64_t> return_orders;     // (origin, member state)
+  std::vector<std::int64_t> returns_executed;  // (origin, member state)
+  std::vector<std::int64_t> quota_requests;    // per quota
+  std::vector<std::int64_t> quota_granted;     // per quota
+  // Remittances received by origin households this step, PPP $ (origin, member state);
+  // derived exactly from the stocks at the start of the step, so no summation order.
+  std::vector<double> remittances;
+
+  void resize(int origins, int member_states, int nodes, int edges, int quotas);
+  void clear_flows();  // everything but the stocks
+  void add(const StepCounts& other);
+
+  std::size_t stock(int o, int n, Status s) const {
+    return (static_cast<std::size_t>(o) * nodes + n) * kStatusCount + static_cast<std::size_t>(s);
+  }
+  std::size_t on(int o, int n) const { return static_cast<std::size_t>(o) * nodes + n; }
+  std::size_t om(int o, int m) const { return static_cast<std::size_t>(o) * member_states + m; }
+  std::size_t oe(int o, int e) const { return static_cast<std::size_t>(o) * edges + e; }
+};
+
+// The flow tables, as a list, so clearing and adding cannot forget one.
+template <class Counts, class F>
+void for_each_flow_table(Counts& c, F f) {
+  f(c.arrivals);
+  f(c.flows);
+  f(c.edge_attempts);
+  f(c.edge_blocked);
+  f(c.edge_intercepted);
+  f(c.return_orders);
+  f(c.returns_executed);
+  f(c.quota_requests);
+  f(c.quota_granted);
+}
+
+// The count tables, stocks first, so that save, restore and share cannot forget one.
+template <class Counts, class F>
+void for_each_count_table(Counts& c, F f) {
+  f(c.stocks);
+  f(c.transit_wait);
+  for_each_flow_table(c, f);
+}
+
+}  // namespace migflow
