@@ -11,7 +11,8 @@
 #include "loader/scenario_loader.hpp"
 #include "policies/registry.hpp"
 #include "sim/engine.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
+#include "ensemble/run_metadata.hpp"
 
 namespace migflow {
 

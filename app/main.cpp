@@ -23,9 +23,11 @@
 #include "loader/scenario_loader.hpp"
 #include "policies/registry.hpp"
 #include "sim/agents.hpp"
-#include "sim/checkpoint.hpp"
+#include "ensemble/checkpoint.hpp"
 #include "sim/comm.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
+#include "ensemble/memory_estimate.hpp"
+#include "ensemble/run_metadata.hpp"
 
 using namespace migflow;
 

@@ -1,6 +1,7 @@
 #include "test_support.hpp"
 
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
+#include "ensemble/run_metadata.hpp"
 
 #include <unistd.h>
 

@@ -8,7 +8,7 @@
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
 #include "sim/engine.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
 
 namespace migflow {
 namespace {

@@ -6,7 +6,8 @@
 #include <filesystem>
 
 #include "../test_support.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
+#include "ensemble/run_metadata.hpp"
 
 namespace migflow {
 namespace {

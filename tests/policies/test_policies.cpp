@@ -8,7 +8,7 @@
 #include "../test_support.hpp"
 #include "policies/registry.hpp"
 #include "sim/engine.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
 
 namespace migflow {
 

@@ -4,7 +4,7 @@
 
 #include "../test_support.hpp"
 #include "sim/engine.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
 
 namespace migflow {
 namespace {

@@ -1,13 +1,13 @@
 // Runs every replicate of a scenario, each on its own engine, and gathers what the
 // output file needs; saves and resumes checkpoints through a CheckpointStore.
 #pragma once
-#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
 
-#include "output/recorder.hpp"
+#include "ensemble/replicate_groups.hpp"
+#include "output/series.hpp"
 #include "sim/comm.hpp"
 #include "sim/world.hpp"
 
@@ -34,33 +34,6 @@ struct EnsembleOptions {
   int checkpoint_every = 0;
   // Carry on from the checkpoint in `checkpoints` instead of starting afresh.
   bool resume = false;
-};
-
-// How the ranks share the replicates (see EnsembleOptions::replicate_groups).
-class ReplicateGroups {
- public:
-  // Collective over `world`. `count` is clamped to [1, min(ranks, replicates)].
-  ReplicateGroups(const Comm& world, int count, int replicates);
-  // The group count a run asking for `count` gets.
-  static int effective_count(int count, int ranks, int replicates) {
-    return std::clamp(count, 1, std::max(1, std::min(ranks, replicates)));
-  }
-  ~ReplicateGroups();
-  const Comm& world() const { return world_; }
-  // This rank's group: its index, its communicator, and whether it speaks for it.
-  int count() const { return count_; }
-  int index() const { return index_; }
-  const Comm& comm() const { return own_ ? *own_ : world_; }
-  bool leader() const { return comm().rank() == 0; }
-  int first_replicate() const { return index_; }
-  int stride() const { return count_; }
-  // Every rank's group index, in rank order.
-  int group_of(int rank) const { return static_cast<int>(static_cast<long long>(rank) * count_ / world_.size()); }
-
- private:
-  const Comm& world_;
-  int count_ = 1, index_ = 0;
-  std::unique_ptr<Comm> own_;
 };
 
 // An ensemble between two steps, as this rank's group sees it: what a checkpoint holds.
@@ -90,15 +63,5 @@ struct EnsembleResult {
 // (as many as there are threads); a group of several ranks runs one at a time, shared
 // by all its ranks. Results do not depend on threads, ranks, groups or checkpoints.
 EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOptions& options);
-
-// Memory a run needs, in bytes: agent state of the replicates that run at once, plus
-// the recorded series of every replicate (they are kept until the file is written).
-// With several ranks per replicate, the agent state per rank (each holds 1/ranks of the agents).
-std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates, int ranks_per_replicate = 1);
-// Memory this machine has available now (MemAvailable), in bytes; 0 if unknown.
-std::uint64_t available_memory_bytes();
-
-// File metadata for a scenario: dates, provenance.
-RunMetadata run_metadata(const Scenario& scenario);
 
 }  // namespace migflow

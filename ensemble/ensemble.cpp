@@ -1,17 +1,16 @@
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 
 #include "output/binary.hpp"
-#include "sim/checkpoint.hpp"
+#include "ensemble/checkpoint.hpp"
 #include "sim/engine.hpp"
 
 namespace migflow {
@@ -20,14 +19,6 @@ EnsembleState::EnsembleState() = default;
 EnsembleState::EnsembleState(EnsembleState&&) noexcept = default;
 EnsembleState& EnsembleState::operator=(EnsembleState&&) noexcept = default;
 EnsembleState::~EnsembleState() = default;
-
-ReplicateGroups::ReplicateGroups(const Comm& world, int count, int replicates)
-    : world_(world), count_(effective_count(count, world.size(), replicates)) {
-  index_ = group_of(world.rank());
-  if (count_ > 1) own_ = world.split(index_);
-}
-
-ReplicateGroups::~ReplicateGroups() = default;
 
 namespace {
 
@@ -181,44 +172,6 @@ EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOp
   result.steps_completed = static_cast<int>(shape[1]);
   result.interrupted = result.replicates_finished < options.replicates;
   return result;
-}
-
-std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates, int ranks_per_replicate) {
-  const Scenario& sc = world.scenario();
-  const std::uint64_t O = static_cast<std::uint64_t>(world.origin_count()), N = static_cast<std::uint64_t>(world.node_count()),
-                      M = static_cast<std::uint64_t>(world.member_state_count()), E = static_cast<std::uint64_t>(world.edge_count());
-  // Cells per step of the core series (stocks, stocks_by_origin, arrivals, flows, ...), at
-  // 12 bytes each if none were zero (a cell index and a double; zeros are not stored).
-  const std::uint64_t cells = N * kStatusCount * (O + 1) + O * M * (kChannelCount + 3) + E * (kChannelCount + 3) + N;
-  const std::uint64_t series = cells * 12 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
-  const std::uint64_t agents = (sc.total_agents() / static_cast<std::uint64_t>(ranks_per_replicate) + 1) * AgentStore::kBytesPerAgent *
-                               static_cast<std::uint64_t>(std::min(concurrent_replicates, sc.replicates));
-  return agents + series;
-}
-
-std::uint64_t available_memory_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (in >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
-  return 0;
-}
-
-RunMetadata run_metadata(const Scenario& sc) {
-  RunMetadata meta;
-  meta.title = sc.title;
-  meta.scenario_file = sc.file;
-  meta.scenario_text = sc.text;
-  meta.version = MIGFLOW_VERSION;
-  meta.seed = sc.seed;
-  meta.step_months = sc.calendar.step_months;
-  meta.start_date = sc.calendar.start.str();
-  for (int s = 0; s < sc.calendar.steps(); ++s) {
-    meta.dates.push_back(sc.calendar.date(s).str());
-  }
-  return meta;
 }
 
 }  // namespace migflow

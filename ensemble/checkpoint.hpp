@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "sim/comm.hpp"
-#include "sim/ensemble.hpp"
+#include "ensemble/ensemble.hpp"
 
 namespace migflow {
 

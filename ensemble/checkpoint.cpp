@@ -1,4 +1,4 @@
-#include "sim/checkpoint.hpp"
+#include "ensemble/checkpoint.hpp"
 
 #include <yaml-cpp/yaml.h>
 
