@@ -3,19 +3,39 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
+
+#include "sim/core_series.hpp"
 
 namespace migflow {
 
 namespace {
 
-// Sums `series` over everything but replicate, keeping cells where keep(dim, label)
+// Names as the core series declare them (sim/core_series.hpp).
+std::string name_of(CoreDim d) { return std::string(kCoreDimNames[static_cast<std::size_t>(d)]); }
+std::string name_of(Status s) { return std::string(kStatusNames[static_cast<std::size_t>(s)]); }
+std::string name_of(Channel c) { return std::string(kChannelNames[static_cast<std::size_t>(c)]); }
+
+// A core series of the file, checked to have the dimensions it is declared with.
+const StoredSeries& series(const RunFile& run, CoreSeries id) {
+  const CoreSeriesSpec& spec = core_series(id);
+  const StoredSeries& s = run.series_named(std::string(spec.name));
+  std::vector<std::string> expected{"replicate", "time"};
+  for (CoreDim d : spec.dims()) expected.push_back(name_of(d));
+  if (s.dims != expected)
+    throw std::runtime_error("cannot read '" + run.path + "': series '" + std::string(spec.name) +
+                             "' does not have the dimensions of migflow's " + std::string(spec.name));
+  return s;
+}
+
+// Sums a series over everything but replicate, keeping cells where keep(dim, label)
 // holds for every dimension and steps in [first, last]. Returns one value per replicate.
 template <class Keep>
-std::vector<double> total(const RunFile& run, const std::string& name, Keep keep, std::size_t first = 0,
+std::vector<double> total(const RunFile& run, CoreSeries id, Keep keep, std::size_t first = 0,
                           std::size_t last = static_cast<std::size_t>(-1)) {
-  const StoredSeries& s = run.series.at(name);
+  const StoredSeries& s = series(run, id);
   const std::size_t R = s.shape[0], T = s.shape[1];
   std::size_t cells = 1;
   for (std::size_t d = 2; d < s.shape.size(); ++d) cells *= s.shape[d];
@@ -26,7 +46,7 @@ std::vector<double> total(const RunFile& run, const std::string& name, Keep keep
     for (std::size_t d = s.shape.size() - 1; d >= 2; --d) {
       const std::size_t i = rest % s.shape[d];
       rest /= s.shape[d];
-      const auto& labels = run.labels.at(s.dims[d]);
+      const auto& labels = run.labels_of(s.dims[d]);
       if (!keep(s.dims[d], labels[i])) counted[c] = 0;
     }
   }
@@ -39,7 +59,7 @@ std::vector<double> total(const RunFile& run, const std::string& name, Keep keep
 }
 
 bool is_member_state(const RunFile& run, const std::string& node) {
-  const auto& ms = run.labels.at("destination");
+  const auto& ms = run.labels_of(name_of(CoreDim::destination));
   return std::find(ms.begin(), ms.end(), node) != ms.end();
 }
 
@@ -55,77 +75,94 @@ double t_quantile(double level, std::size_t n) {
 
 }  // namespace
 
+namespace {
+
+// Which cells an indicator counts: a test on each (dimension, label) of a cell.
+using Keep = std::function<bool(const std::string& dim, const std::string& label)>;
+
+bool any(const std::string&, const std::string&) { return true; }
+
+Keep only(CoreDim dim, const std::string& label) {
+  return [d = name_of(dim), label](const std::string& dim_name, const std::string& l) { return dim_name != d || l == label; };
+}
+
+Keep both(Keep a, Keep b) {
+  return [a, b](const std::string& dim, const std::string& label) { return a(dim, label) && b(dim, label); };
+}
+
+// Persons with `status` in Member States.
+Keep abroad(const RunFile& run, Status status) {
+  return both(only(CoreDim::status, name_of(status)), [&run, node = name_of(CoreDim::node)](const std::string& dim,
+                                                                                           const std::string& label) {
+    return dim != node || is_member_state(run, label);
+  });
+}
+
+// Mean waiting time in transit, persons-weighted over nodes and steps.
+std::vector<double> mean_transit_wait(const RunFile& run) {
+  const std::size_t T = run.dates.size();
+  const auto waiting = total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)));
+  const StoredSeries& w = series(run, CoreSeries::transit_wait);  // (replicate, time, node)
+  const StoredSeries& s = series(run, CoreSeries::stocks);        // (replicate, time, node, status)
+  const std::size_t N = w.shape[2], S = s.shape[3];
+  const auto& statuses = run.labels_of(name_of(CoreDim::status));
+  const std::size_t transit = static_cast<std::size_t>(
+      std::find(statuses.begin(), statuses.end(), name_of(Status::InTransit)) - statuses.begin());
+  std::vector<double> mean_wait(w.shape[0], 0.0);
+  for (std::size_t r = 0; r < w.shape[0]; ++r) {
+    double weighted = 0;
+    for (std::size_t t = 0; t < T; ++t)
+      for (std::size_t n = 0; n < N; ++n)
+        weighted += w.values[(r * T + t) * N + n] * s.values[((r * T + t) * N + n) * S + transit];
+    mean_wait[r] = waiting[r] > 0 ? weighted / waiting[r] : 0.0;
+  }
+  return mean_wait;
+}
+
+// Arrivals by channel and returns executed in one Member State.
+void add_member_state(const RunFile& run, const std::string& ms, std::vector<Indicator>& out) {
+  const Keep in_ms = only(CoreDim::destination, ms);
+  const std::string legal = name_of(Channel::Legal), irregular = name_of(Channel::Irregular);
+  out.push_back({"arrivals_legal", ms, "persons", "regular arrivals over the period",
+                 total(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, legal)))});
+  out.push_back({"arrivals_irregular", ms, "persons", "irregular arrivals over the period",
+                 total(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)))});
+  out.push_back({"returns_executed", ms, "persons", "returns executed over the period",
+                 total(run, CoreSeries::returns_executed, in_ms)});
+}
+
+}  // namespace
+
 std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_state) {
   const std::size_t T = run.dates.size();
   const std::size_t end = T == 0 ? 0 : T - 1;
-  auto any = [](const std::string&, const std::string&) { return true; };
-  auto channel = [](const char* ch) {
-    return [ch](const std::string& dim, const std::string& label) { return dim != "channel" || label == ch; };
-  };
-  auto status_abroad = [&](const char* st) {
-    return [&, st](const std::string& dim, const std::string& label) {
-      if (dim == "status") return label == st;
-      if (dim == "node") return is_member_state(run, label);
-      return true;
-    };
-  };
-  auto status_anywhere = [](const char* st) {
-    return [st](const std::string& dim, const std::string& label) { return dim != "status" || label == st; };
-  };
-
+  const Keep legal = only(CoreDim::channel, name_of(Channel::Legal));
+  const Keep irregular = only(CoreDim::channel, name_of(Channel::Irregular));
   std::vector<Indicator> out;
-  out.push_back({"arrivals_legal", "", "persons", "regular arrivals over the period", total(run, "arrivals", channel("legal"))});
+  out.push_back({"arrivals_legal", "", "persons", "regular arrivals over the period",
+                 total(run, CoreSeries::arrivals, legal)});
   out.push_back({"arrivals_irregular", "", "persons", "irregular arrivals over the period",
-                 total(run, "arrivals", channel("irregular"))});
+                 total(run, CoreSeries::arrivals, irregular)});
   out.push_back({"stock_regular_end", "", "persons", "regular migrants in Member States at the end",
-                 total(run, "stocks", status_abroad("regular"), end, end)});
+                 total(run, CoreSeries::stocks, abroad(run, Status::Regular), end, end)});
   out.push_back({"stock_irregular_end", "", "persons", "irregular migrants in Member States at the end",
-                 total(run, "stocks", status_abroad("irregular"), end, end)});
+                 total(run, CoreSeries::stocks, abroad(run, Status::Irregular), end, end)});
   out.push_back({"stranded_in_transit_end", "", "persons", "people in transit (waiting) at the end",
-                 total(run, "stocks", status_anywhere("in_transit"), end, end)});
+                 total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)), end, end)});
   out.push_back({"returned_end", "", "persons", "returned migrants at home at the end",
-                 total(run, "stocks", status_anywhere("returned"), end, end)});
-  out.push_back({"return_orders", "", "persons", "return orders over the period", total(run, "return_orders", any)});
-  out.push_back({"returns_executed", "", "persons", "returns executed over the period", total(run, "returns_executed", any)});
+                 total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::Returned)), end, end)});
+  out.push_back({"return_orders", "", "persons", "return orders over the period", total(run, CoreSeries::return_orders, any)});
+  out.push_back({"returns_executed", "", "persons", "returns executed over the period",
+                 total(run, CoreSeries::returns_executed, any)});
   out.push_back({"border_interceptions", "", "persons", "interceptions at the border over the period",
-                 total(run, "border_interceptions", any)});
+                 total(run, CoreSeries::border_interceptions, any)});
   out.push_back({"border_blocked", "", "persons", "attempts turned away by border capacity over the period",
-                 total(run, "border_blocked", any)});
-  {
-    // Mean waiting time in transit, persons-weighted over nodes and steps.
-    const auto waiting = total(run, "stocks", status_anywhere("in_transit"));
-    const StoredSeries& w = run.series.at("transit_wait");
-    const StoredSeries& s = run.series.at("stocks");
-    const std::size_t N = w.shape[2], S = s.shape[3];
-    const auto& statuses = run.labels.at("status");
-    const std::size_t transit = static_cast<std::size_t>(
-        std::find(statuses.begin(), statuses.end(), "in_transit") - statuses.begin());
-    std::vector<double> mean_wait(w.shape[0], 0.0);
-    for (std::size_t r = 0; r < w.shape[0]; ++r) {
-      double weighted = 0;
-      for (std::size_t t = 0; t < T; ++t)
-        for (std::size_t n = 0; n < N; ++n)
-          weighted += w.values[(r * T + t) * N + n] * s.values[((r * T + t) * N + n) * S + transit];
-      mean_wait[r] = waiting[r] > 0 ? weighted / waiting[r] : 0.0;
-    }
-    out.push_back({"transit_wait", "", "months", "mean time waited so far by people in transit", mean_wait});
-  }
+                 total(run, CoreSeries::border_blocked, any)});
+  out.push_back({"transit_wait", "", "months", "mean time waited so far by people in transit", mean_transit_wait(run)});
   out.push_back({"remittances", "", "million PPP $", "remittances received by origin households over the period",
-                 scaled(total(run, "remittances", any), 1e-6)});
+                 scaled(total(run, CoreSeries::remittances, any), 1e-6)});
   if (by_member_state)
-    for (const std::string& ms : run.labels.at("destination")) {
-      auto in_ms = [&ms](const char* ch) {
-        return [&ms, ch](const std::string& dim, const std::string& label) {
-          if (dim == "destination") return label == ms;
-          return dim != "channel" || label == ch;
-        };
-      };
-      out.push_back({"arrivals_legal", ms, "persons", "regular arrivals over the period", total(run, "arrivals", in_ms("legal"))});
-      out.push_back({"arrivals_irregular", ms, "persons", "irregular arrivals over the period",
-                     total(run, "arrivals", in_ms("irregular"))});
-      out.push_back({"returns_executed", ms, "persons", "returns executed over the period",
-                     total(run, "returns_executed", in_ms(""))});
-    }
+    for (const std::string& ms : run.labels_of(name_of(CoreDim::destination))) add_member_state(run, ms, out);
   return out;
 }
 
@@ -175,7 +212,8 @@ Comparison compare_runs(const std::vector<RunFile>& runs, bool by_member_state) 
     c.scenarios.push_back(r.title.empty() ? r.path : r.title);
     c.runs.push_back(headline_indicators(r, by_member_state));
     c.paired.push_back(r.replicate_seeds == runs[0].replicate_seeds);
-    if (r.labels.at("destination") != runs[0].labels.at("destination") && by_member_state)
+    const std::string destination = name_of(CoreDim::destination);
+    if (by_member_state && r.labels_of(destination) != runs[0].labels_of(destination))
       throw std::invalid_argument("'" + r.path + "' has other Member States than '" + runs[0].path +
                                   "'; compare without --by-member-state");
     if (r.dates != runs[0].dates)

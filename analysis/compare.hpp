@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "output/reader.hpp"
+#include "output/run_file_reader.hpp"
 
 namespace migflow {
 

@@ -19,7 +19,7 @@
 #include "app/bench.hpp"
 #include "app/progress.hpp"
 #include "output/atomic_file.hpp"
-#include "output/recorder.hpp"
+#include "output/run_file_writer.hpp"
 #include "loader/scenario_loader.hpp"
 #include "policies/registry.hpp"
 #include "sim/agents.hpp"

@@ -5,16 +5,15 @@
 #include <string>
 
 #include "sim/agents.hpp"
+#include "sim/core_series.hpp"
 
 namespace migflow {
 
 std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates, int ranks_per_replicate) {
   const Scenario& sc = world.scenario();
-  const std::uint64_t O = static_cast<std::uint64_t>(world.origin_count()), N = static_cast<std::uint64_t>(world.node_count()),
-                      M = static_cast<std::uint64_t>(world.member_state_count()), E = static_cast<std::uint64_t>(world.edge_count());
-  // Cells per step of the core series (stocks, stocks_by_origin, arrivals, flows, ...), at
-  // 12 bytes each if none were zero (a cell index and a double; zeros are not stored).
-  const std::uint64_t cells = N * kStatusCount * (O + 1) + O * M * (kChannelCount + 3) + E * (kChannelCount + 3) + N;
+  // The core series at 12 bytes a cell if none were zero (a cell index and a double;
+  // zeros are not stored). Policies' series are small beside them.
+  const std::uint64_t cells = core_cells_per_step(world);
   const std::uint64_t series = cells * 12 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
   const std::uint64_t agents = (sc.total_agents() / static_cast<std::uint64_t>(ranks_per_replicate) + 1) * AgentStore::kBytesPerAgent *
                                static_cast<std::uint64_t>(std::min(concurrent_replicates, sc.replicates));

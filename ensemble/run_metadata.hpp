@@ -1,7 +1,7 @@
 // What the output file says about a run besides its series: title, dates, provenance.
 #pragma once
 #include "model/scenario.hpp"
-#include "output/recorder.hpp"
+#include "output/run_file_writer.hpp"
 
 namespace migflow {
 

@@ -202,7 +202,7 @@ class ChunkStream {
 };
 
 // Scratch memory of the calling thread, reused from chunk to chunk: fresh pages cost more
-// than encoding on the project's virtual machine (see output/recorder.cpp, ImageMemory).
+// than encoding on the project's virtual machine (output/file_image.hpp).
 struct Scratch {
   std::vector<unsigned char> out, planes;
 };

@@ -81,8 +81,8 @@ int SeriesGroup::dimension(const std::string& name, const std::vector<std::strin
   return static_cast<int>(dims_.size() - 1);
 }
 
-int SeriesGroup::declare(const std::string& name, const std::vector<std::string>& dim_names,
-                         const std::string& units, const std::string& long_name) {
+SeriesHandle SeriesGroup::declare(const std::string& name, const std::vector<std::string>& dim_names,
+                                  const std::string& units, const std::string& long_name) {
   if (find(name) >= 0) throw std::logic_error("series '" + name + "' declared twice");
   Series s{name, units, long_name, {}, 1, {}};
   for (const auto& d : dim_names) {
@@ -94,11 +94,14 @@ int SeriesGroup::declare(const std::string& name, const std::vector<std::string>
     s.cells *= dims_[idx].labels.size();
   }
   series_.push_back(std::move(s));
-  return static_cast<int>(series_.size() - 1);
+  return SeriesHandle(static_cast<int>(series_.size() - 1));
 }
 
-double* SeriesGroup::append_row(int series) {
-  const Series& s = series_.at(static_cast<std::size_t>(series));
+double* SeriesGroup::append_row(SeriesHandle handle) {
+  const int series = handle.index_;
+  if (series < 0 || static_cast<std::size_t>(series) >= series_.size())
+    throw std::logic_error("group '" + name_ + "': recording a series it did not declare");
+  const Series& s = series_[static_cast<std::size_t>(series)];
   if (std::find(pending_series_.begin(), pending_series_.end(), series) != pending_series_.end())
     throw std::logic_error("series '" + s.name + "' recorded twice in one step");
   pending_.resize(series_.size());

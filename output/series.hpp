@@ -61,18 +61,31 @@ struct Series {
   std::vector<double> dense() const;
 };
 
+// One declared series of a group, for recording its rows: declare() hands it out and
+// append_row() takes nothing else, so no one writes a series by its position.
+class SeriesHandle {
+ public:
+  SeriesHandle() = default;  // names no series; append_row rejects it
+  int index() const { return index_; }
+
+ private:
+  friend class SeriesGroup;
+  explicit SeriesHandle(int index) : index_(index) {}
+  int index_ = -1;
+};
+
 class SeriesGroup {
  public:
   explicit SeriesGroup(std::string name = "") : name_(std::move(name)) {}
 
   // Adds a dimension, or checks an existing one has the same labels. Returns its index.
   int dimension(const std::string& name, const std::vector<std::string>& labels);
-  // Declares a series over the named dimensions (which must exist). Returns its index.
-  int declare(const std::string& name, const std::vector<std::string>& dim_names, const std::string& units,
-              const std::string& long_name);
+  // Declares a series over the named dimensions (which must exist).
+  SeriesHandle declare(const std::string& name, const std::vector<std::string>& dim_names, const std::string& units,
+                       const std::string& long_name);
   // The row of `series` for the step being recorded; zero-filled, sized `cells`. It is
-  // stored by commit_rows(), which the recorder calls once the step's rows are filled.
-  double* append_row(int series);
+  // stored by commit_rows(), which the engine calls once the step's rows are filled.
+  double* append_row(SeriesHandle series);
   void commit_rows();
   void reserve_steps(std::size_t steps);
   // Drops every step from `steps` on (a run stopped early keeps what all replicates have).

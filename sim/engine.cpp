@@ -307,7 +307,9 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   env_ = baseline_environment(*world_);
   counts_.resize(world_->origin_count(), world_->member_state_count(), world_->node_count(),
                  world_->edge_count(), 0);
-  declare_core_series();
+  core_series_ = declare_core_series(*world_, series_.core);
+  series_.core.reserve_steps(static_cast<size_t>(steps_));
+  for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
   init_agents();
   observe();
   share_counts();
@@ -496,84 +498,14 @@ void Engine::share_counts() {
   stop_agreed_ = buffer[at] != 0;
 }
 
-void Engine::declare_core_series() {
-  const Scenario& sc = world_->scenario();
-  SeriesGroup& g = series_.core;
-  std::vector<std::string> nodes, origins, member_states, edges;
-  for (const NodeSpec& n : sc.nodes) nodes.push_back(n.id);
-  for (int o = 0; o < world_->origin_count(); ++o) origins.push_back(sc.nodes[world_->origin_node(o)].id);
-  for (int m = 0; m < world_->member_state_count(); ++m) member_states.push_back(sc.nodes[world_->member_state_node(m)].id);
-  for (int e = 0; e < world_->edge_count(); ++e) edges.push_back(sc.edge_label(static_cast<EdgeId>(e)));
-  g.dimension("node", nodes);
-  g.dimension("status", {kStatusNames.begin(), kStatusNames.end()});
-  g.dimension("origin", origins);
-  g.dimension("destination", member_states);
-  g.dimension("channel", {kChannelNames.begin(), kChannelNames.end()});
-  g.dimension("edge", edges);
-  g.declare("stocks", {"node", "status"}, "persons", "persons by location and legal status at the end of the step");
-  g.declare("stocks_by_origin", {"origin", "node", "status"}, "persons", "stocks by country of origin");
-  g.declare("arrivals", {"origin", "destination", "channel"}, "persons", "arrivals in a Member State during the step");
-  g.declare("flows", {"edge", "channel"}, "persons", "route crossings during the step");
-  g.declare("border_attempts", {"edge"}, "persons", "crossing attempts let through during the step");
-  g.declare("border_blocked", {"edge"}, "persons", "crossing attempts turned away by border capacity");
-  g.declare("border_interceptions", {"edge"}, "persons", "crossing attempts intercepted during the step");
-  g.declare("return_orders", {"origin", "destination"}, "persons", "irregular migrants detected and ordered to leave");
-  g.declare("returns_executed", {"origin", "destination"}, "persons", "return orders executed");
-  g.declare("transit_wait", {"node"}, "months", "mean time waited so far by migrants in transit at the node");
-  g.declare("remittances", {"origin", "destination"}, "PPP dollars",
-            "remittances received by origin households during the step, after transfer costs");
-  g.reserve_steps(static_cast<size_t>(steps_));
-}
-
 void Engine::record() {
   const Scenario& sc = world_->scenario();
-  SeriesGroup& g = series_.core;
-  const int O = counts_.origins, N = counts_.nodes, M = counts_.member_states, E = counts_.edges;
-  auto ppa = [&](int o) { return sc.origins[o].persons_per_agent; };
-  // Sums an origin-major count table over origins, in persons: out[cell] += count * scale.
-  auto persons = [&](const char* name, const std::vector<std::int64_t>& table, size_t cells) {
-    double* row = g.append_row(g.find(name));
-    for (int o = 0; o < O; ++o)
-      for (size_t c = 0; c < cells; ++c) row[c] += table[o * cells + c] * ppa(o);
-  };
-  persons("stocks", counts_.stocks, static_cast<size_t>(N) * kStatusCount);
-  {
-    double* row = g.append_row(g.find("stocks_by_origin"));
-    for (size_t i = 0; i < counts_.stocks.size(); ++i) row[i] = counts_.stocks[i] * ppa(static_cast<int>(i / (N * kStatusCount)));
-  }
-  {
-    double* row = g.append_row(g.find("arrivals"));
-    for (size_t i = 0; i < counts_.arrivals.size(); ++i) row[i] = counts_.arrivals[i] * ppa(static_cast<int>(i / (M * kChannelCount)));
-  }
-  persons("flows", counts_.flows, static_cast<size_t>(E) * kChannelCount);
-  persons("border_attempts", counts_.edge_attempts, E);
-  persons("border_blocked", counts_.edge_blocked, E);
-  persons("border_interceptions", counts_.edge_intercepted, E);
-  {
-    double* orders = g.append_row(g.find("return_orders"));
-    double* executed = g.append_row(g.find("returns_executed"));
-    double* remit = g.append_row(g.find("remittances"));
-    for (size_t i = 0; i < counts_.return_orders.size(); ++i) {
-      orders[i] = counts_.return_orders[i] * ppa(static_cast<int>(i / M));
-      executed[i] = counts_.returns_executed[i] * ppa(static_cast<int>(i / M));
-      remit[i] = counts_.remittances[i];
-    }
-  }
-  {
-    double* row = g.append_row(g.find("transit_wait"));
-    for (int n = 0; n < N; ++n) {
-      double waited = 0, waiting = 0;
-      for (int o = 0; o < O; ++o) {
-        waited += counts_.transit_wait[counts_.on(o, n)] * ppa(o);
-        waiting += counts_.stocks[counts_.stock(o, n, Status::InTransit)] * ppa(o);
-      }
-      row[n] = waiting > 0 ? waited / waiting * sc.calendar.step_months : 0.0;
-    }
-  }
+  record_core_series(core_series_, {counts_, persons_per_agent_, static_cast<double>(sc.calendar.step_months)},
+                     series_.core);
   const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
   for (const ActivePolicy& ap : policies_)
     ap.policy->record(ctx, step_ >= ap.first_step && step_ <= ap.last_step, env_, counts_, series_.policies[ap.group]);
-  g.commit_rows();
+  series_.core.commit_rows();
   for (SeriesGroup& policy_group : series_.policies) policy_group.commit_rows();
 }
 

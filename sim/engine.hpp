@@ -20,10 +20,11 @@
 #include <vector>
 
 #include "output/binary.hpp"
-#include "output/recorder.hpp"
+#include "output/run_file_writer.hpp"
 #include "sim/policy.hpp"
 #include "sim/agents.hpp"
 #include "sim/comm.hpp"
+#include "sim/core_series.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/world.hpp"
 
@@ -76,7 +77,6 @@ class Engine {
   struct ActivePolicy;
 
   void init_agents();
-  void declare_core_series();
   void share_counts();
 
   std::shared_ptr<const World> world_;
@@ -92,6 +92,8 @@ class Engine {
   StepCounts counts_;
   std::vector<ActivePolicy> policies_;
   ReplicateSeries series_;
+  CoreSeriesHandles core_series_;
+  std::vector<double> persons_per_agent_;  // per origin, for the core series
   std::unique_ptr<struct PartialSet> partials_;  // per-thread counts and requests
 };
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "output/recorder.hpp"
+#include "output/run_file_writer.hpp"
 #include "loader/scenario_loader.hpp"
 #include "policies/registry.hpp"
 #include "sim/world.hpp"

@@ -32,15 +32,17 @@ DPI = 150
 BAND = (0.025, 0.975)  # quantiles spanned by the band / error bars
 TITLE_SEPARATOR = " - "
 
-# Variables each figure needs, with the dimensions the script relies on.
+# Variables the figures use, with the dimensions they select on or keep; every other
+# dimension a variable has in the file (its layout is declared once, in migflow's
+# sim/core_series.cpp, and the file carries it) is summed over by name.
 REQUIRED = {
     "stocks": ("replicate", "time", "node", "status"),
-    "arrivals": ("replicate", "time", "origin", "destination", "channel"),
-    "border_interceptions": ("replicate", "time", "edge"),
-    "return_orders": ("replicate", "time", "origin", "destination"),
-    "returns_executed": ("replicate", "time", "origin", "destination"),
+    "arrivals": ("replicate", "time", "destination", "channel"),
+    "border_interceptions": ("replicate", "time"),
+    "return_orders": ("replicate", "time"),
+    "returns_executed": ("replicate", "time"),
     "transit_wait": ("replicate", "time", "node"),
-    "remittances": ("replicate", "time", "origin", "destination"),
+    "remittances": ("replicate", "time"),
 }
 REQUIRED_LABELS = {
     "status": ("in_transit", "regular", "irregular"),
@@ -88,9 +90,10 @@ def open_run(path):
     for name, dims in REQUIRED.items():
         if name not in ds.variables:
             raise InputError(f"{path}: variable '{name}' is missing")
-        if tuple(ds[name].dims) != dims:
+        missing = [d for d in dims if d not in ds[name].dims]
+        if missing:
             raise InputError(
-                f"{path}: variable '{name}' has dims {ds[name].dims}, expected {dims}"
+                f"{path}: variable '{name}' has dims {ds[name].dims}, without {', '.join(missing)}"
             )
     for coord, labels in REQUIRED_LABELS.items():
         present = set(ds[coord].values.tolist())
@@ -302,7 +305,8 @@ def fig_arrivals_by_member_state(runs, out, context):
         states += [s for s in run.ds["destination"].values.tolist() if s not in states]
     totals = {}
     for run in runs:
-        per_state = run.ds["arrivals"].sum(("time", "origin", "channel"))
+        arrivals = run.ds["arrivals"]
+        per_state = arrivals.sum([d for d in arrivals.dims if d not in ("replicate", "destination")])
         totals[run.label] = per_state.reindex(destination=states, fill_value=0.0) / 1e3
     # Largest Member State (by the first run's mean) at the top.
     order = np.argsort(totals[runs[0].label].mean("replicate").values)

@@ -35,11 +35,11 @@ class BorderCapacity : public Policy {
     std::vector<std::string> names;
     for (const Crossing& c : config_.crossings) names.push_back(c.name);
     out.dimension("crossing", names);
-    out.declare("capacity", {"crossing"}, "persons", "crossings the border lets through this step (-1: unlimited)");
-    out.declare("interception", {"crossing"}, "1", "chance that a crossing attempt is intercepted");
-    out.declare("attempts", {"crossing"}, "persons", "attempts let through to the border this step");
-    out.declare("blocked", {"crossing"}, "persons", "attempts turned away by capacity, left waiting");
-    out.declare("intercepted", {"crossing"}, "persons", "attempts intercepted this step");
+    capacity_ = out.declare("capacity", {"crossing"}, "persons", "crossings the border lets through this step (-1: unlimited)");
+    interception_ = out.declare("interception", {"crossing"}, "1", "chance that a crossing attempt is intercepted");
+    attempts_ = out.declare("attempts", {"crossing"}, "persons", "attempts let through to the border this step");
+    blocked_ = out.declare("blocked", {"crossing"}, "persons", "attempts turned away by capacity, left waiting");
+    intercepted_ = out.declare("intercepted", {"crossing"}, "persons", "attempts intercepted this step");
   }
 
   double interception(const Crossing& c, int step) const {
@@ -64,19 +64,22 @@ class BorderCapacity : public Policy {
 
   void record(const StepContext& ctx, bool active, const Environment&, const StepCounts& now,
               SeriesGroup& out) const override {
-    double* row[5];
-    for (int s = 0; s < 5; ++s) row[s] = out.append_row(s);
+    double* capacity = out.append_row(capacity_);
+    double* interception_row = out.append_row(interception_);
+    double* attempts = out.append_row(attempts_);
+    double* blocked = out.append_row(blocked_);
+    double* intercepted = out.append_row(intercepted_);
     const Scenario& sc = world_.scenario();
     for (size_t i = 0; i < config_.crossings.size(); ++i) {
       const Crossing& c = config_.crossings[i];
-      row[0][i] = !active ? -1 : c.capacity_per_month < 0 ? -1 : ctx.per_step_share(c.capacity_per_month * 12.0);
-      row[1][i] = active ? interception(c, ctx.step) : 0.0;
+      capacity[i] = !active ? -1 : c.capacity_per_month < 0 ? -1 : ctx.per_step_share(c.capacity_per_month * 12.0);
+      interception_row[i] = active ? interception(c, ctx.step) : 0.0;
       for (EdgeId e : c.edges)
         for (int o = 0; o < now.origins; ++o) {
           const double ppa = sc.origins[o].persons_per_agent;
-          row[2][i] += now.edge_attempts[now.oe(o, e)] * ppa;
-          row[3][i] += now.edge_blocked[now.oe(o, e)] * ppa;
-          row[4][i] += now.edge_intercepted[now.oe(o, e)] * ppa;
+          attempts[i] += now.edge_attempts[now.oe(o, e)] * ppa;
+          blocked[i] += now.edge_blocked[now.oe(o, e)] * ppa;
+          intercepted[i] += now.edge_intercepted[now.oe(o, e)] * ppa;
         }
     }
   }
@@ -84,6 +87,7 @@ class BorderCapacity : public Policy {
  private:
   const Config& config_;
   const World& world_;
+  SeriesHandle capacity_, interception_, attempts_, blocked_, intercepted_;
 };
 
 std::unique_ptr<Policy> Config::instantiate(const World& world) const {

@@ -33,9 +33,9 @@ class LabourMarketOpenness : public Policy {
     std::vector<std::string> labels;
     for (const QuotaSpec& q : config_.quotas) labels.push_back(q.label);
     out.dimension("quota", labels);
-    out.declare("capacity", {"quota"}, "persons", "work permits available this step");
-    out.declare("requests", {"quota"}, "persons", "applications for a work permit this step");
-    out.declare("granted", {"quota"}, "persons", "work permits granted this step");
+    capacity_ = out.declare("capacity", {"quota"}, "persons", "work permits available this step");
+    requests_ = out.declare("requests", {"quota"}, "persons", "applications for a work permit this step");
+    granted_ = out.declare("granted", {"quota"}, "persons", "work permits granted this step");
   }
 
   void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
@@ -55,9 +55,9 @@ class LabourMarketOpenness : public Policy {
 
   void record(const StepContext&, bool active, const Environment& env, const StepCounts& now,
               SeriesGroup& out) const override {
-    double* capacity = out.append_row(0);
-    double* requests = out.append_row(1);
-    double* granted = out.append_row(2);
+    double* capacity = out.append_row(capacity_);
+    double* requests = out.append_row(requests_);
+    double* granted = out.append_row(granted_);
     if (!active) return;
     for (size_t i = 0; i < config_.quotas.size(); ++i) {
       const size_t q = static_cast<size_t>(first_quota_) + i;
@@ -72,6 +72,7 @@ class LabourMarketOpenness : public Policy {
   const Config& config_;
   const World& world_;
   int first_quota_ = 0;  // where this policy's quotas start in env.quotas
+  SeriesHandle capacity_, requests_, granted_;
 };
 
 std::unique_ptr<Policy> Config::instantiate(const World& world) const {

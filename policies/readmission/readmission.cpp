@@ -32,8 +32,8 @@ class Readmission : public Policy {
     std::vector<std::string> partners;
     for (const Agreement& a : config_.agreements) partners.push_back(world_.scenario().nodes[a.partner].id);
     out.dimension("partner", partners);
-    out.declare("in_force", {"partner"}, "1", "1 while the agreement is in force, else 0");
-    out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");
+    in_force_ = out.declare("in_force", {"partner"}, "1", "1 while the agreement is in force, else 0");
+    execution_ = out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");
   }
 
   void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
@@ -51,8 +51,8 @@ class Readmission : public Policy {
 
   void record(const StepContext& ctx, bool active, const Environment& env, const StepCounts&,
               SeriesGroup& out) const override {
-    double* in_force = out.append_row(0);
-    double* execution = out.append_row(1);
+    double* in_force = out.append_row(in_force_);
+    double* execution = out.append_row(execution_);
     const YearMonth now = world_.scenario().calendar.date(ctx.step);
     for (size_t i = 0; i < config_.agreements.size(); ++i) {
       const Agreement& a = config_.agreements[i];
@@ -65,6 +65,7 @@ class Readmission : public Policy {
  private:
   const Config& config_;
   const World& world_;
+  SeriesHandle in_force_, execution_;
 };
 
 std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<Readmission>(*this, world); }

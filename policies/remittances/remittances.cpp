@@ -28,8 +28,8 @@ class Remittances : public Policy {
     std::vector<std::string> origins;
     for (int o = 0; o < world_.origin_count(); ++o) origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
     out.dimension("origin", origins);
-    out.declare("cost", {"origin"}, "1", "share of a transfer lost to fees");
-    out.declare("fees_saved", {"origin"}, "PPP dollars",
+    cost_ = out.declare("cost", {"origin"}, "1", "share of a transfer lost to fees");
+    fees_saved_ = out.declare("fees_saved", {"origin"}, "PPP dollars",
                 "fees households did not pay this step, compared with the model's baseline cost");
   }
 
@@ -49,8 +49,8 @@ class Remittances : public Policy {
 
   void record(const StepContext&, bool active, const Environment& env, const StepCounts& now,
               SeriesGroup& out) const override {
-    double* cost_row = out.append_row(0);
-    double* saved = out.append_row(1);
+    double* cost_row = out.append_row(cost_);
+    double* saved = out.append_row(fees_saved_);
     const double baseline = world_.scenario().model.remittance_cost;
     // Received = sent * (1 - cost), so sent = received / (1 - cost); what a baseline
     // cost would have taken from the same sending is sent * (baseline - cost).
@@ -69,6 +69,7 @@ class Remittances : public Policy {
  private:
   const Config& config_;
   const World& world_;
+  SeriesHandle cost_, fees_saved_;
 };
 
 std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<Remittances>(*this, world); }

@@ -8,208 +8,36 @@
 //                     whose replicate and time axes are the root's dimension scales
 //
 // The file is built in memory, then written atomically (output/atomic_file.hpp).
-#include "output/recorder.hpp"
-
-#include "output/atomic_file.hpp"
-#include "output/chunk_codec.hpp"
+#include "output/run_file_writer.hpp"
 
 #include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <tbb/parallel_for.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
-#include <map>
-#include <memory>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "output/atomic_file.hpp"
+#include "output/file_image.hpp"
+#include "output/hdf5.hpp"
+#include "output/series_chunks.hpp"
 
 namespace migflow {
 namespace {
 
-// ---------------------------------------------------------------------------
-// HDF5 plumbing: errors and handles
+using namespace hdf5;
 
-// The most specific message on HDF5's error stack (where the error was first
-// detected), then clears the stack.
-std::string hdf5_error_message() {
-  std::string message;
-  auto innermost = [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
-    if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(out) = err->desc;
-    return 0;
-  };
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &message);
-  H5Eclear2(H5E_DEFAULT);
-  return message.empty() ? "unknown HDF5 error" : message;
-}
-
-
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + hdf5_error_message()); }
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) fail(what);
-}
-
-// Owns one hid_t and closes it with the function matching its kind
-// (H5Fclose, H5Gclose, H5Dclose, ...).
-class Handle {
- public:
-  using Closer = herr_t (*)(hid_t);
-
-  Handle() = default;
-  Handle(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
-    if (id_ < 0) fail(what);
-  }
-  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}
-  Handle& operator=(Handle&& other) noexcept {
-    if (this != &other) {
-      release();
-      id_ = std::exchange(other.id_, H5I_INVALID_HID);
-      closer_ = other.closer_;
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() { release(); }
-
-  operator hid_t() const { return id_; }  // NOLINT: lets handles go straight into H5 calls
-
-  // Closing can flush buffered data, so on the success path the result matters;
-  // the destructor (error paths) ignores it.
-  void close(const std::string& what) {
-    const herr_t status = closer_(std::exchange(id_, H5I_INVALID_HID));
-    check(status, what);
-  }
-
- private:
-  void release() noexcept {
-    if (id_ >= 0) closer_(std::exchange(id_, H5I_INVALID_HID));
-  }
-
-  hid_t id_ = H5I_INVALID_HID;
-  Closer closer_ = nullptr;
-};
-
-// Turns off HDF5's printing of its error stack for the lifetime of the object;
-// errors are reported through exceptions instead.
-class QuietHdf5Errors {
- public:
-  QuietHdf5Errors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// ---------------------------------------------------------------------------
-// Building blocks
-
-constexpr unsigned kCreationOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-constexpr hsize_t kTargetChunkBytes = 256 * 1024;
 // Recorded with the deflate filter for readers; the chunks themselves are encoded by
 // output/chunk_codec.cpp, which any inflate reads.
 constexpr int kDeflateLevel = 1;
-constexpr std::size_t kConversionBufferBytes = 64 * 1024;  // per write of a coordinate
-
-// netCDF-4 needs link and attribute creation order on every group. Object
-// timestamps are off so that identical runs give byte-identical files.
-Handle group_plist() {
-  Handle plist(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "creating group property list");
-  check(H5Pset_link_creation_order(plist, kCreationOrder), "setting link creation order");
-  check(H5Pset_attr_creation_order(plist, kCreationOrder), "setting attribute creation order");
-  check(H5Pset_obj_track_times(plist, false), "disabling group timestamps");
-  return plist;
-}
-
-Handle dataset_plist() {
-  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "creating dataset property list");
-  check(H5Pset_attr_creation_order(plist, kCreationOrder), "setting attribute creation order");
-  check(H5Pset_obj_track_times(plist, false), "disabling dataset timestamps");
-  return plist;
-}
-
-Handle create_group(hid_t parent, const std::string& name) {
-  Handle plist = group_plist();
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, plist, H5P_DEFAULT), H5Gclose,
-                "creating group '" + name + "'");
-}
-
-// netCDF reads fixed-length string attributes as text (NC_CHAR); a zero size
-// is not allowed, so an empty value is stored as one NUL byte.
-void write_text_attribute(hid_t object, const std::string& name, const std::string& value) {
-  const std::string what = "writing attribute '" + name + "'";
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, what);
-  check(H5Tset_size(type, std::max<std::size_t>(value.size(), 1)), what);
-  check(H5Tset_strpad(type, H5T_STR_NULLTERM), what);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, what);
-  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
-  check(H5Awrite(attr, type, value.c_str()), what);
-}
-
-// `type` is a native HDF5 type matching *value.
-void write_number_attribute(hid_t object, const std::string& name, hid_t type, const void* value) {
-  const std::string what = "writing attribute '" + name + "'";
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, what);
-  Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
-  check(H5Awrite(attr, type, value), what);
-}
-
-Handle create_dataset(hid_t loc, const std::string& name, hid_t type, const std::vector<hsize_t>& shape,
-                      hid_t plist) {
-  const std::string what = "creating dataset '" + name + "'";
-  Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose, what);
-  return Handle(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, plist, H5P_DEFAULT), H5Dclose, what);
-}
-
-// A contiguous 1-D dataset holding `n` values of native `type` from `data`.
-Handle write_vector(hid_t loc, const std::string& name, hid_t type, std::size_t n, const void* data) {
-  Handle plist = dataset_plist();
-  Handle dataset = create_dataset(loc, name, type, {static_cast<hsize_t>(n)}, plist);
-  if (n == 0) return dataset;
-  // Strings are converted on the way in; HDF5's default conversion buffers are 1 MiB
-  // each, zero-filled on every write, which made the file's fixed cost ~0.1 s.
-  // Conversion runs in pieces, so a small buffer only needs to hold one element.
-  Handle transfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose, "creating transfer properties");
-  check(H5Pset_buffer(transfer, kConversionBufferBytes, nullptr, nullptr), "sizing the conversion buffer");
-  check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, transfer, data), "writing dataset '" + name + "'");
-  return dataset;
-}
-
-// Variable-length UTF-8 strings: netCDF's NC_STRING.
-Handle write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "creating string type");
-  check(H5Tset_size(type, H5T_VARIABLE), "creating string type");
-  check(H5Tset_cset(type, H5T_CSET_UTF8), "creating string type");
-  std::vector<const char*> pointers;
-  pointers.reserve(values.size());
-  for (const auto& v : values) pointers.push_back(v.c_str());
-  return write_vector(loc, name, type, pointers.size(), pointers.data());
-}
-
-void make_scale(hid_t dataset, const std::string& name) {
-  check(H5DSset_scale(dataset, name.c_str()), "making '" + name + "' a dimension scale");
-}
-
-void attach_scale(hid_t dataset, hid_t scale, unsigned axis, const std::string& name) {
-  check(H5DSattach_scale(dataset, scale, axis), "attaching dimension '" + name + "'");
-}
 
 // ---------------------------------------------------------------------------
 // Validation: everything that can be checked before a file is created
@@ -382,13 +210,6 @@ std::vector<Handle> write_coordinates(hid_t loc, const SeriesGroup& group) {
   return scales;
 }
 
-// Steps per chunk: chunks hold one replicate and as many whole time steps as fit in
-// about kTargetChunkBytes, so reading one series over time touches few chunks.
-hsize_t steps_per_chunk(hsize_t steps, std::size_t cells) {
-  const hsize_t row_bytes = std::max<hsize_t>(1, static_cast<hsize_t>(cells) * sizeof(double));
-  return std::clamp<hsize_t>(kTargetChunkBytes / row_bytes, 1, std::max<hsize_t>(steps, 1));
-}
-
 Handle series_plist(const std::vector<hsize_t>& shape, std::size_t cells) {
   Handle plist = dataset_plist();
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -403,73 +224,6 @@ Handle series_plist(const std::vector<hsize_t>& shape, std::size_t cells) {
   check(H5Pset_shuffle(plist), "enabling shuffle filter");
   check(H5Pset_deflate(plist, kDeflateLevel), "enabling deflate filter");
   return plist;
-}
-
-// One group's series as recorded by every replicate: `per_replicate[r]` is replicate r's.
-using GroupAcrossReplicates = std::vector<const SeriesGroup*>;
-
-struct EncodedChunk {
-  static constexpr std::size_t kOwn = static_cast<std::size_t>(-1);
-  std::size_t series, replicate;
-  hsize_t first_step;
-  std::vector<unsigned char> bytes;  // as HDF5's shuffle and deflate filters would store the chunk
-  std::size_t same_as = kOwn;        // or the index of an identical chunk in the group, whose bytes serve
-};
-
-const std::vector<unsigned char>& bytes_of(const std::vector<EncodedChunk>& group, const EncodedChunk& chunk) {
-  return chunk.same_as == EncodedChunk::kOwn ? chunk.bytes : group[chunk.same_as].bytes;
-}
-
-// Every chunk of every series of every group, encoded side by side: compression is most
-// of the cost of writing a file, and HDF5 would run its filters one chunk at a time.
-// A chunk past the last step is padded with zeros, which no reader sees.
-std::vector<std::vector<EncodedChunk>> encode_chunks(const std::vector<GroupAcrossReplicates>& groups, hsize_t steps) {
-  std::vector<std::vector<EncodedChunk>> encoded(groups.size());
-  struct Job {
-    std::size_t group, index;
-  };
-  std::vector<Job> jobs;
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const SeriesGroup& layout = *groups[g].front();
-    const std::size_t replicates = groups[g].size();
-    // Where each (series, replicate)'s chunks start in encoded[g].
-    std::vector<std::size_t> first_chunk(layout.series().size() * replicates, EncodedChunk::kOwn);
-    for (std::size_t i = 0; i < layout.series().size(); ++i) {
-      const std::size_t cells = layout.series()[i].cells;
-      if (cells == 0 || steps == 0) continue;
-      const hsize_t per_chunk = steps_per_chunk(steps, cells);
-      for (std::size_t r = 0; r < replicates; ++r) {
-        // A series equal to an earlier one of its replicate (stocks and stocks_by_origin
-        // when the scenario has one origin) shares that one's encoded chunks.
-        const Series& mine = groups[g][r]->series()[i];
-        std::size_t same = EncodedChunk::kOwn;
-        for (std::size_t j = 0; j < i && same == EncodedChunk::kOwn; ++j) {
-          const Series& other = groups[g][r]->series()[j];
-          if (other.cells == cells && first_chunk[j * replicates + r] != EncodedChunk::kOwn && other.rows == mine.rows)
-            same = first_chunk[j * replicates + r];
-        }
-        first_chunk[i * replicates + r] = encoded[g].size();
-        for (hsize_t t = 0, k = 0; t < steps; t += per_chunk, ++k) {
-          if (same == EncodedChunk::kOwn) jobs.push_back({g, encoded[g].size()});
-          encoded[g].push_back({i, r, t, {}, same == EncodedChunk::kOwn ? same : same + k});
-        }
-      }
-    }
-  }
-  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
-    EncodedChunk& chunk = encoded[jobs[j].group][jobs[j].index];
-    const Series& series = groups[jobs[j].group][chunk.replicate]->series()[chunk.series];
-    const SparseRows& rows = series.rows;
-    const hsize_t chunk_steps = steps_per_chunk(steps, series.cells);
-    const hsize_t last = std::min<hsize_t>(chunk.first_step + chunk_steps, steps);
-    thread_local std::vector<ChunkEntry> entries;  // reused: fresh pages are dear (ImageMemory)
-    entries.clear();
-    for (hsize_t t = chunk.first_step; t < last; ++t)
-      for (std::size_t i = rows.row_begin(t); i < rows.row_end(t); ++i)
-        entries.push_back({(t - chunk.first_step) * series.cells + rows.cells()[i], rows.values()[i]});
-    chunk.bytes = encode_shuffled_chunk(entries, chunk_steps * series.cells, series.cells);
-  });
-  return encoded;
 }
 
 // The group's coordinates and series, one (replicate, time, dims...) dataset per series,
@@ -533,70 +287,6 @@ void write_contents(hid_t root, const RunMetadata& meta, const std::vector<Repli
     write_group(group, groups[p], chunks[p], axes);
   }
 }
-
-// The in-memory file's buffer, which HDF5's core driver allocates through file image
-// callbacks: the finished image is written to disk from where HDF5 built it (no copy),
-// and its pages are mapped in one call (MAP_POPULATE). Page by page, first touches cost
-// about 4 ms per MB on the project's virtual machine, as much as encoding the chunks.
-class ImageMemory {
- public:
-  ImageMemory() = default;
-  ImageMemory(const ImageMemory&) = delete;
-  ImageMemory& operator=(const ImageMemory&) = delete;
-  ~ImageMemory() { unmap(final_, final_capacity_); }
-
-  H5FD_file_image_callbacks_t callbacks() {
-    return {&ImageMemory::on_malloc, &ImageMemory::on_memcpy, &ImageMemory::on_realloc, &ImageMemory::on_free,
-            [](void* udata) { return udata; }, [](void*) -> herr_t { return 0; }, this};
-  }
-  // The buffer HDF5 let go of when it closed the file (null before).
-  const unsigned char* image() const { return static_cast<const unsigned char*>(final_); }
-
- private:
-  static void* map(std::size_t size) {
-    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    return p == MAP_FAILED ? nullptr : p;
-  }
-  static void unmap(void* p, std::size_t size) {
-    if (p != nullptr) ::munmap(p, size);
-  }
-  static void* on_malloc(std::size_t size, H5FD_file_image_op_t, void* udata) {
-    auto* self = static_cast<ImageMemory*>(udata);
-    void* p = map(size);
-    if (p != nullptr) self->capacity_[p] = size;
-    return p;
-  }
-  static void* on_memcpy(void* dest, const void* src, std::size_t size, H5FD_file_image_op_t, void*) {
-    return std::memcpy(dest, src, size);
-  }
-  static void* on_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t op, void* udata) {
-    auto* self = static_cast<ImageMemory*>(udata);
-    if (ptr == nullptr) return on_malloc(size, op, udata);
-    const std::size_t old = self->capacity_.at(ptr);
-    void* p = ::mremap(ptr, old, size, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED) return nullptr;
-    self->capacity_.erase(ptr);
-    self->capacity_[p] = size;
-    return p;
-  }
-  static herr_t on_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
-    auto* self = static_cast<ImageMemory*>(udata);
-    if (ptr == nullptr) return 0;
-    const std::size_t size = self->capacity_.at(ptr);
-    self->capacity_.erase(ptr);
-    if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && self->final_ == nullptr) {
-      self->final_ = ptr;  // the finished file: kept for writing
-      self->final_capacity_ = size;
-    } else {
-      unmap(ptr, size);
-    }
-    return 0;
-  }
-
-  std::map<void*, std::size_t> capacity_;  // mapped size of every buffer handed out
-  void* final_ = nullptr;
-  std::size_t final_capacity_ = 0;
-};
 
 // Builds the whole file in memory (HDF5's core driver, no backing store) and
 // returns its bytes. HDF5 1.10 cannot recover from an I/O error while closing a

@@ -1,0 +1,157 @@
+#include "output/run_file_reader.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <stdexcept>
+
+#include "output/hdf5.hpp"
+
+namespace migflow {
+
+namespace {
+
+using hdf5::Handle;
+
+struct ReadError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  throw ReadError("cannot read '" + path + "': " + what);
+}
+
+std::vector<hsize_t> extent(hid_t dataset) {
+  Handle space(H5Dget_space(dataset), H5Sclose, "reading a dataset's shape");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(0, H5Sget_simple_extent_ndims(space))));
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  return dims;
+}
+
+std::vector<std::string> read_strings(hid_t file, const std::string& path, const std::string& name) {
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) bad(path, "no dataset '" + name + "'");
+  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
+  const hsize_t n = extent(d).at(0);
+  Handle stored(H5Dget_type(d), H5Tclose, "reading the type of '" + name + "'");
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5Tget_cset(stored));  // HDF5 does not convert between character sets
+  std::vector<char*> raw(n, nullptr);
+  if (n > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+    bad(path, "cannot read strings of '" + name + "'");
+  std::vector<std::string> out(raw.begin(), raw.end());
+  if (n > 0) {
+    Handle space(H5Dget_space(d), H5Sclose, "reading a dataset's shape");
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw.data());
+  }
+  return out;
+}
+
+std::string text_attribute(hid_t file, const char* name) {
+  if (H5Aexists(file, name) <= 0) return "";
+  Handle a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute '") + name + "'");
+  Handle type(H5Aget_type(a), H5Tclose, std::string("reading attribute '") + name + "'");
+  if (H5Tis_variable_str(type) > 0) return "";
+  std::string s(H5Tget_size(type), '\0');
+  H5Aread(a, type, s.data());
+  return s.substr(0, s.find('\0'));
+}
+
+// The dimension names of a dataset, from its attached dimension scales.
+std::vector<std::string> dimension_names(hid_t dataset, std::size_t rank) {
+  std::vector<std::string> names;
+  for (std::size_t axis = 0; axis < rank; ++axis) {
+    std::string name;
+    H5DSiterate_scales(dataset, static_cast<unsigned>(axis), nullptr,
+                       [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+                         char buf[256] = {0};
+                         H5DSget_scale_name(scale, buf, sizeof buf);
+                         *static_cast<std::string*>(out) = buf;
+                         return 1;
+                       },
+                       &name);
+    names.push_back(name);
+  }
+  return names;
+}
+
+// The names of the root group's datasets.
+std::vector<std::string> root_datasets(hid_t file) {
+  std::vector<std::string> names;
+  auto collect = [](hid_t group, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+    if (object < 0) return 0;
+    if (H5Iget_type(object) == H5I_DATASET) static_cast<std::vector<std::string>*>(out)->push_back(name);
+    H5Oclose(object);
+    return 0;
+  };
+  H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names);
+  return names;
+}
+
+// Reads `name` when it is a series (replicate, time, ...); false otherwise.
+bool read_series(hid_t file, const std::string& path, const std::string& name, StoredSeries& s) {
+  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
+  const std::vector<hsize_t> dims = extent(d);
+  if (dims.size() < 2) return false;
+  s.dims = dimension_names(d, dims.size());
+  if (s.dims[0] != "replicate" || s.dims[1] != "time") return false;
+  std::size_t n = 1;
+  for (hsize_t v : dims) {
+    s.shape.push_back(static_cast<std::size_t>(v));
+    n *= static_cast<std::size_t>(v);
+  }
+  s.values.resize(n);
+  if (n > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.values.data()) < 0)
+    bad(path, "cannot read '" + name + "'");
+  return true;
+}
+
+}  // namespace
+
+const StoredSeries& RunFile::series_named(const std::string& name) const {
+  const auto it = series.find(name);
+  if (it == series.end()) bad(path, "no series '" + name + "'");
+  return it->second;
+}
+
+const std::vector<std::string>& RunFile::labels_of(const std::string& dim) const {
+  const auto it = labels.find(dim);
+  if (it == labels.end()) bad(path, "no dimension '" + dim + "'");
+  return it->second;
+}
+
+RunFile read_run_file(const std::string& path) {
+  const hdf5::QuietHdf5Errors quiet;
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) bad(path, "not an HDF5 file, or missing");
+  Handle file(id, H5Fclose, "opening '" + path + "'");
+  RunFile run;
+  run.path = path;
+  run.title = text_attribute(file, "title");
+  run.scenario_file = text_attribute(file, "scenario_file");
+  if (H5Aexists(file, "migflow_version") <= 0) bad(path, "not a migflow output file (no migflow_version)");
+  try {
+    run.dates = read_strings(file, path, "date");
+    if (H5Lexists(file, "replicate_seed", H5P_DEFAULT) <= 0) bad(path, "no dataset 'replicate_seed'");
+    Handle seeds(H5Dopen2(file, "replicate_seed", H5P_DEFAULT), H5Dclose, "opening 'replicate_seed'");
+    run.replicate_seeds.resize(extent(seeds).at(0));
+    H5Dread(seeds, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, run.replicate_seeds.data());
+    for (const std::string& name : root_datasets(file)) {
+      StoredSeries s;
+      if (!read_series(file, path, name, s)) continue;
+      for (std::size_t d = 2; d < s.dims.size(); ++d)
+        if (!run.labels.count(s.dims[d])) run.labels[s.dims[d]] = read_strings(file, path, s.dims[d]);
+      run.series[name] = std::move(s);
+    }
+  } catch (const ReadError&) {
+    throw;
+  } catch (const std::out_of_range&) {
+    bad(path, "a coordinate is not one-dimensional");
+  } catch (const std::exception& e) {  // an HDF5 call failed
+    bad(path, e.what());
+  }
+  return run;
+}
+
+}  // namespace migflow
