@@ -1,6 +1,23 @@
 #include "ensemble/run_metadata.hpp"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
 namespace migflow {
+
+namespace {
+
+// A parameter as written in the scenario: a number when it reads as one, else its text.
+std::variant<std::string, double> attribute_value(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (!text.empty() && end == text.c_str() + text.size() && errno == 0 && std::isfinite(v)) return v;
+  return text;
+}
+
+}  // namespace
 
 RunMetadata run_metadata(const Scenario& sc) {
   RunMetadata meta;
@@ -11,8 +28,11 @@ RunMetadata run_metadata(const Scenario& sc) {
   meta.seed = sc.seed;
   meta.step_months = sc.calendar.step_months;
   meta.start_date = sc.calendar.start.str();
-  for (int s = 0; s < sc.calendar.steps(); ++s) {
-    meta.dates.push_back(sc.calendar.date(s).str());
+  for (int s = 0; s < sc.calendar.steps(); ++s) meta.dates.push_back(sc.calendar.date(s).str());
+  for (const PolicySpec& p : sc.policies) {
+    std::vector<Attribute>& attributes = meta.policy_attributes[p.id];
+    attributes.push_back({"module", p.name});
+    for (const auto& [key, text] : p.parameters) attributes.push_back({key, attribute_value(text)});
   }
   return meta;
 }

@@ -315,9 +315,12 @@ struct Builder {
       if (p.until.index() < p.from.index()) fail(item, r.field("until"), "until is before from");
       p.config = parse(r, sc);
       r.finish();
-      for (const auto& [key, value] : item.entries)
-        if (key != "name" && key != "id" && value->kind != Tree::Kind::Null)
-          p.parameters.emplace_back(key, to_flow_yaml(*value));
+      for (const auto& [key, value] : item.entries) {
+        if (key == "name" || key == "id" || value->kind == Tree::Kind::Null) continue;
+        // The output names the module and the group with these (ensemble/run_metadata.cpp).
+        if (key == "module" || key == "policy") fail(*value, r.field(key), "a policy field may not be named '" + key + "'");
+        p.parameters.emplace_back(key, to_flow_yaml(*value));
+      }
       sc.policies.push_back(std::move(p));
     }
   }

@@ -129,6 +129,14 @@ void validate(const RunMetadata& meta, const std::vector<ReplicateSeries>& repli
       validate_group(policy, steps, {"replicate", "time"});
     }
   }
+  for (const auto& [group, attributes] : meta.policy_attributes) {
+    std::vector<std::string> names{"policy"};
+    for (const Attribute& a : attributes) {
+      if (a.name.empty() || std::find(names.begin(), names.end(), a.name) != names.end())
+        throw std::runtime_error("policy group '" + group + "': attribute '" + a.name + "' is empty or given twice");
+      names.push_back(a.name);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -284,6 +292,13 @@ void write_contents(hid_t root, const RunMetadata& meta, const std::vector<Repli
     const std::string& name = groups[p].front()->name();
     Handle group = create_group(policies, name);
     write_text_attribute(group, "policy", name);
+    if (const auto it = meta.policy_attributes.find(name); it != meta.policy_attributes.end())
+      for (const Attribute& a : it->second) {
+        if (const auto* text = std::get_if<std::string>(&a.value))
+          write_text_attribute(group, a.name, *text);
+        else
+          write_number_attribute(group, a.name, H5T_NATIVE_DOUBLE, &std::get<double>(a.value));
+      }
     write_group(group, groups[p], chunks[p], axes);
   }
 }

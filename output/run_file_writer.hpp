@@ -1,12 +1,20 @@
 // Writes a run (all its replicates) to one HDF5 file that is also valid netCDF-4.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "output/series.hpp"
 
 namespace migflow {
+
+// An attribute of a group: text, or a number.
+struct Attribute {
+  std::string name;
+  std::variant<std::string, double> value;
+};
 
 // Everything the file needs besides the series, gathered by the caller.
 struct RunMetadata {
@@ -20,6 +28,9 @@ struct RunMetadata {
   std::vector<std::string> dates;         // "YYYY-MM" per step
   // "complete", or why the file holds less (e.g. "partial: interrupted after 40 of 120 steps").
   std::string run_status = "complete";
+  // Each policy group's attributes besides `policy` (its name), by group name: e.g. the
+  // module that made it and the parameters of its block.
+  std::map<std::string, std::vector<Attribute>> policy_attributes;
 };
 
 // Writes `path` atomically: to "<path>.tmp-<pid>" first, renamed when complete;

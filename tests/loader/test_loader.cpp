@@ -197,3 +197,59 @@ TEST(Loader, FuzzerFindingsAreRejectedCleanly) {
 
 }  // namespace
 }  // namespace migflow
+
+namespace migflow {
+namespace {
+
+// A catalog of one module that reads a `level` field, to see what the loader does with
+// the catalog it is handed and what it keeps of a block.
+class OneModule final : public PolicyCatalog {
+ public:
+  explicit OneModule(std::string field) : field_(std::move(field)) {
+    parse_ = [this](MapReader& block, const Scenario&) -> std::shared_ptr<const PolicyConfig> {
+      block.number(field_, 0);
+      return nullptr;
+    };
+  }
+  const PolicyParser* find(std::string_view name) const override { return name == "probe" ? &parse_ : nullptr; }
+  std::vector<std::string> names() const override { return {"probe"}; }
+
+ private:
+  std::string field_;
+  PolicyParser parse_;
+};
+
+Scenario load_with(const PolicyCatalog& catalog, const std::string& policies) {
+  const std::string path = write_temp("scenario.yaml", "extends: " + testing::data_path("small.yaml") + "\n" + policies);
+  return load_scenario(path, catalog);
+}
+
+TEST(Loader, PolicyBlocksAreParsedByTheCatalogItIsHandedAndKeepTheirFields) {
+  const Scenario sc = load_with(OneModule("level"), "policies: [{name: probe, id: p1, from: 2011-01, level: 3}]\n");
+  ASSERT_EQ(sc.policies.size(), 1u);
+  EXPECT_EQ(sc.policies[0].name, "probe");
+  EXPECT_EQ(sc.policies[0].id, "p1");
+  const std::vector<std::pair<std::string, std::string>> kept{{"from", "2011-01"}, {"level", "3"}};
+  EXPECT_EQ(sc.policies[0].parameters, kept);
+  try {
+    load_with(OneModule("level"), "policies: [{name: readmission}]\n");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown policy 'readmission' (known policies: probe)"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Loader, APolicyFieldMayNotTakeTheNameOfAnOutputAttribute) {
+  try {
+    load_with(OneModule("module"), "policies: [{name: probe, module: 3}]\n");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("policies[0].module': a policy field may not be named 'module'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace migflow

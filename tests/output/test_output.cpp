@@ -62,6 +62,40 @@ TEST(Output, WritesEveryReplicateSeriesAndPolicyGroupWithDimensionScales) {
   H5Fclose(file);
 }
 
+std::string text_attribute(hid_t object, const char* name) {
+  const hid_t a = H5Aopen(object, name, H5P_DEFAULT);
+  EXPECT_GE(a, 0) << name;
+  const hid_t type = H5Aget_type(a);
+  std::string s(H5Tget_size(type), '\0');
+  H5Aread(a, type, s.data());
+  H5Tclose(type);
+  H5Aclose(a);
+  return s.substr(0, s.find('\0'));
+}
+
+TEST(Output, PolicyGroupsNameTheirModuleAndCarryTheBlocksParameters) {
+  const auto run = testing::run_and_write(
+      "policies:\n  - {name: readmission, id: deal, from: 2011-01, detection: 0.03, "
+      "agreements: [{partner: MDA, execution: 0.8}]}\n",
+      1);
+  const hid_t file = H5Fopen(run.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const hid_t group = H5Gopen2(file, "/policies/deal", H5P_DEFAULT);
+  ASSERT_GE(group, 0);
+  EXPECT_EQ(text_attribute(group, "policy"), "deal");
+  EXPECT_EQ(text_attribute(group, "module"), "readmission");
+  EXPECT_EQ(text_attribute(group, "from"), "2011-01");
+  EXPECT_EQ(text_attribute(group, "agreements"), "[{partner: MDA, execution: 0.8}]");
+  double detection = 0;
+  const hid_t a = H5Aopen(group, "detection", H5P_DEFAULT);
+  ASSERT_GE(a, 0);
+  H5Aread(a, H5T_NATIVE_DOUBLE, &detection);
+  H5Aclose(a);
+  EXPECT_EQ(detection, 0.03);  // numbers as numbers
+  H5Gclose(group);
+  H5Fclose(file);
+}
+
 TEST(Output, UnwritablePathThrowsAndLeavesNothing) {
   auto world = testing::world_of(testing::small_scenario());
   const std::string dir = testing::temp_dir();
