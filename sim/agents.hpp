@@ -1,12 +1,19 @@
 // Agents in structure-of-arrays form: 13 bytes per agent. An agent's id is its index
 // plus `first_id`; agents of one origin are contiguous, so the origin is not stored.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "model/types.hpp"
 
 namespace migflow {
+
+class Comm;
+class World;
+
+// Agents per parallel task: big enough to amortise a task's cost.
+inline constexpr std::size_t kAgentGrain = 16384;
 
 // Timer value of a permanent residence: never expires (runs are shorter than 65000 steps).
 inline constexpr std::uint16_t kPermanent = 0xFFFF;
@@ -36,5 +43,10 @@ struct AgentStore {
     resources.resize(n);
   }
 };
+
+// This rank's block of a replicate's agents at the start: each origin's people at home,
+// then its diaspora (permanent residents), with skills and resources drawn from
+// (seed, agent id) alone, so any rank draws the same for the same agent.
+void populate_agents(AgentStore& agents, const World& world, std::uint64_t seed, const Comm& comm);
 
 }  // namespace migflow

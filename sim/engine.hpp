@@ -19,8 +19,7 @@
 #include <memory>
 #include <vector>
 
-#include "output/binary.hpp"
-#include "output/run_file_writer.hpp"
+#include "output/series.hpp"
 #include "sim/policy.hpp"
 #include "sim/agents.hpp"
 #include "sim/comm.hpp"
@@ -29,6 +28,9 @@
 #include "sim/world.hpp"
 
 namespace migflow {
+
+class BinaryReader;
+class BinaryWriter;
 
 class Engine {
  public:
@@ -51,8 +53,6 @@ class Engine {
   const World& world() const { return *world_; }
   const AgentStore& agents() const { return agents_; }
   const StepCounts& counts() const { return counts_; }
-  const StepTables& tables() const { return tables_; }
-  std::uint64_t seed() const { return seed_; }
   // The whole state between two steps, for checkpoints: step, agents, counts, policy
   // state, series so far. Random-number positions need nothing: every draw is a pure
   // function of (seed, agent, step). restore() expects an engine constructed for the
@@ -73,10 +73,13 @@ class Engine {
   void finish_step() { ++step_; }
 
  private:
-  struct Kernel;
-  struct ActivePolicy;
+  struct ActivePolicy {
+    PolicySpec spec;
+    std::unique_ptr<Policy> policy;
+    int first_step = 0, last_step = -1;  // active steps, inclusive
+    int group = 0;                       // index in series_.policies
+  };
 
-  void init_agents();
   void share_counts();
 
   std::shared_ptr<const World> world_;

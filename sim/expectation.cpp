@@ -56,11 +56,11 @@ class Chain {
   }
 
   // Pushes the distribution through this step's operator.
-  void advance(const StepTables& t, int step) {
+  void advance(const StepTables& t) {
     std::vector<Eigen::Triplet<double>> triplets;
     const size_t known = states_.size();
     for (size_t s = 0; s < known; ++s)
-      for (const auto& [next, p] : transitions(t, step, states_[s]))
+      for (const auto& [next, p] : transitions(t, states_[s]))
         if (p > 0) triplets.emplace_back(index(next), static_cast<int>(s), p);
     const int n = static_cast<int>(states_.size());
     Eigen::SparseMatrix<double> op(n, n);  // op(to, from)
@@ -90,7 +90,7 @@ class Chain {
 
   State home(Status status) const { return {status, w_.origin_node(o_), 0, kNoNode, 0}; }
 
-  Outcomes transitions(const StepTables& t, int step, const State& s) const {
+  Outcomes transitions(const StepTables& t, const State& s) const {
     switch (s.status) {
       case Status::AtHome: return leave(t, s, false);
       case Status::Returned: return leave(t, s, true);
@@ -98,7 +98,6 @@ class Chain {
       case Status::Regular: return permit(t, s);
       case Status::Irregular: return irregular(t, s);
     }
-    (void)step;
     return {};
   }
 
@@ -218,7 +217,7 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
     tables.build(world, env, none, step);
     std::vector<double> share(static_cast<size_t>(out.origins) * out.nodes * kStatusCount, 0.0);
     for (Class& c : classes) {
-      c.chain.advance(tables, step);
+      c.chain.advance(tables);
       c.chain.accumulate(share, out.nodes, c.weight);
     }
     std::vector<double> persons(share.size());

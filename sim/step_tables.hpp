@@ -50,10 +50,19 @@ struct StepTables {
   std::vector<int> crossing_group;        // per edge, -1 unlimited
   std::vector<double> group_capacity;     // persons per step
 
-  // Derives this step's tables. `last` are the counts at the start of the step.
-  void build(const World& world, const Environment& env, const StepCounts& last, int step);
   // Remittances received by origin households this step, (origin, member state), PPP $.
   std::vector<double> remittances;
+
+  // Derives this step's tables. `last` are the counts at the start of the step.
+  void build(const World& world, const Environment& env, const StepCounts& last, int step);
+
+ private:
+  struct Destinations;
+  void derive_quotas_and_permits(const Environment& env, double months);
+  void derive_origin_choice(const World& world, const Environment& env, const StepCounts& last,
+                            const Destinations& dest, int o, double year, double months);
+  void derive_origin_rates(const Scenario& sc, double months);
+  void derive_from_environment(const World& world, const Environment& env, double months);
 };
 
 // The scenario's baseline Environment (model: block), before any policy acts.

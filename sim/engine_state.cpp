@@ -1,0 +1,72 @@
+// The engine between two steps, for checkpoints (ensemble/checkpoint.hpp): the step,
+// the agents' changing fields, the counts the policies read next, policy state and the
+// series so far. The layout is part of the checkpoint format (ensemble/checkpoint.cpp,
+// kFormat): change it only with a new format number.
+#include <type_traits>
+
+#include "output/binary.hpp"
+#include "sim/engine.hpp"
+
+namespace migflow {
+
+void Engine::save(BinaryWriter& out) const {
+  out.put<std::int32_t>(step_);
+  out.put<std::uint64_t>(seed_);
+  out.put<std::uint64_t>(agents_.first_id);
+  out.put_vector(agents_.origin_begin);
+  // Skill and resources are fixed traits, drawn from (seed, agent) when the engine is
+  // built, so a restored engine has them already; only what changes is saved.
+  out.put_compressed(agents_.status);
+  out.put_compressed(agents_.location);
+  out.put_compressed(agents_.destination);
+  out.put_compressed(agents_.via);
+  out.put_compressed(agents_.timer);
+  out.put<std::int32_t>(counts_.quotas);
+  for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { out.put_vector(v); });
+  out.put_vector(counts_.remittances);
+  for (const ActivePolicy& ap : policies_) ap.policy->save(out);
+  series_.core.save(out);
+  for (const SeriesGroup& g : series_.policies) g.save(out);
+}
+
+void Engine::restore(BinaryReader& in) {
+  const int step = in.get<std::int32_t>();
+  if (step < 0 || step > steps_) throw CorruptData("step out of range");
+  if (in.get<std::uint64_t>() != seed_) throw CorruptData("saved for another replicate");
+  if (in.get<std::uint64_t>() != agents_.first_id || in.get_vector<std::uint64_t>() != agents_.origin_begin)
+    throw CorruptData("saved for another partition of the agents");
+  const std::size_t n = agents_.size();
+  auto agent_field = [&](auto& field) {
+    field = in.get_compressed<typename std::decay_t<decltype(field)>::value_type>();
+    if (field.size() != n) throw CorruptData("agent count differs");
+  };
+  agent_field(agents_.status);
+  agent_field(agents_.location);
+  agent_field(agents_.destination);
+  agent_field(agents_.via);
+  agent_field(agents_.timer);
+  counts_.quotas = in.get<std::int32_t>();
+  for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) { v = in.get_vector<std::int64_t>(); });
+  counts_.remittances = in.get_vector<double>();
+  for (ActivePolicy& ap : policies_) ap.policy->restore(in);
+  auto same_layout = [&](const SeriesGroup& loaded, const SeriesGroup& declared) {
+    if (loaded.series().size() != declared.series().size() || loaded.name() != declared.name())
+      throw CorruptData("recorded series differ from the scenario's");
+    for (size_t i = 0; i < loaded.series().size(); ++i)
+      if (loaded.series()[i].name != declared.series()[i].name || loaded.series()[i].cells != declared.series()[i].cells ||
+          loaded.steps(static_cast<int>(i)) != static_cast<size_t>(step))
+        throw CorruptData("recorded series differ from the scenario's");
+  };
+  SeriesGroup core = SeriesGroup::load(in);
+  same_layout(core, series_.core);
+  series_.core = std::move(core);
+  series_.core.reserve_steps(static_cast<size_t>(steps_));
+  for (SeriesGroup& g : series_.policies) {
+    SeriesGroup loaded = SeriesGroup::load(in);
+    same_layout(loaded, g);
+    g = std::move(loaded);
+  }
+  step_ = step;
+}
+
+}  // namespace migflow
