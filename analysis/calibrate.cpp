@@ -228,6 +228,53 @@ Eigen::VectorXd nelder_mead(F f, Eigen::VectorXd x0, const Eigen::VectorXd& step
   });
 }
 
+// Targets by use: fitted, or held out for the backtest.
+struct SortedTargets {
+  std::vector<Indexed> fit_stocks, test_stocks;
+  std::vector<std::pair<int, DetectionTarget>> fit_detections, test_detections;  // (origin index, target)
+  int below_resolution = 0;  // stocks left out
+};
+
+SortedTargets sort_targets(const Scenario& scenario, const World& world, const std::vector<StockTarget>& targets,
+                           const std::vector<DetectionTarget>& detections, const CalibrationOptions& options,
+                           double resolution) {
+  SortedTargets out;
+  for (const StockTarget& t : targets) {
+    const int o = world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
+    const int m = world.member_state_index(static_cast<NodeId>(scenario.node_index(t.destination)));
+    const bool fit_year = std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end();
+    if (o < 0 || m < 0 || (!fit_year && t.year != options.test_year)) continue;
+    if (t.persons < resolution) {
+      ++out.below_resolution;
+      continue;
+    }
+    (fit_year ? out.fit_stocks : out.test_stocks).push_back({o, m, t});
+  }
+  for (const DetectionTarget& t : detections) {
+    const int o = scenario.node_index(t.origin) < 0 ? -1 : world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
+    if (o < 0) continue;
+    const std::pair<int, int> period{t.first_year, t.last_year};
+    if (period == options.detection_fit_years) out.fit_detections.emplace_back(o, t);
+    if (period == options.detection_test_years) out.test_detections.emplace_back(o, t);
+  }
+  return out;
+}
+
+// Irregular crossings scale about in proportion to irregular_propensity, so the search
+// starts from the value that matches the fitted detections to first order; otherwise
+// it tends to settle in a valley where far fewer people move at all.
+ModelParams matched_to_detections(const ModelParams& params, const Observables& before,
+                                  const std::vector<std::pair<int, DetectionTarget>>& fit_detections, double resolution) {
+  ModelParams start = params;
+  double observed = 0, modelled = 0;
+  for (const DetectionFit& f : detection_fits(before, fit_detections, resolution)) {
+    observed += f.upper_bound ? std::min(resolution, f.model) : f.target.detections;
+    modelled += f.model;
+  }
+  if (modelled > 0) start.irregular_propensity *= observed / modelled;
+  return start;
+}
+
 }  // namespace
 
 std::vector<DetectionTarget> read_detection_targets(const std::string& csv, const Scenario& sc,
@@ -283,30 +330,16 @@ CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTar
   const Model model(scenario, options, end);
   auto world = std::make_shared<const World>(std::make_shared<Scenario>(model.scenario()));
   CalibrationResult result;
-  std::vector<Indexed> fit_targets, test_targets;
   // Stocks the scaled-down population cannot resolve (fewer than a few agents' worth)
   // would be fitted as noise; they are left out and counted.
   const double resolution = options.min_agents_per_target * model.scenario().origins[0].persons_per_agent;
-  for (const StockTarget& t : targets) {
-    const int o = world->origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
-    const int m = world->member_state_index(static_cast<NodeId>(scenario.node_index(t.destination)));
-    const bool fit_year = std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end();
-    if (o < 0 || m < 0 || (!fit_year && t.year != options.test_year)) continue;
-    if (t.persons < resolution) {
-      ++result.below_resolution;
-      continue;
-    }
-    (fit_year ? fit_targets : test_targets).push_back({o, m, t});
-  }
+  const SortedTargets sorted = sort_targets(scenario, *world, targets, detections, options, resolution);
+  result.below_resolution = sorted.below_resolution;
+  const std::vector<Indexed>& fit_targets = sorted.fit_stocks;
+  const std::vector<Indexed>& test_targets = sorted.test_stocks;
+  const auto& fit_detections = sorted.fit_detections;
+  const auto& test_detections = sorted.test_detections;
   if (fit_targets.empty()) throw std::invalid_argument("calibration: no observed stocks for the fit years");
-  std::vector<std::pair<int, DetectionTarget>> fit_detections, test_detections;
-  for (const DetectionTarget& t : detections) {
-    const int o = scenario.node_index(t.origin) < 0 ? -1 : world->origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
-    if (o < 0) continue;
-    const std::pair<int, int> period{t.first_year, t.last_year};
-    if (period == options.detection_fit_years) fit_detections.emplace_back(o, t);
-    if (period == options.detection_test_years) test_detections.emplace_back(o, t);
-  }
 
   std::vector<Knob> knobs(std::begin(kStockKnobs), std::end(kStockKnobs));
   if (!fit_detections.empty()) knobs.push_back(kChannelKnob);
@@ -325,18 +358,7 @@ CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTar
     apply_theta(knobs, theta, p);
     return score(model.simulate(p, options.fit_years));
   };
-  // Irregular crossings scale about in proportion to irregular_propensity, so the search
-  // starts from the value that matches the fitted detections to first order; otherwise
-  // it tends to settle in a valley where far fewer people move at all.
-  ModelParams start = params;
-  if (!fit_detections.empty()) {
-    double observed = 0, modelled = 0;
-    for (const DetectionFit& f : detection_fits(before, fit_detections, resolution)) {
-      observed += f.upper_bound ? std::min(resolution, f.model) : f.target.detections;
-      modelled += f.model;
-    }
-    if (modelled > 0) start.irregular_propensity *= observed / modelled;
-  }
+  const ModelParams start = fit_detections.empty() ? params : matched_to_detections(params, before, fit_detections, resolution);
   Eigen::VectorXd step(static_cast<Eigen::Index>(knobs.size()));
   for (size_t i = 0; i < knobs.size(); ++i) step(static_cast<Eigen::Index>(i)) = knobs[i].step;
   const Eigen::VectorXd best = nelder_mead(objective, to_theta(knobs, start), step, options.max_evaluations, result.evaluations);

@@ -77,6 +77,51 @@ std::vector<std::optional<Collected>> collect_on_rank0(EnsembleState& state, con
   return table;
 }
 
+// Side by side in a group of one process, as many as there are threads; in a group of
+// several ranks, one replicate at a time, so that only one engine at a time calls the
+// communicator.
+std::size_t replicates_at_once(const Comm& group, int replicates) {
+  if (group.size() > 1) return 1;
+  return std::clamp<std::size_t>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism), 1,
+                                 static_cast<std::size_t>(replicates));
+}
+
+// Rank 0 decides what the result holds (`table` is its collection); the other ranks
+// learn its shape. Collective.
+EnsembleResult result_on_every_rank(std::vector<std::optional<Collected>> table, int replicates, int steps,
+                                    const Comm& everyone) {
+  std::int64_t shape[2] = {0, 0};  // replicates finished in a row from 0, steps completed
+  EnsembleResult result;
+  if (everyone.rank() == 0) {
+    int finished = 0, fewest = steps;
+    bool all_started = true;
+    while (finished < replicates && table[static_cast<size_t>(finished)] &&
+           table[static_cast<size_t>(finished)]->steps_done == steps)
+      ++finished;
+    for (const auto& c : table) {
+      all_started = all_started && c.has_value();
+      if (c) fewest = std::min(fewest, c->steps_done);
+    }
+    // Whole replicates 0..K-1 when there are any; else, if every replicate started,
+    // all of them cut to the steps they all completed.
+    const int keep = finished > 0 ? finished : all_started ? replicates : 0;
+    const int keep_steps = finished > 0 ? steps : all_started ? fewest : 0;
+    for (int r = 0; r < keep && keep_steps > 0; ++r) {
+      ReplicateSeries rep = std::move(table[static_cast<size_t>(r)]->series);
+      rep.core.truncate_steps(static_cast<size_t>(keep_steps));
+      for (SeriesGroup& g : rep.policies) g.truncate_steps(static_cast<size_t>(keep_steps));
+      result.replicates.push_back(std::move(rep));
+    }
+    shape[0] = finished;
+    shape[1] = keep_steps;
+  }
+  everyone.sum(shape);
+  result.replicates_finished = static_cast<int>(shape[0]);
+  result.steps_completed = static_cast<int>(shape[1]);
+  result.interrupted = result.replicates_finished < replicates;
+  return result;
+}
+
 }  // namespace
 
 EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOptions& options) {
@@ -85,13 +130,7 @@ EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOp
   const Comm& comm = groups.comm();  // the ranks that share this group's replicates
   const int steps = world->scenario().calendar.steps(), every = options.checkpoint_every;
   const long long total = static_cast<long long>(options.replicates) * steps;
-  // Side by side in a group of one process; in a group of several ranks, one replicate
-  // at a time, so that only one engine at a time calls the communicator.
-  const size_t side_by_side =
-      comm.size() > 1 ? 1
-                      : static_cast<size_t>(std::clamp<std::size_t>(
-                            tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism), 1,
-                            static_cast<std::size_t>(options.replicates)));
+  const size_t side_by_side = replicates_at_once(comm, options.replicates);
   // Progress is rank 0's: its group's replicates stand for every group's, which run at
   // the same pace.
   const int my_replicates = (options.replicates - groups.first_replicate() + groups.stride() - 1) / groups.stride();
@@ -140,38 +179,8 @@ EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOp
     if (everyone.any(stopped)) break;
   }
 
-  auto table = collect_on_rank0(state, groups, options.replicates, steps);
-  // Rank 0 decides what the result holds; the other ranks learn its shape.
-  std::int64_t shape[2] = {0, 0};  // replicates finished in a row from 0, steps completed
-  EnsembleResult result;
-  if (everyone.rank() == 0) {
-    int finished = 0, fewest = steps;
-    bool all_started = true;
-    while (finished < options.replicates && table[static_cast<size_t>(finished)] &&
-           table[static_cast<size_t>(finished)]->steps_done == steps)
-      ++finished;
-    for (const auto& c : table) {
-      all_started = all_started && c.has_value();
-      if (c) fewest = std::min(fewest, c->steps_done);
-    }
-    // Whole replicates 0..K-1 when there are any; else, if every replicate started,
-    // all of them cut to the steps they all completed.
-    const int keep = finished > 0 ? finished : all_started ? options.replicates : 0;
-    const int keep_steps = finished > 0 ? steps : all_started ? fewest : 0;
-    for (int r = 0; r < keep && keep_steps > 0; ++r) {
-      ReplicateSeries rep = std::move(table[static_cast<size_t>(r)]->series);
-      rep.core.truncate_steps(static_cast<size_t>(keep_steps));
-      for (SeriesGroup& g : rep.policies) g.truncate_steps(static_cast<size_t>(keep_steps));
-      result.replicates.push_back(std::move(rep));
-    }
-    shape[0] = finished;
-    shape[1] = keep_steps;
-  }
-  everyone.sum(shape);
-  result.replicates_finished = static_cast<int>(shape[0]);
-  result.steps_completed = static_cast<int>(shape[1]);
-  result.interrupted = result.replicates_finished < options.replicates;
-  return result;
+  return result_on_every_rank(collect_on_rank0(state, groups, options.replicates, steps), options.replicates, steps,
+                               everyone);
 }
 
 }  // namespace migflow
