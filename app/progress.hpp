@@ -14,7 +14,6 @@ class ProgressBar {
   // Thread-safe; redraws at most ten times a second.
   void update(long long done, long long total);
   void finish();
-  bool enabled() const { return enabled_; }
 
  private:
   void draw(long long done, long long total);

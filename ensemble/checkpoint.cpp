@@ -101,6 +101,39 @@ GroupProgress get_progress(BinaryReader& in) {
   return p;
 }
 
+// The manifest of a generation: what it holds and how the run was started.
+struct ManifestContent {
+  const std::string& dir;
+  int generation, ranks;
+  std::uint64_t fingerprint;
+  const std::vector<GroupProgress>& progress;
+  const std::vector<std::pair<std::string, std::string>>& settings;
+};
+
+std::string manifest_text(const ManifestContent& m) {
+  YAML::Emitter y;
+  y << YAML::Comment("migflow checkpoint; carry on with: migflow run --resume " + m.dir) << YAML::BeginMap;
+  y << YAML::Key << "format" << YAML::Value << kFormat;
+  y << YAML::Key << "generation" << YAML::Value << m.generation;
+  y << YAML::Key << "ranks" << YAML::Value << m.ranks;
+  y << YAML::Key << "fingerprint" << YAML::Value << hex(m.fingerprint);
+  y << YAML::Key << "replicate_groups" << YAML::Value << YAML::BeginSeq;
+  for (const GroupProgress& p : m.progress) {
+    y << YAML::BeginMap << YAML::Key << "next_replicate" << YAML::Value << p.next_replicate;
+    y << YAML::Key << "finished" << YAML::Value << YAML::Flow << p.finished;
+    y << YAML::Key << "in_progress" << YAML::Value << YAML::BeginSeq;
+    for (const InProgress& a : p.active)
+      y << YAML::Flow << YAML::BeginMap << YAML::Key << "replicate" << YAML::Value << a.replicate << YAML::Key
+        << "steps_done" << YAML::Value << a.steps_done << YAML::EndMap;
+    y << YAML::EndSeq << YAML::EndMap;
+  }
+  y << YAML::EndSeq;
+  y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
+  for (const auto& [key, value] : m.settings) y << YAML::Key << key << YAML::Value << value;
+  y << YAML::EndMap << YAML::EndMap;
+  return std::string(y.c_str()) + "\n";
+}
+
 }  // namespace
 
 std::uint64_t run_fingerprint(const Scenario& sc) {
@@ -174,27 +207,7 @@ void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& gr
       progress[static_cast<size_t>(groups.group_of(r))] = get_progress(in);
     }
     // The manifest publishes the new generation, once every rank's file is on disk.
-    YAML::Emitter y;
-    y << YAML::Comment("migflow checkpoint; carry on with: migflow run --resume " + dir_) << YAML::BeginMap;
-    y << YAML::Key << "format" << YAML::Value << kFormat;
-    y << YAML::Key << "generation" << YAML::Value << generation;
-    y << YAML::Key << "ranks" << YAML::Value << comm_.size();
-    y << YAML::Key << "fingerprint" << YAML::Value << hex(fingerprint_);
-    y << YAML::Key << "replicate_groups" << YAML::Value << YAML::BeginSeq;
-    for (const GroupProgress& p : progress) {
-      y << YAML::BeginMap << YAML::Key << "next_replicate" << YAML::Value << p.next_replicate;
-      y << YAML::Key << "finished" << YAML::Value << YAML::Flow << p.finished;
-      y << YAML::Key << "in_progress" << YAML::Value << YAML::BeginSeq;
-      for (const InProgress& a : p.active)
-        y << YAML::Flow << YAML::BeginMap << YAML::Key << "replicate" << YAML::Value << a.replicate << YAML::Key
-          << "steps_done" << YAML::Value << a.steps_done << YAML::EndMap;
-      y << YAML::EndSeq << YAML::EndMap;
-    }
-    y << YAML::EndSeq;
-    y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
-    for (const auto& [key, value] : settings_) y << YAML::Key << key << YAML::Value << value;
-    y << YAML::EndMap << YAML::EndMap;
-    const std::string text = std::string(y.c_str()) + "\n";
+    const std::string text = manifest_text({dir_, generation, comm_.size(), fingerprint_, progress, settings_});
     try {
       write_file_atomically((fs::path(dir_) / kManifest).string(), text.data(), text.size());
     } catch (const std::exception& e) {

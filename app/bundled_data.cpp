@@ -1,0 +1,45 @@
+#include "app/bundled_data.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <vector>
+
+namespace migflow {
+
+namespace fs = std::filesystem;
+
+std::string bundled_data_dir() {
+  std::vector<fs::path> candidates;
+  if (const char* dir = std::getenv("MIGFLOW_DATA_DIR"); dir && *dir) candidates.emplace_back(dir);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // MIGFLOW_DATA_FROM_BIN: the data folder relative to the installed binary's folder.
+    candidates.push_back(exe.parent_path() / MIGFLOW_DATA_FROM_BIN);
+    candidates.push_back(exe.parent_path() / "share" / "migflow");
+  }
+  std::string tried;
+  for (const fs::path& dir : candidates) {
+    if (fs::is_regular_file(dir / "scenarios" / "default.yaml", ec)) return dir.lexically_normal().string();
+    tried += (tried.empty() ? "" : ", ") + dir.lexically_normal().string();
+  }
+  throw std::runtime_error("the bundled scenarios are not in " + tried + " (set MIGFLOW_DATA_DIR to the folder holding scenarios/)");
+}
+
+std::string find_scenario(const std::string& name) {
+  std::error_code ec;
+  if (fs::is_regular_file(name, ec)) return name;
+  if (name.empty() || fs::path(name).is_absolute()) return "";
+  std::string dir;
+  try {
+    dir = bundled_data_dir();
+  } catch (const std::runtime_error&) {
+    return "";
+  }
+  for (const fs::path& candidate : {fs::path(dir) / "scenarios" / name, fs::path(dir) / "scenarios" / (name + ".yaml")})
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+  return "";
+}
+
+}  // namespace migflow

@@ -1,0 +1,62 @@
+// The `migflow` commands, one function each; app/cli.cpp turns the command line into
+// their arguments. Every command loads scenarios with the policy modules it is handed,
+// so a program with modules of its own (examples/policy_template) reuses all of them.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/calibrate.hpp"
+#include "loader/policy_catalog.hpp"
+#include "sim/comm.hpp"
+
+namespace migflow {
+
+// Exit codes: 0 success, 1 usage, 2 bad input (scenario, data or checkpoint), 3 output
+// failure (output file or checkpoint), 4 unexpected error,
+// 128 + signal number when interrupted (130 for Ctrl-C, 143 for SIGTERM).
+inline constexpr int kBadInput = 2, kOutputFailure = 3, kUnexpected = 4;
+
+struct RunArgs {
+  std::string scenario, out;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> replicates;
+  int threads = 0;  // 0: all cores
+  std::string checkpoint, resume;
+  int checkpoint_every = 0;
+  int replicate_groups = 1;
+};
+int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies);
+
+int validate_command(const std::string& scenario, const PolicyCatalog& policies);
+
+struct CompareArgs {
+  std::vector<std::string> runs;
+  std::string csv, markdown;
+  bool by_member_state = false;
+};
+int compare_command(const CompareArgs& args);
+
+struct CalibrateArgs {
+  std::string scenario, observed, detections, write;  // observed, detections: bundled data when empty
+  bool no_detections = false;
+  CalibrationOptions options;
+};
+int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies);
+
+struct BenchArgs {
+  std::string scenario;          // default: the bundled default scenario
+  std::uint64_t agents = 0;      // 0: the scenario's own count
+  int steps = 0;                 // 0: the whole calendar
+  int threads = 0;               // 0: all cores
+  bool skip_comparison = false;  // skip the scenarios_per_hour measurement
+};
+// `migflow bench`: throughput on this machine, one figure a line. Under mpirun, every
+// rank takes part and rank 0 prints.
+int bench_command(const BenchArgs& args, const Comm& comm, const PolicyCatalog& policies);
+
+// Writes `text` to `path` atomically (no half file on failure); says why when it fails.
+bool write_text_file(const std::string& path, const std::string& text);
+
+}  // namespace migflow
