@@ -4,13 +4,19 @@
 Reads the raw files described in <raw>/PROVENANCE.md and writes small, sorted,
 UTF-8 CSV tables for the simulator to <out>:
 
-    attributes.csv       id,year,population,gdp_pc,unemployment
-    diaspora.csv         origin,destination,persons,year
-    diaspora_2005.csv    origin,destination,persons
-    distances.csv        from,to,distance_km,contiguous
-    land_borders.csv     a,b
-    partnerships.csv     partner,partner_iso3,signed,member_states
-    readmission.csv      partner_iso3,entry_into_force
+    attributes.csv              id,year,population,gdp_pc,unemployment
+    destinations_outside_eu.csv partner,destination,persons_2005,cumulative_share
+    diaspora.csv                origin,destination,persons,year  (UN DESA 2020 revision)
+    diaspora_rev2024.csv        origin,destination,persons,year  (UN DESA 2024 revision)
+    diaspora_2005.csv           origin,destination,persons
+    distances.csv               from,to,distance_km,contiguous
+    land_borders.csv            a,b
+    partnerships.csv            partner,partner_iso3,signed,member_states
+    readmission.csv             partner_iso3,entry_into_force
+    visa_regimes.csv            partner_iso3,instrument,in_force,verified
+    frontex_detections.csv      origin,year,route,border_type,detections
+    asylum_applications.csv     origin,destination,year,applicants
+    employment_permits.csv      origin,destination,year,permits
 
 Only the Python standard library is used, and the output is deterministic
 (rows sorted, floats written with a fixed number of decimals).  See
@@ -36,7 +42,16 @@ TRANSIT = (
     "AFG PAK NGA"
 ).split()
 ORIGINS = PARTNERS + TRANSIT
-ALL_COUNTRIES = sorted(set(MEMBER_STATES + ORIGINS))
+
+# Destinations outside the EU: for each partner, the largest non-EU destinations of its
+# 2005 diaspora (UN DESA 2020 revision), taken in order until they hold, with the
+# Member States, OUTSIDE_EU_SHARE of the diaspora (the baseline issue's rule). Pairs
+# across a border closed to all travel for the whole period are left out of both the
+# candidates and the total: Armenians born in Azerbaijan and Azerbaijanis born in
+# Armenia (26% and 19% of the two diasporas) are the legacy of the 1988-1994 war, and
+# no one has moved between the two since. See destinations_outside_eu.csv.
+OUTSIDE_EU_SHARE = 0.9
+NO_MIGRATION_PAIRS = {frozenset(("ARM", "AZE"))}
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2023
@@ -46,7 +61,7 @@ DIASPORA_START_YEAR = 2005
 # CEPII GeoDist uses legacy codes.  ISO3 -> CEPII code for the included
 # countries whose code differs.  Montenegro has no CEPII row of its own
 # (CEPII's YUG = Serbia and Montenegro, main city Belgrade); see mne_distance.
-CEPII_CODE = {"ROU": "ROM", "SRB": "YUG"}
+CEPII_CODE = {"ROU": "ROM", "SRB": "YUG", "PSE": "PAL"}
 NOT_IN_CEPII = {"MNE"}
 
 EARTH_RADIUS_KM = 6371.0
@@ -114,8 +129,8 @@ def attribute_row(wdi):
             fmt(gdp_pc, 2), fmt(unemployment, 5)]
 
 
-def build_attributes(raw):
-    wanted = set(ALL_COUNTRIES)
+def build_attributes(raw, countries):
+    wanted = set(countries)
     rows = [attribute_row(r) for r in read_rows(raw / "wdi_country_indicators.csv")
             if r["iso3"] in wanted and FIRST_YEAR <= int(r["year"]) <= LAST_YEAR]
     rows.sort(key=lambda r: (r[0], int(r[1])))
@@ -124,24 +139,59 @@ def build_attributes(raw):
 
 # --------------------------------------------------------------- diaspora
 
-def diaspora_cells(raw):
-    """Yield (origin, destination, year, persons) for the included corridors,
-    skipping missing and zero cells."""
-    origins, destinations = set(ORIGINS), set(MEMBER_STATES)
+def outside_eu_destinations(raw):
+    """{partner: [(destination, persons_2005, cumulative share)]} by the rule above
+    (OUTSIDE_EU_SHARE), from the UN DESA 2020 revision's 2005 stocks."""
+    stocks = {}
     for r in read_rows(raw / "undesa_ims2020_bilateral_stock.csv"):
-        if r["orig_iso3"] not in origins or r["dest_iso3"] not in destinations:
+        o, d, value = r["orig_iso3"], r["dest_iso3"], to_float(r["stock_2005"])
+        if o in PARTNERS and value and frozenset((o, d)) not in NO_MIGRATION_PAIRS:
+            stocks.setdefault(o, {})[d] = value
+    out = {}
+    for p in PARTNERS:
+        total = sum(stocks[p].values())
+        covered = sum(v for d, v in stocks[p].items() if d in MEMBER_STATES)
+        rest = sorted(((-v, d) for d, v in stocks[p].items() if d not in MEMBER_STATES and d != "OOO"))
+        out[p] = []
+        for minus_v, d in rest:
+            if covered >= OUTSIDE_EU_SHARE * total:
+                break
+            covered -= minus_v
+            out[p].append((d, round(-minus_v), covered / total))
+    return out
+
+
+def diaspora_cells(raw, revision_file, destinations_of):
+    """Yield (origin, destination, year, persons) for the included corridors of one
+    UN DESA revision, skipping missing and zero cells. `destinations_of(origin)` is
+    the set of destinations kept for that origin."""
+    for r in read_rows(raw / revision_file):
+        o, d = r["orig_iso3"], r["dest_iso3"]
+        if o not in ORIGINS or d not in destinations_of(o):
             continue
         for year in DIASPORA_YEARS:
-            value = to_float(r[f"stock_{year}"])
+            value = to_float(r.get(f"stock_{year}", ""))
             if value is not None and round(value) > 0:
-                yield r["orig_iso3"], r["dest_iso3"], year, round(value)
+                yield o, d, year, round(value)
 
 
-def build_diaspora(raw):
-    cells = sorted(diaspora_cells(raw))
-    by_year = [[o, d, str(p), str(y)] for o, d, y, p in cells]
-    start = [[o, d, str(p)] for o, d, y, p in cells if y == DIASPORA_START_YEAR]
-    return by_year, start
+def build_diaspora(raw, outside):
+    """Both revisions' stocks of every origin in the Member States and of the partners
+    in every destination outside the EU (any partner's: a partner's own list is chosen
+    in the scenarios), and the 2005 start from the 2020 revision."""
+    non_eu = {d for dests in outside.values() for d, _, _ in dests}
+    destinations_of = lambda o: set(MEMBER_STATES) | (non_eu - {o} if o in PARTNERS else set())
+    tables = {}
+    for name, revision_file in (("rev2020", "undesa_ims2020_bilateral_stock.csv"),
+                                ("rev2024", "undesa_ims2024_bilateral_stock.csv")):
+        cells = sorted(diaspora_cells(raw, revision_file, destinations_of))
+        tables[name] = [[o, d, str(p), str(y)] for o, d, y, p in cells]
+    start = [[o, d, p] for o, d, p, y in tables["rev2020"] if y == str(DIASPORA_START_YEAR)]
+    return tables["rev2020"], tables["rev2024"], start
+
+
+def build_outside_eu(outside):
+    return [[p, d, str(n), f"{share:.4f}"] for p in PARTNERS for d, n, share in outside[p]]
 
 
 # -------------------------------------------------------------- geography
@@ -165,9 +215,9 @@ def approx_centres(raw):
             if r["lat_approx"] and r["lon_approx"]}
 
 
-def land_border_set(raw):
+def land_border_set(raw, countries):
     """Unordered land-border pairs {frozenset({a, b})} among included countries."""
-    wanted = set(ALL_COUNTRIES)
+    wanted = set(countries)
     return {frozenset((r["iso3_a"], r["iso3_b"]))
             for r in read_rows(raw / "land_borders.csv")
             if r["iso3_a"] in wanted and r["iso3_b"] in wanted}
@@ -193,12 +243,12 @@ def pair_contiguity(a, b, pairs, borders):
     return pairs[(cepii(a), cepii(b))][1]
 
 
-def build_distances(raw):
+def build_distances(raw, countries):
     pairs, cities = cepii_pairs(raw), cepii_main_cities(raw)
-    centres, borders = approx_centres(raw), land_border_set(raw)
+    centres, borders = approx_centres(raw), land_border_set(raw, countries)
     rows = []
-    for a in ALL_COUNTRIES:
-        for b in ALL_COUNTRIES:
+    for a in countries:
+        for b in countries:
             if a == b:
                 continue
             km = pair_distance(a, b, pairs, cities, centres)
@@ -206,8 +256,8 @@ def build_distances(raw):
     return rows
 
 
-def build_land_borders(raw):
-    return sorted(sorted(pair) for pair in land_border_set(raw))
+def build_land_borders(raw, countries):
+    return sorted(sorted(pair) for pair in land_border_set(raw, countries))
 
 
 # ----------------------------------------------------------------- policy
@@ -229,6 +279,18 @@ def build_readmission(raw):
     return sorted(rows)
 
 
+def build_visa_regimes(raw):
+    """EU visa facilitation and liberalisation per partner, with the date each took
+    effect (YYYY-MM-DD) and whether the date was read in the cited source."""
+    kinds = {"visa facilitation agreement": "facilitation",
+             "visa liberalisation (visa-free short stays with a biometric passport)": "liberalisation"}
+    rows = []
+    for r in read_rows(raw / "eu_visa_regimes.csv"):
+        if r["partner_iso3"] in PARTNERS and r["instrument"] in kinds:
+            rows.append([r["partner_iso3"], kinds[r["instrument"]], r["in_force_date"], r["verified"]])
+    return sorted(rows, key=lambda r: (r[0], r[2]))
+
+
 # ------------------------------------------------------------ observations
 
 def build_detections(raw):
@@ -243,6 +305,37 @@ def build_detections(raw):
         key = (r["nationality_iso3"], year, r["route"], r["border_type"])
         totals[key] = totals.get(key, 0) + int(r["detections"])
     return [[o, y, route, border, n] for (o, y, route, border), n in sorted(totals.items()) if n > 0]
+
+
+def build_asylum(raw):
+    """First-time asylum applicants who are partner nationals, per Member State (EU-27,
+    GBR, NOR, CHE as reported) and year, both sexes summed."""
+    totals = {}
+    for r in read_rows(raw / "eurostat_migr_asyappctza_first_time_by_citizenship.csv"):
+        o, d = r["citizenship_iso3"], r["reporting_iso3"]
+        value = to_float(r["applicants"])
+        if o in PARTNERS and d in MEMBER_STATES and value:
+            key = (o, d, int(r["year"]))
+            totals[key] = totals.get(key, 0) + value
+    return [[o, d, y, round(n)] for (o, d, y), n in sorted(totals.items()) if round(n) > 0]
+
+
+# Eurostat's English citizenship labels of the partners in migr_resfirst.
+CITIZENSHIP_LABEL = {"Cabo Verde": "CPV", "Moldova": "MDA", "Georgia": "GEO", "Armenia": "ARM",
+                     "Azerbaijan": "AZE", "Morocco": "MAR", "Tunisia": "TUN", "Jordan": "JOR",
+                     "Belarus": "BLR"}
+
+
+def build_permits(raw):
+    """First residence permits for employment issued to partner nationals, per Member
+    State and year. The source lists only each state's top citizenships: an absent row
+    means 'not among them', not zero."""
+    rows = []
+    for r in read_rows(raw / "eurostat_migr_resfirst_employment_top_citizenships.csv"):
+        o = CITIZENSHIP_LABEL.get(r["citizenship_group"])
+        if o and r["reporting_iso3"] in MEMBER_STATES and r["first_permits_employment"].strip():
+            rows.append([o, r["reporting_iso3"], int(r["year"]), int(r["first_permits_employment"])])
+    return sorted(rows)
 
 
 # ------------------------------------------------------------------- main
@@ -261,21 +354,32 @@ def main():
     raw, out = args.raw, args.out
     out.mkdir(parents=True, exist_ok=True)
 
+    outside = outside_eu_destinations(raw)
+    countries = sorted(set(MEMBER_STATES + ORIGINS) | {d for v in outside.values() for d, _, _ in v})
+
     write_rows(out / "attributes.csv", ["id", "year", "population", "gdp_pc", "unemployment"],
-               build_attributes(raw))
-    by_year, start = build_diaspora(raw)
-    write_rows(out / "diaspora.csv", ["origin", "destination", "persons", "year"], by_year)
+               build_attributes(raw, countries))
+    write_rows(out / "destinations_outside_eu.csv", ["partner", "destination", "persons_2005", "cumulative_share"],
+               build_outside_eu(outside))
+    rev2020, rev2024, start = build_diaspora(raw, outside)
+    write_rows(out / "diaspora.csv", ["origin", "destination", "persons", "year"], rev2020)
+    write_rows(out / "diaspora_rev2024.csv", ["origin", "destination", "persons", "year"], rev2024)
     write_rows(out / "diaspora_2005.csv", ["origin", "destination", "persons"], start)
     write_rows(out / "distances.csv", ["from", "to", "distance_km", "contiguous"],
-               build_distances(raw))
-    write_rows(out / "land_borders.csv", ["a", "b"], build_land_borders(raw))
+               build_distances(raw, countries))
+    write_rows(out / "land_borders.csv", ["a", "b"], build_land_borders(raw, countries))
     write_rows(out / "partnerships.csv", ["partner", "partner_iso3", "signed", "member_states"],
                build_partnerships(raw))
     write_rows(out / "readmission.csv", ["partner_iso3", "entry_into_force"],
                build_readmission(raw))
+    write_rows(out / "visa_regimes.csv", ["partner_iso3", "instrument", "in_force", "verified"],
+               build_visa_regimes(raw))
     write_rows(out / "frontex_detections.csv", ["origin", "year", "route", "border_type", "detections"],
                build_detections(raw))
-
+    write_rows(out / "asylum_applications.csv", ["origin", "destination", "year", "applicants"],
+               build_asylum(raw))
+    write_rows(out / "employment_permits.csv", ["origin", "destination", "year", "permits"],
+               build_permits(raw))
 
 if __name__ == "__main__":
     main()
