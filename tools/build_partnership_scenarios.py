@@ -4,7 +4,8 @@
 Writes
     scenarios/worlds/mobility_partnerships.yaml   one world: 30 Member States (EU-27,
                                                   GBR, NOR, CHE), the nine partners as
-                                                  origins, 18 transit countries, edges
+                                                  origins, their main destinations
+                                                  outside the EU, transit countries, edges
     scenarios/<partner>/{baseline,security_heavy,mobility_heavy}.yaml
                                                   for the eight partners other than
                                                   Moldova (scenarios/moldova/ is kept)
@@ -49,6 +50,41 @@ FOLDER = {"CPV": "cape_verde", "MDA": "moldova", "GEO": "georgia", "ARM": "armen
           "BLR": "belarus"}
 
 TRANSIT = "TUR UKR RUS SRB MKD ALB BIH MNE LBY DZA EGY SEN MRT MLI NER SYR LBN IRQ".split()
+
+# Destinations outside the EU (scenarios/data/destinations_outside_eu.csv: per partner, the
+# largest until, with the Member States, they hold 90% of its 2005 diaspora). The EU's
+# policies never act there. Entry conditions, per destination and partner:
+#  - visa-free entry and the right to stay and work (after registration) for citizens of
+#    the CIS free-movement area (Russia, Ukraine, Kazakhstan, Uzbekistan for Moldovans,
+#    Armenians, Azerbaijanis and Belarusians; Ukraine and Azerbaijan also for Georgians):
+#    every mover has a legal route (legal_access 1). Georgians need a Russian visa since
+#    2000-12. These regimes are general knowledge, not from a stored source (the raw
+#    data have no table of them).
+#  - legacy stocks closed to new migration: the Moroccan- and Tunisian-born in Israel
+#    (the emigration of the 1950s-60s) and the Jordanian-born in Palestine. The agents
+#    are there at the start and may return home; no one moves there in the model.
+#  - everywhere else (the Gulf, the Americas, Angola, Libya, Iraq): open, with the
+#    partner's own legal access; no irregular route (they are reached only by air).
+VISA_FREE = {
+    "RUS": "MDA ARM AZE BLR", "UKR": "MDA GEO ARM AZE BLR", "KAZ": "MDA ARM AZE BLR",
+    "UZB": "MDA ARM AZE BLR", "AZE": "GEO",
+}
+LEGACY_ONLY = {("MAR", "ISR"), ("TUN", "ISR"), ("JOR", "PSE")}
+NAMES_OUTSIDE_EU = {"AGO": "Angola", "ARE": "United Arab Emirates", "ISR": "Israel", "KAZ": "Kazakhstan",
+                    "KWT": "Kuwait", "OMN": "Oman", "PSE": "Palestine", "QAT": "Qatar", "SAU": "Saudi Arabia",
+                    "USA": "United States", "UZB": "Uzbekistan"}
+
+# Member States that apply the EU's common visa policy (Regulation 539/2001): the
+# Schengen area and the states bound to join it (BGR, ROU, HRV, CYP); not IRL or GBR.
+VISA_POLICY_STATES = [m for m in "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN ITA LVA LTU LUX MLT NLD POL PRT ROU SVK SVN ESP SWE NOR CHE".split()]
+
+# National labour schemes (labour_market_openness quotas in the baselines): every
+# (Member State, partner) pair with at least SCHEME_MIN first employment permits in some
+# year up to the fit cut-off (Eurostat migr_resfirst, employment_permits.csv), sized by
+# those permits year by year, and after the cut-off by the mean of its last three years
+# (what was known in 2015). Earlier years hold the first year's size.
+SCHEME_MIN = 500
+FIT_CUTOFF = 2015
 
 NAMES = {
     "AUT": "Austria", "BEL": "Belgium", "BGR": "Bulgaria", "HRV": "Croatia", "CYP": "Cyprus",
@@ -148,7 +184,9 @@ SKILL_NOTE = {
 }
 
 PERSONS_PER_AGENT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
-MAX_AGENTS = 60000
+# At most this many agents per partner scenario (at home and abroad): a cell of 1,000
+# persons is then 5 to 50 agents, and the default comparison runs in seconds.
+MAX_AGENTS = 150000
 
 OWN_EXECUTION, TRANSIT_OWN_EXECUTION, TRANSIT_EXECUTION = 0.6, 0.6, 0.3
 
@@ -175,6 +213,16 @@ def load():
     d["diaspora"] = {}
     for r in read_rows("diaspora_2005.csv"):
         d["diaspora"].setdefault(r["origin"], []).append((r["destination"], int(r["persons"])))
+    d["outside_eu"] = {}
+    for r in read_rows("destinations_outside_eu.csv"):
+        d["outside_eu"].setdefault(r["partner"], []).append(r["destination"])
+    d["visa"] = {}
+    for r in read_rows("visa_regimes.csv"):
+        d["visa"].setdefault(r["partner_iso3"], []).append((r["instrument"], r["in_force"][:7]))
+    d["permits"] = {}
+    for r in read_rows("employment_permits.csv"):
+        if int(r["year"]) <= FIT_CUTOFF:
+            d["permits"].setdefault((r["destination"], r["origin"]), {})[int(r["year"])] = int(r["permits"])
     return d
 
 
@@ -190,14 +238,30 @@ def fmt_km(x):
 
 # ---------------------------------------------------------------- world
 
+def entry_rules(partners, d):
+    """{destination: [(partner, legal_access or None)]}: who may choose each destination
+    outside the EU, and with what legal access (None: the partner's own)."""
+    rules = {}
+    for p in partners:
+        for dest in d["outside_eu"].get(p, []):
+            if (p, dest) in LEGACY_ONLY:
+                continue
+            free = p in VISA_FREE.get(dest, "").split()
+            rules.setdefault(dest, []).append((p, 1.0 if free else None))
+    return rules
+
+
 def build_world(d):
     partners = [r["partner_iso3"] for r in d["partnerships"]]
-    transit = [t for t in TRANSIT if t in d["attr_ids"]]
-    nodes = partners + transit + MEMBER_STATES
+    outside = sorted({dest for p in partners for dest in d["outside_eu"].get(p, [])} - set(partners))
+    transit = [t for t in TRANSIT if t in d["attr_ids"] and t not in outside]
+    nodes = partners + transit + outside + MEMBER_STATES
     role = {n: "origin" for n in partners}
     role.update({n: "transit" for n in transit})
+    role.update({n: "destination" for n in outside})
     role.update({n: "member_state" for n in MEMBER_STATES})
     included = set(nodes)
+    entry = entry_rules(partners, d)
 
     def external(a, b):
         return (role[a] == "member_state") != (role[b] == "member_state")
@@ -235,7 +299,16 @@ def build_world(d):
         for m in chosen:
             edges.append(dict(frm=p, to=m, km=km(d, p, m), mode="air", external=True, hazard=0.0,
                               group="air"))
-    return dict(partners=partners, transit=transit, nodes=nodes, role=role, edges=edges, air=air)
+    # Each partner flies to the destinations outside the EU open to it that it does not
+    # border; these air edges cross no EU border.
+    for dest in sorted(entry):
+        for p, _ in entry[dest]:
+            if frozenset((p, dest)) not in seen:
+                edges.append(dict(frm=p, to=dest, km=km(d, p, dest), mode="air", external=False, hazard=0.0,
+                                  group="air_outside"))
+                seen.add(frozenset((p, dest)))
+    return dict(partners=partners, transit=transit, outside=outside, nodes=nodes, role=role, edges=edges,
+                air=air, entry=entry)
 
 
 def shortest(world, target, usable):
@@ -273,8 +346,8 @@ def route(world, origin, target, usable):
     return path
 
 
-def not_external_air(e):
-    return not (e["mode"] == "air" and e["external"])
+def not_air(e):
+    return e["mode"] != "air"
 
 
 def check_and_routes(world):
@@ -292,7 +365,7 @@ def check_and_routes(world):
         for m in ms:
             if route(world, p, m, lambda e: True) is None:
                 sys.exit(f"no route from {p} to {m}")
-            path = route(world, p, m, not_external_air)
+            path = route(world, p, m, not_air)
             if path is None:
                 unreachable.append(m)
                 continue
@@ -304,6 +377,9 @@ def check_and_routes(world):
                     crossings.setdefault(f"{at}->{nxt}", []).append(m)
                     break
                 at = nxt
+        for dest, rules in world["entry"].items():
+            if any(q == p for q, _ in rules) and route(world, p, dest, lambda e: True) is None:
+                sys.exit(f"no route from {p} to {dest}")
         info[p] = dict(vias=vias, crossings=crossings, unreachable=unreachable)
     return info
 
@@ -322,13 +398,14 @@ def world_yaml(world, d):
     w("#")
     w("# The EU Mobility Partnerships world: the nine partners (Cape Verde, Moldova, Georgia,")
     w("# Armenia, Morocco, Azerbaijan, Tunisia, Jordan, Belarus) as origins, the transit")
-    w("# countries on their routes and on Frontex's main routes, and 30 destinations: the")
-    w("# EU-27 (membership as of 2020 for the whole period, so Croatia from 2005 although it")
-    w("# joined in 2013, Romania and Bulgaria although they joined in 2007) plus the United")
-    w("# Kingdom, Norway and Switzerland. These three are not EU Member States, but the")
-    w("# simulator knows only the roles origin / transit / member_state and the destination")
-    w("# logit runs over member_state nodes; they are large destinations (UK) or inside")
-    w("# Schengen (NOR, CHE), so they get role member_state as destinations.")
+    w("# countries on their routes and on Frontex's main routes, 30 destinations where the")
+    w("# EU's policies act (role member_state): the EU-27 (membership as of 2020 for the whole")
+    w("# period, so Croatia from 2005 although it joined in 2013, Romania and Bulgaria although")
+    w("# they joined in 2007) plus the United Kingdom, Norway and Switzerland (a large")
+    w("# destination, and two Schengen states bound by EU readmission and visa rules), and the")
+    w("# partners' main destinations outside the EU (role destination, or an origin with an")
+    w("# entry: list): per partner, the largest until, with the 30, they hold 90% of its 2005")
+    w("# diaspora (scenarios/data/destinations_outside_eu.csv). EU policies never act there.")
     w("# Attributes (working-age population, GDP per capita PPP, unemployment) and the 2005")
     w("# diaspora come from scenarios/data/ (sources in scenarios/data/README.md); distances")
     w("# are CEPII's great-circle distances between main cities (distances.csv).")
@@ -343,20 +420,26 @@ def world_yaml(world, d):
     w("nodes:")
     sections = [("  # Mobility Partnership partners (scenarios/data/partnerships.csv).", world["partners"]),
                 ("  # Transit countries on the partners' routes and Frontex's main routes.", world["transit"]),
-                ("  # Destinations: EU-27, then GBR, NOR, CHE (see the header).", MEMBER_STATES)]
+                ("  # Destinations outside the EU. entry: which partners may move there and, where they\n"
+                 "  # enter visa-free with the right to stay (CIS free movement), legal_access 1; the\n"
+                 "  # others use their own legal access. Not listed: no one moves there (a legacy stock:\n"
+                 "  # MAR and TUN in ISR, JOR in PSE). See tools/build_partnership_scenarios.py.", world["outside"]),
+                ("  # Destinations governed by EU policy: EU-27, then GBR, NOR, CHE (see the header).", MEMBER_STATES)]
     for title, ids in sections:
         w(title)
         for n in ids:
-            fields = [("id", n), ("name", NAMES[n]), ("role", world["role"][n])]
+            fields = [("id", n), ("name", NAMES.get(n) or NAMES_OUTSIDE_EU[n]), ("role", world["role"][n])]
             if n in PARTNER_TYPE:
                 fields.append(("partner_type", PARTNER_TYPE[n]))
+            if n in world["entry"]:
+                fields.append(("entry", entry_yaml(world["entry"][n])))
             w("  - " + flow(fields))
     w("")
     w("# Edges are bidirectional; cost = distance_km. external_border is true when exactly")
-    w("# one endpoint is a destination (role member_state): the EU's (and NOR's, CHE's, the")
-    w("# UK's) outer border. Romania, Bulgaria, Croatia and Cyprus being outside Schengen, and")
-    w("# the UK outside Schengen, are ignored. Irregular migrants can be stopped only on land")
-    w("# and sea edges across that border; air edges carry legal travel only.")
+    w("# one endpoint has role member_state: the EU's (and NOR's, CHE's, the UK's) outer")
+    w("# border. Romania, Bulgaria, Croatia and Cyprus being outside Schengen, and the UK")
+    w("# outside Schengen, are ignored. Irregular migrants can be stopped only on land and sea")
+    w("# edges across that border; air edges carry legal travel only.")
     w("edges:")
     w("  # Land: every pair in scenarios/data/land_borders.csv among the nodes, except")
     for (a, b), why in sorted(CLOSED_BORDERS.items()):
@@ -388,16 +471,32 @@ def world_yaml(world, d):
         if e["group"] == "internal":
             fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", e["mode"])]
             w("  - " + flow(fields) + f"   # {e['note']}")
-    w(f"  # Air (legal travel only): each partner to the {AIR_DESTINATIONS} destinations with its largest")
-    w("  # 2005 diaspora (diaspora_2005.csv), skipping destinations it borders by land.")
+    w(f"  # Air (legal travel only): each partner to the {AIR_DESTINATIONS} Member States with its largest")
+    w("  # 2005 diaspora (diaspora_2005.csv), skipping destinations it borders by land, and to each")
+    w("  # destination outside the EU open to it that it does not border.")
     for e in world["edges"]:
-        if e["group"] == "air":
-            fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", "air"),
-                      ("external_border", "true")]
+        if e["group"] in ("air", "air_outside"):
+            fields = [("from", e["frm"]), ("to", e["to"]), ("distance_km", fmt_km(e["km"])), ("mode", "air")]
+            if e["external"]:
+                fields.append(("external_border", "true"))
             w("  - " + flow(fields))
     w("")
     w("model: {}")
     return "\n".join(out) + "\n"
+
+
+def entry_yaml(rules):
+    """[(partner, legal_access or None)] -> a flow list grouping partners by access."""
+    groups = {}
+    for p, access in rules:
+        groups.setdefault(access, []).append(p)
+    items = []
+    for access in sorted(groups, key=lambda a: (a is None, a or 0)):
+        fields = [("origins", "[" + ", ".join(groups[access]) + "]")]
+        if access is not None:
+            fields.append(("legal_access", f"{access:g}"))
+        items.append(flow(fields))
+    return "[" + ", ".join(items) + "]"
 
 
 def persons_per_agent(pop):
@@ -410,7 +509,9 @@ def persons_per_agent(pop):
 
 
 def diaspora_in_destinations(p, d):
-    return sum(n for m, n in d["diaspora"].get(p, []) if m in MEMBER_STATES)
+    """The partner's 2005 stock in every destination of the world (EU and outside)."""
+    places = set(MEMBER_STATES) | set(d["outside_eu"].get(p, []))
+    return sum(n for m, n in d["diaspora"].get(p, []) if m in places)
 
 
 def skills_line(p):
@@ -459,7 +560,8 @@ def partner_baseline(p, row, info, d):
     ms = row["member_states"].split()
     for i in range(0, len(ms), 12):
         w("#   " + " ".join(ms[i:i + 12]))
-    w("# It brought no sizeable labour quota, so none is modelled here.")
+    w("# It brought no sizeable labour quota of its own; national labour schemes and the EU's")
+    w("# visa regimes, which did shape the period, are below with their sources.")
     if p in d["readmission"]:
         w(f"# The EU-{name} readmission agreement entered into force in {d['readmission'][p]}")
         w("# (scenarios/data/readmission.csv).")
@@ -480,20 +582,64 @@ def partner_baseline(p, row, info, d):
     w(f"title: {name} - baseline (as agreed)")
     w("population:")
     w(f"  # One agent per {ppa} persons: {pop / 1e6:.2f} million of working age at home in {START_YEAR} and")
-    w(f"  # {abroad / 1e3:.0f} thousand abroad in the destinations (2005 diaspora): about "
+    w(f"  # {abroad / 1e3:.0f} thousand abroad in the world's destinations (2005 diaspora): about "
       f"{round((pop + abroad) / ppa / 1000)},000 agents.")
     w(f"  # Skill shares (ISCED 0-2 / 3-4 / 5-8 of the working-age population): {skills_comment(p)}.")
     w(f"  - {{origin: {p}, persons_per_agent: {ppa}, skills: {skills_line(p)}}}")
+    w("policies:")
     if ag:
-        w("policies:")
         w("  - id: readmission_as_agreed")
         w("    name: readmission")
         w("    agreements:")
         for _, fields in ag:
             w("      - " + flow(fields))
     else:
-        w("# policies: none (no readmission agreement applies to this partner's routes).")
+        w("  # No readmission agreement applies to this partner's routes.")
+    out += timeline_blocks([p], d)
     return "\n".join(out) + "\n"
+
+
+def scheme_sizes(years):
+    """{year: permits} up to the cut-off -> the quota's per_year map: those years, then
+    the mean of the last three known years from the year after the cut-off."""
+    last = sorted(years)[-3:]
+    sizes = dict(sorted(years.items()))
+    sizes[FIT_CUTOFF + 1] = round(sum(years[y] for y in last) / len(last))
+    return "{" + ", ".join(f"{y}: {n}" for y, n in sizes.items()) + "}"
+
+
+def timeline_blocks(partners, d):
+    """The dated policy timeline of the partners' baseline: EU visa regimes and national
+    labour schemes, each entry with its source."""
+    out = []
+    w = out.append
+    regimes = [(p, kind, date) for p in partners for kind, date in d["visa"].get(p, [])]
+    if regimes:
+        w("  # EU visa facilitation (easier short-stay visas) and liberalisation (visa-free short")
+        w("  # stays with a biometric passport), from the dates they took effect")
+        w("  # (scenarios/data/visa_regimes.csv; sources per row in ../shared/data/raw/eu_visa_regimes.csv).")
+        w("  # They act in the Member States that apply the EU's common visa policy (not IRL, GBR).")
+        w("  - id: visa_regimes_in_force")
+        w("    name: visa_regime")
+        w("    member_states: [" + ", ".join(VISA_POLICY_STATES) + "]")
+        w("    regimes:")
+        for p, kind, date in regimes:
+            w("      - " + flow([("partner", p), ("kind", kind), ("from", date)]))
+    schemes = [(m, p) for (m, p), years in sorted(d["permits"].items())
+               if p in partners and max(years.values()) >= SCHEME_MIN]
+    if schemes:
+        w("  # National labour schemes: first residence permits for employment issued to the")
+        w(f"  # partner's citizens (Eurostat migr_resfirst, scenarios/data/employment_permits.csv), per")
+        w(f"  # year up to {FIT_CUTOFF} where a Member State issued at least {SCHEME_MIN} in some year; from")
+        w(f"  # {FIT_CUTOFF + 1} on, the mean of {FIT_CUTOFF - 2}-{FIT_CUTOFF} (later permits are held out for the backtest).")
+        w("  # Years before the first known one hold its size. Eurostat lists only each state's top")
+        w("  # citizenships, so smaller schemes are missing.")
+        w("  - id: national_labour_schemes")
+        w("    name: labour_market_openness")
+        w("    quotas:")
+        for m, p in schemes:
+            w("      - " + flow([("member_state", m), ("partner", p), ("per_year", scheme_sizes(d["permits"][(m, p)]))]))
+    return out
 
 
 def package_scenario(p, row, kind):
@@ -568,6 +714,7 @@ def all_partners(world, info, d, ppa_override=None):
     w("    agreements:")
     for v in sorted(entries, key=lambda v: (d["readmission"][v], v)):
         w("      - " + flow(entries[v]))
+    out += timeline_blocks(world["partners"], d)
     return "\n".join(out) + "\n"
 
 
