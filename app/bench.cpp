@@ -63,7 +63,7 @@ ReplicateTimes time_one_replicate(const std::shared_ptr<const World>& world, con
     const std::string out = temp_output();
     std::vector<ReplicateSeries> one;
     one.push_back(std::move(engine.series()));
-    write_run(out, run_metadata(world->scenario()), one);
+    write_run(out, run_metadata(*world), one);
     std::filesystem::remove(out);
   }
   times.write_s = seconds_since(t0);
@@ -107,11 +107,12 @@ void time_default_comparison(const std::string& path, const Comm& comm, const Po
   options.comm = &comm;
   options.replicate_groups = comm.size();  // small replicates: each rank runs whole ones
   const auto s0 = Clock::now();
-  auto runs = run_ensemble(std::make_shared<const World>(defaults), options).replicates;
+  const auto default_world = std::make_shared<const World>(defaults);
+  auto runs = run_ensemble(default_world, options).replicates;
   if (comm.rank() != 0) return;
   const auto w0 = Clock::now();
   const std::string out = temp_output();
-  write_run(out, run_metadata(*defaults), runs);
+  write_run(out, run_metadata(*default_world), runs);
   const double write_s = seconds_since(w0);
   const double scenario_s = seconds_since(s0);
   std::filesystem::remove(out);

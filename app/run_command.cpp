@@ -219,7 +219,7 @@ int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies) {
   bar.finish();
   const double seconds = seconds_since(start);
 
-  RunMetadata meta = run_metadata(sc);
+  RunMetadata meta = run_metadata(*world);
   std::string out = args.out;
   const int stopped_code = 128 + static_cast<int>(g_signal ? g_signal : SIGTERM);
   if (result.interrupted && !mark_partial(result, sc, args, comm, meta, out)) return stopped_code;

@@ -19,7 +19,8 @@ std::variant<std::string, double> attribute_value(const std::string& text) {
 
 }  // namespace
 
-RunMetadata run_metadata(const Scenario& sc) {
+RunMetadata run_metadata(const World& world) {
+  const Scenario& sc = world.scenario();
   RunMetadata meta;
   meta.title = sc.title;
   meta.scenario_file = sc.file;
@@ -34,6 +35,10 @@ RunMetadata run_metadata(const Scenario& sc) {
     attributes.push_back({"module", p.name});
     for (const auto& [key, text] : p.parameters) attributes.push_back({key, attribute_value(text)});
   }
+  LabelledVariable eu{"destination_in_eu", "1", "1 where the EU's policies act (a Member State), 0 elsewhere",
+                      {"destination"}, {}, true};
+  for (int d = 0; d < world.destination_count(); ++d) eu.values.push_back(world.governed_by_eu(d) ? 1 : 0);
+  meta.variables.push_back(std::move(eu));
   return meta;
 }
 

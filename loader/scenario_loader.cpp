@@ -1,7 +1,9 @@
 #include "loader/scenario_loader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "loader/csv_table.hpp"
 #include "loader/extends.hpp"
@@ -36,49 +38,15 @@ YearSeries read_series(const Tree& node, const std::string& field, double lo, do
   return s;
 }
 
-// Every model: parameter with its valid range. Shares are in [0,1]; rates per month
-// are capped at 1 (a sure event each month). `behavioural` ones describe the origin's
-// people and may also be set per origin (population: - model:).
-struct ParamSpec {
-  const char* name;
-  double ModelParams::*member;
-  double lo, hi;
-  bool behavioural;
-};
+void read_model_params(MapReader& r, ModelParams& m, bool per_origin_only) {
+  for (const ParamSpec& p : model_param_specs())
+    if (p.per_origin || !per_origin_only) m.*(p.member) = r.number_in(std::string(p.name), m.*(p.member), p.lo, p.hi);
+}
 
-const ParamSpec kParams[] = {
-    {"emigration_rate", &ModelParams::emigration_rate, 0, 1, true},
-    {"aspiration_wage_gap", &ModelParams::aspiration_wage_gap, -20, 20, true},
-    {"aspiration_unemployment", &ModelParams::aspiration_unemployment, -50, 50, true},
-    {"aspiration_diaspora", &ModelParams::aspiration_diaspora, -20, 20, true},
-    {"migration_cost", &ModelParams::migration_cost, 0, 1e7, true},
-    {"savings_months", &ModelParams::savings_months, 0, 1200, true},
-    {"savings_dispersion", &ModelParams::savings_dispersion, 0, 5, true},
-    {"reemigration_factor", &ModelParams::reemigration_factor, 0, 100, true},
-    {"logit_wage", &ModelParams::logit_wage, -50, 50, true},
-    {"logit_unemployment", &ModelParams::logit_unemployment, -100, 100, true},
-    {"logit_diaspora", &ModelParams::logit_diaspora, -50, 50, true},
-    {"logit_distance", &ModelParams::logit_distance, -50, 50, true},
-    {"logit_openness", &ModelParams::logit_openness, -50, 50, true},
-    {"irregular_propensity", &ModelParams::irregular_propensity, 0, 1, true},
-    {"return_rate", &ModelParams::return_rate, 0, 1, true},
-    {"transit_give_up", &ModelParams::transit_give_up, 0, 1, true},
-    {"legal_access", &ModelParams::legal_access, 0, 1, false},
-    {"crossing_interception", &ModelParams::crossing_interception, 0, 1, false},
-    {"permit_months", &ModelParams::permit_months, 1, 600, false},
-    {"permit_renewal", &ModelParams::permit_renewal, 0, 1, false},
-    {"permit_return", &ModelParams::permit_return, 0, 1, false},
-    {"detection_rate", &ModelParams::detection_rate, 0, 1, false},
-    {"return_execution", &ModelParams::return_execution, 0, 1, false},
-    {"wage_share_of_gdp", &ModelParams::wage_share_of_gdp, 0.01, 1, false},
-    {"irregular_income", &ModelParams::irregular_income, 0, 1, false},
-    {"remittance_share", &ModelParams::remittance_share, 0, 1, false},
-    {"remittance_cost", &ModelParams::remittance_cost, 0, 1, false},
-};
-
-void read_model_params(MapReader& r, ModelParams& m, bool behavioural_only) {
-  for (const ParamSpec& p : kParams)
-    if (p.behavioural || !behavioural_only) m.*(p.member) = r.number_in(p.name, m.*(p.member), p.lo, p.hi);
+// Where a node's migrants can live: Member States, destinations outside the EU, and
+// origins that are open to other origins' migrants (`entry:`).
+bool is_destination(const NodeSpec& n) {
+  return n.role == Role::MemberState || n.role == Role::Destination || !n.entry.empty();
 }
 
 // Partner types of the EU's external migration policy: descriptive, not simulated.
@@ -95,6 +63,7 @@ struct Builder {
   Scenario sc;
   std::map<std::string, int> node_ids;
   std::vector<Diaspora> diaspora;
+  std::vector<std::tuple<std::size_t, const Tree*, std::string>> entry_trees;  // node, entry:, field
 
   int node_ref(const Tree& node, const std::string& field) {
     const std::string id = scalar_string(node, field);
@@ -131,11 +100,43 @@ struct Builder {
       if (const Tree* t = r.child("gdp_pc")) n.gdp_pc = read_series(*t, r.field("gdp_pc"), 1, 1e6);
       if (const Tree* t = r.child("unemployment")) n.unemployment = read_series(*t, r.field("unemployment"), 0, 1);
       if (const Tree* t = r.child("wage")) n.wage = read_series(*t, r.field("wage"), 1, 1e6);
+      if (const Tree* t = r.child("entry")) {
+        if (n.role != Role::Destination && n.role != Role::Origin)
+          fail(*t, r.field("entry"), "only a destination (or an origin that receives others) has entry rules");
+        entry_trees.emplace_back(sc.nodes.size(), t, r.field("entry"));
+      }
       r.finish();
       node_ids[n.id] = static_cast<int>(sc.nodes.size());
       sc.nodes.push_back(std::move(n));
     }
     if (sc.nodes.size() >= kNoNode) fail(list, "nodes", "too many nodes");
+    for (const auto& [node, tree, field] : entry_trees) read_entry(sc.nodes[node], *tree, field);
+  }
+
+  // entry: [{origins: [A, B], legal_access: 1}, {origins: [C]}]; read once every node is
+  // known, since entries name origins.
+  void read_entry(NodeSpec& n, const Tree& list, const std::string& field) {
+    if (!list.is_list()) fail(list, field, "expected a list of {origins: [...], legal_access: share}");
+    for (size_t i = 0; i < list.items.size(); ++i) {
+      const Tree& item = *list.items[i];
+      MapReader r(item, field + "[" + std::to_string(i) + "]");
+      EntryRule rule;
+      rule.where = item.where;
+      const Tree& origins = r.required_child("origins");
+      if (!origins.is_list() || origins.items.empty()) fail(origins, r.field("origins"), "expected a list of origin ids");
+      for (const auto& o : origins.items) {
+        const int id = node_ref(*o, r.field("origins"));
+        if (sc.nodes[id].role != Role::Origin) fail(*o, r.field("origins"), "node '" + sc.nodes[id].id + "' is not an origin");
+        if (id == node_ids.at(n.id)) fail(*o, r.field("origins"), "a node cannot be its own destination");
+        for (const EntryRule& other : n.entry)
+          if (std::find(other.origins.begin(), other.origins.end(), id) != other.origins.end())
+            fail(*o, r.field("origins"), "origin '" + sc.nodes[id].id + "' has two entry rules here");
+        rule.origins.push_back(static_cast<NodeId>(id));
+      }
+      if (r.has("legal_access")) rule.legal_access = r.probability("legal_access", 0);
+      r.finish();
+      n.entry.push_back(rule);
+    }
   }
 
   // attributes_csv: columns id, year and any of population, gdp_pc, unemployment, wage.
@@ -243,9 +244,50 @@ struct Builder {
         read_model_params(m, o.behaviour, true);
         m.finish();
       }
+      if (const Tree* post = r.child("posterior")) o.posterior = read_posterior(*post, r.field("posterior"));
       r.finish();
       sc.origins.push_back(o);
     }
+  }
+
+  // posterior: {parameters: [names], draws: [[values], ...]}
+  static ParameterSample read_posterior(const Tree& node, const std::string& field) {
+    MapReader r(node, field);
+    ParameterSample sample;
+    const Tree& names = r.required_child("parameters");
+    if (!names.is_list() || names.items.empty()) fail(names, r.field("parameters"), "expected a list of parameter names");
+    std::vector<const ParamSpec*> specs;
+    for (const auto& item : names.items) {
+      const std::string name = scalar_string(*item, r.field("parameters"));
+      const ParamSpec* spec = find_model_param(name);
+      const bool error_term = std::find(std::begin(kObservationErrorNames), std::end(kObservationErrorNames), name) !=
+                              std::end(kObservationErrorNames);
+      if ((!spec || !spec->per_origin) && !error_term)
+        fail(*item, r.field("parameters"), "'" + name + "' is not a per-origin model parameter or an observation error");
+      if (sample.column(name) >= 0) fail(*item, r.field("parameters"), "'" + name + "' listed twice");
+      sample.names.push_back(name);
+      specs.push_back(spec);
+    }
+    const Tree& draws = r.required_child("draws");
+    if (!draws.is_list() || draws.items.empty()) fail(draws, r.field("draws"), "expected a list of rows of values");
+    for (size_t i = 0; i < draws.items.size(); ++i) {
+      const Tree& row = *draws.items[i];
+      const std::string at = r.field("draws[" + std::to_string(i) + "]");
+      if (!row.is_list() || row.items.size() != specs.size())
+        fail(row, at, "expected a row of " + std::to_string(specs.size()) + " values");
+      std::vector<double> values;
+      for (size_t j = 0; j < specs.size(); ++j) {
+        const double v = scalar_number(*row.items[j], at);
+        const double lo = specs[j] ? specs[j]->lo : 0.0, hi = specs[j] ? specs[j]->hi : 1e6;
+        if (!(v >= lo && v <= hi))
+          fail(*row.items[j], at, sample.names[j] + " = " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " +
+                                      std::to_string(hi) + "]");
+        values.push_back(v);
+      }
+      sample.draws.push_back(std::move(values));
+    }
+    r.finish();
+    return sample;
   }
 
   void add_diaspora(const Tree& at, const std::string& field, int o, int d, double persons) {
@@ -283,8 +325,6 @@ struct Builder {
   void read_model(const Tree& node) {
     MapReader r(node, "model");
     read_model_params(r, sc.model, false);
-    if (sc.model.permit_renewal + sc.model.permit_return > 1 + 1e-12)
-      fail(node, "model.permit_return", "permit_renewal + permit_return must not exceed 1");
     r.finish();
   }
 
@@ -328,18 +368,20 @@ struct Builder {
 };
 
 void require_attributes(const Scenario& sc, const Tree& root) {
-  bool any_ms = false;
+  bool any_ms = false, size_matters = sc.model.logit_size != 0;
+  for (const OriginSpec& o : sc.origins) size_matters = size_matters || o.behaviour.logit_size != 0;
   for (const NodeSpec& n : sc.nodes) {
     const bool ms = n.role == Role::MemberState;
-    const bool origin = n.role == Role::Origin;
     any_ms = any_ms || ms;
-    auto need = [&](const YearSeries& s, const char* attr) {
-      if (s.empty()) throw InputError(n.where, "nodes." + n.id + "." + attr, "required for this node's role");
+    auto need = [&](const YearSeries& s, const char* attr, const char* why) {
+      if (s.empty()) throw InputError(n.where, "nodes." + n.id + "." + attr, why);
     };
-    if (ms || origin) {
-      need(n.unemployment, "unemployment");
-      if (n.wage.empty()) need(n.gdp_pc, "gdp_pc");
+    if (is_destination(n) || n.role == Role::Origin) {
+      need(n.unemployment, "unemployment", "required for this node's role");
+      if (n.wage.empty()) need(n.gdp_pc, "gdp_pc", "required for this node's role");
     }
+    if (is_destination(n) && size_matters)
+      need(n.population, "population", "a destination's size enters the choice (or set model.logit_size: 0)");
   }
   if (!any_ms) fail(root, "nodes", "no node has role member_state");
   if (sc.origins.empty()) fail(root, "population", "no origin population given");
@@ -360,6 +402,8 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   b.read_calendar(r.required_child("calendar"));
   sc.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, 9'000'000'000'000'000LL));
   sc.replicates = static_cast<int>(r.integer("replicates", 1, 1, 100000));
+  sc.parameters = static_cast<ParameterMode>(r.choice("parameters", 0, kParameterModeNames));
+  sc.replicates_per_draw = static_cast<int>(r.integer("replicates_per_draw", sc.replicates_per_draw, 1, 100000));
   b.read_nodes(r.required_child("nodes"));
   if (const Tree* t = r.child("attributes_csv")) b.read_attributes_csv(*t);
   if (const Tree* t = r.child("edges")) b.read_edges(*t);
@@ -368,11 +412,13 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   if (const Tree* t = r.child("diaspora")) b.read_diaspora(*t);
   if (const Tree* t = r.child("diaspora_csv")) b.read_diaspora_csv(*t);
   require_attributes(sc, *root);
-  // The start-of-run diaspora in Member States becomes agents abroad, at each origin's scale.
+  // The start-of-run diaspora in the destinations becomes agents abroad, at each
+  // origin's scale (stocks in transit countries are not simulated).
   for (OriginSpec& o : sc.origins) {
     std::map<NodeId, double> persons;
     for (const Diaspora& d : b.diaspora)
-      if (d.origin == o.node && sc.nodes[d.destination].role == Role::MemberState) persons[d.destination] += d.persons;
+      if (d.origin == o.node && d.destination != o.node && is_destination(sc.nodes[d.destination]))
+        persons[d.destination] += d.persons;
     for (const auto& [node, p] : persons)
       if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0) o.abroad.emplace_back(node, n);
   }

@@ -2,6 +2,8 @@
 // set under `model:` in a scenario; docs/model.md gives units, defaults and sources.
 // Rates are per month and turned into per-step probabilities as 1 - exp(-rate * months).
 #pragma once
+#include <span>
+#include <string_view>
 
 namespace migflow {
 
@@ -23,12 +25,17 @@ struct ModelParams {
   double savings_dispersion = 0.8;      // sd of ln(resources) across households
   double reemigration_factor = 1.5;     // returned migrants leave again more readily
 
-  // --- Destination choice: multinomial logit over Member States -----------------------
+  // --- Destination choice: multinomial logit over the destinations open to the origin --
   double logit_wage = 1.5;          // x ln(destination wage)
   double logit_unemployment = 5.0;  // x destination unemployment share (negative effect)
   double logit_diaspora = 0.6;      // x ln(1 + diaspora from this origin / 1000)
   double logit_distance = 1.0;      // x ln(distance km / 1000) (negative effect)
   double logit_openness = 1.0;      // x legal openness to this origin and skill (0..1)
+  // x ln(destination working-age population / 1 million): larger labour markets hold
+  // more jobs and more of every diaspora. Gravity models of bilateral migration put the
+  // destination-size elasticity between about 0.3 and 1; 0.5 is a starting point that
+  // the calibration moves (docs/calibration.md).
+  double logit_size = 0.5;
 
   // --- Channel ------------------------------------------------------------------------
   double legal_access = 0.25;       // share of movers with a legal route besides quotas
@@ -38,11 +45,31 @@ struct ModelParams {
   // --- After arrival ------------------------------------------------------------------
   double permit_months = 24;        // length of a regular permit
   double permit_renewal = 0.6;      // share renewing at expiry
-  double permit_return = 0.15;      // share returning home at expiry (rest overstay)
+  // Of those whose legal stay ends without renewal (a permit, or a short stay), the
+  // share who stay on irregularly; the rest go home. 0.625 keeps the earlier defaults
+  // (of all permits expiring, 60% renewed, 15% home, 25% overstay).
+  double overstay = 0.625;
   double return_rate = 0.003;       // voluntary return, per month, of any migrant
   double detection_rate = 0.01;     // irregular migrants detected per month
   double return_execution = 0.3;    // share of return orders executed without agreement
   double transit_give_up = 0.02;    // per month, a waiting migrant goes home
+
+  // --- Asylum (Member States only) ------------------------------------------------------
+  // Share of irregular arrivals in a Member State, and of those whose legal stay there
+  // ends without renewal, who apply for asylum (fitted per partner to Eurostat's
+  // first-time applicants, 2011-2015; 0.1 is the starting point).
+  double asylum_application = 0.1;
+  // Share of first decisions that grant protection. The partners' nationals rarely get
+  // it: UNHCR counts of recognised refugees of each partner in the Member States fell
+  // from 2010 to 2015 while 2,000 to 46,000 applied (Eurostat migr_asyappctza, 2011-2015).
+  double asylum_recognition = 0.05;
+  // Months from application to decision: the cases pending at the end of 2015 were about
+  // one year of applications (UNHCR: Georgians 8,551 pending, 8,210 first applications in
+  // 2015 per Eurostat; Moroccans 5,076 and 6,420).
+  double asylum_decision_months = 12;
+  // A protection status gives a residence permit of at least three years for refugees
+  // (Directive 2011/95/EU, article 24), renewed like other permits.
+  double protection_permit_months = 36;
 
   // --- Income and remittances -----------------------------------------------------------
   double wage_share_of_gdp = 0.55;  // monthly wage = gdp_pc_ppp * share / 12
@@ -50,5 +77,23 @@ struct ModelParams {
   double remittance_share = 0.15;   // share of income sent home
   double remittance_cost = 0.07;    // share of a transfer lost to fees
 };
+
+// Every parameter by name, with its valid range. Shares are in [0,1]; rates per month
+// are capped at 1 (a sure event each month). `per_origin` ones describe an origin's
+// people or how destinations treat them, and may be set per origin (population: -
+// model:), as calibration files do; the others are the scenario's.
+struct ParamSpec {
+  std::string_view name;
+  double ModelParams::*member;
+  double lo, hi;
+  bool per_origin;
+};
+std::span<const ParamSpec> model_param_specs();
+// The calibration's observation errors (docs/calibration.md), which a posterior sample
+// carries beside the model parameters: sd of ln(observed / model) per kind of data.
+inline constexpr std::string_view kObservationErrorNames[] = {"observation_error_stocks",
+                                                               "observation_error_detections",
+                                                               "observation_error_asylum"};
+const ParamSpec* find_model_param(std::string_view name);  // null when unknown
 
 }  // namespace migflow

@@ -14,6 +14,12 @@ double YearSeries::at(double year) const {
   return values[i - 1] + w * (values[i] - values[i - 1]);
 }
 
+int ParameterSample::column(const std::string& name) const {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
 std::uint64_t Scenario::total_agents() const {
   std::uint64_t n = 0;
   for (const auto& o : origins) n += o.total_agents();

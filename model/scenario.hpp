@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,10 +23,22 @@ struct YearSeries {
   double at(double year) const;
 };
 
+// Who may move to a destination outside the EU (`entry:` of a node), and how.
+struct EntryRule {
+  std::vector<NodeId> origins;
+  // Share of movers with a legal route there (e.g. 1 where they enter visa-free and may
+  // stay); NaN: each origin's own legal_access.
+  double legal_access = 0.0 / 0.0;
+  SourceLocation where;
+};
+
 struct NodeSpec {
   std::string id;  // ISO3 code or hub name; the key everything else refers to
   std::string name;
   Role role = Role::Transit;
+  // A destination outside the EU (role destination, or an origin that receives other
+  // origins' migrants): the origins it is open to. Member States are open to all.
+  std::vector<EntryRule> entry;
   YearSeries population;    // working-age persons (15-64)
   YearSeries gdp_pc;        // GDP per capita, PPP, current international $
   YearSeries unemployment;  // share of the labour force, 0..1
@@ -43,12 +56,23 @@ struct EdgeSpec {
   SourceLocation where;
 };
 
+// A posterior sample of an origin's fitted parameters (`population: - posterior:`,
+// written by `migflow calibrate`): equally weighted rows over `names`. A name is a
+// per-origin model parameter, or one of the calibration's observation errors (kept for
+// the backtest's predictive intervals; the engine does not read them).
+struct ParameterSample {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> draws;
+  bool empty() const { return draws.empty(); }
+  int column(const std::string& name) const;  // -1 when absent
+};
+
 struct OriginSpec {
   NodeId node = 0;
   double persons_per_agent = 1;  // scale: each agent stands for this many persons
   std::uint64_t agents = 0;      // resolved count of agents at home
-  // The diaspora at the start, as agents living in Member States with a permanent
-  // residence (no permit expiry): (Member State node, agents).
+  // The diaspora at the start, as agents living in destinations (Member States and
+  // others) with a permanent residence (no permit expiry): (destination node, agents).
   std::vector<std::pair<NodeId, std::uint64_t>> abroad;
   std::uint64_t total_agents() const {
     std::uint64_t n = agents;
@@ -56,12 +80,20 @@ struct OriginSpec {
     return n;
   }
   std::array<double, kSkillCount> skill_shares{0.5, 0.35, 0.15};
-  // The scenario's model: block with this origin's own behavioural values
-  // (`population: - model:`), e.g. from its calibration. Institutional parameters
-  // (permits, detection, returns, remittances) stay the scenario's.
+  // The scenario's model: block with this origin's own values (`population: - model:`),
+  // e.g. from its calibration: its people's behaviour and the partner-specific legal
+  // access, detection and overstay. Institutional parameters (permit length and
+  // renewal, return execution, remittances) stay the scenario's.
   ModelParams behaviour;
+  ParameterSample posterior;
   SourceLocation where;
 };
+
+// Which parameters replicates use: each its own draw from the origins' posteriors (the
+// default; origins without a posterior use their point values), or every replicate the
+// point values (`parameters: point`, `migflow run --parameters point`).
+enum class ParameterMode : std::uint8_t { Posterior, Point };
+inline constexpr std::array<std::string_view, 2> kParameterModeNames{"posterior", "point"};
 
 // A module's parsed, validated parameters. Opaque here: the engine's policy interface
 // (sim/policy.hpp) defines it, and the module registry the loader is handed fills it.
@@ -86,6 +118,11 @@ struct Scenario {
   Calendar calendar;
   std::uint64_t seed = 1;
   int replicates = 1;
+  ParameterMode parameters = ParameterMode::Posterior;
+  // Consecutive replicates that share a parameter draw (with different random numbers),
+  // so that `migflow compare` can split an interval's width into parameter uncertainty
+  // and chance. 2: the smallest that can.
+  int replicates_per_draw = 2;
   std::vector<NodeSpec> nodes;
   std::vector<EdgeSpec> edges;
   std::vector<OriginSpec> origins;

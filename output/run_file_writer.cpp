@@ -281,11 +281,67 @@ std::vector<GroupAcrossReplicates> series_groups(const std::vector<ReplicateSeri
   return groups;
 }
 
+// The root's labelled variables, over the replicate axis and the core's dimensions.
+void write_labelled_variables(hid_t root, const RunMetadata& meta, const SeriesGroup& core, const SharedAxes& axes) {
+  for (const LabelledVariable& v : meta.variables) {
+    const std::string what = "writing variable '" + v.name + "'";
+    std::vector<hsize_t> shape;
+    std::vector<Handle> scales;
+    for (const std::string& dim : v.dims) {
+      if (dim == "replicate") {
+        shape.push_back(axes.replicates);
+        continue;
+      }
+      const auto it = std::find_if(core.dims().begin(), core.dims().end(), [&](const Dimension& d) { return d.name == dim; });
+      if (it == core.dims().end()) throw std::runtime_error(what + ": no dimension '" + dim + "'");
+      shape.push_back(it->labels.size());
+    }
+    std::size_t n = 1;
+    for (hsize_t e : shape) n *= e;
+    if (n != v.values.size()) throw std::runtime_error(what + ": " + std::to_string(v.values.size()) + " values for " + std::to_string(n) + " cells");
+    std::vector<int> as_int(v.values.begin(), v.values.end());
+    Handle dataset = create_dataset(root, v.name, v.integer ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, shape, dataset_plist());
+    check(H5Dwrite(dataset, v.integer ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                   v.integer ? static_cast<const void*>(as_int.data()) : static_cast<const void*>(v.values.data())),
+          what);
+    for (std::size_t k = 0; k < v.dims.size(); ++k) {
+      if (v.dims[k] == "replicate") {
+        attach_scale(dataset, axes.replicate, static_cast<unsigned>(k), "replicate");
+        continue;
+      }
+      Handle scale(H5Dopen2(root, v.dims[k].c_str(), H5P_DEFAULT), H5Dclose, what);
+      attach_scale(dataset, scale, static_cast<unsigned>(k), v.dims[k]);
+    }
+    if (!v.units.empty()) write_text_attribute(dataset, "units", v.units);
+    write_text_attribute(dataset, "long_name", v.long_name);
+    dataset.close(what);
+  }
+}
+
+// Which posterior draw each replicate ran with, per origin (-1: point values).
+void write_parameter_draws(hid_t root, const std::vector<ReplicateSeries>& replicates, const SharedAxes& axes) {
+  const std::size_t origins = replicates.front().parameter_draws.size();
+  if (origins == 0) return;
+  std::vector<int> values;
+  for (const ReplicateSeries& rep : replicates) {
+    if (rep.parameter_draws.size() != origins) throw std::runtime_error("replicates differ in their parameter draws");
+    values.insert(values.end(), rep.parameter_draws.begin(), rep.parameter_draws.end());
+  }
+  Handle dataset = create_dataset(root, "parameter_draw", H5T_NATIVE_INT, {axes.replicates, origins}, dataset_plist());
+  check(H5Dwrite(dataset, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "writing 'parameter_draw'");
+  attach_scale(dataset, axes.replicate, 0, "replicate");
+  Handle origin(H5Dopen2(root, "origin", H5P_DEFAULT), H5Dclose, "opening 'origin'");
+  attach_scale(dataset, origin, 1, "origin");
+  write_text_attribute(dataset, "long_name", "posterior draw of the origin's parameters the replicate ran with (-1: point values)");
+}
+
 void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
                     const std::vector<GroupAcrossReplicates>& groups, const std::vector<std::vector<EncodedChunk>>& chunks) {
   write_global_attributes(root, meta);
   const SharedAxes axes = write_root_axes(root, meta, replicates);
   write_group(root, groups[0], chunks[0], axes);
+  write_labelled_variables(root, meta, replicates.front().core, axes);
+  write_parameter_draws(root, replicates, axes);
 
   Handle policies = create_group(root, "policies");
   for (std::size_t p = 1; p < groups.size(); ++p) {

@@ -16,6 +16,15 @@ struct Attribute {
   std::variant<std::string, double> value;
 };
 
+// A variable of the root group besides the series: a fact per label, e.g. which
+// destinations the EU governs, or which posterior draw each replicate ran with.
+struct LabelledVariable {
+  std::string name, units, long_name;
+  std::vector<std::string> dims;  // root dimensions (replicate, or the core's), outermost first
+  std::vector<double> values;     // row-major
+  bool integer = false;           // stored as 32-bit integers
+};
+
 // Everything the file needs besides the series, gathered by the caller.
 struct RunMetadata {
   std::string title;
@@ -31,6 +40,7 @@ struct RunMetadata {
   // Each policy group's attributes besides `policy` (its name), by group name: e.g. the
   // module that made it and the parameters of its block.
   std::map<std::string, std::vector<Attribute>> policy_attributes;
+  std::vector<LabelledVariable> variables;
 };
 
 // Writes `path` atomically: to "<path>.tmp-<pid>" first, renamed when complete;

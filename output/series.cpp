@@ -177,6 +177,7 @@ SeriesGroup SeriesGroup::load(BinaryReader& in) {
 
 void ReplicateSeries::save(BinaryWriter& out) const {
   out.put(seed);
+  out.put_vector(parameter_draws);
   core.save(out);
   out.put<std::uint64_t>(policies.size());
   for (const SeriesGroup& g : policies) g.save(out);
@@ -198,6 +199,7 @@ std::size_t ReplicateSeries::saved_bytes_estimate() const {
 ReplicateSeries ReplicateSeries::load(BinaryReader& in) {
   ReplicateSeries rep;
   rep.seed = in.get<std::uint64_t>();
+  rep.parameter_draws = in.get_vector<std::int32_t>();
   rep.core = SeriesGroup::load(in);
   for (auto n = in.get<std::uint64_t>(); n > 0; --n) rep.policies.push_back(SeriesGroup::load(in));
   return rep;

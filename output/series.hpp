@@ -114,6 +114,8 @@ class SeriesGroup {
 // One replicate's recorded series: the engine's group first, then one per policy.
 struct ReplicateSeries {
   std::uint64_t seed = 0;  // the replicate's own seed
+  // Per origin: the posterior draw this replicate ran with, or -1 for the point values.
+  std::vector<std::int32_t> parameter_draws;
   SeriesGroup core;
   std::vector<SeriesGroup> policies;
 

@@ -11,6 +11,7 @@ PolicyModule labour_market_openness_module();
 PolicyModule readmission_module();
 PolicyModule border_capacity_module();
 PolicyModule remittances_module();
+PolicyModule visa_regime_module();
 
 const PolicyRegistry& builtin_policies() {
   static const PolicyRegistry registry({
@@ -18,6 +19,7 @@ const PolicyRegistry& builtin_policies() {
       readmission_module(),
       border_capacity_module(),
       remittances_module(),
+      visa_regime_module(),
   });
   return registry;
 }

@@ -66,10 +66,11 @@ struct AgentRules {
 
   NodeId home(int o) const { return world.origin_node(o); }
   Draws draws(std::size_t i) const { return draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Step); }
+  void set_status(std::size_t i, Status s) { a.status[i] = static_cast<std::uint8_t>(s); }
 
   void go_home(std::size_t i, int o) {
     a.location[i] = home(o);
-    a.status[i] = static_cast<std::uint8_t>(Status::Returned);
+    set_status(i, Status::Returned);
     a.via[i] = kNoNode;
   }
 
@@ -78,24 +79,49 @@ struct AgentRules {
                          a.first_id + i, resource, o});
   }
 
-  void travel_legal(std::size_t i, int o, int m) {
-    const int k = a.skill[i];
-    a.location[i] = world.member_state_node(m);
-    a.status[i] = static_cast<std::uint8_t>(Status::Regular);
-    a.destination[i] = static_cast<std::uint8_t>(m);
-    a.timer[i] = static_cast<std::uint16_t>(step + t.permit_steps[t.omk(o, m, k)]);
+  // A legal journey, done within the step along the cheapest route: with a residence
+  // permit (legal) or on a short stay (a visitor), until `until`.
+  void travel(std::size_t i, int o, int d, Status status, int until, Channel channel) {
+    a.location[i] = world.destination_node(d);
+    set_status(i, status);
+    a.destination[i] = static_cast<std::uint8_t>(d);
+    a.timer[i] = static_cast<std::uint16_t>(until);
     a.via[i] = kNoNode;
-    ++c.arrivals[(c.om(o, m)) * kChannelCount + static_cast<int>(Channel::Legal)];
-    for (EdgeId e : world.legal_route(o, m)) ++c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Legal)];
+    ++c.arrivals[c.od(o, d) * kChannelCount + static_cast<int>(channel)];
+    for (EdgeId e : world.legal_route(o, d)) ++c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(channel)];
   }
 
-  // No legal channel (or the quota lottery lost): some set off irregularly.
-  void maybe_irregular(std::size_t i, int o, int m, Uniforms& u) {
-    if (!world.irregular_reachable(o, m) || u(3) >= t.irregular_propensity[o]) return;
-    a.status[i] = static_cast<std::uint8_t>(Status::InTransit);
-    a.destination[i] = static_cast<std::uint8_t>(m);
+  void travel_legal(std::size_t i, int o, int d) {
+    travel(i, o, d, Status::Regular, step + t.permit_steps[t.odk(o, d, a.skill[i])], Channel::Legal);
+  }
+
+  // No residence permit (none offered, or the quota lottery lost): a short stay where
+  // the visa regime allows one, else some set off irregularly.
+  void without_permit(std::size_t i, int o, int d, Uniforms& u) {
+    if (u(0) < t.short_stay_access[t.od(o, d)])
+      travel(i, o, d, Status::Visitor, step + t.short_stay_steps, Channel::ShortStay);
+    else
+      maybe_irregular(i, o, d, u);
+  }
+
+  void maybe_irregular(std::size_t i, int o, int d, Uniforms& u) {
+    if (!world.irregular_reachable(o, d) || u(3) >= t.irregular_propensity[o]) return;
+    set_status(i, Status::InTransit);
+    a.destination[i] = static_cast<std::uint8_t>(d);
     a.timer[i] = static_cast<std::uint16_t>(step);
     a.via[i] = kNoNode;
+  }
+
+  // In destination d without a right to stay: some apply for asylum (in a Member State),
+  // the rest stay irregularly. `x` is a uniform of the agent's own for this choice.
+  void stay_on(std::size_t i, int o, int d, double x) {
+    if (x < t.asylum_application[t.od(o, d)]) {
+      set_status(i, Status::AsylumSeeker);
+      a.timer[i] = static_cast<std::uint16_t>(step + t.asylum_decision_steps);
+      ++c.asylum_applications[c.od(o, d)];
+    } else {
+      set_status(i, Status::Irregular);
+    }
   }
 
   // Returns true when the agent made a request (its outcome is known after resolve).
@@ -108,16 +134,16 @@ struct AgentRules {
     if (gate >= -std::expm1(-hazard)) return false;
     Uniforms u{*this, i};
     const double* cdf = t.destination_cdf(o, k);
-    const int m = static_cast<int>(std::upper_bound(cdf, cdf + t.member_states - 1, u(1)) - cdf);
-    if (u(2) < t.legal_access[t.om(o, m)]) {
-      travel_legal(i, o, m);
+    const int d = static_cast<int>(std::upper_bound(cdf, cdf + t.destinations - 1, u(1)) - cdf);
+    if (u(2) < t.legal_access[t.od(o, d)]) {
+      travel_legal(i, o, d);
       return false;
     }
-    if (const std::int32_t q = t.quota_of[t.omk(o, m, k)]; q >= 0) {
+    if (const std::int32_t q = t.quota_of[t.odk(o, d, k)]; q >= 0) {
       request(i, o, q);
       return true;
     }
-    maybe_irregular(i, o, m, u);
+    without_permit(i, o, d, u);
     return false;
   }
 
@@ -133,10 +159,10 @@ struct AgentRules {
     a.location[i] = edge.to;
     ++c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Irregular)];
     if (edge.external_border) a.via[i] = edge.from;
-    const int m = a.destination[i];
-    if (edge.to == world.member_state_node(m)) {
-      a.status[i] = static_cast<std::uint8_t>(Status::Irregular);
-      ++c.arrivals[c.om(o, m) * kChannelCount + static_cast<int>(Channel::Irregular)];
+    const int d = a.destination[i];
+    if (edge.to == world.destination_node(d)) {
+      ++c.arrivals[c.od(o, d) * kChannelCount + static_cast<int>(Channel::Irregular)];
+      stay_on(i, o, d, u(3));  // u(3) was not used: the crossing was not intercepted
     }
   }
 
@@ -157,42 +183,74 @@ struct AgentRules {
   }
 
   void regular(std::size_t i, int o, double gate) {
-    if (step >= a.timer[i]) {  // permit expires: renew, go home, or overstay
-      const int m = world.member_state_index(a.location[i]);
-      const std::size_t r = t.omk(o, m, a.skill[i]);
+    if (step >= a.timer[i]) {  // permit expires: renew, go home, or stay on without one
+      const int d = a.destination[i];
+      const std::size_t r = t.odk(o, d, a.skill[i]);
       if (gate < t.permit_renewal[r])
         a.timer[i] = static_cast<std::uint16_t>(step + t.permit_steps[r]);
-      else if (gate < t.permit_renewal[r] + t.permit_return[r])
+      else if (gate < t.permit_renewal[r] + t.permit_home[r])
         go_home(i, o);
       else
-        a.status[i] = static_cast<std::uint8_t>(Status::Irregular);
+        stay_on(i, o, d, draws(i).uniform(1));
       return;
     }
     if (gate < t.return_prob[o]) go_home(i, o);
   }
 
-  void irregular(std::size_t i, int o, double gate) {
-    if (gate < t.return_prob[o]) return go_home(i, o);
-    if (gate >= t.return_prob[o] + t.detect_bound) return;  // detected nowhere: skip reading the location
-    const int m = world.member_state_index(a.location[i]);
-    if (gate >= t.return_prob[o] + t.detect_prob[m]) return;
-    // Detected: a return order, executed as far as readmission allows.
-    ++c.return_orders[c.om(o, m)];
-    const double own = t.return_execution[o];
-    Uniforms u{*this, i};
-    const double x = u(1);
+  // A short stay ends: most go home; `overstay` stay on without a right to.
+  void visitor(std::size_t i, int o, double gate) {
+    if (step < a.timer[i]) return;
+    if (gate < t.overstay[o])
+      stay_on(i, o, a.destination[i], draws(i).uniform(1));
+    else
+      go_home(i, o);
+  }
+
+  // A return order, executed as far as readmission allows; true when it was.
+  bool order_return(std::size_t i, int o, int d, double x) {
+    ++c.return_orders[c.od(o, d)];
+    const double own = t.return_execution[t.od(o, d)];
     if (x < own) {
-      ++c.returns_executed[c.om(o, m)];
-      return go_home(i, o);
+      ++c.returns_executed[c.od(o, d)];
+      go_home(i, o);
+      return true;
     }
     const NodeId via = a.via[i];
     if (via != kNoNode && via != home(o) && x < own + (1.0 - own) * t.transit_readmission[via]) {
       // Readmitted to the transit partner: stranded there, may try again or give up.
-      ++c.returns_executed[c.om(o, m)];
+      ++c.returns_executed[c.od(o, d)];
       a.location[i] = via;
-      a.status[i] = static_cast<std::uint8_t>(Status::InTransit);
+      set_status(i, Status::InTransit);
       a.timer[i] = static_cast<std::uint16_t>(step);
+      return true;
     }
+    return false;
+  }
+
+  // The decision on an application: protection (a permit), or a return order; those not
+  // returned stay irregularly.
+  void asylum_seeker(std::size_t i, int o, double gate) {
+    if (step < a.timer[i]) {
+      if (gate < t.return_prob[o]) go_home(i, o);  // withdrawn
+      return;
+    }
+    const int d = a.destination[i];
+    if (gate < t.asylum_recognition[o]) {
+      ++c.asylum_decisions[c.od(o, d) * kDecisionCount + static_cast<int>(Decision::Recognised)];
+      set_status(i, Status::Regular);
+      a.timer[i] = static_cast<std::uint16_t>(step + t.protection_permit_steps);
+      return;
+    }
+    ++c.asylum_decisions[c.od(o, d) * kDecisionCount + static_cast<int>(Decision::Rejected)];
+    if (!order_return(i, o, d, draws(i).uniform(1))) set_status(i, Status::Irregular);
+  }
+
+  void irregular(std::size_t i, int o, double gate) {
+    if (gate < t.return_prob[o]) return go_home(i, o);
+    if (gate >= t.return_prob[o] + t.detect_bound[o]) return;  // detected nowhere: skip reading more
+    const int d = a.destination[i];
+    if (gate >= t.return_prob[o] + t.detect_prob[t.od(o, d)]) return;
+    order_return(i, o, d, draws(i).uniform(1));  // detected
   }
 
   // One step of agent i; true when it waits for resolve.
@@ -205,6 +263,8 @@ struct AgentRules {
       case Status::InTransit: return in_transit(i, o, gate);
       case Status::Regular: regular(i, o, gate); return false;
       case Status::Irregular: irregular(i, o, gate); return false;
+      case Status::Visitor: visitor(i, o, gate); return false;
+      case Status::AsylumSeeker: asylum_seeker(i, o, gate); return false;
     }
     return false;
   }

@@ -12,7 +12,8 @@
 
 namespace migflow {
 
-void populate_agents(AgentStore& agents, const World& world, std::uint64_t seed, const Comm& comm) {
+void populate_agents(AgentStore& agents, const World& world, std::span<const ModelParams> params, std::uint64_t seed,
+                     const Comm& comm) {
   const Scenario& sc = world.scenario();
   // Agent ids run over all origins' blocks; this rank holds the ids [first, last).
   std::vector<std::uint64_t> global_begin{0};
@@ -24,14 +25,14 @@ void populate_agents(AgentStore& agents, const World& world, std::uint64_t seed,
   agents.resize(last - first);
   for (int o = 0; o < world.origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
-    const double sigma = spec.behaviour.savings_dispersion;
-    // Each origin's block: its agents at home, then its diaspora, Member State by Member State.
+    const double sigma = params[o].savings_dispersion;
+    // Each origin's block: its agents at home, then its diaspora, destination by destination.
     struct Part { std::uint64_t begin, end; NodeId at; Status status; std::uint8_t destination; std::uint16_t timer; };
     std::vector<Part> parts{{global_begin[o], global_begin[o] + spec.agents, world.origin_node(o),
                              Status::AtHome, 0, 0}};
     for (const auto& [node, count] : spec.abroad)
       parts.push_back({parts.back().end, parts.back().end + count, node, Status::Regular,
-                       static_cast<std::uint8_t>(world.member_state_index(node)), kPermanent});
+                       static_cast<std::uint8_t>(world.destination_index(node)), kPermanent});
     for (const Part& part : parts) {
       const std::uint64_t begin = std::clamp(part.begin, first, last) - first, end = std::clamp(part.end, first, last) - first;
       tbb::parallel_for(tbb::blocked_range<std::uint64_t>(begin, end, kAgentGrain), [&](const auto& r) {

@@ -3,8 +3,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "model/model_params.hpp"
 #include "model/types.hpp"
 
 namespace migflow {
@@ -22,9 +24,11 @@ struct AgentStore {
   std::vector<std::uint8_t> status;       // Status
   std::vector<std::uint8_t> skill;        // 0..kSkillCount-1
   std::vector<NodeId> location;           // node index
-  std::vector<std::uint8_t> destination;  // Member State index of the intended destination
+  std::vector<std::uint8_t> destination;  // destination index (sim/world.hpp) of the intended or current destination
   std::vector<NodeId> via;                // last country before the EU's border, or kNoNode
-  std::vector<std::uint16_t> timer;       // regular: permit expiry step; in transit: step entered
+  // regular: permit expiry step; visitor: end of the stay; asylum seeker: decision
+  // step; in transit: step entered
+  std::vector<std::uint16_t> timer;
   std::vector<float> resources;           // household resources, multiple of the mean
 
   std::vector<std::uint64_t> origin_begin;  // agents of origin o: [origin_begin[o], origin_begin[o+1])
@@ -47,6 +51,8 @@ struct AgentStore {
 // This rank's block of a replicate's agents at the start: each origin's people at home,
 // then its diaspora (permanent residents), with skills and resources drawn from
 // (seed, agent id) alone, so any rank draws the same for the same agent.
-void populate_agents(AgentStore& agents, const World& world, std::uint64_t seed, const Comm& comm);
+// `params`: the origins' parameter sets of this replicate.
+void populate_agents(AgentStore& agents, const World& world, std::span<const ModelParams> params, std::uint64_t seed,
+                     const Comm& comm);
 
 }  // namespace migflow

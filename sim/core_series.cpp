@@ -41,7 +41,7 @@ constexpr CoreSeriesSpec kSpecs[] = {
     {CoreSeries::stocks_by_origin, "stocks_by_origin", {D::origin, D::node, D::status}, 3, "persons",
      "stocks by country of origin", [](const CoreStep& s, double* row) { per_origin(s, s.counts.stocks, row); }},
     {CoreSeries::arrivals, "arrivals", {D::origin, D::destination, D::channel}, 3, "persons",
-     "arrivals in a Member State during the step",
+     "arrivals in a destination during the step, by channel (legal: with a residence permit)",
      [](const CoreStep& s, double* row) { per_origin(s, s.counts.arrivals, row); }},
     {CoreSeries::flows, "flows", {D::edge, D::channel}, 2, "persons", "route crossings during the step",
      [](const CoreStep& s, double* row) { sum_over_origins(s, s.counts.flows, row); }},
@@ -55,7 +55,7 @@ constexpr CoreSeriesSpec kSpecs[] = {
      "crossing attempts intercepted during the step",
      [](const CoreStep& s, double* row) { sum_over_origins(s, s.counts.edge_intercepted, row); }},
     {CoreSeries::return_orders, "return_orders", {D::origin, D::destination}, 2, "persons",
-     "irregular migrants detected and ordered to leave",
+     "irregular migrants detected, and rejected asylum seekers, ordered to leave",
      [](const CoreStep& s, double* row) { per_origin(s, s.counts.return_orders, row); }},
     {CoreSeries::returns_executed, "returns_executed", {D::origin, D::destination}, 2, "persons",
      "return orders executed", [](const CoreStep& s, double* row) { per_origin(s, s.counts.returns_executed, row); }},
@@ -64,6 +64,12 @@ constexpr CoreSeriesSpec kSpecs[] = {
     {CoreSeries::remittances, "remittances", {D::origin, D::destination}, 2, "PPP dollars",
      "remittances received by origin households during the step, after transfer costs",
      [](const CoreStep& s, double* row) { std::copy(s.counts.remittances.begin(), s.counts.remittances.end(), row); }},
+    {CoreSeries::asylum_applications, "asylum_applications", {D::origin, D::destination}, 2, "persons",
+     "first asylum applications in a Member State during the step",
+     [](const CoreStep& s, double* row) { per_origin(s, s.counts.asylum_applications, row); }},
+    {CoreSeries::asylum_decisions, "asylum_decisions", {D::origin, D::destination, D::decision}, 3, "persons",
+     "first asylum decisions during the step, by outcome",
+     [](const CoreStep& s, double* row) { per_origin(s, s.counts.asylum_decisions, row); }},
 };
 
 constexpr bool specs_in_id_order() {
@@ -87,10 +93,11 @@ std::vector<Dimension> core_dimensions(const World& world) {
   for (const NodeSpec& n : sc.nodes) labels(D::node).push_back(n.id);
   labels(D::status).assign(kStatusNames.begin(), kStatusNames.end());
   for (int o = 0; o < world.origin_count(); ++o) labels(D::origin).push_back(sc.nodes[world.origin_node(o)].id);
-  for (int m = 0; m < world.member_state_count(); ++m)
-    labels(D::destination).push_back(sc.nodes[world.member_state_node(m)].id);
+  for (int d = 0; d < world.destination_count(); ++d)
+    labels(D::destination).push_back(sc.nodes[world.destination_node(d)].id);
   labels(D::channel).assign(kChannelNames.begin(), kChannelNames.end());
   for (int e = 0; e < world.edge_count(); ++e) labels(D::edge).push_back(sc.edge_label(static_cast<EdgeId>(e)));
+  labels(D::decision).assign(kDecisionNames.begin(), kDecisionNames.end());
   return dims;
 }
 

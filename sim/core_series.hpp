@@ -18,9 +18,9 @@
 namespace migflow {
 
 // The labelled axes of the core series (besides replicate and time), in file order.
-enum class CoreDim : std::uint8_t { node, status, origin, destination, channel, edge };
-inline constexpr std::array<std::string_view, 6> kCoreDimNames{"node",        "status",  "origin",
-                                                               "destination", "channel", "edge"};
+enum class CoreDim : std::uint8_t { node, status, origin, destination, channel, edge, decision };
+inline constexpr std::array<std::string_view, 7> kCoreDimNames{"node",    "status", "origin",  "destination",
+                                                               "channel", "edge",   "decision"};
 
 enum class CoreSeries : std::uint8_t {
   stocks,
@@ -34,8 +34,10 @@ enum class CoreSeries : std::uint8_t {
   returns_executed,
   transit_wait,
   remittances,
+  asylum_applications,
+  asylum_decisions,
 };
-inline constexpr std::size_t kCoreSeriesCount = 11;
+inline constexpr std::size_t kCoreSeriesCount = 13;
 
 // What a step's rows are made of.
 struct CoreStep {

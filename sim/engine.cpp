@@ -30,7 +30,7 @@ struct PartialSet {
   Partial& mine(const StepCounts& shape) {
     Partial& p = local.local();
     if (p.counts.stocks.size() != shape.stocks.size() || p.counts.quotas != shape.quotas)
-      p.counts.resize(shape.origins, shape.member_states, shape.nodes, shape.edges, shape.quotas);
+      p.counts.resize(shape.origins, shape.destinations, shape.nodes, shape.edges, shape.quotas);
     return p;
   }
   void clear_stocks() {
@@ -60,6 +60,7 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   const Scenario& sc = world_->scenario();
   steps_ = sc.calendar.steps();
   series_.seed = seed_;
+  for (int o = 0; o < world_->origin_count(); ++o) series_.parameter_draws.push_back(parameter_draw_index(sc, o, replicate));
   for (size_t p = 0; p < sc.policies.size(); ++p) {
     const PolicySpec& spec = sc.policies[p];
     ActivePolicy ap{spec, spec.config->instantiate(*world_), sc.calendar.step_at(spec.from),
@@ -69,13 +70,13 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
     ap.policy->declare(series_.policies.back());
     policies_.push_back(std::move(ap));
   }
-  env_ = baseline_environment(*world_);
-  counts_.resize(world_->origin_count(), world_->member_state_count(), world_->node_count(),
-                 world_->edge_count(), 0);
+  params_ = replicate_parameters(sc, replicate);
+  env_ = baseline_environment(*world_, params_);
+  counts_.resize(world_->origin_count(), world_->destination_count(), world_->node_count(), world_->edge_count(), 0);
   core_series_ = declare_core_series(*world_, series_.core);
   series_.core.reserve_steps(static_cast<size_t>(steps_));
   for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
-  populate_agents(agents_, *world_, seed_, comm_);
+  populate_agents(agents_, *world_, params_, seed_, comm_);
   observe();
   share_counts();
 }
@@ -110,11 +111,11 @@ void Engine::observe() {
 
 void Engine::update() {
   const Scenario& sc = world_->scenario();
-  env_ = baseline_environment(*world_);
+  env_ = baseline_environment(*world_, params_);
   const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
   for (ActivePolicy& ap : policies_)
     if (step_ >= ap.first_step && step_ <= ap.last_step) ap.policy->update(ctx, counts_, env_);
-  tables_.build(*world_, env_, counts_, step_);
+  tables_.build(*world_, env_, params_, counts_, step_);
   const int quotas = static_cast<int>(env_.quotas.size());
   if (quotas != counts_.quotas) {
     counts_.quotas = quotas;
@@ -185,7 +186,7 @@ void Engine::resolve_and_apply() {
           ++counts_.quota_granted[resource];
           k.travel_legal(i, req.origin, env_.quotas[resource].member_state);
         } else {
-          k.maybe_irregular(i, req.origin, env_.quotas[resource].member_state, u);
+          k.without_permit(i, req.origin, env_.quotas[resource].member_state, u);
         }
       } else {
         const EdgeId e = world_->irregular_next_hop(agents_.location[i], agents_.destination[i]);

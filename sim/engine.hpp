@@ -24,6 +24,7 @@
 #include "sim/agents.hpp"
 #include "sim/comm.hpp"
 #include "sim/core_series.hpp"
+#include "sim/parameter_draw.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/world.hpp"
 
@@ -53,6 +54,8 @@ class Engine {
   const World& world() const { return *world_; }
   const AgentStore& agents() const { return agents_; }
   const StepCounts& counts() const { return counts_; }
+  // Each origin's parameter set in this replicate (sim/parameter_draw.hpp).
+  const std::vector<ModelParams>& parameters() const { return params_; }
   // The whole state between two steps, for checkpoints: step, agents, counts, policy
   // state, series so far. Random-number positions need nothing: every draw is a pure
   // function of (seed, agent, step). restore() expects an engine constructed for the
@@ -94,6 +97,7 @@ class Engine {
   StepTables tables_;
   StepCounts counts_;
   std::vector<ActivePolicy> policies_;
+  std::vector<ModelParams> params_;  // each origin's parameter set in this replicate
   ReplicateSeries series_;
   CoreSeriesHandles core_series_;
   std::vector<double> persons_per_agent_;  // per origin, for the core series

@@ -24,26 +24,32 @@ struct Quota {
   double return_home = 0.3;  // at expiry: go home (circular migration); the rest overstay
 };
 
+// Tables over (origin, destination) cover every destination, Member States first
+// (sim/world.hpp): a policy acting in Member State m writes entry od(o, m). Policies act
+// only in Member States; the entries of destinations outside the EU keep the baseline.
 struct Environment {
-  int origins = 0, member_states = 0, nodes = 0, edges = 0;
-  // Indexing helpers for the dense (origin, member state) tables.
-  int om(int o, int m) const { return o * member_states + m; }
+  int origins = 0, destinations = 0, member_states = 0, nodes = 0, edges = 0;
+  // Index of the dense (origin, destination) tables.
+  int od(int o, int d) const { return o * destinations + d; }
 
-  // --- (origin, Member State) -----------------------------------------------------------
-  std::vector<double> legal_access;     // share of movers with a legal route, besides quotas
-  std::vector<double> openness;         // 0..1, enters the destination logit
-  std::vector<double> permit_months;    // permits obtained outside quotas
+  // --- (origin, destination) ------------------------------------------------------------
+  std::vector<double> legal_access;       // share of movers with a legal route, besides quotas
+  std::vector<double> short_stay_access;  // of the rest, share who may enter on a short stay
+  std::vector<double> openness;           // 0..1, enters the destination logit
+  std::vector<double> permit_months;      // permits obtained outside quotas
   std::vector<double> permit_renewal;
-  std::vector<double> permit_return;
-  std::vector<double> remittance_cost;  // share lost in transfer
+  std::vector<double> remittance_cost;    // share lost in transfer
+  std::vector<double> detection_rate;     // per month, of irregular migrants
+  std::vector<double> return_execution;   // share of return orders executed (own nationals)
   std::vector<Quota> quotas;
-  // --- per Member State ---------------------------------------------------------------
-  std::vector<double> detection_rate;   // per month, of irregular migrants
+  double short_stay_months = 3;           // a short stay: 90 days in any 180 (Schengen)
+
   // --- per origin ---------------------------------------------------------------------
-  std::vector<double> return_execution;  // share of return orders executed (own nationals)
   std::vector<double> interception_return;  // share of intercepted who are returned home
+
   // --- per node (as a transit partner) --------------------------------------------------
   std::vector<double> transit_readmission;  // share of orders executed to this transit node
+
   // --- per edge -----------------------------------------------------------------------
   std::vector<double> interception;       // chance a crossing attempt is intercepted
   // Capacity-limited crossings: edges in a group share one capacity per step.

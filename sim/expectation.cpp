@@ -7,6 +7,9 @@
 #include <stdexcept>
 #include <tuple>
 
+#include <memory>
+
+#include "sim/policy.hpp"
 #include "sim/step_tables.hpp"
 
 namespace migflow {
@@ -32,7 +35,7 @@ constexpr int kPermanentLeft = 1 << 30;  // a permanent residence: no expiry
 struct State {
   Status status;
   NodeId location;
-  int destination;  // Member State index (0 when irrelevant)
+  int destination;  // destination index (0 when irrelevant)
   NodeId via;       // last country before the external border, kNoNode if none
   int permit_left;  // regular: steps until expiry at the start of a step
   auto tie() const { return std::tie(status, location, destination, via, permit_left); }
@@ -49,7 +52,7 @@ class Chain {
     std::vector<double> start{static_cast<double>(spec.agents) / total};
     index({Status::AtHome, w.origin_node(o), 0, kNoNode, 0});
     for (const auto& [node, count] : spec.abroad) {
-      index({Status::Regular, node, w.member_state_index(node), kNoNode, kPermanentLeft});
+      index({Status::Regular, node, w.destination_index(node), kNoNode, kPermanentLeft});
       start.push_back(static_cast<double>(count) / total);
     }
     x_ = Eigen::Map<Eigen::VectorXd>(start.data(), static_cast<Eigen::Index>(start.size()));
@@ -97,24 +100,48 @@ class Chain {
       case Status::InTransit: return travel(t, s);
       case Status::Regular: return permit(t, s);
       case Status::Irregular: return irregular(t, s);
+      case Status::Visitor: return short_stay(t, s);
+      case Status::AsylumSeeker: return asylum(t, s);
     }
     return {};
   }
 
+  // Outcomes of a stay that ends without a right to stay on, with probability p: apply
+  // for asylum, or stay irregularly.
+  void stay_on(const StepTables& t, const State& s, double p, Outcomes& out) const {
+    const double apply = t.asylum_application[t.od(o_, s.destination)];
+    out.push_back({{Status::AsylumSeeker, s.location, s.destination, s.via, t.asylum_decision_steps - 1}, p * apply});
+    out.push_back({{Status::Irregular, s.location, s.destination, s.via, 0}, p * (1 - apply)});
+  }
+
+  // A return order with probability p: executed home, to the transit partner, or not.
+  void order_return(const StepTables& t, const State& s, double p, const State& not_executed, Outcomes& out) const {
+    const double own = t.return_execution[t.od(o_, s.destination)];
+    const bool to_transit = s.via != kNoNode && s.via != w_.origin_node(o_);
+    const double transit = to_transit ? (1 - own) * t.transit_readmission[s.via] : 0.0;
+    out.push_back({home(Status::Returned), p * own});
+    if (to_transit) out.push_back({{Status::InTransit, s.via, s.destination, s.via, 0}, p * transit});
+    out.push_back({not_executed, p * (1 - own - transit)});
+  }
+
   Outcomes leave(const StepTables& t, const State& s, bool returned) const {
     const double r = resources_ * t.savings_scale[o_] + t.remittance_income[o_];
-    const double hazard = t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost[o_]) * (returned ? t.reemigration_factor[o_] : 1);
+    const double hazard =
+        t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost[o_]) * (returned ? t.reemigration_factor[o_] : 1);
     const double p_leave = -std::expm1(-hazard);
     Outcomes out{{s, 1 - p_leave}};
     const double* cdf = t.destination_cdf(o_, k_);
-    for (int m = 0; m < t.member_states; ++m) {
-      const double p_m = p_leave * (cdf[m] - (m > 0 ? cdf[m - 1] : 0.0));
-      const double legal = t.legal_access[t.om(o_, m)];
-      const int permit = t.permit_steps[t.omk(o_, m, k_)];
-      out.push_back({{Status::Regular, w_.member_state_node(m), m, kNoNode, permit - 1}, p_m * legal});
-      const double irregular = w_.irregular_reachable(o_, m) ? t.irregular_propensity[o_] : 0.0;
-      out.push_back({{Status::InTransit, s.location, m, kNoNode, 0}, p_m * (1 - legal) * irregular});
-      out.push_back({s, p_m * (1 - legal) * (1 - irregular)});
+    for (int d = 0; d < t.destinations; ++d) {
+      const double p_d = p_leave * (cdf[d] - (d > 0 ? cdf[d - 1] : 0.0));
+      if (p_d <= 0) continue;
+      const NodeId at = w_.destination_node(d);
+      const double legal = t.legal_access[t.od(o_, d)], short_stay = t.short_stay_access[t.od(o_, d)];
+      out.push_back({{Status::Regular, at, d, kNoNode, t.permit_steps[t.odk(o_, d, k_)] - 1}, p_d * legal});
+      out.push_back({{Status::Visitor, at, d, kNoNode, t.short_stay_steps - 1}, p_d * (1 - legal) * short_stay});
+      const double rest = p_d * (1 - legal) * (1 - short_stay);
+      const double irregular = w_.irregular_reachable(o_, d) ? t.irregular_propensity[o_] : 0.0;
+      out.push_back({{Status::InTransit, s.location, d, kNoNode, 0}, rest * irregular});
+      out.push_back({s, rest * (1 - irregular)});
     }
     return out;
   }
@@ -135,8 +162,11 @@ class Chain {
     State next = s;
     next.location = edge.to;
     if (edge.external_border) next.via = edge.from;
-    if (edge.to == w_.member_state_node(s.destination)) next.status = Status::Irregular;
-    out.push_back({next, go * (1 - hazard) * (1 - caught)});
+    const double crossed = go * (1 - hazard) * (1 - caught);
+    if (edge.to == w_.destination_node(s.destination))
+      stay_on(t, next, crossed, out);
+    else
+      out.push_back({next, crossed});
     return out;
   }
 
@@ -147,24 +177,47 @@ class Chain {
       --stay.permit_left;
       return {{home(Status::Returned), t.return_prob[o_]}, {stay, 1 - t.return_prob[o_]}};
     }
-    const size_t r = t.omk(o_, s.destination, k_);
-    const double renew = t.permit_renewal[r], go_home = t.permit_return[r];
+    const size_t r = t.odk(o_, s.destination, k_);
+    const double renew = t.permit_renewal[r], go_home = t.permit_home[r];
     State renewed = s;
     renewed.permit_left = t.permit_steps[r] - 1;
-    State overstay = s;
-    overstay.status = Status::Irregular;
-    overstay.permit_left = 0;
-    return {{renewed, renew}, {home(Status::Returned), go_home}, {overstay, 1 - renew - go_home}};
+    Outcomes out{{renewed, renew}, {home(Status::Returned), go_home}};
+    stay_on(t, s, 1 - renew - go_home, out);
+    return out;
+  }
+
+  Outcomes short_stay(const StepTables& t, const State& s) const {
+    if (s.permit_left > 0) {
+      State stay = s;
+      --stay.permit_left;
+      return {{stay, 1.0}};
+    }
+    Outcomes out{{home(Status::Returned), 1 - t.overstay[o_]}};
+    stay_on(t, s, t.overstay[o_], out);
+    return out;
+  }
+
+  Outcomes asylum(const StepTables& t, const State& s) const {
+    if (s.permit_left > 0) {
+      State wait = s;
+      --wait.permit_left;
+      return {{home(Status::Returned), t.return_prob[o_]}, {wait, 1 - t.return_prob[o_]}};
+    }
+    const double recognised = t.asylum_recognition[o_];
+    Outcomes out{{{Status::Regular, s.location, s.destination, s.via, t.protection_permit_steps - 1}, recognised}};
+    State irregular = s;
+    irregular.status = Status::Irregular;
+    irregular.permit_left = 0;
+    order_return(t, s, 1 - recognised, irregular, out);
+    return out;
   }
 
   Outcomes irregular(const StepTables& t, const State& s) const {
     const double leave = t.return_prob[o_];
-    const double detected = std::min(1.0, leave + t.detect_prob[s.destination]) - leave;
-    const double own = t.return_execution[o_];
-    const bool to_transit = s.via != kNoNode && s.via != w_.origin_node(o_);
-    const double transit = to_transit ? (1 - own) * t.transit_readmission[s.via] : 0.0;
-    Outcomes out{{home(Status::Returned), leave + detected * own}, {s, 1 - leave - detected * (own + transit)}};
-    if (to_transit) out.push_back({{Status::InTransit, s.via, s.destination, s.via, 0}, detected * transit});
+    const double detected = std::min(1.0, leave + t.detect_prob[t.od(o_, s.destination)]) - leave;
+    Outcomes out{{home(Status::Returned), leave}};
+    order_return(t, s, detected, s, out);
+    out.push_back({s, 1 - leave - detected});
     return out;
   }
 
@@ -180,12 +233,14 @@ class Chain {
 
 ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nodes) {
   const Scenario& sc = world.scenario();
-  const ModelParams& p = sc.model;
-  if (p.remittance_share != 0) throw std::invalid_argument("expected_stocks: agents interact through remittances");
-  for (const OriginSpec& o : sc.origins)
-    if (o.behaviour.logit_diaspora != 0 || o.behaviour.aspiration_diaspora != 0)
+  if (sc.model.remittance_share != 0) throw std::invalid_argument("expected_stocks: agents interact through remittances");
+  const std::vector<ModelParams> params = scenario_parameters(sc);
+  for (size_t o = 0; o < sc.origins.size(); ++o) {
+    if (params[o].logit_diaspora != 0 || params[o].aspiration_diaspora != 0)
       throw std::invalid_argument("expected_stocks: agents interact through the diaspora");
-  if (!sc.policies.empty()) throw std::invalid_argument("expected_stocks: scenarios with policies are not covered");
+    if (sc.parameters == ParameterMode::Posterior && !sc.origins[o].posterior.empty())
+      throw std::invalid_argument("expected_stocks: replicates draw their parameters from a posterior (use point values)");
+  }
 
   struct Class {
     Chain chain;
@@ -193,7 +248,7 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
   };
   std::vector<Class> classes;
   for (int o = 0; o < world.origin_count(); ++o) {
-    const double sigma = sc.origins[o].behaviour.savings_dispersion;
+    const double sigma = params[o].savings_dispersion;
     std::vector<double> z{0.0}, wz{1.0};
     if (sigma > 0) normal_quadrature(quadrature_nodes, z, wz);
     for (int k = 0; k < kSkillCount; ++k)
@@ -205,16 +260,27 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
       }
   }
 
-  const Environment env = baseline_environment(world);
+  // Policies act on the environment step by step as in a run; one that reads the counts
+  // or sets a capacity would make agents interact, which the checks below refuse.
+  std::vector<std::unique_ptr<Policy>> policies;
+  for (const PolicySpec& spec : sc.policies) policies.push_back(spec.config->instantiate(world));
   StepCounts none;
-  none.resize(world.origin_count(), world.member_state_count(), world.node_count(), world.edge_count(), 0);
+  none.resize(world.origin_count(), world.destination_count(), world.node_count(), world.edge_count(), 0);
 
   ExpectedStocks out;
   out.origins = world.origin_count();
   out.nodes = world.node_count();
   StepTables tables;
   for (int step = 0; step < steps; ++step) {
-    tables.build(world, env, none, step);
+    Environment env = baseline_environment(world, params);
+    const StepContext ctx{step, sc.calendar.year(step), static_cast<double>(sc.calendar.step_months)};
+    const YearMonth now = sc.calendar.date(step);
+    for (size_t p = 0; p < policies.size(); ++p)
+      if (now.index() >= sc.policies[p].from.index() && now.index() <= sc.policies[p].until.index())
+        policies[p]->update(ctx, none, env);
+    if (!env.quotas.empty() || !env.group_capacity.empty())
+      throw std::invalid_argument("expected_stocks: capacity limits (quotas, border capacity) make agents interact");
+    tables.build(world, env, params, none, step);
     std::vector<double> share(static_cast<size_t>(out.origins) * out.nodes * kStatusCount, 0.0);
     for (Class& c : classes) {
       c.chain.advance(tables);

@@ -4,21 +4,23 @@
 
 namespace migflow {
 
-void StepCounts::resize(int o, int m, int n, int e, int q) {
+void StepCounts::resize(int o, int d, int n, int e, int q) {
   origins = o;
-  member_states = m;
+  destinations = d;
   nodes = n;
   edges = e;
   quotas = q;
   stocks.assign(static_cast<size_t>(o) * n * kStatusCount, 0);
   transit_wait.assign(static_cast<size_t>(o) * n, 0);
-  arrivals.assign(static_cast<size_t>(o) * m * kChannelCount, 0);
+  arrivals.assign(static_cast<size_t>(o) * d * kChannelCount, 0);
   flows.assign(static_cast<size_t>(o) * e * kChannelCount, 0);
   edge_attempts.assign(static_cast<size_t>(o) * e, 0);
   edge_blocked.assign(static_cast<size_t>(o) * e, 0);
   edge_intercepted.assign(static_cast<size_t>(o) * e, 0);
-  return_orders.assign(static_cast<size_t>(o) * m, 0);
-  returns_executed.assign(static_cast<size_t>(o) * m, 0);
+  return_orders.assign(static_cast<size_t>(o) * d, 0);
+  returns_executed.assign(static_cast<size_t>(o) * d, 0);
+  asylum_applications.assign(static_cast<size_t>(o) * d, 0);
+  asylum_decisions.assign(static_cast<size_t>(o) * d * kDecisionCount, 0);
   quota_requests.assign(q, 0);
   quota_granted.assign(q, 0);
 }
@@ -28,7 +30,7 @@ void StepCounts::clear_flows() {
 }
 
 void StepCounts::add(const StepCounts& other) {
-  const std::vector<std::int64_t>* src[9];
+  const std::vector<std::int64_t>* src[16];
   int n = 0;
   for_each_flow_table(other, [&](const auto& v) { src[n++] = &v; });
   n = 0;

@@ -14,23 +14,25 @@ namespace migflow {
 // Every table is indexed by origin first, so that output can turn agents into persons
 // with each origin's persons_per_agent.
 struct StepCounts {
-  int origins = 0, member_states = 0, nodes = 0, edges = 0, quotas = 0;
+  int origins = 0, destinations = 0, nodes = 0, edges = 0, quotas = 0;
   std::vector<std::int64_t> stocks;            // (origin, node, status), end of step
   std::vector<std::int64_t> transit_wait;      // (origin, node): steps waited so far, summed
-  std::vector<std::int64_t> arrivals;          // (origin, member state, channel)
+  std::vector<std::int64_t> arrivals;          // (origin, destination, channel)
   std::vector<std::int64_t> flows;             // (origin, edge, channel): crossings made
   std::vector<std::int64_t> edge_attempts;     // (origin, edge): attempts let through
   std::vector<std::int64_t> edge_blocked;      // (origin, edge): turned away by capacity
   std::vector<std::int64_t> edge_intercepted;  // (origin, edge)
-  std::vector<std::int64_t> return_orders;     // (origin, member state)
-  std::vector<std::int64_t> returns_executed;  // (origin, member state)
+  std::vector<std::int64_t> return_orders;     // (origin, destination)
+  std::vector<std::int64_t> returns_executed;  // (origin, destination)
+  std::vector<std::int64_t> asylum_applications;  // (origin, destination): first applications
+  std::vector<std::int64_t> asylum_decisions;     // (origin, destination, decision)
   std::vector<std::int64_t> quota_requests;    // per quota
   std::vector<std::int64_t> quota_granted;     // per quota
-  // Remittances received by origin households this step, PPP $ (origin, member state);
+  // Remittances received by origin households this step, PPP $ (origin, destination);
   // derived exactly from the stocks at the start of the step, so no summation order.
   std::vector<double> remittances;
 
-  void resize(int origins, int member_states, int nodes, int edges, int quotas);
+  void resize(int origins, int destinations, int nodes, int edges, int quotas);
   void clear_flows();  // everything but the stocks
   void add(const StepCounts& other);
 
@@ -38,7 +40,7 @@ struct StepCounts {
     return (static_cast<std::size_t>(o) * nodes + n) * kStatusCount + static_cast<std::size_t>(s);
   }
   std::size_t on(int o, int n) const { return static_cast<std::size_t>(o) * nodes + n; }
-  std::size_t om(int o, int m) const { return static_cast<std::size_t>(o) * member_states + m; }
+  std::size_t od(int o, int d) const { return static_cast<std::size_t>(o) * destinations + d; }
   std::size_t oe(int o, int e) const { return static_cast<std::size_t>(o) * edges + e; }
 };
 
@@ -52,6 +54,8 @@ void for_each_flow_table(Counts& c, F f) {
   f(c.edge_intercepted);
   f(c.return_orders);
   f(c.returns_executed);
+  f(c.asylum_applications);
+  f(c.asylum_decisions);
   f(c.quota_requests);
   f(c.quota_granted);
 }

@@ -7,22 +7,39 @@ namespace migflow {
 
 double rate_to_prob(double rate_per_month, double months) { return -std::expm1(-rate_per_month * months); }
 
-Environment baseline_environment(const World& world) {
+std::uint16_t months_to_steps(double months, double step_months) {
+  return static_cast<std::uint16_t>(std::clamp(std::round(months / step_months), 1.0, 65000.0));
+}
+
+std::vector<ModelParams> scenario_parameters(const Scenario& scenario) {
+  std::vector<ModelParams> out;
+  for (const OriginSpec& o : scenario.origins) out.push_back(o.behaviour);
+  return out;
+}
+
+Environment baseline_environment(const World& world, std::span<const ModelParams> params) {
   const ModelParams& p = world.scenario().model;
   Environment env;
   env.origins = world.origin_count();
+  env.destinations = world.destination_count();
   env.member_states = world.member_state_count();
   env.nodes = world.node_count();
   env.edges = world.edge_count();
-  const size_t om = static_cast<size_t>(env.origins) * env.member_states;
-  env.legal_access.assign(om, p.legal_access);
-  env.openness.assign(om, 0.0);
-  env.permit_months.assign(om, p.permit_months);
-  env.permit_renewal.assign(om, p.permit_renewal);
-  env.permit_return.assign(om, p.permit_return);
-  env.remittance_cost.assign(om, p.remittance_cost);
-  env.detection_rate.assign(env.member_states, p.detection_rate);
-  env.return_execution.assign(env.origins, p.return_execution);
+  const size_t od = static_cast<size_t>(env.origins) * env.destinations;
+  env.legal_access.resize(od);
+  env.detection_rate.resize(od);
+  for (int o = 0; o < env.origins; ++o)
+    for (int d = 0; d < env.destinations; ++d) {
+      const double entry = world.entry_legal_access(o, d);
+      env.legal_access[env.od(o, d)] = std::isnan(entry) ? params[o].legal_access : entry;
+      env.detection_rate[env.od(o, d)] = params[o].detection_rate;
+    }
+  env.short_stay_access.assign(od, 0.0);
+  env.openness.assign(od, 0.0);
+  env.permit_months.assign(od, p.permit_months);
+  env.permit_renewal.assign(od, p.permit_renewal);
+  env.remittance_cost.assign(od, p.remittance_cost);
+  env.return_execution.assign(od, p.return_execution);
   env.interception_return.assign(env.origins, 0.0);
   env.transit_readmission.assign(env.nodes, 0.0);
   env.crossing_group.assign(env.edges, -1);
@@ -37,117 +54,133 @@ static double monthly_wage(const NodeSpec& n, const ModelParams& p, double year)
   return n.wage.empty() ? n.gdp_pc.at(year) * p.wage_share_of_gdp / 12.0 : n.wage.at(year);
 }
 
-// What the choice of a destination reads in one step: each Member State's wage and unemployment.
+// What the choice of a destination reads in one step: each destination's wage,
+// unemployment and size (ln of its working-age population in millions; 0 when the
+// scenario gives none, which the loader allows only when no origin weighs size).
 struct StepTables::Destinations {
-  std::vector<double> wage, unemployment;
+  std::vector<double> wage, unemployment, log_size;
 };
 
-void StepTables::build(const World& world, const Environment& env, const StepCounts& last, int step_index) {
+void StepTables::build(const World& world, const Environment& env, std::span<const ModelParams> params,
+                       const StepCounts& last, int step_index) {
   const Scenario& sc = world.scenario();
   const double months = sc.calendar.step_months;
   const double year = sc.calendar.year(step_index);
   step = step_index;
   origins = world.origin_count();
-  member_states = world.member_state_count();
+  destinations = world.destination_count();
   nodes = world.node_count();
   edges = world.edge_count();
 
-  Destinations dest{std::vector<double>(member_states), std::vector<double>(member_states)};
-  for (int m = 0; m < member_states; ++m) {
-    const NodeSpec& n = sc.nodes[world.member_state_node(m)];
-    dest.wage[m] = monthly_wage(n, sc.model, year);
-    dest.unemployment[m] = n.unemployment.at(year);
+  Destinations dest;
+  for (int d = 0; d < destinations; ++d) {
+    const NodeSpec& n = sc.nodes[world.destination_node(d)];
+    dest.wage.push_back(monthly_wage(n, sc.model, year));
+    dest.unemployment.push_back(n.unemployment.at(year));
+    dest.log_size.push_back(n.population.empty() ? 0.0 : std::log(std::max(n.population.at(year), 1.0) / 1e6));
   }
-  derive_quotas_and_permits(env, months);
-  const std::size_t omk_size = static_cast<std::size_t>(origins) * member_states * kSkillCount;
+  derive_quotas_and_permits(env, params, months);
   leave_hazard.assign(static_cast<std::size_t>(origins) * kSkillCount, 0.0);
   savings_scale.assign(origins, 0.0);
   remittance_income.assign(origins, 0.0);
-  dest_cdf.assign(omk_size, 0.0);
-  remittances.assign(static_cast<std::size_t>(origins) * member_states, 0.0);
-  for (int o = 0; o < origins; ++o) derive_origin_choice(world, env, last, dest, o, year, months);
-  derive_origin_rates(sc, months);
-  derive_from_environment(world, env, months);
+  dest_cdf.assign(static_cast<std::size_t>(origins) * destinations * kSkillCount, 0.0);
+  remittances.assign(static_cast<std::size_t>(origins) * destinations, 0.0);
+  for (int o = 0; o < origins; ++o) derive_origin_choice(world, env, params[o], last, dest, o, year, months);
+  derive_origin_rates(params, months);
+  derive_from_environment(world, env, params, months);
 }
 
-void StepTables::derive_quotas_and_permits(const Environment& env, double months) {
-  const int O = origins, M = member_states;
-  // Quotas: which (origin, member state, skill) each one opens.
-  quota_of.assign(static_cast<size_t>(O) * M * kSkillCount, -1);
+void StepTables::derive_quotas_and_permits(const Environment& env, std::span<const ModelParams> params,
+                                           double months) {
+  const int O = origins, D = destinations;
+  // Quotas: which (origin, destination, skill) each one opens.
+  quota_of.assign(static_cast<size_t>(O) * D * kSkillCount, -1);
   quota_capacity.assign(env.quotas.size(), 0);
   for (size_t q = 0; q < env.quotas.size(); ++q) {
     const Quota& quota = env.quotas[q];
     quota_capacity[q] = quota.per_step;
     for (int k = 0; k < kSkillCount; ++k)
-      if (quota.skill_mask & (1u << k)) quota_of[omk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
+      if (quota.skill_mask & (1u << k)) quota_of[odk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
   }
 
-  const size_t omk_size = static_cast<size_t>(O) * M * kSkillCount;
-  permit_steps.resize(omk_size);
-  permit_renewal.resize(omk_size);
-  permit_return.resize(omk_size);
+  const size_t odk_size = static_cast<size_t>(O) * D * kSkillCount;
+  permit_steps.resize(odk_size);
+  permit_renewal.resize(odk_size);
+  permit_home.resize(odk_size);
   for (int o = 0; o < O; ++o)
-    for (int m = 0; m < M; ++m)
+    for (int d = 0; d < D; ++d)
       for (int k = 0; k < kSkillCount; ++k) {
-        const size_t i = omk(o, m, k);
+        const size_t i = odk(o, d, k);
         const std::int32_t q = quota_of[i];
-        const double permit = q >= 0 ? env.quotas[q].permit_months : env.permit_months[om(o, m)];
-        permit_steps[i] = static_cast<std::uint16_t>(std::max(1.0, std::round(permit / months)));
-        permit_renewal[i] = q >= 0 ? env.quotas[q].renewal : env.permit_renewal[om(o, m)];
-        permit_return[i] = q >= 0 ? env.quotas[q].return_home : env.permit_return[om(o, m)];
+        if (q >= 0) {  // a scheme's own rules
+          permit_steps[i] = months_to_steps(env.quotas[q].permit_months, months);
+          permit_renewal[i] = env.quotas[q].renewal;
+          permit_home[i] = env.quotas[q].return_home;
+        } else {
+          permit_steps[i] = months_to_steps(env.permit_months[env.od(o, d)], months);
+          permit_renewal[i] = env.permit_renewal[env.od(o, d)];
+          permit_home[i] = (1.0 - permit_renewal[i]) * (1.0 - params[o].overstay);
+        }
       }
 }
 
 // Origin o's diaspora and the remittances it sends, its people's capability, and per
 // skill the destination logit and the leave hazard.
-void StepTables::derive_origin_choice(const World& world, const Environment& env, const StepCounts& last,
-                                      const Destinations& dest, int o, double year, double months) {
+void StepTables::derive_origin_choice(const World& world, const Environment& env, const ModelParams& b,
+                                      const StepCounts& last, const Destinations& dest, int o, double year,
+                                      double months) {
   const Scenario& sc = world.scenario();
   const ModelParams& p = sc.model;
-  const int M = member_states;
+  const int D = destinations;
   const NodeId home = world.origin_node(o);
   const NodeSpec& hn = sc.nodes[home];
-  const ModelParams& b = sc.origins[o].behaviour;  // this origin's people
   const double ppa = sc.origins[o].persons_per_agent;
   const double home_wage = monthly_wage(hn, p, year);
   const double home_persons =
       (last.stocks[last.stock(o, home, Status::AtHome)] + last.stocks[last.stock(o, home, Status::Returned)]) * ppa;
   const double population = hn.population.empty() ? home_persons : hn.population.at(year);
-  std::vector<double> diaspora(M);
+  std::vector<double> diaspora(D);
   double diaspora_total = 0, received_total = 0;
-  for (int m = 0; m < M; ++m) {
-    const NodeId at = world.member_state_node(m);
+  for (int d = 0; d < D; ++d) {
+    const NodeId at = world.destination_node(d);
     const double regular = last.stocks[last.stock(o, at, Status::Regular)] * ppa;
     const double irregular = last.stocks[last.stock(o, at, Status::Irregular)] * ppa;
-    diaspora[m] = regular + irregular;  // the start-of-run diaspora is among the agents
-    diaspora_total += diaspora[m];
-    const double income = (regular + irregular * p.irregular_income) * dest.wage[m] * months;
-    remittances[om(o, m)] = income * p.remittance_share * (1.0 - env.remittance_cost[om(o, m)]);
-    received_total += remittances[om(o, m)];
+    // The diaspora are the residents (the start-of-run diaspora is among the agents).
+    diaspora[d] = regular + irregular + last.stocks[last.stock(o, at, Status::AsylumSeeker)] * ppa;
+    diaspora_total += diaspora[d];
+    const double income = (regular + irregular * p.irregular_income) * dest.wage[d] * months;
+    remittances[od(o, d)] = income * p.remittance_share * (1.0 - env.remittance_cost[env.od(o, d)]);
+    received_total += remittances[od(o, d)];
   }
   // Remittances add a year's worth of transfers per person to household resources.
   remittance_income[o] = home_persons > 0 ? received_total / months * 12.0 / home_persons : 0.0;
   savings_scale[o] = b.savings_months * home_wage;
 
   for (int k = 0; k < kSkillCount; ++k) {
-    std::vector<double> v(M);
-    for (int m = 0; m < M; ++m) {
-      const double km = std::max(world.route_km(o, m), 50.0);
-      const double open = env.openness[om(o, m)] + (quota_of[omk(o, m, k)] >= 0 ? 1.0 : 0.0);
-      v[m] = b.logit_wage * std::log(dest.wage[m]) - b.logit_unemployment * dest.unemployment[m] +
-             b.logit_diaspora * std::log1p(diaspora[m] / 1000.0) - b.logit_distance * std::log(km / 1000.0) +
-             b.logit_openness * open;
+    std::vector<double> v(D, -INFINITY);
+    for (int d = 0; d < D; ++d) {
+      if (!world.open(o, d)) continue;
+      const double km = std::max(world.route_km(o, d), 50.0);
+      const double open = env.openness[env.od(o, d)] + (quota_of[odk(o, d, k)] >= 0 ? 1.0 : 0.0);
+      v[d] = b.logit_wage * std::log(dest.wage[d]) - b.logit_unemployment * dest.unemployment[d] +
+             b.logit_diaspora * std::log1p(diaspora[d] / 1000.0) - b.logit_distance * std::log(km / 1000.0) +
+             b.logit_openness * open + b.logit_size * dest.log_size[d];
     }
     const double vmax = *std::max_element(v.begin(), v.end());
     double total = 0, expected_wage = 0;
-    for (int m = 0; m < M; ++m) total += v[m] = std::exp(v[m] - vmax);
+    for (int d = 0; d < D; ++d) total += v[d] = std::exp(v[d] - vmax);  // closed: exp(-inf) = 0
     double cumulative = 0;
-    for (int m = 0; m < M; ++m) {
-      cumulative += v[m] / total;
-      expected_wage += v[m] / total * dest.wage[m];
-      dest_cdf[ok(o, k) * M + m] = cumulative;
+    for (int d = 0; d < D; ++d) {
+      cumulative += v[d] / total;
+      expected_wage += v[d] / total * dest.wage[d];
+      dest_cdf[ok(o, k) * D + d] = cumulative;
     }
-    dest_cdf[ok(o, k) * M + M - 1] = 1.0;  // guard against rounding
+    // Guard against rounding: the last open destination closes the distribution.
+    for (int d = D - 1; d >= 0; --d)
+      if (v[d] > 0) {
+        for (int e = d; e < D; ++e) dest_cdf[ok(o, k) * D + e] = 1.0;
+        break;
+      }
     const double aspiration = b.aspiration_wage_gap * std::log(expected_wage / home_wage) +
                               b.aspiration_unemployment * hn.unemployment.at(year) +
                               b.aspiration_diaspora * std::log1p(100.0 * diaspora_total / std::max(population, 1.0));
@@ -156,20 +189,24 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
 }
 
 // Each origin's own behaviour as per-step figures, and the bound on leaving.
-void StepTables::derive_origin_rates(const Scenario& sc, double months) {
+void StepTables::derive_origin_rates(std::span<const ModelParams> params, double months) {
   const int O = origins;
   migration_cost.resize(O);
   reemigration_factor.resize(O);
   irregular_propensity.resize(O);
   return_prob.resize(O);
   give_up_prob.resize(O);
+  overstay.resize(O);
+  asylum_recognition.resize(O);
   for (int o = 0; o < O; ++o) {
-    const ModelParams& b = sc.origins[o].behaviour;
+    const ModelParams& b = params[o];
     migration_cost[o] = b.migration_cost;
     reemigration_factor[o] = b.reemigration_factor;
     irregular_propensity[o] = b.irregular_propensity;
     return_prob[o] = rate_to_prob(b.return_rate, months);
     give_up_prob[o] = rate_to_prob(b.transit_give_up, months);
+    overstay[o] = b.overstay;
+    asylum_recognition[o] = b.asylum_recognition;
   }
   leave_bound.assign(static_cast<size_t>(O) * 2, 0.0);
   for (int o = 0; o < O; ++o)
@@ -181,12 +218,24 @@ void StepTables::derive_origin_rates(const Scenario& sc, double months) {
 }
 
 // The policy knobs the agents read as they are, or as per-step probabilities.
-void StepTables::derive_from_environment(const World& world, const Environment& env, double months) {
-  const int M = member_states;
+void StepTables::derive_from_environment(const World& world, const Environment& env,
+                                         std::span<const ModelParams> params, double months) {
+  const int O = origins, D = destinations;
+  const ModelParams& p = world.scenario().model;
   legal_access = env.legal_access;
-  detect_prob.resize(M);
-  for (int m = 0; m < M; ++m) detect_prob[m] = rate_to_prob(env.detection_rate[m], months);
-  detect_bound = M > 0 ? *std::max_element(detect_prob.begin(), detect_prob.end()) : 0.0;
+  short_stay_access = env.short_stay_access;
+  short_stay_steps = months_to_steps(env.short_stay_months, months);
+  asylum_decision_steps = months_to_steps(p.asylum_decision_months, months);
+  protection_permit_steps = months_to_steps(p.protection_permit_months, months);
+  detect_prob.resize(static_cast<size_t>(O) * D);
+  detect_bound.assign(O, 0.0);
+  asylum_application.assign(static_cast<size_t>(O) * D, 0.0);
+  for (int o = 0; o < O; ++o)
+    for (int d = 0; d < D; ++d) {
+      detect_prob[od(o, d)] = rate_to_prob(env.detection_rate[env.od(o, d)], months);
+      detect_bound[o] = std::max(detect_bound[o], detect_prob[od(o, d)]);
+      if (world.governed_by_eu(d)) asylum_application[od(o, d)] = params[o].asylum_application;
+    }
   return_execution = env.return_execution;
   interception_return = env.interception_return;
   transit_readmission = env.transit_readmission;

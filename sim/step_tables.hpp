@@ -1,8 +1,10 @@
 // What the agent kernel reads in one step: per-step probabilities and capacities,
-// derived from the Environment (after policies) and the last observed counts. Small
-// flat arrays; the hot loop never sees the graph, a string or a policy.
+// derived from the Environment (after policies), each origin's parameter set and the
+// last observed counts. Small flat arrays; the hot loop never sees the graph, a string
+// or a policy. Tables over destinations cover all of them, Member States first.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "sim/environment.hpp"
@@ -13,10 +15,10 @@ namespace migflow {
 
 struct StepTables {
   int step = 0;
-  int origins = 0, member_states = 0, nodes = 0, edges = 0;
+  int origins = 0, destinations = 0, nodes = 0, edges = 0;
   std::size_t ok(int o, int k) const { return static_cast<std::size_t>(o) * kSkillCount + k; }
-  std::size_t om(int o, int m) const { return static_cast<std::size_t>(o) * member_states + m; }
-  std::size_t omk(int o, int m, int k) const { return om(o, m) * kSkillCount + k; }
+  std::size_t od(int o, int d) const { return static_cast<std::size_t>(o) * destinations + d; }
+  std::size_t odk(int o, int d, int k) const { return od(o, d) * kSkillCount + k; }
 
   // Leaving home: p = 1 - exp(-leave_hazard[o,k] * capability), capability from resources.
   std::vector<double> leave_hazard;      // (origin, skill): per step, before capability
@@ -27,22 +29,32 @@ struct StepTables {
   std::vector<double> remittance_income; // per origin: $ per person a year from remittances
   std::vector<double> migration_cost;       // per origin, PPP $
   std::vector<double> reemigration_factor;  // per origin
-  std::vector<double> dest_cdf;          // (origin, skill, member state): cumulative logit
-  const double* destination_cdf(int o, int k) const { return dest_cdf.data() + ok(o, k) * member_states; }
+  // (origin, skill, destination): cumulative logit; destinations closed to the origin
+  // have zero weight.
+  std::vector<double> dest_cdf;
+  const double* destination_cdf(int o, int k) const { return dest_cdf.data() + ok(o, k) * destinations; }
   // Channel.
-  std::vector<double> legal_access;      // (origin, member state)
-  std::vector<std::int32_t> quota_of;    // (origin, member state, skill): quota or -1
-  std::vector<double> quota_capacity;    // persons per step
+  std::vector<double> legal_access;       // (origin, destination)
+  std::vector<double> short_stay_access;  // (origin, destination)
+  std::uint16_t short_stay_steps = 3;
+  std::vector<std::int32_t> quota_of;     // (origin, destination, skill): quota or -1
+  std::vector<double> quota_capacity;     // persons per step
   std::vector<double> irregular_propensity;  // per origin
-  // Permits.
-  std::vector<std::uint16_t> permit_steps;  // (origin, member state, skill)
-  std::vector<double> permit_renewal, permit_return;  // (origin, member state, skill)
+  // Permits: length, and at expiry the shares renewing and going home; the rest stay
+  // on irregularly (and may apply for asylum).
+  std::vector<std::uint16_t> permit_steps;  // (origin, destination, skill)
+  std::vector<double> permit_renewal, permit_home;  // (origin, destination, skill)
+  std::vector<double> overstay;             // per origin: at the end of a short stay
+  // Asylum: application on irregular arrival or on overstaying (0 outside the EU).
+  std::vector<double> asylum_application;   // (origin, destination)
+  std::vector<double> asylum_recognition;   // per origin
+  std::uint16_t asylum_decision_steps = 12, protection_permit_steps = 36;
   // After arrival.
   std::vector<double> return_prob;         // per origin: voluntary return per step
   std::vector<double> give_up_prob;        // per origin: a waiting migrant goes home, per step
-  std::vector<double> detect_prob;        // per member state, per step
-  double detect_bound = 0;                // the largest of them
-  std::vector<double> return_execution;   // per origin
+  std::vector<double> detect_prob;         // (origin, destination), per step
+  std::vector<double> detect_bound;        // per origin: the largest over destinations
+  std::vector<double> return_execution;    // (origin, destination)
   std::vector<double> interception_return;  // per origin
   std::vector<double> transit_readmission;  // per node
   // Edges.
@@ -50,25 +62,36 @@ struct StepTables {
   std::vector<int> crossing_group;        // per edge, -1 unlimited
   std::vector<double> group_capacity;     // persons per step
 
-  // Remittances received by origin households this step, (origin, member state), PPP $.
+  // Remittances received by origin households this step, (origin, destination), PPP $.
   std::vector<double> remittances;
 
-  // Derives this step's tables. `last` are the counts at the start of the step.
-  void build(const World& world, const Environment& env, const StepCounts& last, int step);
+  // Derives this step's tables. `params` are the origins' parameter sets for this
+  // replicate (one per origin); `last` are the counts at the start of the step.
+  void build(const World& world, const Environment& env, std::span<const ModelParams> params, const StepCounts& last,
+             int step);
 
  private:
   struct Destinations;
-  void derive_quotas_and_permits(const Environment& env, double months);
-  void derive_origin_choice(const World& world, const Environment& env, const StepCounts& last,
+  void derive_quotas_and_permits(const Environment& env, std::span<const ModelParams> params, double months);
+  void derive_origin_choice(const World& world, const Environment& env, const ModelParams& b, const StepCounts& last,
                             const Destinations& dest, int o, double year, double months);
-  void derive_origin_rates(const Scenario& sc, double months);
-  void derive_from_environment(const World& world, const Environment& env, double months);
+  void derive_origin_rates(std::span<const ModelParams> params, double months);
+  void derive_from_environment(const World& world, const Environment& env, std::span<const ModelParams> params,
+                               double months);
 };
 
-// The scenario's baseline Environment (model: block), before any policy acts.
-Environment baseline_environment(const World& world);
+// The scenario's baseline Environment before any policy acts: the model: block, with
+// each origin's own values (`params`, one per origin) where they are per origin, and
+// the entry rules of destinations outside the EU.
+Environment baseline_environment(const World& world, std::span<const ModelParams> params);
+
+// The origins' parameter sets as the scenario gives them (each origin's `behaviour`).
+std::vector<ModelParams> scenario_parameters(const Scenario& scenario);
 
 // Monthly rate -> probability of at least one event in a step of `months`.
 double rate_to_prob(double rate_per_month, double months);
+
+// Months -> whole steps (at least one).
+std::uint16_t months_to_steps(double months, double step_months);
 
 }  // namespace migflow

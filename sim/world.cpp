@@ -4,6 +4,7 @@
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/filtered_graph.hpp>
 #include <boost/graph/reverse_graph.hpp>
+#include <cmath>
 #include <functional>
 #include <limits>
 
@@ -53,48 +54,68 @@ std::vector<EdgeId> next_hops_towards(const Graph& g, const Scenario& sc, NodeId
 World::World(std::shared_ptr<const Scenario> scenario) : scenario_(std::move(scenario)) {
   const Scenario& sc = *scenario_;
   origin_index_.assign(sc.nodes.size(), -1);
-  ms_index_.assign(sc.nodes.size(), -1);
+  destination_index_.assign(sc.nodes.size(), -1);
   for (const OriginSpec& o : sc.origins) {
     origin_index_[o.node] = static_cast<int>(origins_.size());
     origins_.push_back(o.node);
   }
-  for (size_t i = 0; i < sc.nodes.size(); ++i)
-    if (sc.nodes[i].role == Role::MemberState) {
-      ms_index_[i] = static_cast<int>(member_states_.size());
-      member_states_.push_back(static_cast<NodeId>(i));
-    }
+  auto add_destinations = [&](auto wanted) {
+    for (size_t i = 0; i < sc.nodes.size(); ++i)
+      if (wanted(sc.nodes[i])) {
+        destination_index_[i] = static_cast<int>(destinations_.size());
+        destinations_.push_back(static_cast<NodeId>(i));
+      }
+  };
+  add_destinations([](const NodeSpec& n) { return n.role == Role::MemberState; });
+  member_states_ = static_cast<int>(destinations_.size());
+  add_destinations([](const NodeSpec& n) {
+    return n.role == Role::Destination || (n.role == Role::Origin && !n.entry.empty());
+  });
+  const int D = destination_count();
+  open_.assign(origins_.size() * D, 0);
+  entry_access_.assign(origins_.size() * D, std::nan(""));
+  for (int d = 0; d < D; ++d) {
+    for (int o = 0; o < origin_count(); ++o) open_[od(o, d)] = governed_by_eu(d);
+    for (const EntryRule& rule : sc.nodes[destinations_[d]].entry)
+      for (NodeId n : rule.origins)
+        if (const int o = origin_index_[n]; o >= 0) {  // origins without agents here are skipped
+          open_[od(o, d)] = 1;
+          entry_access_[od(o, d)] = rule.legal_access;
+        }
+  }
   plan_routes();
 }
 
 void World::plan_routes() {
   const Scenario& sc = *scenario_;
   Graph g(sc.nodes.size());
-  for (size_t e = 0; e < sc.edges.size(); ++e) 
+  for (size_t e = 0; e < sc.edges.size(); ++e)
     boost::add_edge(sc.edges[e].from, sc.edges[e].to, Graph::edge_property_type(sc.edges[e].cost, static_cast<int>(e)), g);
 
-  const int M = member_state_count(), N = node_count();
-  legal_routes_.assign(origins_.size() * M, {});
-  route_km_.assign(origins_.size() * M, 0.0);
-  irregular_next_.assign(static_cast<size_t>(N) * M, kNoEdge);
-  for (int m = 0; m < M; ++m) {
-    const NodeId target = member_states_[m];
+  const int D = destination_count(), N = node_count();
+  legal_routes_.assign(origins_.size() * D, {});
+  route_km_.assign(origins_.size() * D, 0.0);
+  irregular_next_.assign(static_cast<size_t>(N) * D, kNoEdge);
+  for (int d = 0; d < D; ++d) {
+    const NodeId target = destinations_[d];
     const auto legal = next_hops_towards(g, sc, target, [](const EdgeSpec&) { return true; });
-    const auto irregular = next_hops_towards(
-        g, sc, target, [](const EdgeSpec& e) { return !(e.mode == Mode::Air && e.external_border); });
-    for (int n = 0; n < N; ++n) irregular_next_[n * M + m] = irregular[n];
+    const auto irregular = next_hops_towards(g, sc, target, [](const EdgeSpec& e) { return e.mode != Mode::Air; });
+    for (int n = 0; n < N; ++n) irregular_next_[static_cast<size_t>(n) * D + d] = irregular[n];
     for (int o = 0; o < origin_count(); ++o) {
-      auto& route = legal_routes_[o * M + m];
+      if (!open(o, d)) continue;
+      auto& route = legal_routes_[od(o, d)];
       NodeId at = origins_[o];
       while (at != target) {
         const EdgeId e = legal[at];
         if (e == kNoEdge) {
           const OriginSpec& spec = sc.origins[o];
           throw InputError(spec.where, "population.origin",
-                           "no route from '" + sc.nodes[origins_[o]].id + "' to Member State '" +
-                               sc.nodes[target].id + "' (check edges)");
+                           "no route from '" + sc.nodes[origins_[o]].id + "' to " +
+                               (governed_by_eu(d) ? "Member State '" : "destination '") + sc.nodes[target].id +
+                               "' (check edges)");
         }
         route.push_back(e);
-        route_km_[o * M + m] += sc.edges[e].distance_km;
+        route_km_[od(o, d)] += sc.edges[e].distance_km;
         at = sc.edges[e].to;
       }
     }

@@ -71,7 +71,7 @@ WrittenRun run_and_write(const std::string& yaml_overrides, int replicates) {
   options.replicates = replicates;
   run.replicates = run_ensemble(run.world, options).replicates;
   run.path = temp_dir() + "/run.h5";
-  write_run(run.path, run_metadata(run.world->scenario()), run.replicates);
+  write_run(run.path, run_metadata(*run.world), run.replicates);
   return run;
 }
 

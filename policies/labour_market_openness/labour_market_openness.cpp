@@ -2,6 +2,7 @@
 // country (a Member State competence), with circular-migration rules at expiry.
 // See README.md beside this file.
 #include <cmath>
+#include <cstdlib>
 
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
@@ -12,9 +13,21 @@ namespace migflow {
 
 namespace {
 
+// Permits per year: one figure, or {year: figure} held from each year to the next
+// (earlier years hold the first figure), as national schemes changed year by year.
+struct YearlySizes {
+  std::vector<std::pair<int, double>> from_year;  // sorted by year
+  double at(double year) const {
+    double size = from_year.front().second;
+    for (const auto& [y, v] : from_year)
+      if (year >= y) size = v;
+    return size;
+  }
+};
+
 struct QuotaSpec {
   NodeId member_state, partner;
-  double per_year;  // persons
+  YearlySizes per_year;  // persons
   std::uint8_t skill_mask;
   double permit_months, renewal, return_home;
   std::string label;
@@ -45,7 +58,7 @@ class LabourMarketOpenness : public Policy {
       quota.origin = world_.origin_index(q.partner);
       quota.member_state = world_.member_state_index(q.member_state);
       quota.skill_mask = q.skill_mask;
-      quota.per_step = ctx.per_step_share(q.per_year);
+      quota.per_step = ctx.per_step_share(q.per_year.at(ctx.year));
       quota.permit_months = q.permit_months;
       quota.renewal = q.renewal;
       quota.return_home = q.return_home;
@@ -91,8 +104,23 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     const auto member_states = read_nodes(r, "member_state", "member_states", sc, {Role::MemberState});
     const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin});
     QuotaSpec q;
-    if (!r.has("per_year")) fail(item, r.field("per_year"), "required field is missing");
-    q.per_year = r.number_in("per_year", 0, 0, 1e9);
+    const Tree& sizes = r.required_child("per_year");
+    if (sizes.is_map()) {
+      for (const auto& [year_text, value] : sizes.entries) {
+        const std::string field = r.field("per_year") + "." + year_text;
+        char* end = nullptr;
+        const long year = std::strtol(year_text.c_str(), &end, 10);
+        if (*end != '\0' || year < 1900 || year > 2200) fail(*value, field, "bad year '" + year_text + "'");
+        if (!q.per_year.from_year.empty() && year <= q.per_year.from_year.back().first)
+          fail(*value, field, "years must increase");
+        const double v = scalar_number(*value, field);
+        if (!(v >= 0 && v <= 1e9)) fail(*value, field, "value outside [0, 1e9]");
+        q.per_year.from_year.emplace_back(static_cast<int>(year), v);
+      }
+      if (q.per_year.from_year.empty()) fail(sizes, r.field("per_year"), "no values");
+    } else {
+      q.per_year.from_year = {{0, r.number_in("per_year", 0, 0, 1e9)}};
+    }
     q.skill_mask = 0;
     if (const Tree* skills = r.child("skills")) {
       if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");
@@ -108,7 +136,8 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     }
     q.permit_months = r.number_in("permit_months", model.permit_months, 1, 600);
     q.renewal = r.probability("renewal", model.permit_renewal);
-    q.return_home = r.probability("return", model.permit_return);
+    // By default, those who neither renew nor overstay go home, as for any permit.
+    q.return_home = r.probability("return", (1 - q.renewal) * (1 - model.overstay));
     if (q.renewal + q.return_home > 1 + 1e-12)
       fail(item, r.field("return"), "renewal + return must not exceed 1 (the rest overstay)");
     r.finish();

@@ -21,6 +21,7 @@ struct Agreement {
 struct Config : PolicyConfig {
   std::vector<Agreement> agreements;
   std::vector<std::pair<NodeId, double>> detection;  // Member State, rate per month
+  double detection_factor = 1;  // multiplies every Member State's baseline rate
   std::unique_ptr<Policy> instantiate(const World& world) const override;
 };
 
@@ -41,12 +42,17 @@ class Readmission : public Policy {
     for (const Agreement& a : config_.agreements) {
       if (now.index() < a.in_force.index()) continue;
       if (const int o = world_.origin_index(a.partner); o >= 0) {
-        env.return_execution[o] = a.execution;
+        // An EU agreement: returns from the Member States only.
+        for (int m = 0; m < env.member_states; ++m) env.return_execution[env.od(o, m)] = a.execution;
         env.interception_return[o] = a.interception_return;
       }
       if (a.third_country) env.transit_readmission[a.partner] = a.transit_execution;
     }
-    for (const auto& [ms, rate] : config_.detection) env.detection_rate[world_.member_state_index(ms)] = rate;
+    for (int o = 0; o < env.origins; ++o) {
+      for (int m = 0; m < env.member_states; ++m)
+        env.detection_rate[env.od(o, m)] = std::min(1.0, env.detection_rate[env.od(o, m)] * config_.detection_factor);
+      for (const auto& [ms, rate] : config_.detection) env.detection_rate[env.od(o, world_.member_state_index(ms))] = rate;
+    }
   }
 
   void record(const StepContext& ctx, bool active, const Environment& env, const StepCounts&,
@@ -58,7 +64,7 @@ class Readmission : public Policy {
       const Agreement& a = config_.agreements[i];
       in_force[i] = active && now.index() >= a.in_force.index() ? 1.0 : 0.0;
       const int o = world_.origin_index(a.partner);
-      execution[i] = o >= 0 ? env.return_execution[o] : env.transit_readmission[a.partner];
+      execution[i] = o >= 0 ? env.return_execution[env.od(o, 0)] : env.transit_readmission[a.partner];
     }
   }
 
@@ -76,8 +82,9 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
   if (list && !list->is_list()) fail(*list, params.field("agreements"), "expected a list of agreements");
   for (size_t i = 0; list && i < list->items.size(); ++i) {
     MapReader r(*list->items[i], params.field("agreements[" + std::to_string(i) + "]"));
-    // A transit country can be a partner too: readmission of those who transited it.
-    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin, Role::Transit});
+    // A transit country (also one that is a destination outside the EU) can be a
+    // partner too: readmission of those who transited it.
+    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin, Role::Transit, Role::Destination});
     Agreement a;
     a.in_force = r.month("in_force", sc.calendar.start);
     a.execution = r.probability("execution", 0.6);
@@ -107,6 +114,9 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     }
     r.finish();
   }
+  // A multiplier, so that a package raises detection relative to each partner's own
+  // (fitted) baseline; `detection` sets absolute rates over it.
+  config->detection_factor = params.number_in("detection_factor", 1, 0, 100);
   return config;
 }
 

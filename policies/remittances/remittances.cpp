@@ -43,7 +43,8 @@ class Remittances : public Policy {
   void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
     for (NodeId p : config_.partners) {
       const int o = world_.origin_index(p);
-      for (int m = 0; m < env.member_states; ++m) env.remittance_cost[env.om(o, m)] = cost(ctx.step);
+      // Transfers from the Member States: the EU's side of the corridors.
+      for (int m = 0; m < env.member_states; ++m) env.remittance_cost[env.od(o, m)] = cost(ctx.step);
     }
   }
 
@@ -56,12 +57,12 @@ class Remittances : public Policy {
     // cost would have taken from the same sending is sent * (baseline - cost).
     const auto& received = now.remittances;
     for (int o = 0; o < world_.origin_count(); ++o) {
-      const double c = env.remittance_cost[env.om(o, 0)];
+      const double c = env.remittance_cost[env.od(o, 0)];
       cost_row[o] = c;
       if (!active) continue;
       for (int m = 0; m < env.member_states; ++m) {
-        const double cm = env.remittance_cost[env.om(o, m)];
-        saved[o] += cm < 1 ? received[env.om(o, m)] / (1 - cm) * (baseline - cm) : 0.0;
+        const double cm = env.remittance_cost[env.od(o, m)];
+        saved[o] += cm < 1 ? received[env.od(o, m)] / (1 - cm) * (baseline - cm) : 0.0;
       }
     }
   }

@@ -47,7 +47,7 @@ TEST(Loader, ExtendsOverridesFieldsAndMergesListsByKey) {
 seed: 99
 nodes:
   - {id: DEU, unemployment: 0.05}
-  - {id: FRA, role: member_state, gdp_pc: 40000, unemployment: 0.09}
+  - {id: FRA, role: member_state, population: 40000000, gdp_pc: 40000, unemployment: 0.09}
 edges:
   - {from: ROU, to: FRA, distance_km: 1900}
 model: {detection_rate: 0.02})");
@@ -69,8 +69,8 @@ TEST(Loader, AnOriginCanSetItsOwnBehaviourButNotInstitutions) {
   EXPECT_DOUBLE_EQ(sc->origins[0].behaviour.logit_distance, 2);
   EXPECT_DOUBLE_EQ(sc->origins[0].behaviour.return_rate, sc->model.return_rate);  // inherited
   EXPECT_DOUBLE_EQ(sc->model.emigration_rate, 0.002);                             // scenario-wide unchanged
-  const std::string message = error_of("population: [{origin: MDA, model: {detection_rate: 0.5}}]");
-  EXPECT_NE(message.find("population[0].model.detection_rate': unknown field"), std::string::npos) << message;
+  const std::string message = error_of("population: [{origin: MDA, model: {permit_months: 12}}]");
+  EXPECT_NE(message.find("population[0].model.permit_months': unknown field"), std::string::npos) << message;
 }
 
 TEST(Loader, ReadsAttributeAndDiasporaTables) {
@@ -156,7 +156,7 @@ TEST(Loader, BadCsvCellNamesTheCsvFileLineAndColumn) {
 }
 
 TEST(Loader, UnreachableMemberStateIsAnError) {
-  auto sc = small_scenario("nodes: [{id: SWE, role: member_state, gdp_pc: 50000, unemployment: 0.07}]");
+  auto sc = small_scenario("nodes: [{id: SWE, role: member_state, population: 6000000, gdp_pc: 50000, unemployment: 0.07}]");
   try {
     World world(sc);
     FAIL() << "no error";

@@ -15,7 +15,11 @@ subprocess.run([binary, "run", scenario, "--out", path, "--replicates", "2"], ch
 
 ds = xr.open_dataset(path, engine="h5netcdf")
 assert ds.stocks.dims == ("replicate", "time", "node", "status"), ds.stocks.dims
-assert list(ds.status.values) == ["at_home", "in_transit", "regular", "irregular", "returned"]
+assert list(ds.status.values) == ["at_home", "in_transit", "regular", "irregular", "returned", "visitor",
+                                  "asylum_seeker"]
+assert ds.destination_in_eu.dims == ("destination",)
+assert set(ds.destination_in_eu.sel(destination=["ROU", "ITA", "DEU"]).values) == {1}
+assert ds.asylum_decisions.dims == ("replicate", "time", "origin", "destination", "decision")
 assert "MDA" in list(ds.node.values)
 assert ds.time.dtype.kind == "M", "time is not decoded to dates"
 assert str(ds.time.values[0])[:7] == ds.attrs["scenario"].split("start:")[1].split()[0][:7]

@@ -104,7 +104,7 @@ TEST(Output, UnwritablePathThrowsAndLeavesNothing) {
   EnsembleOptions options;
   const auto replicates = run_ensemble(world, options).replicates;
   try {
-    write_run(path, run_metadata(world->scenario()), replicates);
+    write_run(path, run_metadata(*world), replicates);
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("missing-dir/run.h5"), std::string::npos) << e.what();

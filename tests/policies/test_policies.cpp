@@ -116,7 +116,7 @@ TEST(LabourMarketOpenness, BindingQuotaCapsLegalArrivalsExactlyAndDoublingDouble
 
 TEST(LabourMarketOpenness, AdmitsOnlyTheListedSkills) {
   auto world = world_of(small_scenario(
-      "model: {emigration_rate: 0.02, legal_access: 0}\n" +
+      "model: {emigration_rate: 0.02, legal_access: 0, asylum_application: 0}\n" +
       as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 100000, skills: [high]}]")));
   Engine engine(world, 0);
   engine.run();
@@ -135,7 +135,7 @@ TEST(LabourMarketOpenness, CircularPermitsSendMigrantsHomeAtExpiry) {
   // Everyone returns when a 6-month permit ends: the regular stock in DEU is exactly the
   // permits granted in the last 6 steps (minus voluntary returns, switched off here).
   auto world = world_of(small_scenario(
-      "model: {emigration_rate: 0.02, legal_access: 0, return_rate: 0}\n" +
+      "model: {emigration_rate: 0.02, legal_access: 0, return_rate: 0, asylum_application: 0}\n" +
       as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 6240, "
                 "permit_months: 6, renewal: 0, return: 1}]")));
   Engine engine(world, 0);

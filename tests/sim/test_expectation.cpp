@@ -48,18 +48,19 @@ TEST(Expectation, MatchesClosedFormForOneWayLegalMoves) {
   // Everyone who leaves goes legally and never comes back: P(home after T) = (1-p)^T.
   auto sc = testing::small_scenario(R"(
 model: {logit_diaspora: 0, aspiration_diaspora: 0, remittance_share: 0, savings_dispersion: 0,
-        legal_access: 1, return_rate: 0, permit_renewal: 1, permit_return: 0})");
+        legal_access: 1, return_rate: 0, permit_renewal: 1, overstay: 0})");
   auto world = testing::world_of(sc);
   const ExpectedStocks ex = expected_stocks(*world, 24);
   StepTables t;
   StepCounts none;
-  none.resize(1, 3, 5, world->edge_count(), 0);
+  none.resize(1, world->destination_count(), world->node_count(), world->edge_count(), 0);
+  const std::vector<ModelParams> params = scenario_parameters(*sc);
   const NodeId home = world->origin_node(0);
   double expected_home = 0;
   for (int k = 0; k < kSkillCount; ++k) {
     double stay = 1;
     for (int s = 0; s < 24; ++s) {
-      t.build(*world, baseline_environment(*world), none, s);
+      t.build(*world, baseline_environment(*world, params), params, none, s);
       const double r = t.savings_scale[0];
       stay *= std::exp(-t.leave_hazard[t.ok(0, k)] * r / (r + t.migration_cost[0]));
     }
@@ -81,8 +82,7 @@ TEST(Expectation, RefusesInteractingScenarios) {
 // The simulated stocks of one million agents lie within 4.5 standard deviations of the
 // exact expectation, in every (node, status) cell, at three dates. A cell's count is a
 // sum of independent Bernoulli indicators, so its sd is sqrt(N p (1 - p)).
-TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
-  auto sc = testing::small_scenario(kIndependent);
+ExpectedStocks expect_simulation_matches_expectation(const std::shared_ptr<Scenario>& sc) {
   auto world = testing::world_of(sc);
   const int steps = sc->calendar.steps();
   const ExpectedStocks ex = expected_stocks(*world, steps);
@@ -105,6 +105,68 @@ TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
       }
   }
   EXPECT_GE(checked, 20);  // the comparison covered many occupied cells
+  return ex;
+}
+
+TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
+  expect_simulation_matches_expectation(testing::small_scenario(kIndependent));
+}
+
+// Every channel and status at once: a destination outside the EU open to the origin
+// (visa-free, legal access 1), short stays under a visa regime with overstays, asylum
+// applications with decisions and returns, readmission with a detection factor.
+TEST(Expectation, SimulatedMeanMatchesExactExpectationWithEveryChannel) {
+  auto sc = testing::small_scenario(std::string(kIndependent) + R"(
+nodes:
+  - {id: RUS, role: destination, population: 95000000, gdp_pc: 25000, unemployment: 0.06,
+     entry: [{origins: [MDA], legal_access: 1}]}
+edges:
+  - {from: MDA, to: RUS, distance_km: 1150, mode: air}
+policies:
+  - {name: visa_regime, member_states: [ITA, DEU], regimes: [{partner: MDA, kind: liberalisation, from: 2010-06}]}
+  - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.7}], detection_factor: 2}
+)");
+  // The origin's own overstay, asylum and irregular shares, as a calibration sets them.
+  ModelParams& own = sc->origins[0].behaviour;
+  own.overstay = 0.5;
+  own.asylum_application = 0.4;
+  own.asylum_recognition = 0.3;
+  own.irregular_propensity = 0.6;
+  sc->model.asylum_decision_months = 4;
+  sc->model.protection_permit_months = 5;
+  auto world = testing::world_of(sc);
+  ASSERT_EQ(world->destination_count(), 4);
+  ASSERT_FALSE(world->governed_by_eu(3));
+  const ExpectedStocks ex = expect_simulation_matches_expectation(sc);
+  // The comparison covered every status and the destination outside the EU.
+  std::vector<double> by_status(kStatusCount, 0.0);
+  const std::vector<double>& end = ex.share.back();
+  for (size_t cell = 0; cell < end.size(); ++cell) by_status[cell % kStatusCount] += end[cell];
+  for (int st = 0; st < kStatusCount; ++st) EXPECT_GT(by_status[st], 1e-4) << kStatusNames[st];
+  const NodeId rus = static_cast<NodeId>(sc->node_index("RUS"));
+  EXPECT_GT(end[rus * kStatusCount + static_cast<int>(Status::Regular)], 1e-3);
+}
+
+// Asylum as the main route: no legal access, every irregular arrival applies, half are
+// recognised after two months and get a three-month protection permit, renewed or not.
+TEST(Expectation, SimulatedMeanMatchesExactExpectationWhenAsylumIsTheMainRoute) {
+  auto sc = testing::small_scenario(std::string(kIndependent) + R"(
+policies:
+  - {name: readmission, agreements: [{partner: MDA, in_force: 2010-01, execution: 0.5}]}
+)");
+  ModelParams& own = sc->origins[0].behaviour;
+  own.legal_access = 0;
+  own.irregular_propensity = 1;
+  own.asylum_application = 1;
+  own.asylum_recognition = 0.5;
+  sc->model.asylum_decision_months = 2;
+  sc->model.protection_permit_months = 3;
+  sc->model.permit_renewal = 0.3;
+  const ExpectedStocks ex = expect_simulation_matches_expectation(sc);
+  double asylum = 0;
+  for (size_t cell = 0; cell < ex.share.back().size(); ++cell)
+    if (cell % kStatusCount == static_cast<size_t>(Status::AsylumSeeker)) asylum += ex.share.back()[cell];
+  EXPECT_GT(asylum, 5e-3);
 }
 
 }  // namespace

@@ -1,0 +1,141 @@
+// visa_regime: the EU's visa facilitation and visa liberalisation for a partner's
+// citizens (an EU competence), from the dates they took effect: movers without a
+// residence permit may enter a Member State on a short stay, and the Member States
+// weigh more in the choice of destination. See README.md.
+#include <algorithm>
+
+#include "policies/block_fields.hpp"
+#include "policies/registry.hpp"
+#include "sim/policy.hpp"
+#include "sim/world.hpp"
+
+namespace migflow {
+
+namespace {
+
+enum class Kind { Facilitation, Liberalisation };
+constexpr std::string_view kKindNames[] = {"facilitation", "liberalisation"};
+
+struct Regime {
+  NodeId partner;
+  Kind kind;
+  YearMonth from, until;
+  std::string label;
+};
+
+// What each kind of regime does (defaults and their reasoning in README.md).
+struct Effect {
+  double access;    // share of movers without a permit who may enter on a short stay
+  double openness;  // added to the Member States' legal openness in the choice
+};
+
+struct Config : PolicyConfig {
+  std::vector<Regime> regimes;
+  std::vector<NodeId> member_states;
+  Effect effects[2];
+  double stay_months = 3;
+  std::unique_ptr<Policy> instantiate(const World& world) const override;
+};
+
+class VisaRegime : public Policy {
+ public:
+  VisaRegime(const Config& c, const World& w) : config_(c), world_(w) {
+    for (NodeId n : c.member_states) member_states_.push_back(w.member_state_index(n));
+  }
+
+  void declare(SeriesGroup& out) override {
+    std::vector<std::string> labels;
+    for (const Regime& r : config_.regimes) labels.push_back(r.label);
+    out.dimension("regime", labels);
+    in_force_ = out.declare("in_force", {"regime"}, "1", "1 while the regime is in force, else 0");
+    visitors_ = out.declare("short_stay_arrivals", {"regime"}, "persons",
+                            "the partner's arrivals on a short stay in the regime's Member States this step");
+  }
+
+  bool in_force(const Regime& r, int step) const {
+    const int now = world_.scenario().calendar.date(step).index();
+    return now >= r.from.index() && now <= r.until.index();
+  }
+
+  void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
+    env.short_stay_months = config_.stay_months;
+    for (const Regime& r : config_.regimes) {
+      if (!in_force(r, ctx.step)) continue;
+      const Effect& e = config_.effects[static_cast<int>(r.kind)];
+      const int o = world_.origin_index(r.partner);
+      // Regimes of one partner do not add up: the most open one in force counts.
+      for (int m : member_states_) {
+        env.short_stay_access[env.od(o, m)] = std::max(env.short_stay_access[env.od(o, m)], e.access);
+        env.openness[env.od(o, m)] = std::max(env.openness[env.od(o, m)], e.openness);
+      }
+    }
+  }
+
+  void record(const StepContext& ctx, bool active, const Environment&, const StepCounts& now,
+              SeriesGroup& out) const override {
+    double* in_force_row = out.append_row(in_force_);
+    double* visitors = out.append_row(visitors_);
+    for (size_t i = 0; i < config_.regimes.size(); ++i) {
+      const Regime& r = config_.regimes[i];
+      if (!active || !in_force(r, ctx.step)) continue;
+      in_force_row[i] = 1;
+      const int o = world_.origin_index(r.partner);
+      for (int m : member_states_)
+        visitors[i] += now.arrivals[now.od(o, m) * kChannelCount + static_cast<int>(Channel::ShortStay)] *
+                       world_.scenario().origins[o].persons_per_agent;
+    }
+  }
+
+ private:
+  const Config& config_;
+  const World& world_;
+  std::vector<int> member_states_;  // dense Member State indices
+  SeriesHandle in_force_, visitors_;
+};
+
+std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<VisaRegime>(*this, world); }
+
+std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
+  auto config = std::make_shared<Config>();
+  // Member States that apply the EU's common visa policy (Schengen and the states bound
+  // to join it; not Ireland, nor the UK): listed in the scenario, default all.
+  config->member_states = read_nodes(params, "member_state", "member_states", sc, {Role::MemberState});
+  config->effects[0] = {params.probability("facilitation_access", 0.3), params.number_in("facilitation_openness", 0.25, 0, 10)};
+  config->effects[1] = {params.probability("liberalisation_access", 1.0),
+                        params.number_in("liberalisation_openness", 0.5, 0, 10)};
+  config->stay_months = params.number_in("stay_months", 3, 0.5, 24);
+  const Tree& list = params.required_child("regimes");
+  if (!list.is_list()) fail(list, params.field("regimes"), "expected a list of regimes");
+  for (size_t i = 0; i < list.items.size(); ++i) {
+    MapReader r(*list.items[i], params.field("regimes[" + std::to_string(i) + "]"));
+    Regime regime;
+    if (!r.has("kind")) fail(*list.items[i], r.field("kind"), "required field is missing (facilitation or liberalisation)");
+    regime.kind = static_cast<Kind>(r.choice("kind", 0, kKindNames));
+    regime.from = r.required_month("from");
+    regime.until = r.month("until", {2200, 12});
+    if (regime.until.index() < regime.from.index()) fail(*list.items[i], r.field("until"), "until is before from");
+    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin});
+    r.finish();
+    for (NodeId p : partners) {
+      regime.partner = p;
+      regime.label = sc.nodes[p].id + ":" + std::string(kKindNames[static_cast<int>(regime.kind)]);
+      for (const Regime& other : config->regimes)
+        if (other.label == regime.label) fail(*list.items[i], r.field("partner"), "a second " + regime.label + " regime");
+      config->regimes.push_back(regime);
+    }
+  }
+  return config;
+}
+
+}  // namespace
+
+PolicyModule visa_regime_module() {
+  return {"visa_regime", &parse,
+          R"(name: visa_regime
+member_states: [ITA, DEU, ROU]
+regimes:
+  - {partner: MDA, kind: facilitation, from: 2010-06}
+  - {partner: MDA, kind: liberalisation, from: 2011-06})"};
+}
+
+}  // namespace migflow
