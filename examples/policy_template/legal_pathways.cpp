@@ -47,7 +47,7 @@ class LegalPathways : public Policy {
 
  private:
   int cell(const Environment& env, NodeId partner, NodeId member_state) const {
-    return env.om(world_.origin_index(partner), world_.member_state_index(member_state));
+    return env.od(world_.origin_index(partner), world_.member_state_index(member_state));
   }
 
   const Config& config_;
