@@ -1,409 +1,357 @@
 #include "analysis/calibrate.hpp"
 
-#include <tbb/parallel_for.h>
-
-#include <Eigen/Dense>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
-#include <map>
-#include <memory>
+#include <numbers>
 #include <sstream>
 #include <stdexcept>
 
-#include "loader/csv_table.hpp"
-#include "sim/engine.hpp"
+#include "analysis/forecast_window.hpp"
+#include "sim/rng.hpp"
 
 namespace migflow {
 
 namespace {
 
-// The parameters the fit moves, and how each maps to the real line.
-enum class Scale { Linear, Log, Logit };  // positive rates on their log, shares on their logit
-struct Knob {
-  const char* name;
-  double ModelParams::*member;
-  Scale scale;
-  double lo, hi;  // the loader's valid range (shares kept off 0 and 1)
-  double step;    // the simplex's first step, in the transformed space
+double logit(double p) { return std::log(p / (1 - p)); }
+
+// The priors: normal on each parameter's unconstrained scale, centred on the documented
+// default (docs/model.md) and wide enough to hold every partner's plausible value.
+ParameterPrior prior(std::string_view name, Transform t, double median, double sd, double lo, double hi) {
+  const double centre = t == Transform::Log ? std::log(median) : t == Transform::Logit ? logit(median) : median;
+  return {std::string(name), t, centre, sd, lo, hi};
+}
+
+enum class Kind { Stock, Detections, Asylum };
+constexpr const char* kKindNames[] = {"stock", "detections", "asylum"};
+
+struct Target {
+  Kind kind;
+  Observation observed;
+  int window;
+  // Values are compared on ln(offset + persons), offset = one agent's worth at the fit's
+  // scale: a count that the simulation resolves only in whole agents (a year's few
+  // detections) then differs from the observed by about ln 2 per agent, not by the ln of
+  // the persons an agent stands for.
+  double offset = 1;
+  // The simulation's variance of ln(offset + model value), as a multiple of a Poisson
+  // count's (offset / (value + offset)): measured once (below).
+  double noise_factor = 1;
 };
 
-const Knob kStockKnobs[] = {
-    {"emigration_rate", &ModelParams::emigration_rate, Scale::Log, 1e-7, 1, 0.7},
-    {"return_rate", &ModelParams::return_rate, Scale::Log, 1e-6, 1, 0.7},
-    {"logit_diaspora", &ModelParams::logit_diaspora, Scale::Linear, -50, 50, 0.3},
-    {"logit_distance", &ModelParams::logit_distance, Scale::Linear, -50, 50, 0.3},
-};
-const Knob kChannelKnob = {"irregular_propensity", &ModelParams::irregular_propensity, Scale::Logit, 1e-6, 1 - 1e-6, 1.0};
+double log_scaled(double persons, double offset) { return std::log(offset + persons); }
 
-Eigen::VectorXd to_theta(const std::vector<Knob>& knobs, const ModelParams& p) {
-  Eigen::VectorXd theta(static_cast<Eigen::Index>(knobs.size()));
-  for (size_t i = 0; i < knobs.size(); ++i) {
-    const double v = std::clamp(p.*(knobs[i].member), knobs[i].lo, knobs[i].hi);
-    theta(static_cast<Eigen::Index>(i)) =
-        knobs[i].scale == Scale::Log ? std::log(v) : knobs[i].scale == Scale::Logit ? std::log(v / (1 - v)) : v;
-  }
-  return theta;
-}
-
-void apply_theta(const std::vector<Knob>& knobs, const Eigen::VectorXd& theta, ModelParams& p) {
-  for (size_t i = 0; i < knobs.size(); ++i) {
-    const double x = theta(static_cast<Eigen::Index>(i));
-    const double v = knobs[i].scale == Scale::Log ? std::exp(x) : knobs[i].scale == Scale::Logit ? 1 / (1 + std::exp(-x)) : x;
-    p.*(knobs[i].member) = std::clamp(v, knobs[i].lo, knobs[i].hi);
-  }
-}
-
-// What the fit compares with observations, averaged over replicates (persons):
-// stocks abroad at July of the stock years, and detections per calendar year.
-struct Observables {
-  std::map<std::tuple<int, int, int>, double> stocks;  // (origin, member state, year)
-  std::map<std::pair<int, int>, double> detections;    // (origin, year)
-};
-
-class Model {
- public:
-  Model(const Scenario& base, const CalibrationOptions& options, YearMonth end) : options_(options) {
-    scenario_ = base;
-    scenario_.scale_to(options.agents);
-    if (scenario_.calendar.start.index() > YearMonth{end.year, 1}.index())
-      throw std::invalid_argument("calibration: the scenario starts after " + std::to_string(end.year));
-    scenario_.calendar.end = end;
-  }
-
-  Observables simulate(const ModelParams& params, const std::vector<int>& stock_years) const {
-    auto sc = std::make_shared<Scenario>(scenario_);
-    sc->origins[0].behaviour = params;
-    auto world = std::make_shared<const World>(sc);
-    // Edges where an irregular crossing into a Member State is a border detection.
-    std::vector<EdgeId> into_eu;
-    for (EdgeId e = 0; e < static_cast<EdgeId>(world->edge_count()); ++e)
-      if (world->edge(e).external_border && world->member_state_index(world->edge(e).to) >= 0) into_eu.push_back(e);
-    std::vector<Observables> per_replicate(static_cast<size_t>(options_.replicates));
-    tbb::parallel_for(0, options_.replicates, [&](int r) {
-      Observables& out = per_replicate[static_cast<size_t>(r)];
-      Engine engine(world, r);
-      while (!engine.done()) {
-        engine.step();
-        const YearMonth date = sc->calendar.date(engine.steps_done() - 1);
-        const StepCounts& c = engine.counts();
-        for (int o = 0; o < world->origin_count(); ++o) {
-          std::int64_t detected = 0;
-          for (EdgeId e : into_eu)
-            detected += c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Irregular)] +
-                        c.edge_intercepted[c.oe(o, e)];
-          out.detections[{o, date.year}] += static_cast<double>(detected) * sc->origins[o].persons_per_agent;
-        }
-        if (date.month != 7 || std::find(stock_years.begin(), stock_years.end(), date.year) == stock_years.end()) continue;
-        for (int o = 0; o < world->origin_count(); ++o)
-          for (int m = 0; m < world->member_state_count(); ++m) {
-            const NodeId at = world->member_state_node(m);
-            const double agents = static_cast<double>(c.stocks[c.stock(o, at, Status::Regular)] +
-                                                      c.stocks[c.stock(o, at, Status::Irregular)]);
-            out.stocks[{o, m, date.year}] = agents * sc->origins[o].persons_per_agent;
-          }
-      }
-    });
-    Observables mean;
-    for (const Observables& rep : per_replicate) {
-      for (const auto& [key, v] : rep.stocks) mean.stocks[key] += v / options_.replicates;
-      for (const auto& [key, v] : rep.detections) mean.detections[key] += v / options_.replicates;
-    }
-    return mean;
-  }
-
-  const Scenario& scenario() const { return scenario_; }
-
- private:
-  Scenario scenario_;
-  CalibrationOptions options_;
-};
-
-struct Indexed {
-  int o, m;
-  StockTarget target;
-};
-
-double rmse(const std::vector<TargetFit>& fits) {
-  if (fits.empty()) return std::nan("");
-  double ss = 0;
-  for (const TargetFit& f : fits) {
-    const double d = std::log1p(f.model) - std::log1p(f.target.persons);
-    ss += d * d;
-  }
-  return std::sqrt(ss / static_cast<double>(fits.size()));
-}
-
-// ln error of a detection total; an observation below the resolution only bounds the
-// model from above (at the resolution), as its exact value is noise at this scale.
-double detection_error(const DetectionFit& f, double resolution) {
-  if (f.upper_bound) return std::max(0.0, std::log1p(f.model) - std::log1p(resolution));
-  return std::log1p(f.model) - std::log1p(f.target.detections);
-}
-
-double rmse(const std::vector<DetectionFit>& fits, double resolution) {
-  if (fits.empty()) return std::nan("");
-  double ss = 0;
-  for (const DetectionFit& f : fits) ss += detection_error(f, resolution) * detection_error(f, resolution);
-  return std::sqrt(ss / static_cast<double>(fits.size()));
-}
-
-std::vector<TargetFit> stock_fits(const Observables& seen, const std::vector<Indexed>& targets) {
-  std::vector<TargetFit> out;
-  for (const Indexed& t : targets) {
-    auto it = seen.stocks.find({t.o, t.m, t.target.year});
-    if (it != seen.stocks.end()) out.push_back({t.target, it->second});
-  }
-  return out;
-}
-
-std::vector<DetectionFit> detection_fits(const Observables& seen, const std::vector<std::pair<int, DetectionTarget>>& targets,
-                                         double resolution) {
-  std::vector<DetectionFit> out;
-  for (const auto& [o, t] : targets) {
-    double model = 0;
-    for (int y = t.first_year; y <= t.last_year; ++y) {
-      auto it = seen.detections.find({o, y});
-      if (it != seen.detections.end()) model += it->second;
-    }
-    out.push_back({t, model, t.detections < resolution});
-  }
-  return out;
-}
-
-// Nelder-Mead simplex minimisation (standard coefficients), at most `budget` calls.
-template <class F>
-Eigen::VectorXd nelder_mead(F f, Eigen::VectorXd x0, const Eigen::VectorXd& step, int budget, int& calls) {
-  const int n = static_cast<int>(x0.size());
-  std::vector<Eigen::VectorXd> x(static_cast<size_t>(n + 1), x0);
-  std::vector<double> fx(static_cast<size_t>(n + 1));
-  for (int i = 0; i < n; ++i) x[static_cast<size_t>(i + 1)](i) += step(i);
-  for (int i = 0; i <= n; ++i) fx[static_cast<size_t>(i)] = f(x[static_cast<size_t>(i)]);
-  calls = n + 1;
-  while (calls < budget) {
-    std::vector<int> order(static_cast<size_t>(n + 1));
-    for (int i = 0; i <= n; ++i) order[static_cast<size_t>(i)] = i;
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return fx[static_cast<size_t>(a)] < fx[static_cast<size_t>(b)]; });
-    const size_t best = static_cast<size_t>(order[0]), worst = static_cast<size_t>(order[static_cast<size_t>(n)]),
-                 second = static_cast<size_t>(order[static_cast<size_t>(n - 1)]);
-    if (std::fabs(fx[worst] - fx[best]) < 1e-6 * (std::fabs(fx[best]) + 1e-9)) break;
-    Eigen::VectorXd centroid = Eigen::VectorXd::Zero(n);
-    for (int i = 0; i <= n; ++i)
-      if (static_cast<size_t>(i) != worst) centroid += x[static_cast<size_t>(i)] / n;
-    const Eigen::VectorXd reflected = centroid + (centroid - x[worst]);
-    const double fr = f(reflected);
-    ++calls;
-    if (fr < fx[best]) {
-      const Eigen::VectorXd expanded = centroid + 2.0 * (centroid - x[worst]);
-      const double fe = f(expanded);
-      ++calls;
-      if (fe < fr) {
-        x[worst] = expanded;
-        fx[worst] = fe;
-      } else {
-        x[worst] = reflected;
-        fx[worst] = fr;
-      }
-    } else if (fr < fx[second]) {
-      x[worst] = reflected;
-      fx[worst] = fr;
-    } else {
-      const Eigen::VectorXd contracted = centroid + 0.5 * (x[worst] - centroid);
-      const double fc = f(contracted);
-      ++calls;
-      if (fc < fx[worst]) {
-        x[worst] = contracted;
-        fx[worst] = fc;
-      } else {  // shrink towards the best
-        for (int i = 0; i <= n; ++i) {
-          if (static_cast<size_t>(i) == best) continue;
-          x[static_cast<size_t>(i)] = x[best] + 0.5 * (x[static_cast<size_t>(i)] - x[best]);
-          fx[static_cast<size_t>(i)] = f(x[static_cast<size_t>(i)]);
-          ++calls;
-        }
-      }
-    }
-  }
-  return *std::min_element(x.begin(), x.end(), [&](const auto& a, const auto& b) {
-    return fx[static_cast<size_t>(&a - x.data())] < fx[static_cast<size_t>(&b - x.data())];
-  });
-}
-
-// Targets by use: fitted, or held out for the backtest.
-struct SortedTargets {
-  std::vector<Indexed> fit_stocks, test_stocks;
-  std::vector<std::pair<int, DetectionTarget>> fit_detections, test_detections;  // (origin index, target)
-  int below_resolution = 0;  // stocks left out
-};
-
-SortedTargets sort_targets(const Scenario& scenario, const World& world, const std::vector<StockTarget>& targets,
-                           const std::vector<DetectionTarget>& detections, const CalibrationOptions& options,
-                           double resolution) {
-  SortedTargets out;
-  for (const StockTarget& t : targets) {
-    const int o = world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
-    const int m = world.member_state_index(static_cast<NodeId>(scenario.node_index(t.destination)));
-    const bool fit_year = std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end();
-    if (o < 0 || m < 0 || (!fit_year && t.year != options.test_year)) continue;
-    if (t.persons < resolution) {
-      ++out.below_resolution;
-      continue;
-    }
-    (fit_year ? out.fit_stocks : out.test_stocks).push_back({o, m, t});
-  }
-  for (const DetectionTarget& t : detections) {
-    const int o = scenario.node_index(t.origin) < 0 ? -1 : world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
-    if (o < 0) continue;
-    const std::pair<int, int> period{t.first_year, t.last_year};
-    if (period == options.detection_fit_years) out.fit_detections.emplace_back(o, t);
-    if (period == options.detection_test_years) out.test_detections.emplace_back(o, t);
-  }
-  return out;
-}
-
-// Irregular crossings scale about in proportion to irregular_propensity, so the search
-// starts from the value that matches the fitted detections to first order; otherwise
-// it tends to settle in a valley where far fewer people move at all.
-ModelParams matched_to_detections(const ModelParams& params, const Observables& before,
-                                  const std::vector<std::pair<int, DetectionTarget>>& fit_detections, double resolution) {
-  ModelParams start = params;
-  double observed = 0, modelled = 0;
-  for (const DetectionFit& f : detection_fits(before, fit_detections, resolution)) {
-    observed += f.upper_bound ? std::min(resolution, f.model) : f.target.detections;
-    modelled += f.model;
-  }
-  if (modelled > 0) start.irregular_propensity *= observed / modelled;
-  return start;
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double at = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(at));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 }  // namespace
 
-std::vector<DetectionTarget> read_detection_targets(const std::string& csv, const Scenario& sc,
-                                                    const std::vector<std::pair<int, int>>& periods) {
-  const CsvTable t = CsvTable::read(csv, {csv, 0, 0}, "detections");
-  const int oc = t.column("origin", true), yc = t.column("year", true), dc = t.column("detections", true);
-  std::map<std::pair<std::string, int>, double> by_year;
-  int first = 1 << 30, last = -(1 << 30);
-  for (size_t row = 0; row < t.rows(); ++row) {
-    const int year = static_cast<int>(t.number(row, yc));
-    first = std::min(first, year);
-    last = std::max(last, year);
-    by_year[{t.cell(row, oc), year}] += t.number(row, dc);
-  }
-  std::vector<DetectionTarget> out;
-  for (const OriginSpec& o : sc.origins)
-    for (const auto& [from, to] : periods) {
-      if (from < first || to > last) continue;  // the file does not cover the period
-      DetectionTarget target{sc.nodes[o.node].id, from, to, 0};
-      for (int y = from; y <= to; ++y) {
-        auto it = by_year.find({target.origin, y});
-        if (it != by_year.end()) target.detections += it->second;  // absent: none detected
-      }
-      out.push_back(target);
+std::vector<ParameterPrior> default_priors() {
+  const ModelParams d;
+  // sd on the log scale 1.5: a factor of 4.5 either way at one sd. Emigration rates
+  // that fit the nine partners earlier spanned a factor of about 20.
+  return {
+      prior("emigration_rate", Transform::Log, d.emigration_rate, 1.5, 1e-8, 1),
+      // Return migration of 1% to 10% of a stock a year is the range of the literature
+      // on return rates; 0.003 a month is 3.5% a year.
+      prior("return_rate", Transform::Log, d.return_rate, 1.0, 1e-6, 1),
+      // Network, distance and size terms: gravity estimates put each elasticity between
+      // about 0.3 and 1.5.
+      prior("logit_diaspora", Transform::Identity, d.logit_diaspora, 0.4, -50, 50),
+      prior("logit_distance", Transform::Identity, d.logit_distance, 0.5, -50, 50),
+      prior("logit_size", Transform::Identity, d.logit_size, 0.4, -50, 50),
+      // Earlier fits to detections put the share going irregularly between 0.0005 and
+      // 0.08: centred at 0.01, sd 2 on the logit scale.
+      prior("irregular_propensity", Transform::Logit, 0.01, 2.0, 1e-7, 1 - 1e-7),
+      prior("legal_access", Transform::Logit, d.legal_access, 1.0, 1e-4, 1 - 1e-4),
+      prior("overstay", Transform::Logit, d.overstay, 1.0, 1e-4, 1 - 1e-4),
+      prior("detection_rate", Transform::Log, d.detection_rate, 0.7, 1e-6, 1),
+      prior("asylum_application", Transform::Logit, d.asylum_application, 1.5, 1e-6, 1 - 1e-6),
+      // Observation errors, sd of ln(observed / model): the UN DESA revisions of 2020
+      // and 2024 differ by a median of about 0.1 and up to 1.4 on the partners' cells of
+      // 2005-2015; detections and applications are counts of events with their own
+      // definitions. Median 0.3, sd 0.5 on the log scale.
+      prior(kObservationErrorNames[0], Transform::Log, 0.3, 0.5, 1e-3, 10),
+      prior(kObservationErrorNames[1], Transform::Log, 0.5, 0.5, 1e-3, 10),
+      prior(kObservationErrorNames[2], Transform::Log, 0.3, 0.5, 1e-3, 10),
+  };
+}
+
+struct CalibrationLikelihood::Impl {
+  CalibrationOptions options;
+  std::vector<ParameterPrior> priors;
+  ModelParams base;
+  std::vector<ForecastWindow> windows;
+  std::vector<Target> targets;
+  std::vector<int> error_of_kind;  // parameter index of each kind's observation error, or -1
+
+  Impl(const Scenario& sc, const Observations& data, const CalibrationOptions& o, std::vector<ParameterPrior> p)
+      : options(o), priors(std::move(p)) {
+    if (sc.origins.size() != 1)
+      throw std::invalid_argument("calibration fits one origin's parameters: give a scenario with one population entry");
+    base = sc.origins[0].behaviour;
+    for (const ParameterPrior& prior : priors) {
+      const ParamSpec* spec = find_model_param(prior.name);
+      const bool error = std::find(std::begin(kObservationErrorNames), std::end(kObservationErrorNames), prior.name) !=
+                         std::end(kObservationErrorNames);
+      if (!error && (!spec || !spec->per_origin))
+        throw std::invalid_argument("calibration: '" + prior.name + "' is not a per-origin parameter");
     }
-  return out;
+    for (std::string_view name : kObservationErrorNames) {
+      int index = -1;
+      for (size_t j = 0; j < priors.size(); ++j)
+        if (priors[j].name == name) index = static_cast<int>(j);
+      error_of_kind.push_back(index);
+    }
+    // Nothing after the cut-off is read from here on (up_to refuses a later one).
+    const Observations fit = data.up_to(options.fit_cutoff);
+    std::vector<int> starts = options.window_starts;
+    std::sort(starts.begin(), starts.end());
+    for (size_t w = 0; w < starts.size(); ++w) {
+      const int last = w + 1 < starts.size() ? starts[w + 1] : options.fit_cutoff;
+      if (last > options.fit_cutoff || last <= starts[w])
+        throw std::invalid_argument("calibration: window from " + std::to_string(starts[w]) + " does not end by the cut-off");
+      windows.emplace_back(sc, fit, starts[w], last, options.agents);
+    }
+    // Each observation belongs to the last window that covers it whole: a stock five
+    // years after the window's start (its mid-year), a year of counts after its start.
+    auto window_of = [&](int year, bool stock) {
+      for (int w = static_cast<int>(starts.size()) - 1; w >= 0; --w) {
+        const int last = w + 1 < static_cast<int>(starts.size()) ? starts[w + 1] : options.fit_cutoff;
+        if (stock ? year == last && year > starts[w] : year > starts[w] && year <= last) return w;
+      }
+      return -1;
+    };
+    for (const Observation& s : fit.stocks)
+      if (s.origin == 0 && s.value >= options.min_stock)
+        if (const int w = window_of(s.year, true); w >= 0 && s.year == starts[w] + 5) targets.push_back({Kind::Stock, s, w});
+    for (const Observation& d : fit.detections)
+      if (const int w = window_of(d.year, false); w >= 0 && d.origin == 0) targets.push_back({Kind::Detections, d, w});
+    for (const Observation& a : fit.asylum)
+      if (const int w = window_of(a.year, false); w >= 0 && a.origin == 0) targets.push_back({Kind::Asylum, a, w});
+    if (count(Kind::Stock) == 0) throw std::invalid_argument("calibration: no observed stocks in the fit windows");
+    for (Target& t : targets) t.offset = windows[static_cast<size_t>(t.window)].world().scenario().origins[0].persons_per_agent;
+    measure_noise_at_prior(options.smc.seed);
+  }
+
+  int count(Kind k) const {
+    return static_cast<int>(std::count_if(targets.begin(), targets.end(), [&](const Target& t) { return t.kind == k; }));
+  }
+
+  ModelParams params_of(const std::vector<double>& natural) const {
+    ModelParams p = base;
+    for (size_t j = 0; j < priors.size(); ++j)
+      if (const ParamSpec* spec = find_model_param(priors[j].name)) p.*(spec->member) = natural[j];
+    return p;
+  }
+
+  double error_sd(const std::vector<double>& natural, Kind k) const {
+    const int j = error_of_kind[static_cast<int>(k)];
+    return j >= 0 ? natural[static_cast<size_t>(j)] : 0.0;
+  }
+
+  // Each window's mean model observations for one parameter set.
+  std::vector<ModelObservations> run(const ModelParams& p, int first_replicate) const {
+    std::vector<ModelObservations> out;
+    for (const ForecastWindow& w : windows) out.push_back(mean_of(w.simulate({&p, 1}, options.replicates, first_replicate)));
+    return out;
+  }
+
+  // Model value and the simulation's variance of its ln(offset + value) for a target.
+  std::pair<double, double> model_value(const Target& t, const std::vector<ModelObservations>& seen) const {
+    const ModelObservations& m = seen[static_cast<size_t>(t.window)];
+    double value = 0;
+    if (t.kind == Kind::Stock) {
+      const auto it = m.stocks.find({t.observed.origin, t.observed.destination, t.observed.year});
+      value = it == m.stocks.end() ? 0.0 : it->second;
+    } else {
+      const auto& table = t.kind == Kind::Detections ? m.detections : m.asylum;
+      const auto it = table.find({t.observed.origin, t.observed.year});
+      value = it == table.end() ? 0.0 : it->second;
+    }
+    return {value, t.noise_factor * t.offset / (options.replicates * (value + t.offset))};
+  }
+
+  // Chance in the simulation is not Poisson: the diaspora feeds back on the choice of
+  // destination and amplifies it, and a stock's change is noisier than its size says.
+  // Each target's variance is measured at a few parameter sets, kNoiseReplicates
+  // replicates each, and kept as the mean factor on the Poisson variance (within [0.5,
+  // 50]). The amplification depends on the parameters (most on logit_diaspora), so it is
+  // measured first over the prior (its medians and kNoisePoints draws), and again at the
+  // posterior once sampled (calibrate() then refines the sample).
+  void measure_noise_at_prior(std::uint64_t seed) {
+    std::vector<std::vector<double>> points(1);
+    for (const ParameterPrior& p : priors) points[0].push_back(p.to_natural(p.mean));
+    for (int k = 0; k < kNoisePoints; ++k) {
+      std::vector<double> point;
+      for (size_t j = 0; j < priors.size(); ++j) {
+        const Draws u = draw(seed, static_cast<std::uint64_t>(k), static_cast<std::uint32_t>(j), Purpose::Prior);
+        point.push_back(priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
+      }
+      points.push_back(point);
+    }
+    measure_noise(points);
+  }
+
+  static constexpr int kNoisePoints = 8, kNoiseReplicates = 10;
+
+  void measure_noise(const std::vector<std::vector<double>>& points) {
+    std::vector<double> factor_sum(targets.size(), 0.0);
+    for (size_t k = 0; k < points.size(); ++k) {
+      const ModelParams p = params_of(points[k]);
+      std::vector<std::vector<ModelObservations>> runs;
+      for (int r = 0; r < kNoiseReplicates; ++r) runs.push_back(run(p, 10000 + static_cast<int>(k) * kNoiseReplicates + r));
+      for (size_t i = 0; i < targets.size(); ++i) {
+        Target& t = targets[i];
+        t.noise_factor = 1;
+        double mean = 0, ss = 0, poisson = 0;
+        std::vector<double> x;
+        for (const auto& seen : runs) {
+          const auto [value, var] = model_value(t, seen);
+          x.push_back(log_scaled(value, t.offset));
+          poisson += var / kNoiseReplicates;  // the Poisson variance of the same average
+        }
+        for (double v : x) mean += v / kNoiseReplicates;
+        for (double v : x) ss += (v - mean) * (v - mean);
+        factor_sum[i] += poisson > 0 ? ss / (kNoiseReplicates - 1) / poisson : 1.0;
+      }
+    }
+    for (size_t i = 0; i < targets.size(); ++i)
+      targets[i].noise_factor = std::clamp(factor_sum[i] / static_cast<double>(points.size()), 0.5, 50.0);
+  }
+};
+
+CalibrationLikelihood::CalibrationLikelihood(const Scenario& scenario, const Observations& fit_data,
+                                             const CalibrationOptions& options, std::vector<ParameterPrior> priors)
+    : impl_(std::make_unique<Impl>(scenario, fit_data, options, std::move(priors))) {}
+CalibrationLikelihood::~CalibrationLikelihood() = default;
+int CalibrationLikelihood::stock_targets() const { return impl_->count(Kind::Stock); }
+void CalibrationLikelihood::measure_noise_at(const std::vector<std::vector<double>>& points) { impl_->measure_noise(points); }
+int CalibrationLikelihood::detection_targets() const { return impl_->count(Kind::Detections); }
+int CalibrationLikelihood::asylum_targets() const { return impl_->count(Kind::Asylum); }
+
+double CalibrationLikelihood::operator()(const std::vector<double>& natural) const {
+  const std::vector<ModelObservations> seen = impl_->run(impl_->params_of(natural), 0);
+  double ll = 0;
+  for (const Target& t : impl_->targets) {
+    const auto [value, sim_var] = impl_->model_value(t, seen);
+    const double sd = impl_->error_sd(natural, t.kind);
+    const double var = sd * sd + sim_var;
+    const double e = log_scaled(t.observed.value, t.offset) - log_scaled(value, t.offset);
+    ll += -0.5 * e * e / var - 0.5 * std::log(2 * std::numbers::pi * var);
+  }
+  return ll;
 }
 
-std::vector<StockTarget> read_stock_targets(const std::string& csv, const Scenario& sc) {
-  const CsvTable t = CsvTable::read(csv, {csv, 0, 0}, "observed");
-  const int oc = t.column("origin", true), dc = t.column("destination", true), pc = t.column("persons", true),
-            yc = t.column("year", true);
-  std::vector<StockTarget> out;
-  for (size_t row = 0; row < t.rows(); ++row) {
-    const int o = sc.node_index(t.cell(row, oc)), d = sc.node_index(t.cell(row, dc));
-    if (o < 0 || d < 0 || sc.nodes[d].role != Role::MemberState) continue;
-    if (std::none_of(sc.origins.begin(), sc.origins.end(), [&](const OriginSpec& s) { return s.node == o; })) continue;
-    out.push_back({t.cell(row, oc), t.cell(row, dc), static_cast<int>(t.number(row, yc)), t.number(row, pc)});
+std::vector<std::pair<FitCheck, double>> CalibrationLikelihood::predictions(const std::vector<double>& natural,
+                                                                              int first_replicate) const {
+  const std::vector<ModelObservations> seen = impl_->run(impl_->params_of(natural), first_replicate);
+  std::vector<std::pair<FitCheck, double>> out;
+  for (const Target& t : impl_->targets) {
+    const auto [value, sim_var] = impl_->model_value(t, seen);
+    const double sd = impl_->error_sd(natural, t.kind);
+    out.push_back({{kKindNames[static_cast<int>(t.kind)], t.observed, value, t.offset}, std::sqrt(sd * sd + sim_var)});
   }
   return out;
 }
 
-CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTarget>& targets,
-                            const CalibrationOptions& options, const std::vector<DetectionTarget>& detections) {
-  std::vector<int> stock_years = options.fit_years;
-  stock_years.push_back(options.test_year);
-  if (scenario.origins.size() != 1)
-    throw std::invalid_argument("calibration fits one origin's behaviour: give a scenario with one population entry");
-  YearMonth end{*std::max_element(stock_years.begin(), stock_years.end()), 7};
-  if (!detections.empty())
-    end = std::max(end, YearMonth{std::max(options.detection_fit_years.second, options.detection_test_years.second), 12},
-                   [](YearMonth a, YearMonth b) { return a.index() < b.index(); });
-  const Model model(scenario, options, end);
-  auto world = std::make_shared<const World>(std::make_shared<Scenario>(model.scenario()));
+CalibrationResult calibrate(const Scenario& scenario, const Observations& observed, const CalibrationOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
   CalibrationResult result;
-  // Stocks the scaled-down population cannot resolve (fewer than a few agents' worth)
-  // would be fitted as noise; they are left out and counted.
-  const double resolution = options.min_agents_per_target * model.scenario().origins[0].persons_per_agent;
-  const SortedTargets sorted = sort_targets(scenario, *world, targets, detections, options, resolution);
-  result.below_resolution = sorted.below_resolution;
-  const std::vector<Indexed>& fit_targets = sorted.fit_stocks;
-  const std::vector<Indexed>& test_targets = sorted.test_stocks;
-  const auto& fit_detections = sorted.fit_detections;
-  const auto& test_detections = sorted.test_detections;
-  if (fit_targets.empty()) throw std::invalid_argument("calibration: no observed stocks for the fit years");
-
-  std::vector<Knob> knobs(std::begin(kStockKnobs), std::end(kStockKnobs));
-  if (!fit_detections.empty()) knobs.push_back(kChannelKnob);
-  auto score = [&](const Observables& seen) {
-    const double stocks = rmse(stock_fits(seen, fit_targets));
-    if (fit_detections.empty()) return stocks;
-    const double detected = rmse(detection_fits(seen, fit_detections, resolution), resolution);
-    return std::sqrt((stocks * stocks + detected * detected) / 2);
-  };
-  const ModelParams params = scenario.origins[0].behaviour;
-  const Observables before = model.simulate(params, stock_years);
-  result.start_rmse = rmse(stock_fits(before, fit_targets));
-  result.start_detection_error = rmse(detection_fits(before, fit_detections, resolution), resolution);
-  auto objective = [&](const Eigen::VectorXd& theta) {
-    ModelParams p = params;
-    apply_theta(knobs, theta, p);
-    return score(model.simulate(p, options.fit_years));
-  };
-  const ModelParams start = fit_detections.empty() ? params : matched_to_detections(params, before, fit_detections, resolution);
-  Eigen::VectorXd step(static_cast<Eigen::Index>(knobs.size()));
-  for (size_t i = 0; i < knobs.size(); ++i) step(static_cast<Eigen::Index>(i)) = knobs[i].step;
-  const Eigen::VectorXd best = nelder_mead(objective, to_theta(knobs, start), step, options.max_evaluations, result.evaluations);
-  ModelParams fitted = params;
-  apply_theta(knobs, best, fitted);
-  for (const Knob& k : knobs) result.parameters.push_back({k.name, params.*(k.member), fitted.*(k.member)});
-  const Observables after = model.simulate(fitted, stock_years);
-  result.fit = stock_fits(after, fit_targets);
-  result.fit_rmse = rmse(result.fit);
-  result.backtest = stock_fits(after, test_targets);
-  result.backtest_rmse = rmse(result.backtest);
-  result.detection_fit = detection_fits(after, fit_detections, resolution);
-  result.detection_error = rmse(result.detection_fit, resolution);
-  result.detection_backtest = detection_fits(after, test_detections, resolution);
-  result.detection_backtest_error = rmse(result.detection_backtest, resolution);
-  result.detection_resolution = resolution;
+  result.priors = options.priors.empty() ? default_priors() : options.priors;
+  CalibrationLikelihood likelihood(scenario, observed, options, result.priors);
+  result.stock_targets = likelihood.stock_targets();
+  result.detection_targets = likelihood.detection_targets();
+  result.asylum_targets = likelihood.asylum_targets();
+  SmcOptions smc = options.smc;
+  smc.progress = options.progress;
+  result.posterior = smc_sample(result.priors, std::cref(likelihood), smc);
+  // The simulation's noise measured again where the posterior is, and the sample
+  // carried over to that likelihood.
+  std::vector<std::vector<double>> points;
+  const std::size_t n = result.posterior.particles.size();
+  for (std::size_t k = 0; k < 8; ++k) points.push_back(result.posterior.particles[k * n / 8]);
+  likelihood.measure_noise_at(points);
+  result.posterior = smc_refine(result.posterior, result.priors, std::cref(likelihood), smc);
+  for (size_t j = 0; j < result.priors.size(); ++j) {
+    std::vector<double> column;
+    for (const auto& p : result.posterior.particles) column.push_back(p[j]);
+    result.medians.push_back(quantile(column, 0.5));
+  }
+  // Posterior predictive checks on the fitted data: 40 particles, each with its own
+  // random numbers, and 10 draws of its observation error each.
+  const int particles = static_cast<int>(n), checks = std::min(40, particles);
+  std::vector<std::vector<std::pair<FitCheck, double>>> runs(static_cast<size_t>(checks));
+  for (int c = 0; c < checks; ++c)
+    runs[static_cast<size_t>(c)] = likelihood.predictions(result.posterior.particles[static_cast<size_t>(c * particles / checks)], 1 + c);
+  for (size_t t = 0; t < runs[0].size(); ++t) {
+    std::vector<double> draws;
+    for (int c = 0; c < checks; ++c) {
+      const auto& [check, sd] = runs[static_cast<size_t>(c)][t];
+      for (int k = 0; k < 10; k += 2) {
+        const Draws u = draw(smc.seed, static_cast<std::uint64_t>(c), static_cast<std::uint32_t>(t * 8 + k / 2),
+                             Purpose::ObservationNoise);
+        for (int h = 0; h < 2; ++h)
+          draws.push_back(std::max(0.0, std::exp(log_scaled(check.median, check.offset) +
+                                                 sd * normal_from_uniforms(u.uniform(2 * h), u.uniform(2 * h + 1))) -
+                                            check.offset));
+      }
+    }
+    FitCheck check = runs[0][t].first;
+    check.median = quantile(draws, 0.5);
+    check.lo90 = quantile(draws, 0.05);
+    check.hi90 = quantile(draws, 0.95);
+    result.fit.push_back(check);
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
 std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& r, const CalibrationOptions& options) {
   std::ostringstream out;
-  out.precision(6);
-  out << "# Written by `migflow calibrate " << scenario.file << "`: the fitted values of the\n"
-      << "# baseline's free parameters. Target: UN DESA bilateral stocks of the origins' migrants in\n"
-      << "# each Member State, mid-year";
-  for (int y : options.fit_years) out << " " << y;
-  out << " (RMSE of ln persons: " << r.start_rmse << " before, " << r.fit_rmse << " after, " << r.evaluations
-      << " evaluations at " << options.agents << " agents x " << options.replicates << " replicates; "
-      << r.below_resolution << " stocks below " << options.min_agents_per_target << " agents' worth left out).\n"
-      << "# Backtest on " << options.test_year << " stocks the fit did not see: RMSE of ln persons " << r.backtest_rmse
-      << ".\n";
-  auto period = [](const DetectionTarget& t) { return std::to_string(t.first_year) + "-" + std::to_string(t.last_year); };
-  for (const DetectionFit& f : r.detection_fit)
-    out << "# Also fitted: Frontex detections of " << f.target.origin << " nationals " << period(f.target) << ", "
-        << f.target.detections << " observed" << (f.upper_bound ? " (below resolution: an upper bound)" : "") << ", "
-        << std::lround(f.model) << " in the model (ln error before " << r.start_detection_error << ", after "
-        << r.detection_error << ").\n";
-  for (const DetectionFit& f : r.detection_backtest)
-    out << "# Backtest on detections " << period(f.target) << ": " << f.target.detections << " observed, "
-        << std::lround(f.model) << " in the model (ln error " << r.detection_backtest_error << ").\n";
-  out << "population:\n  - origin: " << scenario.nodes[scenario.origins[0].node].id << "\n    model:\n";
-  // Enough digits to reproduce the fit: with common random numbers the objective is
-  // piecewise constant, and a fit can sit next to a step that 6 digits would cross.
-  out.precision(12);
-  for (const FittedParameter& p : r.parameters) out << "      " << p.name << ": " << p.value << "   # was " << p.start << "\n";
+  out.precision(4);
+  const std::string origin = scenario.nodes[scenario.origins[0].node].id;
+  out << "# Written by `migflow calibrate " << scenario.file << "`: a posterior sample of " << origin << "'s\n"
+      << "# parameters (docs/calibration.md). Data up to " << options.fit_cutoff << " only: " << r.stock_targets
+      << " UN DESA stocks (2020 revision) of at least " << options.min_stock << " persons,\n# " << r.detection_targets
+      << " years of Frontex detections and " << r.asylum_targets << " years of Eurostat first-time asylum applicants, in "
+      << options.window_starts.size() << " five-year windows restarted\n# from the observed stocks of";
+  for (int y : options.window_starts) out << " " << y;
+  out << ", at about " << options.agents << " agents.\n"
+      << "# Tempered SMC: " << r.posterior.particles.size() << " particles, " << r.posterior.stages.size() << " stages, "
+      << r.posterior.evaluations << " simulations, " << static_cast<long>(r.seconds) << " s; ln evidence "
+      << r.posterior.log_evidence << ".\n"
+      << "# parameter: prior median [90%] -> posterior median [90%]\n";
+  for (size_t j = 0; j < r.priors.size(); ++j) {
+    const ParameterPrior& p = r.priors[j];
+    std::vector<double> column;
+    for (const auto& particle : r.posterior.particles) column.push_back(particle[j]);
+    out << "#   " << p.name << ": " << p.to_natural(p.mean) << " [" << p.to_natural(p.mean - 1.645 * p.sd) << ", "
+        << p.to_natural(p.mean + 1.645 * p.sd) << "] -> " << quantile(column, 0.5) << " [" << quantile(column, 0.05)
+        << ", " << quantile(column, 0.95) << "]\n";
+  }
+  int inside = 0;
+  for (const FitCheck& c : r.fit) inside += c.observed.value >= c.lo90 && c.observed.value <= c.hi90;
+  out << "# Posterior predictive check on the fitted data: " << inside << " of " << r.fit.size()
+      << " observations inside their 90% interval.\n";
+  out << "population:\n  - origin: " << origin << "\n    model:  # posterior medians, for `parameters: point`\n";
+  out.precision(8);
+  for (size_t j = 0; j < r.priors.size(); ++j)
+    if (find_model_param(r.priors[j].name)) out << "      " << r.priors[j].name << ": " << r.medians[j] << "\n";
+  out << "    posterior:\n      parameters: [";
+  for (size_t j = 0; j < r.priors.size(); ++j) out << (j ? ", " : "") << r.priors[j].name;
+  out << "]\n      draws:\n";
+  for (const auto& particle : r.posterior.particles) {
+    out << "        - [";
+    for (size_t j = 0; j < particle.size(); ++j) out << (j ? ", " : "") << particle[j];
+    out << "]\n";
+  }
   return out.str();
 }
 

@@ -1,100 +1,94 @@
-// Calibration of a scenario's free behavioural parameters to observed bilateral
-// migrant stocks (UN DESA) and, when given, irregular border-crossing detections
-// (Frontex), with a backtest on years the fit did not see.
+// Bayesian calibration of one partner's parameters by running the simulator
+// (docs/calibration.md). The data: UN DESA stocks of the partner's migrants in each
+// destination (mid-2010 and mid-2015), Frontex detections of its nationals per year
+// (2009-2015) and Eurostat first-time asylum applicants per year (2011-2015), never
+// anything after the fit cut-off (analysis/observations.hpp). The model runs in two
+// five-year windows restarted from the observed stocks of 2005 and 2010
+// (analysis/forecast_window.hpp), the same kind of forecast the backtest makes from 2015.
 //
-// Stocks: squared error of ln(1 + persons) over (origin, Member State, year) targets,
-// with the model's stock abroad = regular + irregular migrants at mid-year (July).
-// Detections: squared error of ln(1 + detections) over one total per period, with the
-// model's detections = irregular crossings into a Member State over the external
-// border plus interceptions there (Frontex counts events, so retries count again).
-// Both are averaged over replicates; the objective is the root of the mean of the two
-// mean squared errors. The simulation keeps its seed across evaluations (common random
-// numbers), so the objective is a deterministic function of the parameters, minimised
-// by Nelder-Mead (Eigen) in a transformed space.
+// Observation model: ln(1 + observed) = ln(1 + model) + e, e ~ Normal(0, sigma^2 + v),
+// with one sigma per kind of data (stocks, detections, asylum), fitted with the other
+// parameters: it stands for the disagreement of sources (UN DESA revisions differ by a
+// factor of 4 on some cells; Frontex counts detections, not persons) and for what the
+// model leaves out. v is the simulation's own noise at the fit's scale (about
+// persons_per_agent / model persons), so small cells weigh less.
+//
+// The posterior is sampled by tempered sequential Monte Carlo (analysis/smc.hpp); the
+// simulator keeps its random numbers across parameter sets (common random numbers), so
+// the likelihood is a deterministic function of the parameters and the sample is the
+// same on any number of threads.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "analysis/observations.hpp"
+#include "analysis/smc.hpp"
 
 namespace migflow {
 
-struct StockTarget {
-  std::string origin, destination;
-  int year = 0;
-  double persons = 0;
-};
-
-// Reads origin,destination,persons,year rows (scenarios/data/diaspora.csv) for the
-// scenario's origins and Member States.
-std::vector<StockTarget> read_stock_targets(const std::string& csv, const Scenario& sc);
-
-// Observed detections of the origin's nationals over whole years [first, last].
-struct DetectionTarget {
-  std::string origin;
-  int first_year = 0, last_year = 0;
-  double detections = 0;
-};
-
-// Reads origin,year,...,detections rows (scenarios/data/frontex_detections.csv; any
-// other columns, such as route, are summed over) into one total per period and origin.
-std::vector<DetectionTarget> read_detection_targets(const std::string& csv, const Scenario& sc,
-                                                    const std::vector<std::pair<int, int>>& periods);
-
 struct CalibrationOptions {
-  std::vector<int> fit_years{2010, 2015};
-  int test_year = 2020;
-  std::uint64_t agents = 40000;  // the scenario is scaled to this many agents while fitting
-  int replicates = 2;
-  int max_evaluations = 200;
-  double min_agents_per_target = 5;  // smaller observed stocks are below the fit's resolution
-  // Detection periods (whole years), when detection targets are given.
-  std::pair<int, int> detection_fit_years{2009, 2015};
-  std::pair<int, int> detection_test_years{2016, 2020};
+  int fit_cutoff = kFitCutoff;           // no observation after this year is read
+  std::vector<int> window_starts{2005, 2010};  // each runs five years, restarted from observed stocks
+  std::uint64_t agents = 40000;          // each window is scaled to about this many agents
+  int replicates = 1;                    // per likelihood evaluation
+  double min_stock = 1000;               // stock cells fitted: at least this many persons observed
+  SmcOptions smc{.particles = 256};
+  std::vector<ParameterPrior> priors;    // the parameters fitted and their priors; empty: default_priors()
+  // Called after each SMC stage with (stage, temperature, evaluations so far).
+  std::function<void(int, double, long long)> progress;
 };
 
-struct FittedParameter {
-  std::string name;
-  double start = 0, value = 0;
-};
+// The parameters fitted: per-origin model parameters and the observation errors, each
+// with its prior (defaults and reasoning in calibrate.cpp and docs/calibration.md).
+std::vector<ParameterPrior> default_priors();
 
-struct TargetFit {
-  StockTarget target;
-  double model = 0;  // persons
-};
-
-struct DetectionFit {
-  DetectionTarget target;
-  double model = 0;
-  // Observed below the fit's resolution: fitted as "at most the resolution" (one-sided).
-  bool upper_bound = false;
+struct FitCheck {
+  std::string kind;  // "stock", "detections", "asylum"
+  Observation observed;
+  double median = 0;  // posterior predictive, with observation error
+  double offset = 1;  // values are compared on ln(offset + persons) (calibrate.cpp)
+  double lo90 = 0, hi90 = 0;
 };
 
 struct CalibrationResult {
-  std::vector<FittedParameter> parameters;
-  double start_rmse = 0;     // fit years, before
-  double fit_rmse = 0;       // fit years, after (ln persons)
-  double backtest_rmse = 0;  // the test year, after
-  int evaluations = 0;
-  int below_resolution = 0;  // targets left out
-  std::vector<TargetFit> fit, backtest;
-  // With detection targets: the ln error (model - observed) of each period.
-  std::vector<DetectionFit> detection_fit, detection_backtest;
-  double start_detection_error = 0, detection_error = 0, detection_backtest_error = 0;  // RMSE of ln
-  double detection_resolution = 0;  // persons: 5 agents' worth at the fit's scale
+  SmcResult posterior;
+  std::vector<ParameterPrior> priors;
+  std::vector<double> medians;  // per parameter, natural scale
+  std::vector<FitCheck> fit;    // posterior predictive checks on the fitted observations
+  int stock_targets = 0, detection_targets = 0, asylum_targets = 0;
+  double seconds = 0;
 };
 
-// Fits emigration_rate, return_rate, logit_diaspora and logit_distance to the stocks,
-// and also irregular_propensity when there are detection targets (legal_access stays:
-// stocks and detections pin how many move and how many go irregularly, not both
-// channel shares). Throws std::invalid_argument when the scenario's calendar cannot
-// reach the years.
-CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTarget>& targets,
-                            const CalibrationOptions& options, const std::vector<DetectionTarget>& detections = {});
+// One origin's calibration; `observed` may hold later years, which are never read.
+// Throws std::invalid_argument when the scenario has several origins or no data to fit.
+CalibrationResult calibrate(const Scenario& scenario, const Observations& observed, const CalibrationOptions& options);
 
-// The fitted values as a YAML scenario fragment (the origin's `population: - model:`
-// block) with the fit and backtest errors in comments, ready for a scenario's `extends:`;
-// a world with several partners extends each partner's fragment.
+// The log-likelihood of one parameter set for `scenario`'s origin over the fit data,
+// as calibrate() evaluates it (for tests and diagnostics).
+class CalibrationLikelihood {
+ public:
+  CalibrationLikelihood(const Scenario& scenario, const Observations& fit_data, const CalibrationOptions& options,
+                        std::vector<ParameterPrior> priors);
+  ~CalibrationLikelihood();
+  double operator()(const std::vector<double>& natural) const;
+  // Measures the simulation's noise again at these parameter sets (natural values),
+  // for a likelihood refined where the posterior is (calibrate.cpp).
+  void measure_noise_at(const std::vector<std::vector<double>>& points);
+  // The parameter set's model values at every fitted observation (one replicate set).
+  std::vector<std::pair<FitCheck, double>> predictions(const std::vector<double>& natural, int first_replicate) const;
+  int stock_targets() const;
+  int detection_targets() const;
+  int asylum_targets() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The fitted values as a YAML fragment for the origin's `population:` entry: the
+// posterior medians as `model:` (for `parameters: point`), and the posterior sample, with
+// the fit's data, priors and checks in comments.
 std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& result, const CalibrationOptions& options);
 
 }  // namespace migflow

@@ -1,9 +1,10 @@
 #include "analysis/compare.hpp"
 
-#include <boost/math/distributions/students_t.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -58,9 +59,19 @@ std::vector<double> total(const RunFile& run, CoreSeries id, Keep keep, std::siz
   return out;
 }
 
+// Whether a destination (or node) label is a Member State: the file's destination_in_eu,
+// or, in files written before it existed, any destination.
 bool is_member_state(const RunFile& run, const std::string& node) {
-  const auto& ms = run.labels_of(name_of(CoreDim::destination));
-  return std::find(ms.begin(), ms.end(), node) != ms.end();
+  const auto& destinations = run.labels_of(name_of(CoreDim::destination));
+  const auto it = std::find(destinations.begin(), destinations.end(), node);
+  if (it == destinations.end()) return false;
+  const auto d = static_cast<std::size_t>(it - destinations.begin());
+  return run.destination_in_eu.empty() || run.destination_in_eu[d] != 0;
+}
+
+bool is_destination_outside_eu(const RunFile& run, const std::string& node) {
+  const auto& destinations = run.labels_of(name_of(CoreDim::destination));
+  return std::find(destinations.begin(), destinations.end(), node) != destinations.end() && !is_member_state(run, node);
 }
 
 std::vector<double> scaled(std::vector<double> v, double factor) {
@@ -68,9 +79,12 @@ std::vector<double> scaled(std::vector<double> v, double factor) {
   return v;
 }
 
-double t_quantile(double level, std::size_t n) {
-  if (n < 2) return std::nan("");
-  return boost::math::quantile(boost::math::students_t(static_cast<double>(n - 1)), 0.5 + level / 2);
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double at = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(at));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 }  // namespace
@@ -90,11 +104,23 @@ Keep both(Keep a, Keep b) {
   return [a, b](const std::string& dim, const std::string& label) { return a(dim, label) && b(dim, label); };
 }
 
+// Cells of Member States (or of destinations outside the EU): on the node or
+// destination axis, whichever the series has.
+Keep in_eu(const RunFile& run, bool eu) {
+  return [&run, eu](const std::string& dim, const std::string& label) {
+    if (dim != name_of(CoreDim::node) && dim != name_of(CoreDim::destination)) return true;
+    return eu ? is_member_state(run, label) : is_destination_outside_eu(run, label);
+  };
+}
+
 // Persons with `status` in Member States.
-Keep abroad(const RunFile& run, Status status) {
-  return both(only(CoreDim::status, name_of(status)), [&run, node = name_of(CoreDim::node)](const std::string& dim,
-                                                                                           const std::string& label) {
-    return dim != node || is_member_state(run, label);
+Keep abroad(const RunFile& run, Status status) { return both(only(CoreDim::status, name_of(status)), in_eu(run, true)); }
+
+// Residents (regular, irregular, asylum seekers) of destinations outside the EU.
+Keep residents_outside_eu(const RunFile& run) {
+  return both(in_eu(run, false), [](const std::string& dim, const std::string& label) {
+    return dim != name_of(CoreDim::status) || label == name_of(Status::Regular) || label == name_of(Status::Irregular) ||
+           label == name_of(Status::AsylumSeeker);
   });
 }
 
@@ -136,24 +162,37 @@ void add_member_state(const RunFile& run, const std::string& ms, std::vector<Ind
 std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_state) {
   const std::size_t T = run.dates.size();
   const std::size_t end = T == 0 ? 0 : T - 1;
-  const Keep legal = only(CoreDim::channel, name_of(Channel::Legal));
-  const Keep irregular = only(CoreDim::channel, name_of(Channel::Irregular));
+  const Keep eu = in_eu(run, true);
+  auto channel = [&](Channel ch) { return both(eu, only(CoreDim::channel, name_of(ch))); };
   std::vector<Indicator> out;
-  out.push_back({"arrivals_legal", "", "persons", "regular arrivals over the period",
-                 total(run, CoreSeries::arrivals, legal)});
-  out.push_back({"arrivals_irregular", "", "persons", "irregular arrivals over the period",
-                 total(run, CoreSeries::arrivals, irregular)});
+  out.push_back({"arrivals_legal", "", "persons", "arrivals in Member States with a residence permit over the period",
+                 total(run, CoreSeries::arrivals, channel(Channel::Legal))});
+  out.push_back({"arrivals_short_stay", "", "persons", "arrivals in Member States on a short stay over the period",
+                 total(run, CoreSeries::arrivals, channel(Channel::ShortStay))});
+  out.push_back({"arrivals_irregular", "", "persons", "irregular arrivals in Member States over the period",
+                 total(run, CoreSeries::arrivals, channel(Channel::Irregular))});
   out.push_back({"stock_regular_end", "", "persons", "regular migrants in Member States at the end",
                  total(run, CoreSeries::stocks, abroad(run, Status::Regular), end, end)});
   out.push_back({"stock_irregular_end", "", "persons", "irregular migrants in Member States at the end",
                  total(run, CoreSeries::stocks, abroad(run, Status::Irregular), end, end)});
+  out.push_back({"stock_asylum_seekers_end", "", "persons", "asylum seekers waiting in Member States at the end",
+                 total(run, CoreSeries::stocks, abroad(run, Status::AsylumSeeker), end, end)});
+  out.push_back({"abroad_outside_eu_end", "", "persons", "migrants living in destinations outside the EU at the end",
+                 total(run, CoreSeries::stocks, residents_outside_eu(run), end, end)});
+  out.push_back({"arrivals_outside_eu", "", "persons", "arrivals in destinations outside the EU over the period",
+                 total(run, CoreSeries::arrivals, in_eu(run, false))});
   out.push_back({"stranded_in_transit_end", "", "persons", "people in transit (waiting) at the end",
                  total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)), end, end)});
   out.push_back({"returned_end", "", "persons", "returned migrants at home at the end",
                  total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::Returned)), end, end)});
-  out.push_back({"return_orders", "", "persons", "return orders over the period", total(run, CoreSeries::return_orders, any)});
-  out.push_back({"returns_executed", "", "persons", "returns executed over the period",
-                 total(run, CoreSeries::returns_executed, any)});
+  out.push_back({"asylum_applications", "", "persons", "first asylum applications in Member States over the period",
+                 total(run, CoreSeries::asylum_applications, eu)});
+  out.push_back({"asylum_recognised", "", "persons", "asylum decisions granting protection over the period",
+                 total(run, CoreSeries::asylum_decisions, both(eu, only(CoreDim::decision, "recognised")))});
+  out.push_back({"return_orders", "", "persons", "return orders in Member States over the period",
+                 total(run, CoreSeries::return_orders, eu)});
+  out.push_back({"returns_executed", "", "persons", "returns from Member States executed over the period",
+                 total(run, CoreSeries::returns_executed, eu)});
   out.push_back({"border_interceptions", "", "persons", "interceptions at the border over the period",
                  total(run, CoreSeries::border_interceptions, any)});
   out.push_back({"border_blocked", "", "persons", "attempts turned away by border capacity over the period",
@@ -162,47 +201,93 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   out.push_back({"remittances", "", "million PPP $", "remittances received by origin households over the period",
                  scaled(total(run, CoreSeries::remittances, any), 1e-6)});
   if (by_member_state)
-    for (const std::string& ms : run.labels_of(name_of(CoreDim::destination))) add_member_state(run, ms, out);
+    for (const std::string& ms : run.labels_of(name_of(CoreDim::destination)))
+      if (is_member_state(run, ms)) add_member_state(run, ms, out);
   return out;
 }
 
-Interval mean_interval(const std::vector<double>& x, double level) {
-  Interval iv;
-  const std::size_t n = x.size();
-  if (n == 0) return {std::nan(""), std::nan(""), std::nan("")};
-  for (double v : x) iv.mean += v;
-  iv.mean /= static_cast<double>(n);
-  double ss = 0;
-  for (double v : x) ss += (v - iv.mean) * (v - iv.mean);
-  const double half = n > 1 ? t_quantile(level, n) * std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n))
-                            : std::nan("");
-  iv.lo = iv.mean - half;
-  iv.hi = iv.mean + half;
-  return iv;
+std::vector<int> draw_groups(const RunFile& run) {
+  const std::size_t R = run.replicates();
+  std::vector<int> groups(R, -1);
+  if (run.parameter_draws.size() != R) return groups;
+  std::vector<std::vector<int>> seen;
+  for (std::size_t r = 0; r < R; ++r) {
+    const std::vector<int>& draws = run.parameter_draws[r];
+    if (std::all_of(draws.begin(), draws.end(), [](int d) { return d < 0; })) continue;
+    const auto it = std::find(seen.begin(), seen.end(), draws);
+    groups[r] = static_cast<int>(it - seen.begin());
+    if (it == seen.end()) seen.push_back(draws);
+  }
+  return groups;
 }
 
-Interval difference_interval(const std::vector<double>& a, const std::vector<double>& b, bool paired, double level) {
+namespace {
+
+// One-way analysis of variance of x over the draw groups: (between-draw variance
+// component, within-draw variance). NaN when no group has two replicates.
+std::pair<double, double> variance_components(const std::vector<double>& x, const std::vector<int>& groups) {
+  const double nan = std::nan("");
+  if (groups.size() != x.size() || x.size() < 2) return {nan, nan};
+  if (std::all_of(groups.begin(), groups.end(), [](int g) { return g < 0; })) {  // point values: chance only
+    double mean = 0, ss = 0;
+    for (double v : x) mean += v / static_cast<double>(x.size());
+    for (double v : x) ss += (v - mean) * (v - mean);
+    return {0.0, ss / static_cast<double>(x.size() - 1)};
+  }
+  std::map<int, std::vector<double>> by_group;
+  for (std::size_t r = 0; r < x.size(); ++r) by_group[groups[r]].push_back(x[r]);
+  const double n = static_cast<double>(x.size()), g = static_cast<double>(by_group.size());
+  double grand = 0, within = 0, between = 0, sum_sq_sizes = 0;
+  for (double v : x) grand += v / n;
+  for (const auto& [id, values] : by_group) {
+    double mean = 0;
+    for (double v : values) mean += v / static_cast<double>(values.size());
+    for (double v : values) within += (v - mean) * (v - mean);
+    between += static_cast<double>(values.size()) * (mean - grand) * (mean - grand);
+    sum_sq_sizes += static_cast<double>(values.size() * values.size());
+  }
+  if (n - g < 1 || g < 2) return {nan, nan};
+  const double ms_within = within / (n - g), ms_between = between / (g - 1);
+  const double size = (n - sum_sq_sizes / n) / (g - 1);  // effective group size (unbalanced ANOVA)
+  return {std::max(0.0, (ms_between - ms_within) / size), ms_within};
+}
+
+}  // namespace
+
+Summary summarize(const std::vector<double>& x, const std::vector<int>& groups) {
+  Summary s;
+  const double nan = std::nan("");
+  if (x.empty()) return {nan, nan, nan, nan, nan, nan};
+  for (double v : x) s.mean += v / static_cast<double>(x.size());
+  double ss = 0;
+  for (double v : x) ss += (v - s.mean) * (v - s.mean);
+  s.sd = x.size() > 1 ? std::sqrt(ss / static_cast<double>(x.size() - 1)) : nan;
+  s.mean_error = s.sd / std::sqrt(static_cast<double>(x.size()));
+  s.lo = quantile(x, 0.025);
+  s.hi = quantile(x, 0.975);
+  const auto [parameters, chance] = variance_components(x, groups);
+  s.parameter_share = parameters + chance > 0 ? parameters / (parameters + chance) : (std::isnan(parameters) ? nan : 0.0);
+  return s;
+}
+
+Summary summarize_difference(const std::vector<double>& a, const std::vector<double>& b, bool paired,
+                             const std::vector<int>& groups_a, const std::vector<int>& groups_b) {
   if (paired) {
     if (a.size() != b.size()) throw std::invalid_argument("paired difference needs equal replicate counts");
     std::vector<double> d(a.size());
     for (std::size_t i = 0; i < a.size(); ++i) d[i] = b[i] - a[i];
-    return mean_interval(d, level);
+    return summarize(d, groups_a);
   }
-  const Interval ia = mean_interval(a, level), ib = mean_interval(b, level);
-  auto var_of_mean = [](const std::vector<double>& x, double mean) {
-    double ss = 0;
-    for (double v : x) ss += (v - mean) * (v - mean);
-    return x.size() > 1 ? ss / static_cast<double>(x.size() - 1) / static_cast<double>(x.size()) : std::nan("");
-  };
-  const double va = var_of_mean(a, ia.mean), vb = var_of_mean(b, ib.mean);
-  const double se = std::sqrt(va + vb);
-  // Welch-Satterthwaite degrees of freedom.
-  const double df = (va + vb) * (va + vb) /
-                    (va * va / static_cast<double>(a.size() - 1) + vb * vb / static_cast<double>(b.size() - 1));
-  const double diff = ib.mean - ia.mean;
-  if (!(se > 0)) return {diff, diff, diff};
-  const double q = boost::math::quantile(boost::math::students_t(df), 0.5 + level / 2);
-  return {diff, diff - q * se, diff + q * se};
+  // Independent runs: the difference's variance is the sum of theirs (normal interval).
+  const Summary sa = summarize(a, groups_a), sb = summarize(b, groups_b);
+  Summary s;
+  s.mean = sb.mean - sa.mean;
+  s.sd = std::sqrt(sa.sd * sa.sd + sb.sd * sb.sd);
+  s.lo = s.mean - 1.96 * s.sd;
+  s.hi = s.mean + 1.96 * s.sd;
+  s.mean_error = std::sqrt(sa.mean_error * sa.mean_error + sb.mean_error * sb.mean_error);
+  s.parameter_share = (sa.parameter_share * sa.sd * sa.sd + sb.parameter_share * sb.sd * sb.sd) / (s.sd * s.sd);
+  return s;
 }
 
 Comparison compare_runs(const std::vector<RunFile>& runs, bool by_member_state) {
@@ -211,10 +296,11 @@ Comparison compare_runs(const std::vector<RunFile>& runs, bool by_member_state) 
   for (const RunFile& r : runs) {
     c.scenarios.push_back(r.title.empty() ? r.path : r.title);
     c.runs.push_back(headline_indicators(r, by_member_state));
+    c.groups.push_back(draw_groups(r));
     c.paired.push_back(r.replicate_seeds == runs[0].replicate_seeds);
     const std::string destination = name_of(CoreDim::destination);
     if (by_member_state && r.labels_of(destination) != runs[0].labels_of(destination))
-      throw std::invalid_argument("'" + r.path + "' has other Member States than '" + runs[0].path +
+      throw std::invalid_argument("'" + r.path + "' has other destinations than '" + runs[0].path +
                                   "'; compare without --by-member-state");
     if (r.dates != runs[0].dates)
       throw std::invalid_argument("'" + r.path + "' covers other dates than '" + runs[0].path + "'");
@@ -232,8 +318,10 @@ static std::string number(double v) {
   return buf;
 }
 
-static std::string interval_text(const Interval& iv) {
-  return number(iv.mean) + " [" + number(iv.lo) + ", " + number(iv.hi) + "]";
+static std::string summary_text(const Summary& s) {
+  std::string text = number(s.mean) + " [" + number(s.lo) + ", " + number(s.hi) + "]";
+  if (!std::isnan(s.parameter_share) && s.sd > 0) text += " p" + std::to_string(std::lround(100 * s.parameter_share)) + "%";
+  return text;
 }
 
 static std::string row_name(const Indicator& i) {
@@ -250,17 +338,21 @@ std::string comparison_markdown(const Comparison& c) {
   out << "\n";
   for (std::size_t i = 0; i < c.runs[0].size(); ++i) {
     out << "| " << row_name(c.runs[0][i]) << " | " << c.runs[0][i].unit << " |";
-    for (const auto& run : c.runs) out << " " << interval_text(mean_interval(run[i].per_replicate)) << " |";
+    for (std::size_t k = 0; k < c.runs.size(); ++k) out << " " << summary_text(summarize(c.runs[k][i].per_replicate, c.groups[k])) << " |";
     for (std::size_t k = 1; k < c.runs.size(); ++k)
-      out << " " << interval_text(difference_interval(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate, c.paired[k]))
+      out << " "
+          << summary_text(summarize_difference(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate, c.paired[k],
+                                               c.groups[0], c.groups[k]))
           << " |";
     out << "\n";
   }
-  out << "\nMean over replicates [95% confidence interval of the mean]";
+  out << "\nMean over replicates [95% interval: 2.5% to 97.5% of the replicates, which draw their parameters from the "
+         "posterior, so the interval holds parameter uncertainty and chance]; pN%: the share of the variance that comes "
+         "from the parameters (the rest is chance)";
   std::size_t paired = 0;
   for (std::size_t k = 1; k < c.paired.size(); ++k) paired += c.paired[k];
-  out << "; differences " << (paired + 1 == c.paired.size() ? "paired by replicate (common random numbers)"
-                                                           : "paired where replicate seeds match, else Welch")
+  out << "; differences " << (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
+                                                           : "paired where replicate seeds match, else independent")
       << ".\n";
   return out.str();
 }
@@ -268,14 +360,16 @@ std::string comparison_markdown(const Comparison& c) {
 std::string comparison_csv(const Comparison& c) {
   std::ostringstream out;
   out.precision(10);
-  out << "indicator,member_state,unit,scenario,mean,ci_low,ci_high,diff_vs_first,diff_ci_low,diff_ci_high,paired,replicates\n";
+  out << "indicator,member_state,unit,scenario,mean,low,high,sd,parameter_share,mean_error,diff_vs_first,diff_low,"
+         "diff_high,diff_sd,diff_parameter_share,paired,replicates\n";
   for (std::size_t i = 0; i < c.runs[0].size(); ++i)
     for (std::size_t k = 0; k < c.runs.size(); ++k) {
       const Indicator& ind = c.runs[k][i];
-      const Interval m = mean_interval(ind.per_replicate);
-      const Interval d = difference_interval(c.runs[0][i].per_replicate, ind.per_replicate, c.paired[k]);
+      const Summary m = summarize(ind.per_replicate, c.groups[k]);
+      const Summary d = summarize_difference(c.runs[0][i].per_replicate, ind.per_replicate, c.paired[k], c.groups[0], c.groups[k]);
       out << ind.name << "," << ind.member_state << "," << ind.unit << ",\"" << c.scenarios[k] << "\"," << m.mean << ","
-          << m.lo << "," << m.hi << "," << d.mean << "," << d.lo << "," << d.hi << "," << (c.paired[k] ? 1 : 0) << ","
+          << m.lo << "," << m.hi << "," << m.sd << "," << m.parameter_share << "," << m.mean_error << "," << d.mean << ","
+          << d.lo << "," << d.hi << "," << d.sd << "," << d.parameter_share << "," << (c.paired[k] ? 1 : 0) << ","
           << ind.per_replicate.size() << "\n";
     }
   return out.str();

@@ -1,8 +1,12 @@
-// Headline indicators of runs and their differences, with 95% confidence intervals:
-// what `migflow compare` prints. Each indicator is computed per replicate; intervals
-// are Student-t intervals of the mean over replicates. Runs that share replicate
-// seeds (the same scenario seed) use common random numbers, so their difference is
-// taken replicate by replicate (paired), which narrows its interval.
+// Headline indicators of runs and their differences, with 95% intervals: what
+// `migflow compare` prints. Each indicator is computed per replicate. With a posterior
+// (docs/calibration.md), each replicate runs with its own draw of the parameters, so
+// the spread over replicates is the outcome's uncertainty: parameters and chance
+// together. The interval is the 2.5% to 97.5% range of the replicates; its variance is
+// split into parameters and chance by comparing replicates that share a draw
+// (replicates_per_draw) with those that do not (one-way analysis of variance).
+// Runs that share replicate seeds share their parameter draws and random numbers, so
+// their difference is taken replicate by replicate (paired).
 #pragma once
 #include <string>
 #include <vector>
@@ -13,35 +17,48 @@ namespace migflow {
 
 struct Indicator {
   std::string name;          // e.g. "arrivals_irregular"
-  std::string member_state;  // "" for the total over Member States
+  std::string member_state;  // "" for the total
   std::string unit;
   std::string description;
   std::vector<double> per_replicate;
 };
 
-struct Interval {
-  double mean = 0, lo = 0, hi = 0;
+// What an indicator's replicates say.
+struct Summary {
+  double mean = 0;
+  double lo = 0, hi = 0;          // 95% interval: 2.5% and 97.5% quantiles of the replicates
+  double sd = 0;                  // over replicates
+  double parameter_share = 0;     // share of the variance from the parameters; NaN: cannot tell
+  double mean_error = 0;          // standard error of the mean (Monte Carlo error)
 };
 
 // The headline indicators of a run; with `by_member_state`, arrivals and returns also
-// per Member State.
+// per Member State. EU indicators count the Member States; `abroad_outside_eu_end`
+// and `arrivals_outside_eu` the destinations outside the EU.
 std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_state);
 
-Interval mean_interval(const std::vector<double>& x, double level = 0.95);
-// b - a: paired when `paired` (same length required), else Welch's interval.
-Interval difference_interval(const std::vector<double>& a, const std::vector<double>& b, bool paired,
-                             double level = 0.95);
+// The replicates' groups of shared parameter draws: equal ids share a draw. Every
+// replicate its own group (-1 each) when the run used point values.
+std::vector<int> draw_groups(const RunFile& run);
+
+// `groups` from draw_groups (empty: cannot split the variance).
+Summary summarize(const std::vector<double>& x, const std::vector<int>& groups);
+// b - a: replicate by replicate when `paired` (same length), else from the two summaries.
+Summary summarize_difference(const std::vector<double>& a, const std::vector<double>& b, bool paired,
+                             const std::vector<int>& groups_a, const std::vector<int>& groups_b);
 
 struct Comparison {
-  std::vector<std::string> scenarios;       // labels
+  std::vector<std::string> scenarios;        // labels
   std::vector<std::vector<Indicator>> runs;  // per scenario, same indicator order
-  std::vector<bool> paired;                 // per scenario: paired with the first
+  std::vector<std::vector<int>> groups;      // per scenario: its replicates' draw groups
+  std::vector<bool> paired;                  // per scenario: paired with the first
 };
 
 Comparison compare_runs(const std::vector<RunFile>& runs, bool by_member_state);
 std::string comparison_markdown(const Comparison& c);
-// Long format: indicator, member_state, unit, scenario, mean, ci_low, ci_high,
-// diff_vs_first, diff_ci_low, diff_ci_high, paired, replicates.
+// Long format: indicator, member_state, unit, scenario, mean, low, high, sd,
+// parameter_share, mean_error, diff_vs_first, diff_low, diff_high, diff_sd,
+// diff_parameter_share, paired, replicates.
 std::string comparison_csv(const Comparison& c);
 
 }  // namespace migflow

@@ -136,117 +136,188 @@ double ParameterPrior::log_density(double z) const {
   return -0.5 * s * s;
 }
 
-SmcResult smc_sample(const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
-                     const SmcOptions& options) {
-  const int N = options.particles;
-  const auto d = static_cast<Eigen::Index>(priors.size());
-  if (N < 2 || d == 0) throw std::invalid_argument("smc: need at least 2 particles and 1 parameter");
-  SmcResult result;
-  for (const ParameterPrior& p : priors) result.names.push_back(p.name);
+namespace {
 
-  // Stage 0: the prior. A draw outside a parameter's range is drawn again (same key,
-  // the stream goes on), so the initial sample is the truncated prior.
-  std::vector<Eigen::VectorXd> z(static_cast<size_t>(N), Eigen::VectorXd(d));
-  for (int i = 0; i < N; ++i) {
-    KeyedStream s(options.seed, Purpose::Prior, static_cast<std::uint64_t>(i), 0);
-    for (Eigen::Index j = 0; j < d; ++j) {
-      const ParameterPrior& p = priors[static_cast<size_t>(j)];
-      do z[static_cast<size_t>(i)](j) = p.mean + p.sd * s.normal();
-      while (!std::isfinite(p.log_density(z[static_cast<size_t>(i)](j))));
+// The particle system: unconstrained positions and log-likelihoods, and the stage
+// that resamples and moves them at a temperature.
+class Sampler {
+ public:
+  Sampler(const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood, const SmcOptions& options)
+      : priors_(priors), log_likelihood_(log_likelihood), options_(options), n_(options.particles),
+        d_(static_cast<Eigen::Index>(priors.size())) {
+    if (n_ < 2 || d_ == 0) throw std::invalid_argument("smc: need at least 2 particles and 1 parameter");
+    for (const ParameterPrior& p : priors) result_.names.push_back(p.name);
+  }
+
+  // The truncated prior: a draw outside a parameter's range is drawn again (same key,
+  // the stream goes on).
+  void from_prior() {
+    z_.assign(static_cast<size_t>(n_), Eigen::VectorXd(d_));
+    for (int i = 0; i < n_; ++i) {
+      KeyedStream s(options_.seed, Purpose::Prior, static_cast<std::uint64_t>(i), 0);
+      for (Eigen::Index j = 0; j < d_; ++j) {
+        const ParameterPrior& p = priors_[static_cast<size_t>(j)];
+        do at(i)(j) = p.mean + p.sd * s.normal();
+        while (!std::isfinite(p.log_density(at(i)(j))));
+      }
+    }
+    L_ = evaluate(z_);
+  }
+
+  // A previous sample's particles, with their log-likelihoods under `old` recomputed
+  // under this sampler's likelihood.
+  void from_sample(const SmcResult& previous) {
+    if (static_cast<int>(previous.particles.size()) != n_) throw std::invalid_argument("smc: particle counts differ");
+    z_.clear();
+    for (const auto& x : previous.particles) {
+      Eigen::VectorXd v(d_);
+      for (Eigen::Index j = 0; j < d_; ++j) v(j) = priors_[static_cast<size_t>(j)].to_unconstrained(x[static_cast<size_t>(j)]);
+      z_.push_back(v);
+    }
+    L_ = evaluate(z_);
+    result_.stages = previous.stages;
+    result_.evaluations = previous.evaluations + n_;
+    result_.log_evidence = previous.log_evidence;
+  }
+
+  // Tempering from phi = 0 to 1, each step keeping the ESS at its target share.
+  void temper() {
+    double phi = 0;
+    for (std::uint32_t stage = 1; phi < 1.0; ++stage) {
+      if (static_cast<int>(stage) > options_.max_stages) throw std::runtime_error("smc: too many tempering stages");
+      check_alive();
+      const double delta = next_step(L_, 1.0 - phi, options_.ess_fraction * n_);
+      phi = (1.0 - phi - delta < 1e-12) ? 1.0 : phi + delta;
+      double log_mean = 0;
+      const std::vector<double> w = incremental_weights(L_, delta, log_mean);
+      result_.log_evidence += log_mean;
+      resample_and_move(w, phi, stage);
     }
   }
-  std::vector<double> L(static_cast<size_t>(N));
-  auto evaluate = [&](const std::vector<Eigen::VectorXd>& at, std::vector<double>& out) {
-    tbb::parallel_for(0, N, [&](int i) {
-      const double l = log_likelihood(natural(priors, at[static_cast<size_t>(i)]));
-      out[static_cast<size_t>(i)] = std::isnan(l) ? kMinusInf : l;
-    });
-    result.evaluations += N;
-  };
-  evaluate(z, L);
 
-  double phi = 0;
-  for (std::uint32_t stage = 1; phi < 1.0; ++stage) {
-    if (static_cast<int>(stage) > options.max_stages) throw std::runtime_error("smc: too many tempering stages");
-    if (std::none_of(L.begin(), L.end(), [](double l) { return std::isfinite(l); }))
+  // Carries the sample over to this sampler's likelihood: weights new / old.
+  void reweight(const std::vector<double>& old_log_likelihood) {
+    check_alive();
+    std::vector<double> diff(static_cast<size_t>(n_));
+    for (int i = 0; i < n_; ++i) diff[static_cast<size_t>(i)] = L_[static_cast<size_t>(i)] - old_log_likelihood[static_cast<size_t>(i)];
+    double unused;
+    resample_and_move(incremental_weights(diff, 1.0, unused), 1.0, static_cast<std::uint32_t>(result_.stages.size()) + 1);
+  }
+
+  SmcResult finish() {
+    for (int i = 0; i < n_; ++i) result_.particles.push_back(natural(priors_, at(i)));
+    result_.log_likelihood = L_;
+    return std::move(result_);
+  }
+
+ private:
+  Eigen::VectorXd& at(int i) { return z_[static_cast<size_t>(i)]; }
+
+  void check_alive() const {
+    if (std::none_of(L_.begin(), L_.end(), [](double l) { return std::isfinite(l); }))
       throw std::runtime_error("smc: every particle has zero likelihood");
+  }
+
+  std::vector<double> evaluate(const std::vector<Eigen::VectorXd>& points) {
+    std::vector<double> out(points.size(), kMinusInf);
+    tbb::parallel_for(std::size_t{0}, points.size(), [&](std::size_t i) {
+      if (!std::isfinite(log_prior(priors_, points[i]))) return;  // outside the prior: refused without simulating
+      const double l = log_likelihood_(natural(priors_, points[i]));
+      out[i] = std::isnan(l) ? kMinusInf : l;
+    });
+    result_.evaluations += static_cast<long long>(points.size());
+    return out;
+  }
+
+  void resample_and_move(const std::vector<double>& w, double phi, std::uint32_t stage) {
     SmcStage info;
-    const double delta = next_step(L, 1.0 - phi, options.ess_fraction * N);
-    phi = (1.0 - phi - delta < 1e-12) ? 1.0 : phi + delta;
-    double log_mean = 0;
-    const std::vector<double> w = incremental_weights(L, delta, log_mean);
-    result.log_evidence += log_mean;
     info.temperature = phi;
     info.ess_before_resampling = ess(w);
-
-    // Resample.
-    KeyedStream rs(options.seed, Purpose::Resample, 0, stage);
+    KeyedStream rs(options_.seed, Purpose::Resample, 0, stage);
     const std::vector<size_t> keep = systematic(w, rs.uniform());
-    std::vector<Eigen::VectorXd> z2(static_cast<size_t>(N));
-    std::vector<double> L2(static_cast<size_t>(N));
-    for (int i = 0; i < N; ++i) {
-      z2[static_cast<size_t>(i)] = z[keep[static_cast<size_t>(i)]];
-      L2[static_cast<size_t>(i)] = L[keep[static_cast<size_t>(i)]];
+    std::vector<Eigen::VectorXd> z(static_cast<size_t>(n_));
+    std::vector<double> L(static_cast<size_t>(n_));
+    for (int i = 0; i < n_; ++i) {
+      z[static_cast<size_t>(i)] = z_[keep[static_cast<size_t>(i)]];
+      L[static_cast<size_t>(i)] = L_[keep[static_cast<size_t>(i)]];
     }
-    z.swap(z2);
-    L.swap(L2);
+    z_.swap(z);
+    L_.swap(L);
+    move(phi, stage, info);
+    result_.stages.push_back(info);
+    if (options_.progress) options_.progress(static_cast<int>(stage), phi, result_.evaluations);
+  }
 
-    // Random-walk Metropolis moves with the particles' own covariance, scaled by the
-    // usual 2.38^2 / d (Roberts, Gelman & Gilks 1997).
-    Eigen::VectorXd mean = Eigen::VectorXd::Zero(d);
-    for (const auto& v : z) mean += v / N;
-    Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d, d);
-    for (const auto& v : z) cov += (v - mean) * (v - mean).transpose() / (N - 1);
-    cov *= 2.38 * 2.38 / static_cast<double>(d);
-    for (Eigen::Index j = 0; j < d; ++j) cov(j, j) += 1e-10 + 1e-6 * cov(j, j);
+  // Random-walk Metropolis moves with the particles' own covariance, scaled by the
+  // usual 2.38^2 / d (Roberts, Gelman & Gilks 1997), until a particle has moved with
+  // the target chance.
+  void move(double phi, std::uint32_t stage, SmcStage& info) {
+    Eigen::VectorXd mean = Eigen::VectorXd::Zero(d_);
+    for (const auto& v : z_) mean += v / n_;
+    Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(d_, d_);
+    for (const auto& v : z_) cov += (v - mean) * (v - mean).transpose() / (n_ - 1);
+    cov *= 2.38 * 2.38 / static_cast<double>(d_);
+    for (Eigen::Index j = 0; j < d_; ++j) cov(j, j) += 1e-10 + 1e-6 * cov(j, j);
     const Eigen::MatrixXd chol = Eigen::LLT<Eigen::MatrixXd>(cov).matrixL();
-    double stuck = 1.0;  // chance a particle has not moved yet this stage
-    double accepted_total = 0;
-    for (int move = 0; move < options.max_moves && 1.0 - stuck < options.move_target; ++move) {
-      std::vector<Eigen::VectorXd> proposal(static_cast<size_t>(N));
-      std::vector<double> log_u(static_cast<size_t>(N));
-      for (int i = 0; i < N; ++i) {
-        KeyedStream s(options.seed, Purpose::Proposal, static_cast<std::uint64_t>(i),
-                      stage * 64u + static_cast<std::uint32_t>(move));
-        Eigen::VectorXd xi(d);
-        for (Eigen::Index j = 0; j < d; ++j) xi(j) = s.normal();
-        proposal[static_cast<size_t>(i)] = z[static_cast<size_t>(i)] + chol * xi;
+    double stuck = 1.0, accepted_total = 0;
+    for (int m = 0; m < options_.max_moves && 1.0 - stuck < options_.move_target; ++m) {
+      std::vector<Eigen::VectorXd> proposal(static_cast<size_t>(n_));
+      std::vector<double> log_u(static_cast<size_t>(n_));
+      for (int i = 0; i < n_; ++i) {
+        KeyedStream s(options_.seed, Purpose::Proposal, static_cast<std::uint64_t>(i),
+                      stage * 64u + static_cast<std::uint32_t>(m));
+        Eigen::VectorXd xi(d_);
+        for (Eigen::Index j = 0; j < d_; ++j) xi(j) = s.normal();
+        proposal[static_cast<size_t>(i)] = at(i) + chol * xi;
         log_u[static_cast<size_t>(i)] = std::log(s.uniform());
       }
-      std::vector<double> Lp(static_cast<size_t>(N), kMinusInf);
-      // Proposals outside the prior's support are refused without simulating.
-      tbb::parallel_for(0, N, [&](int i) {
-        const auto k = static_cast<size_t>(i);
-        if (!std::isfinite(log_prior(priors, proposal[k]))) return;
-        const double l = log_likelihood(natural(priors, proposal[k]));
-        Lp[k] = std::isnan(l) ? kMinusInf : l;
-      });
-      result.evaluations += N;
+      const std::vector<double> Lp = evaluate(proposal);
       int accepted = 0;
-      for (int i = 0; i < N; ++i) {
+      for (int i = 0; i < n_; ++i) {
         const auto k = static_cast<size_t>(i);
-        const double lp_new = log_prior(priors, proposal[k]);
-        if (!std::isfinite(lp_new) || !std::isfinite(Lp[k])) continue;
-        const double log_alpha =
-            phi * (Lp[k] - L[k]) + lp_new - log_prior(priors, z[k]) + (std::isfinite(L[k]) ? 0.0 : 1e300);
+        if (!std::isfinite(Lp[k])) continue;
+        const double log_alpha = phi * (Lp[k] - L_[k]) + log_prior(priors_, proposal[k]) - log_prior(priors_, z_[k]) +
+                                 (std::isfinite(L_[k]) ? 0.0 : 1e300);
         if (log_u[k] < log_alpha) {
-          z[k] = proposal[k];
-          L[k] = Lp[k];
+          z_[k] = proposal[k];
+          L_[k] = Lp[k];
           ++accepted;
         }
       }
-      const double rate = static_cast<double>(accepted) / N;
+      const double rate = static_cast<double>(accepted) / n_;
       stuck *= 1.0 - rate;
       accepted_total += rate;
       ++info.moves;
     }
     info.acceptance = info.moves > 0 ? accepted_total / info.moves : 0.0;
-    result.stages.push_back(info);
-    if (options.progress) options.progress(static_cast<int>(stage), phi, result.evaluations);
   }
-  for (int i = 0; i < N; ++i) result.particles.push_back(natural(priors, z[static_cast<size_t>(i)]));
-  result.log_likelihood = L;
-  return result;
+
+  const std::vector<ParameterPrior>& priors_;
+  const LogLikelihood& log_likelihood_;
+  const SmcOptions& options_;
+  int n_;
+  Eigen::Index d_;
+  std::vector<Eigen::VectorXd> z_;
+  std::vector<double> L_;
+  SmcResult result_;
+};
+
+}  // namespace
+
+SmcResult smc_sample(const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
+                     const SmcOptions& options) {
+  Sampler sampler(priors, log_likelihood, options);
+  sampler.from_prior();
+  sampler.temper();
+  return sampler.finish();
+}
+
+SmcResult smc_refine(const SmcResult& sample, const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
+                     const SmcOptions& options) {
+  Sampler sampler(priors, log_likelihood, options);
+  sampler.from_sample(sample);
+  sampler.reweight(sample.log_likelihood);
+  return sampler.finish();
 }
 
 }  // namespace migflow

@@ -64,6 +64,12 @@ using LogLikelihood = std::function<double(const std::vector<double>& natural)>;
 SmcResult smc_sample(const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
                      const SmcOptions& options);
 
+// Carries a finished sample over to a changed likelihood (e.g. one whose noise model
+// was refined at the posterior): importance weights new / old, resampling, and
+// Metropolis moves under the new likelihood at temperature 1, recorded as one more stage.
+SmcResult smc_refine(const SmcResult& sample, const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
+                     const SmcOptions& options);
+
 // Standard normal deviate from two 32-bit uniforms of a Philox block (Box-Muller).
 double normal_from_uniforms(double u1, double u2);
 

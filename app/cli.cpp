@@ -77,29 +77,62 @@ CLI::App* add_bench(CLI::App& app, BenchArgs& args) {
 }
 
 CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& args) {
-  CLI::App* cmd = app.add_subcommand("calibrate",
-                                     "Fit the baseline's free parameters to observed migrant stocks and border "
-                                     "detections; report fit and backtest errors");
+  CLI::App* cmd = app.add_subcommand(
+      "calibrate",
+      "Sample the posterior of a partner's parameters by running the simulator against UN DESA stocks, Frontex "
+      "detections and Eurostat asylum applications up to the fit cut-off (docs/calibration.md)");
   cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file(true));
-  cmd->add_option("--observed", args.observed,
-                  "Observed stocks: CSV origin,destination,persons,year (default: the bundled scenarios/data/diaspora.csv)")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--detections", args.detections,
-                  "Observed border detections: CSV origin,year,...,detections "
-                  "(default: the bundled scenarios/data/frontex_detections.csv)")
-      ->check(CLI::ExistingFile);
-  cmd->add_flag("--no-detections", args.no_detections, "Fit the stocks only (irregular_propensity keeps its value)");
+  cmd->add_option("--data", args.data_dir, "Folder of the observation tables (default: the bundled scenarios/data)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--revision", args.revision, "UN DESA revision of the stocks fitted: 2020 (default) or 2024")
+      ->check(CLI::IsMember({"2020", "2024"}));
   CalibrationOptions& o = args.options;
-  cmd->add_option("--detection-fit-years", o.detection_fit_years,
-                  "First and last year of detections fitted (default 2009 2015)");
-  cmd->add_option("--detection-test-years", o.detection_test_years,
-                  "First and last year of detections held out (default 2016 2020)");
-  cmd->add_option("--write", args.write, "Write the fitted values as a YAML fragment to extend");
-  cmd->add_option("--fit-years", o.fit_years, "Years fitted (default 2010 2015)");
-  cmd->add_option("--test-year", o.test_year, "Year held out for the backtest (default 2020)");
-  cmd->add_option("--agents", o.agents, "Agents while fitting (default 40000)");
-  cmd->add_option("--replicates", o.replicates, "Replicates per evaluation (default 2)")->check(CLI::Range(1, 1000));
-  cmd->add_option("--evaluations", o.max_evaluations, "Most simulations (default 200)")->check(CLI::Range(5, 100000));
+  cmd->add_option("--fit-cutoff", o.fit_cutoff, "Last year of data fitted (default and most: 2015)");
+  cmd->add_option("--windows", o.window_starts, "Years whose observed stocks start the fit windows (default 2005 2010)");
+  cmd->add_option("--agents", o.agents, "Agents per window while fitting (default 40000)")->check(CLI::Range(100, 100000000));
+  cmd->add_option("--particles", o.smc.particles, "SMC particles: the posterior sample's size (default 256)")
+      ->check(CLI::Range(16, 100000));
+  cmd->add_option("--replicates", o.replicates, "Replicates per likelihood evaluation (default 1)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--seed", args.seed, "Seed of the sampler (default: the scenario's)");
+  cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--write", args.write, "Write the posterior as a YAML fragment for the partner's scenarios to extend");
+  return cmd;
+}
+
+CLI::App* add_backtest(CLI::App& app, BacktestArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "backtest", "Forecast each partner's baseline from its 2015 stocks with the posterior, and score the forecasts "
+                  "on held-out data beside persistence and trend (writes docs/validation.md's content)");
+  cmd->add_option("scenarios", args.scenarios, "Baselines of one partner each (default: the nine bundled ones)")
+      ->transform(scenario_file(true));
+  cmd->add_option("--data", args.data_dir, "Folder of the observation tables (default: the bundled scenarios/data)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--replicates,-r", args.options.replicates, "Replicates per forecast (default 40)")->check(CLI::Range(2, 100000));
+  cmd->add_option("--agents", args.options.agents, "Scale each forecast to about this many agents (default: as the scenario)");
+  cmd->add_option("--markdown", args.markdown, "Also write the report to this file (docs/validation.md)");
+  cmd->add_option("--csv", args.csv, "Write every forecast as CSV");
+  cmd->add_flag("!--no-long-run", args.long_run, "Skip the run from 2005");
+  cmd->add_flag("!--no-2024", args.revision2024, "Skip the UN DESA 2024 revision");
+  cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  return cmd;
+}
+
+CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "sensitivity", "First- and total-order Sobol indices of indicators (or of their difference from a reference "
+                     "scenario) to the calibrated parameters, over their posterior or prior ranges");
+  cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file(true));
+  cmd->add_option("--minus", args.reference, "Reference scenario: indices of the difference scenario minus reference")
+      ->transform(scenario_file(true));
+  cmd->add_option("--indicator,-i", args.indicators, "Indicator (as `migflow compare` names them), repeatable")->required();
+  cmd->add_option("--samples,-n", args.options.samples, "Saltelli base samples N: N (k + 2) runs (default 64)")
+      ->check(CLI::Range(4, 100000));
+  cmd->add_flag("--prior", args.options.from_prior, "Vary the parameters over their priors (default: the posterior)");
+  cmd->add_option("--agents", args.options.agents, "Scale the scenarios to about this many agents");
+  cmd->add_option("--seed", args.options.seed, "Seed of the design (default: the scenario's)");
+  cmd->add_option("--markdown", args.markdown, "Also write the table to this file");
+  cmd->add_option("--csv", args.csv, "Write the indices as CSV (tools/plot_sensitivity.py draws them)");
+  cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   return cmd;
 }
 
@@ -132,6 +165,10 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   CLI::App* bench = add_bench(app, bench_args);
   CalibrateArgs calibrate_args;
   CLI::App* calibrate = add_calibrate(app, calibrate_args);
+  BacktestArgs backtest_args;
+  CLI::App* backtest = add_backtest(app, backtest_args);
+  SensitivityArgs sensitivity_args;
+  CLI::App* sensitivity = add_sensitivity(app, sensitivity_args);
 
   CLI11_PARSE(app, argc, argv);
   if (*run && run_args.resume.empty() && (run_args.scenario.empty() || run_args.out.empty())) {
@@ -139,6 +176,8 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
     return 1;
   }
   if (*calibrate) return calibrate_command(calibrate_args, policies);
+  if (*backtest) return backtest_command(backtest_args, policies);
+  if (*sensitivity) return sensitivity_command(sensitivity_args, policies);
   if (*bench) return bench_command(bench_args, mpi.world(), policies);
   if (*compare) return compare_command(compare_args);
   if (*run) return run_or_abort(run_args, mpi.world(), policies);

@@ -1,11 +1,17 @@
 // `migflow validate`, `compare` and `calibrate`.
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
 #include "app/bundled_data.hpp"
 #include "app/commands.hpp"
+#include "app/progress.hpp"
 #include "loader/scenario_loader.hpp"
 #include "output/atomic_file.hpp"
 #include "output/run_file_reader.hpp"
@@ -64,63 +70,139 @@ int compare_command(const CompareArgs& args) {
 
 namespace {
 
-// The fit and backtest, target by target, then the fitted values and the errors.
-void print_calibration(const CalibrationResult& r, const CalibrationOptions& options) {
-  std::printf("| origin | Member State | year | observed | model | kind |\n|---|---|---|---|---|---|\n");
-  for (const auto* set : {&r.fit, &r.backtest})
-    for (const TargetFit& f : *set)
-      std::printf("| %s | %s | %d | %.0f | %.0f | %s |\n", f.target.origin.c_str(), f.target.destination.c_str(),
-                  f.target.year, f.target.persons, f.model, set == &r.fit ? "fit" : "backtest");
-  std::printf("\n");
-  if (!r.detection_fit.empty()) {
-    std::printf("| origin | detections | observed | model | kind |\n|---|---|---|---|---|\n");
-    for (const auto* set : {&r.detection_fit, &r.detection_backtest})
-      for (const DetectionFit& f : *set)
-        std::printf("| %s | %d-%d | %.0f%s | %.0f | %s |\n", f.target.origin.c_str(), f.target.first_year,
-                    f.target.last_year, f.target.detections, f.upper_bound ? " (below resolution)" : "", f.model,
-                    set == &r.detection_fit ? "fit" : "backtest");
-    std::printf("\n");
+// The posterior, parameter by parameter, and how the fitted data sit in their
+// posterior predictive intervals.
+void print_calibration(const CalibrationResult& r) {
+  std::printf("| parameter | prior median | posterior median | posterior 90%% |\n|---|---|---|---|\n");
+  for (size_t j = 0; j < r.priors.size(); ++j) {
+    std::vector<double> column;
+    for (const auto& p : r.posterior.particles) column.push_back(p[j]);
+    std::sort(column.begin(), column.end());
+    const auto at = [&](double q) { return column[static_cast<size_t>(q * static_cast<double>(column.size() - 1))]; };
+    std::printf("| %s | %.4g | %.4g | %.4g - %.4g |\n", r.priors[j].name.c_str(), r.priors[j].to_natural(r.priors[j].mean),
+                r.medians[j], at(0.05), at(0.95));
   }
-  for (const FittedParameter& p : r.parameters) std::printf("%s: %.6g (was %.6g)\n", p.name.c_str(), p.value, p.start);
-  std::printf("fit_rmse_ln: %.4f (before: %.4f, %d evaluations)\nbacktest_rmse_ln: %.4f (year %d)\n", r.fit_rmse,
-              r.start_rmse, r.evaluations, r.backtest_rmse, options.test_year);
-  std::printf("targets: %zu fitted, %zu backtested, %d below resolution left out\n", r.fit.size(), r.backtest.size(),
-              r.below_resolution);
-  if (!r.detection_fit.empty())
-    std::printf("detection_error_ln: %.4f (before: %.4f)\ndetection_backtest_error_ln: %.4f\n"
-                "detection_resolution: %.0f persons\n",
-                r.detection_error, r.start_detection_error, r.detection_backtest_error, r.detection_resolution);
+  int inside = 0;
+  std::printf("\n| kind | destination | year | observed | posterior predictive median [90%%] |\n|---|---|---|---|---|\n");
+  for (const FitCheck& c : r.fit) {
+    inside += c.observed.value >= c.lo90 && c.observed.value <= c.hi90;
+    std::printf("| %s | %d | %d | %.0f | %.0f [%.0f, %.0f] |\n", c.kind.c_str(), c.observed.destination, c.observed.year,
+                c.observed.value, c.median, c.lo90, c.hi90);
+  }
+  std::printf("\nfitted: %d stocks, %d years of detections, %d years of asylum applications\n", r.stock_targets,
+              r.detection_targets, r.asylum_targets);
+  std::printf("inside_90_percent: %d of %zu\n", inside, r.fit.size());
+  std::printf("smc: %zu particles, %zu stages, %lld simulations, %.0f s\n", r.posterior.particles.size(),
+              r.posterior.stages.size(), r.posterior.evaluations, r.seconds);
 }
 
 }  // namespace
 
 int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
+  std::optional<tbb::global_control> threads;
+  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   Scenario sc;
-  std::vector<StockTarget> targets;
-  std::vector<DetectionTarget> detections;
+  Observations observed;
   try {
+    if (args.options.fit_cutoff > kFitCutoff)
+      throw std::invalid_argument("--fit-cutoff " + std::to_string(args.options.fit_cutoff) + ": observations after " +
+                                  std::to_string(kFitCutoff) + " are held out for the backtest and may not be fitted");
     sc = load_scenario(args.scenario, policies);
-    if (args.observed.empty()) args.observed = bundled_data_dir() + "/scenarios/data/diaspora.csv";
-    targets = read_stock_targets(args.observed, sc);
-    if (args.detections.empty() && !args.no_detections)
-      args.detections = bundled_data_dir() + "/scenarios/data/frontex_detections.csv";
-    if (!args.no_detections)
-      detections = read_detection_targets(args.detections, sc,
-                                          {args.options.detection_fit_years, args.options.detection_test_years});
-  } catch (const std::runtime_error& e) {  // InputError, or no bundled data
-
+    if (args.data_dir.empty()) args.data_dir = bundled_data_dir() + "/scenarios/data";
+    const World world(std::make_shared<const Scenario>(sc));
+    observed = read_observations(bundled_observations(args.data_dir, args.revision), world);
+  } catch (const std::exception& e) {  // InputError, a bad option, or no bundled data
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
   }
+  args.options.smc.seed = args.seed.value_or(sc.seed);
+  ProgressBar bar("calibrating");
+  args.options.progress = [&](int, double temperature, long long) { bar.update(std::llround(temperature * 1000), 1000); };
   CalibrationResult r;
   try {
-    r = calibrate(sc, targets, args.options, detections);
-  } catch (const std::invalid_argument& e) {
+    r = calibrate(sc, observed, args.options);
+  } catch (const std::exception& e) {
+    bar.finish();
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
   }
-  print_calibration(r, args.options);
+  bar.finish();
+  print_calibration(r);
   if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) return kOutputFailure;
+  return 0;
+}
+
+namespace {
+
+// The nine partners' bundled baselines, in order of signature.
+std::vector<std::string> bundled_baselines() {
+  std::vector<std::string> out;
+  for (const char* p : {"cape_verde", "moldova", "georgia", "armenia", "morocco", "azerbaijan", "tunisia", "jordan", "belarus"})
+    out.push_back(find_scenario(std::string(p) + "/baseline"));
+  return out;
+}
+
+}  // namespace
+
+int backtest_command(BacktestArgs args, const PolicyCatalog& policies) {
+  std::optional<tbb::global_control> threads;
+  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  BacktestReport report;
+  report.options = args.options;
+  try {
+    if (args.data_dir.empty()) args.data_dir = bundled_data_dir() + "/scenarios/data";
+    if (args.scenarios.empty()) args.scenarios = bundled_baselines();
+    ProgressBar bar("backtesting");
+    const long long total = static_cast<long long>(args.scenarios.size());
+    long long done = 0;
+    for (const std::string& path : args.scenarios) {
+      const Scenario sc = load_scenario(path, policies);
+      if (sc.origins.size() != 1) throw std::invalid_argument(path + ": a backtest runs one partner's baseline at a time");
+      const World world(std::make_shared<const Scenario>(sc));
+      const Observations rev2020 = read_observations(bundled_observations(args.data_dir, "2020"), world);
+      report.revision2020.push_back(backtest_partner(sc, rev2020, args.options.origin_year, args.options));
+      if (args.revision2024) {
+        const Observations rev2024 = read_observations(bundled_observations(args.data_dir, "2024"), world);
+        report.revision2024.push_back(backtest_partner(sc, rev2024, args.options.origin_year, args.options));
+      }
+      if (args.long_run) report.long_run.push_back(backtest_partner(sc, rev2020, args.options.origin_year - 10, args.options));
+      bar.update(++done, total);
+    }
+    bar.finish();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  const std::string markdown = backtest_markdown(report);
+  std::fputs(markdown.c_str(), stdout);
+  if (!args.markdown.empty() && !write_text_file(args.markdown, markdown)) return kOutputFailure;
+  if (!args.csv.empty() && !write_text_file(args.csv, backtest_csv(report))) return kOutputFailure;
+  return 0;
+}
+
+int sensitivity_command(SensitivityArgs args, const PolicyCatalog& policies) {
+  std::optional<tbb::global_control> threads;
+  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  SensitivityResult r;
+  std::string title;
+  try {
+    const Scenario sc = load_scenario(args.scenario, policies);
+    std::optional<Scenario> reference;
+    if (!args.reference.empty()) reference = load_scenario(args.reference, policies);
+    title = sc.title + (reference ? " minus " + reference->title : "");
+    ProgressBar bar("sensitivity");
+    args.options.progress = [&](long long done, long long total) { bar.update(done, total); };
+    if (args.options.seed == 1) args.options.seed = sc.seed;
+    r = sensitivity(sc, reference ? &*reference : nullptr, args.indicators, args.options);
+    bar.finish();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  const std::string table = sensitivity_markdown(r, title);
+  std::fputs(table.c_str(), stdout);
+  if (!args.markdown.empty() && !write_text_file(args.markdown, table)) return kOutputFailure;
+  if (!args.csv.empty() && !write_text_file(args.csv, sensitivity_csv(r))) return kOutputFailure;
   return 0;
 }
 

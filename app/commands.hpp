@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "analysis/backtest.hpp"
 #include "analysis/calibrate.hpp"
+#include "analysis/sensitivity.hpp"
 #include "loader/policy_catalog.hpp"
 #include "sim/comm.hpp"
 
@@ -39,11 +41,33 @@ struct CompareArgs {
 int compare_command(const CompareArgs& args);
 
 struct CalibrateArgs {
-  std::string scenario, observed, detections, write;  // observed, detections: bundled data when empty
-  bool no_detections = false;
+  std::string scenario, data_dir, write;  // data_dir: the bundled scenarios/data when empty
+  std::string revision = "2020";          // UN DESA revision of the stocks fitted
+  std::optional<std::uint64_t> seed;      // default: the scenario's
+  int threads = 0;
   CalibrationOptions options;
 };
 int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies);
+
+struct BacktestArgs {
+  std::vector<std::string> scenarios;  // default: the nine partners' bundled baselines
+  std::string data_dir, markdown, csv;
+  bool long_run = true, revision2024 = true;
+  int threads = 0;
+  BacktestOptions options;
+};
+// `migflow backtest`: forecasts from 2015 against held-out data, beside naive forecasts.
+int backtest_command(BacktestArgs args, const PolicyCatalog& policies);
+
+struct SensitivityArgs {
+  std::string scenario, reference;  // reference: indicators of scenario minus reference
+  std::vector<std::string> indicators;
+  std::string markdown, csv;
+  int threads = 0;
+  SensitivityOptions options;
+};
+// `migflow sensitivity`: Sobol indices of indicators (or of a difference) to the parameters.
+int sensitivity_command(SensitivityArgs args, const PolicyCatalog& policies);
 
 struct BenchArgs {
   std::string scenario;          // default: the bundled default scenario

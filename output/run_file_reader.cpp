@@ -89,6 +89,18 @@ std::vector<std::string> root_datasets(hid_t file) {
   return names;
 }
 
+// An integer variable's values, flattened; empty when the file has none of that name.
+std::vector<int> read_integers(hid_t file, const std::string& name) {
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return {};
+  Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
+  std::size_t n = 1;
+  for (hsize_t e : extent(d)) n *= static_cast<std::size_t>(e);
+  std::vector<int> values(n);
+  if (n > 0 && H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw std::runtime_error("cannot read '" + name + "'");
+  return values;
+}
+
 // Reads `name` when it is a series (replicate, time, ...); false otherwise.
 bool read_series(hid_t file, const std::string& path, const std::string& name, StoredSeries& s) {
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
@@ -144,6 +156,14 @@ RunFile read_run_file(const std::string& path) {
         if (!run.labels.count(s.dims[d])) run.labels[s.dims[d]] = read_strings(file, path, s.dims[d]);
       run.series[name] = std::move(s);
     }
+    run.destination_in_eu = read_integers(file, "destination_in_eu");
+    const std::vector<int> draws = read_integers(file, "parameter_draw");
+    if (!draws.empty() && !run.replicate_seeds.empty()) {
+      const std::size_t origins = draws.size() / run.replicate_seeds.size();
+      for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)
+        run.parameter_draws.emplace_back(draws.begin() + static_cast<std::ptrdiff_t>(r * origins),
+                                         draws.begin() + static_cast<std::ptrdiff_t>((r + 1) * origins));
+    }
   } catch (const ReadError&) {
     throw;
   } catch (const std::out_of_range&) {
@@ -151,6 +171,39 @@ RunFile read_run_file(const std::string& path) {
   } catch (const std::exception& e) {  // an HDF5 call failed
     bad(path, e.what());
   }
+  return run;
+}
+
+RunFile run_in_memory(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  RunFile run;
+  run.path = "(in memory)";
+  run.title = meta.title;
+  run.scenario_file = meta.scenario_file;
+  run.dates = meta.dates;
+  if (replicates.empty()) return run;
+  const SeriesGroup& layout = replicates.front().core;
+  for (const Dimension& d : layout.dims()) run.labels[d.name] = d.labels;
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    const Series& series = layout.series()[i];
+    StoredSeries s;
+    s.dims = {"replicate", "time"};
+    s.shape = {replicates.size(), meta.dates.size()};
+    for (int d : series.dims) {
+      s.dims.push_back(layout.dims()[static_cast<std::size_t>(d)].name);
+      s.shape.push_back(layout.dims()[static_cast<std::size_t>(d)].labels.size());
+    }
+    for (const ReplicateSeries& rep : replicates) {
+      const std::vector<double> dense = rep.core.series()[i].dense();
+      s.values.insert(s.values.end(), dense.begin(), dense.begin() + static_cast<std::ptrdiff_t>(meta.dates.size() * series.cells));
+    }
+    run.series[series.name] = std::move(s);
+  }
+  for (const ReplicateSeries& rep : replicates) {
+    run.replicate_seeds.push_back(rep.seed);
+    run.parameter_draws.push_back(rep.parameter_draws);
+  }
+  for (const LabelledVariable& v : meta.variables)
+    if (v.name == "destination_in_eu") run.destination_in_eu.assign(v.values.begin(), v.values.end());
   return run;
 }
 

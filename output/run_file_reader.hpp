@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "output/run_file_writer.hpp"
+
 namespace migflow {
 
 struct StoredSeries {
@@ -20,6 +22,11 @@ struct RunFile {
   std::vector<unsigned long long> replicate_seeds;
   std::map<std::string, std::vector<std::string>> labels;  // dimension -> coordinate labels
   std::map<std::string, StoredSeries> series;              // root datasets over (replicate, time, ...)
+  // Per destination label: 1 where the EU's policies act (empty in files without it).
+  std::vector<int> destination_in_eu;
+  // Per replicate, per origin: the posterior draw it ran with (-1: point values; empty
+  // in files without it).
+  std::vector<std::vector<int>> parameter_draws;
   std::size_t replicates() const { return replicate_seeds.size(); }
 
   // Throw std::runtime_error naming the file when it has no such series or dimension.
@@ -29,5 +36,9 @@ struct RunFile {
 
 // Throws std::runtime_error naming the file and what is wrong with it.
 RunFile read_run_file(const std::string& path);
+
+// The RunFile that writing `replicates` with `meta` would give, without the file (for
+// analyses that run many simulations, such as sensitivity analysis). Root series only.
+RunFile run_in_memory(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
 
 }  // namespace migflow

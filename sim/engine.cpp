@@ -51,7 +51,7 @@ struct PartialSet {
   }
 };
 
-Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm)
+Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm, std::vector<ModelParams> params)
     : world_(std::move(world)),
       comm_(comm),
       replicate_(replicate),
@@ -60,7 +60,9 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   const Scenario& sc = world_->scenario();
   steps_ = sc.calendar.steps();
   series_.seed = seed_;
-  for (int o = 0; o < world_->origin_count(); ++o) series_.parameter_draws.push_back(parameter_draw_index(sc, o, replicate));
+  const bool own_draws = params.empty();
+  for (int o = 0; o < world_->origin_count(); ++o)
+    series_.parameter_draws.push_back(own_draws ? parameter_draw_index(sc, o, replicate) : -1);
   for (size_t p = 0; p < sc.policies.size(); ++p) {
     const PolicySpec& spec = sc.policies[p];
     ActivePolicy ap{spec, spec.config->instantiate(*world_), sc.calendar.step_at(spec.from),
@@ -70,7 +72,7 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
     ap.policy->declare(series_.policies.back());
     policies_.push_back(std::move(ap));
   }
-  params_ = replicate_parameters(sc, replicate);
+  params_ = own_draws ? replicate_parameters(sc, replicate) : std::move(params);
   env_ = baseline_environment(*world_, params_);
   counts_.resize(world_->origin_count(), world_->destination_count(), world_->node_count(), world_->edge_count(), 0);
   core_series_ = declare_core_series(*world_, series_.core);
@@ -237,7 +239,7 @@ void Engine::step() {
   update();
   decide();  // observes too: each agent is counted once its transition is known
   resolve_and_apply();
-  record();
+  if (recording_) record();
   finish_step();
 }
 

@@ -37,7 +37,10 @@ class Engine {
  public:
   // With a communicator of several ranks, this engine holds its rank's block of the
   // agents, and every rank ends each step with the same (summed) counts and series.
-  Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm = serial_comm());
+  // `params`: each origin's parameter set; empty: the replicate's own
+  // (sim/parameter_draw.hpp). Calibration passes the parameters it tries.
+  Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm = serial_comm(),
+         std::vector<ModelParams> params = {});
   ~Engine();
 
   void step();
@@ -65,6 +68,9 @@ class Engine {
 
   // The recorded series; move them out when the run is over.
   ReplicateSeries& series() { return series_; }
+  // Off: step() records no series (callers that read counts() as they go, such as the
+  // calibration, skip the cost). On by default.
+  void set_recording(bool on) { recording_ = on; }
 
   // The phases, public so benchmarks can time them one at a time; step() is
   // update, decide (which observes too), resolve_and_apply, record, finish_step.
@@ -89,6 +95,7 @@ class Engine {
   const Comm& comm_;
   const std::atomic<bool>* stop_source_ = nullptr;
   bool stop_agreed_ = false;
+  bool recording_ = true;
   int replicate_;
   std::uint64_t seed_;
   int step_ = 0, steps_ = 0;

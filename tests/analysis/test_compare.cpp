@@ -8,28 +8,70 @@
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
 #include "sim/engine.hpp"
+#include "sim/rng.hpp"
 #include "ensemble/ensemble.hpp"
 
 namespace migflow {
 namespace {
 
-TEST(Compare, MeanIntervalIsTheStudentTInterval) {
-  const Interval iv = mean_interval({1, 2, 3, 4});
-  // t(0.975, 3) = 3.182446; sd = 1.290994; half-width = 3.182446 * 1.290994 / 2.
-  EXPECT_DOUBLE_EQ(iv.mean, 2.5);
-  EXPECT_NEAR(iv.hi - iv.mean, 3.182446305 * 1.290994449 / 2, 1e-8);
-  EXPECT_NEAR(iv.mean - iv.lo, iv.hi - iv.mean, 1e-12);
+TEST(Compare, SummarySpansTheReplicates) {
+  std::vector<double> x;
+  for (int v = 1; v <= 41; ++v) x.push_back(v);
+  const Summary s = summarize(x, std::vector<int>(41, -1));  // point values: all chance
+  EXPECT_DOUBLE_EQ(s.mean, 21);
+  EXPECT_DOUBLE_EQ(s.lo, 2);   // the 2.5% quantile of 1..41
+  EXPECT_DOUBLE_EQ(s.hi, 40);
+  EXPECT_DOUBLE_EQ(s.parameter_share, 0);
+  EXPECT_NEAR(s.mean_error, s.sd / std::sqrt(41.0), 1e-12);
+}
+
+// Replicates in pairs that share a draw: x = parameter effect (sd 2) + chance (sd 1), so
+// the parameters' share of the variance is 4 / 5.
+TEST(Compare, VarianceSplitsIntoParametersAndChance) {
+  std::vector<double> x;
+  std::vector<int> groups;
+  for (int g = 0; g < 400; ++g) {
+    const Draws u = draw(5, static_cast<std::uint64_t>(g), 0, Purpose::Sensitivity);
+    const double effect = 2 * normal_from_uniforms(u.uniform(0), u.uniform(1));
+    for (std::uint32_t j = 0; j < 2; ++j) {
+      const Draws chance = draw(5, static_cast<std::uint64_t>(g), 1 + j, Purpose::Sensitivity);
+      x.push_back(effect + normal_from_uniforms(chance.uniform(0), chance.uniform(1)));
+      groups.push_back(g);
+    }
+  }
+  EXPECT_NEAR(summarize(x, groups).parameter_share, 0.8, 0.05);
+  std::vector<int> singles(x.size());
+  for (size_t r = 0; r < singles.size(); ++r) singles[r] = static_cast<int>(r);
+  EXPECT_TRUE(std::isnan(summarize(x, singles).parameter_share)) << "no shared draws: cannot tell";
 }
 
 TEST(Compare, PairedDifferenceUsesReplicateDifferences) {
   const std::vector<double> a{10, 20, 30, 40}, b{11, 22, 31, 42};
-  const Interval paired = difference_interval(a, b, true);
-  const Interval welch = difference_interval(a, b, false);
+  const std::vector<int> groups(4, -1);
+  const Summary paired = summarize_difference(a, b, true, groups, groups);
+  const Summary independent = summarize_difference(a, b, false, groups, groups);
   EXPECT_DOUBLE_EQ(paired.mean, 1.5);
-  EXPECT_DOUBLE_EQ(welch.mean, 1.5);
-  // Differences 1,2,1,2: sd 0.57735; the paired interval is far narrower than Welch's.
-  EXPECT_NEAR(paired.hi - paired.mean, 3.182446305 * 0.577350269 / 2, 1e-8);
-  EXPECT_GT(welch.hi - welch.mean, 10 * (paired.hi - paired.mean));
+  EXPECT_DOUBLE_EQ(independent.mean, 1.5);
+  EXPECT_NEAR(paired.sd, 0.577350269, 1e-8);  // differences 1, 2, 1, 2
+  EXPECT_GT(independent.sd, 10 * paired.sd);
+}
+
+// A posterior with two very different emigration rates, two replicates per draw: the
+// spread of arrivals comes mostly from the parameters, and the file says which draw
+// each replicate used.
+TEST(Compare, PosteriorDrawsCarryParameterUncertaintyIntoTheIntervals) {
+  const auto run = testing::run_and_write(R"(
+replicates_per_draw: 2
+population:
+  - origin: MDA
+    posterior: {parameters: [emigration_rate], draws: [[0.001], [0.008]]}
+)", 16);
+  const RunFile file = read_run_file(run.path);
+  ASSERT_EQ(file.parameter_draws.size(), 16u);
+  for (size_t r = 0; r < 16; r += 2) EXPECT_EQ(file.parameter_draws[r], file.parameter_draws[r + 1]);
+  const std::vector<int> groups = draw_groups(file);
+  for (const Indicator& ind : headline_indicators(file, false))
+    if (ind.name == "arrivals_legal") EXPECT_GT(summarize(ind.per_replicate, groups).parameter_share, 0.8);
 }
 
 TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
@@ -66,109 +108,6 @@ TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
 TEST(Compare, RejectsFilesThatAreNotMigflowRuns) {
   const std::string junk = testing::write_temp("junk.h5", "not hdf5");
   EXPECT_THROW(read_run_file(junk), std::runtime_error);
-}
-
-}  // namespace
-}  // namespace migflow
-
-
-namespace migflow {
-namespace {
-
-// What the small world's model produces, as the "observations" a fit must recover:
-// mean stocks abroad at July of 2012, 2014 and 2016, and detections per year (irregular
-// crossings into ROU over its two external land edges, MDA->ROU and UKR->ROU, plus
-// interceptions there; the MDA->ITA air edge carries no irregular travel).
-struct Observed {
-  std::vector<StockTarget> stocks;
-  std::map<int, double> detections_by_year;
-};
-
-Observed observe(const std::shared_ptr<Scenario>& truth) {
-  Observed seen;
-  auto world = testing::world_of(truth);
-  const double ppa = truth->origins[0].persons_per_agent;
-  std::vector<std::vector<double>> sums(3, std::vector<double>(3, 0.0));
-  for (int r = 0; r < 2; ++r) {
-    Engine engine(world, r);
-    while (!engine.done()) {
-      engine.step();
-      const YearMonth d = truth->calendar.date(engine.steps_done() - 1);
-      const auto& c = engine.counts();
-      for (EdgeId e : {EdgeId{0}, EdgeId{2}})
-        seen.detections_by_year[d.year] +=
-            (c.flows[c.oe(0, e) * kChannelCount + static_cast<int>(Channel::Irregular)] + c.edge_intercepted[c.oe(0, e)]) *
-            ppa / 2;
-      if (d.month != 7 || (d.year != 2012 && d.year != 2014 && d.year != 2016)) continue;
-      for (int m = 0; m < 3; ++m) {
-        const NodeId at = world->member_state_node(m);
-        sums[(d.year - 2012) / 2][m] +=
-            (c.stocks[c.stock(0, at, Status::Regular)] + c.stocks[c.stock(0, at, Status::Irregular)]) * ppa / 2;
-      }
-    }
-  }
-  for (int y = 0; y < 3; ++y)
-    for (int m = 0; m < 3; ++m) seen.stocks.push_back({"MDA", truth->nodes[world->member_state_node(m)].id, 2012 + 2 * y, sums[y][m]});
-  return seen;
-}
-
-CalibrationOptions small_world_options() {
-  CalibrationOptions options;
-  options.fit_years = {2012, 2014};
-  options.test_year = 2016;
-  options.agents = 20000;
-  options.replicates = 2;
-  options.max_evaluations = 100;
-  options.detection_fit_years = {2010, 2013};
-  options.detection_test_years = {2014, 2016};
-  return options;
-}
-
-const char* const kSmallWorldFit = "calendar: {start: 2010-01, end: 2016-12}\npopulation: [{origin: MDA, agents: 20000, model: {";
-
-// Stocks made by the model itself with a known emigration rate: the fit must find it.
-TEST(Calibrate, RecoversAKnownEmigrationRateFromItsOwnStocks) {
-  const Observed seen = observe(testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004}}]"));
-  const CalibrationOptions options = small_world_options();
-  auto start = testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.0015}}]");
-  const CalibrationResult r = calibrate(*start, seen.stocks, options);
-  EXPECT_LT(r.fit_rmse, r.start_rmse / 3);
-  EXPECT_NEAR(r.parameters[0].value, 0.004, 0.004 * 0.3) << "fitted emigration_rate";
-  EXPECT_LT(r.backtest_rmse, 0.2);
-  EXPECT_EQ(r.parameters.size(), 4u) << "without detections, the channel split is not fitted";
-  EXPECT_NE(calibration_yaml(*start, r, options).find("emigration_rate:"), std::string::npos);
-}
-
-// Stocks and border detections made by the model with a known channel split: the fit,
-// started from the default split, must find irregular_propensity, which moves the
-// detections tenfold while the stocks barely tell it apart.
-TEST(Calibrate, RecoversAKnownIrregularPropensityFromItsOwnDetections) {
-  const Observed seen =
-      observe(testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004, irregular_propensity: 0.05}}]"));
-  const CalibrationOptions options = small_world_options();
-  // The detections file as the data script writes it, with a route column to sum over.
-  std::string csv = "origin,year,route,border_type,detections\n";
-  for (const auto& [year, n] : seen.detections_by_year) {
-    csv += "MDA," + std::to_string(year) + ",Eastern Borders Route,Land," + std::to_string(n * 0.75) + "\n";
-    csv += "MDA," + std::to_string(year) + ",Black Sea Route,Sea," + std::to_string(n * 0.25) + "\n";
-  }
-  auto start = testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004, irregular_propensity: 0.5}}]");
-  const auto detections = read_detection_targets(testing::write_temp("detections.csv", csv), *start,
-                                                 {options.detection_fit_years, options.detection_test_years});
-  ASSERT_EQ(detections.size(), 2u);
-  double observed_fit = 0;
-  for (int y = 2010; y <= 2013; ++y) observed_fit += seen.detections_by_year.at(y);
-  EXPECT_NEAR(detections[0].detections, observed_fit, 1e-6 * observed_fit) << "routes summed over the fit years";
-
-  const CalibrationResult r = calibrate(*start, seen.stocks, options, detections);
-  ASSERT_EQ(r.parameters.size(), 5u);
-  EXPECT_EQ(r.parameters[4].name, "irregular_propensity");
-  EXPECT_GT(r.start_detection_error, 1.0) << "the default split is far from the truth";
-  EXPECT_NEAR(r.parameters[4].value, 0.05, 0.05 * 0.35) << "fitted irregular_propensity";
-  EXPECT_LT(r.detection_error, 0.15);
-  EXPECT_LT(r.detection_backtest_error, 0.3);
-  EXPECT_LT(r.fit_rmse, 0.2);
-  EXPECT_NE(calibration_yaml(*start, r, options).find("irregular_propensity:"), std::string::npos);
 }
 
 }  // namespace

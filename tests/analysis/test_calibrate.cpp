@@ -1,0 +1,150 @@
+// The Bayesian calibration: the fit/test split it enforces, its reproducibility, and a
+// self-check by simulation-based calibration (Talts et al. 2018): parameters drawn from
+// the prior, data simulated by the model with them (and observation errors), and the
+// posterior's 50% and 90% intervals must hold the true values at about those rates.
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "../test_support.hpp"
+#include "analysis/calibrate.hpp"
+#include "analysis/forecast_window.hpp"
+#include "sim/rng.hpp"
+
+namespace migflow {
+namespace {
+
+// The small world from 2005, about 1,100 agents: cheap enough for many calibrations.
+const char* const kWorld = R"(
+calendar: {start: 2005-01, end: 2015-12}
+population: [{origin: MDA, agents: 1000}]
+model: {emigration_rate: 0.002, asylum_application: 0}
+)";
+
+// Observed stocks of 2005 (the first window's start), in persons.
+Observations start_stocks(const World& w) {
+  Observations obs;
+  const double persons[3] = {60000, 100000, 30000};  // ROU, ITA, DEU
+  for (int d = 0; d < 3; ++d) obs.stocks.push_back({0, d, 2005, persons[d]});
+  return obs;
+}
+
+std::vector<ParameterPrior> self_check_priors() {
+  return {{"emigration_rate", Transform::Log, std::log(0.002), 0.5, 1e-8, 1},
+          {"return_rate", Transform::Log, std::log(0.003), 0.5, 1e-6, 1},
+          {"logit_diaspora", Transform::Identity, 0.6, 0.4, -50, 50},
+          {"observation_error_stocks", Transform::Log, std::log(0.4), 0.3, 1e-3, 10},
+          {"observation_error_detections", Transform::Log, std::log(0.4), 0.3, 1e-3, 10}};
+}
+
+CalibrationOptions self_check_options(std::uint64_t seed) {
+  CalibrationOptions o;
+  o.agents = 0;  // the scenario's own scale
+  o.priors = self_check_priors();
+  o.smc.particles = std::getenv("SBC_N") ? std::atoi(std::getenv("SBC_N")) : 48;
+  if (std::getenv("SBC_MOVES")) o.smc.max_moves = std::atoi(std::getenv("SBC_MOVES"));
+  if (std::getenv("SBC_ESS")) o.smc.ess_fraction = std::atof(std::getenv("SBC_ESS"));
+  o.smc.seed = seed;
+  return o;
+}
+
+// Data the model makes with `truth` (one draw of the natural values, in the priors'
+// order): each window restarted from the previous window's observed end, as the
+// calibration assumes; its expected values (the mean of 10 replicates, with other
+// random numbers than the fit's) with ln-normal observation errors. That is the
+// calibration's observation model: data = model expectation + error, while the fit
+// sees one simulated realisation, whose noise its likelihood allows for.
+Observations simulate_observations(const Scenario& sc, const std::vector<double>& truth, int trial) {
+  ModelParams p = sc.origins[0].behaviour;
+  p.emigration_rate = truth[0];
+  p.return_rate = truth[1];
+  p.logit_diaspora = truth[2];
+  const auto world = testing::world_of(std::make_shared<Scenario>(sc));
+  Observations obs = start_stocks(*world);
+  std::uint32_t noise = 0;
+  // On the calibration's scale: ln(one agent's worth + persons).
+  const double offset = sc.origins[0].persons_per_agent;
+  auto observe = [&](double model, double sd) {
+    const Draws u = draw(7, static_cast<std::uint64_t>(trial), noise++, Purpose::ObservationNoise);
+    return std::max(0.0, std::exp(std::log(offset + model) + sd * normal_from_uniforms(u.uniform(0), u.uniform(1))) - offset);
+  };
+  for (int start : {2005, 2010}) {
+    const ForecastWindow window(sc, obs, start, start + 5);
+    const ModelObservations m = mean_of(window.simulate({&p, 1}, 10, 1000 + 10 * trial));
+    for (int d = 0; d < 3; ++d) obs.stocks.push_back({0, d, start + 5, observe(m.stocks.at({0, d, start + 5}), truth[3])});
+    for (int y = start + 1; y <= start + 5; ++y) obs.detections.push_back({0, -1, y, observe(m.detections.at({0, y}), truth[4])});
+  }
+  return obs;
+}
+
+TEST(Calibrate, RefusesToFitDataAfterTheCutoff) {
+  auto sc = testing::small_scenario(kWorld);
+  const auto world = testing::world_of(sc);
+  Observations obs = start_stocks(*world);
+  obs.stocks.push_back({0, 1, 2020, 123456});
+  EXPECT_THROW(obs.up_to(2016), std::invalid_argument);
+  EXPECT_EQ(obs.up_to(2015).stocks.size(), 3u);  // the 2020 stock is not read
+  CalibrationOptions o = self_check_options(1);
+  o.fit_cutoff = 2016;
+  EXPECT_THROW(calibrate(*sc, obs, o), std::invalid_argument);
+}
+
+TEST(Calibrate, SamePosteriorOnOneAndTwoThreads) {
+  auto sc = testing::small_scenario(kWorld);
+  const Observations obs = simulate_observations(*sc, {0.002, 0.003, 0.6, 0.15, 0.2}, 0);
+  auto run = [&](int threads) {
+    tbb::global_control c(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+    CalibrationOptions o = self_check_options(3);
+    o.smc.particles = 16;
+    return calibrate(*sc, obs, o);
+  };
+  const CalibrationResult one = run(1), two = run(2);
+  EXPECT_EQ(one.posterior.particles, two.posterior.particles);
+  EXPECT_EQ(one.posterior.evaluations, two.posterior.evaluations);
+  EXPECT_EQ(one.stock_targets, 6);
+  EXPECT_EQ(one.detection_targets, 10);
+}
+
+// Simulation-based calibration: over trials whose truths are drawn from the prior, the
+// posterior's central 90% (50%) intervals must hold the true value about 90% (50%) of
+// the time. 20 trials x 5 parameters = 100 intervals; with a correct posterior the
+// counts are binomial (sd 3 and 5), and the bounds below are about 3.3 sd wide.
+// A posterior that is too narrow (overconfident) or too wide fails.
+TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
+  auto sc = testing::small_scenario(kWorld);
+  const std::vector<ParameterPrior> priors = self_check_priors();
+  const int trials = std::getenv("SBC_TRIALS") ? std::atoi(std::getenv("SBC_TRIALS")) : 20;
+  int inside90 = 0, inside50 = 0, intervals = 0;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::vector<double> truth;
+    for (size_t j = 0; j < priors.size(); ++j) {
+      const Draws u = draw(11, static_cast<std::uint64_t>(trial), static_cast<std::uint32_t>(j), Purpose::Prior);
+      truth.push_back(priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
+    }
+    const Observations obs = simulate_observations(*sc, truth, trial);
+    const CalibrationResult r = calibrate(*sc, obs, self_check_options(100 + static_cast<std::uint64_t>(trial)));
+    for (size_t j = 0; j < priors.size(); ++j) {
+      std::vector<double> column;
+      for (const auto& p : r.posterior.particles) column.push_back(p[j]);
+      std::sort(column.begin(), column.end());
+      auto at = [&](double q) { return column[static_cast<size_t>(std::lround(q * static_cast<double>(column.size() - 1)))]; };
+      inside90 += truth[j] >= at(0.05) && truth[j] <= at(0.95);
+      if (std::getenv("SBC_DEBUG")) std::printf("SBC %d %zu truth %.4g q05 %.4g q50 %.4g q95 %.4g in %d\n", trial, j, truth[j], at(0.05), at(0.5), at(0.95), truth[j] >= at(0.05) && truth[j] <= at(0.95));
+      inside50 += truth[j] >= at(0.25) && truth[j] <= at(0.75);
+      ++intervals;
+    }
+  }
+  RecordProperty("inside90", inside90);
+  RecordProperty("inside50", inside50);
+  EXPECT_GE(inside90, 80) << inside90 << " of " << intervals << " in their 90% intervals";
+  EXPECT_LE(inside90, 99) << inside90 << " of " << intervals << " in their 90% intervals";
+  EXPECT_GE(inside50, 34) << inside50 << " of " << intervals << " in their 50% intervals";
+  EXPECT_LE(inside50, 66) << inside50 << " of " << intervals << " in their 50% intervals";
+}
+
+}  // namespace
+}  // namespace migflow
