@@ -44,7 +44,9 @@ TempRoot& root() {
 
 std::string temp_dir() {
   static int counter = 0;
-  const fs::path p = root().path / ("d" + std::to_string(++counter));
+  std::string name = "d";  // appended, not "d" + ...: GCC 12 warns (-Wrestrict) on that falsely
+  name += std::to_string(++counter);
+  const fs::path p = root().path / name;
   fs::create_directories(p);
   return p.string();
 }
