@@ -1,4 +1,4 @@
-// What the agent kernel reads in one step: per-step probabilities and capacities,
+// What the agent rules (sim/agent_rules.hpp) read in one step: per-step probabilities and capacities,
 // derived from the Environment (after policies) and the last observed counts. Small
 // flat arrays; the hot loop never sees the graph, a string or a policy.
 #pragma once

@@ -40,9 +40,8 @@ class World {
     return origins_[o] == member_states_[m] || irregular_next_hop(origins_[o], m) != kNoEdge;
   }
 
-  void plan_routes();  // again whenever the graph changes
-
  private:
+  void plan_routes();
   std::shared_ptr<const Scenario> scenario_;
   std::vector<NodeId> origins_, member_states_;
   std::vector<int> origin_index_, ms_index_;
