@@ -66,6 +66,15 @@ std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides) {
 
 std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc) { return std::make_shared<const World>(sc); }
 
+std::string error_of(const std::string& yaml_overrides) {
+  try {
+    small_scenario(yaml_overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 WrittenRun run_and_write(const std::string& yaml_overrides, int replicates) {
   WrittenRun run;
   run.world = world_of(small_scenario(yaml_overrides));
