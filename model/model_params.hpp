@@ -1,4 +1,4 @@
-// Behavioural parameters of the decision rule (DESIGN.md section 2). Every one can be
+// Behavioural parameters of the decision rule (docs/model.md). Every one can be
 // set under `model:` in a scenario; docs/model.md gives units, defaults and sources.
 // Rates are per month and turned into per-step probabilities as 1 - exp(-rate * months).
 #pragma once

@@ -5,10 +5,12 @@
 namespace migflow {
 
 std::pair<std::uint64_t, std::uint64_t> Comm::block(std::uint64_t count) const {
-  // Products fit in 128 bits; ranks get sizes differing by at most one.
+  // floor(count * r / size) without overflow: count = q * size + rest, and rest * r <
+  // size^2 fits in 64 bits. Ranks get sizes differing by at most one.
+  const std::uint64_t ranks = static_cast<std::uint64_t>(size()), q = count / ranks, rest = count % ranks;
   const auto edge = [&](int r) {
-    return static_cast<std::uint64_t>(static_cast<unsigned __int128>(count) * static_cast<unsigned>(r) /
-                                      static_cast<unsigned>(size()));
+    const auto rank = static_cast<std::uint64_t>(r);
+    return q * rank + rest * rank / ranks;
   };
   return {edge(rank()), edge(rank() + 1)};
 }

@@ -1,8 +1,9 @@
-// The engine: one replicate of a scenario, stepped through the phases of DESIGN.md.
+// The engine: one replicate of a scenario, stepped through six phases (docs/design.md):
 //
 //   1 observe   count agents per (origin, node, status)       parallel reduction
 //   2 update    reset the Environment, let active policies edit it, derive tables
-//   3 decide    each agent draws its transition; contested moves become requests
+//   3 decide    each agent draws its transition (sim/agent_rules.hpp); contested moves
+//               become requests
 //   4 resolve   per quota or capped edge, the `capacity` smallest request keys win
 //   5 apply     winners move, losers wait or fall back
 //   6 record    append the step's aggregates to the output series

@@ -2,7 +2,7 @@
 //
 // Each step the engine resets Environment to the scenario's baseline (model: block),
 // then every active policy edits it (phase 2, serial), and the engine turns it into
-// the per-step tables the agent kernel reads. Policies never touch agents: what they
+// the per-step tables the agent rules read (sim/agent_rules.hpp). Policies never touch agents: what they
 // can change is exactly what is in this struct, so adding a policy never edits the
 // engine, and the hot loop never calls a policy.
 #pragma once

@@ -1,7 +1,8 @@
-// What the agent kernel reads in one step: per-step probabilities and capacities,
-// derived from the Environment (after policies), each origin's parameter set and the
-// last observed counts. Small flat arrays; the hot loop never sees the graph, a string
-// or a policy. Tables over destinations cover all of them, Member States first.
+// What the agent rules (sim/agent_rules.hpp) read in one step: per-step probabilities
+// and capacities, derived from the Environment (after policies), each origin's parameter
+// set and the last observed counts. Small flat arrays; the hot loop never sees the
+// graph, a string or a policy. Tables over destinations cover all of them, Member
+// States first.
 #pragma once
 #include <cstdint>
 #include <span>

@@ -57,10 +57,10 @@ class World {
   }
   bool irregular_reachable(int o, int d) const { return irregular_next_hop(origins_[o], d) != kNoEdge; }
 
-  void plan_routes();  // again whenever the graph changes
-
  private:
+  void plan_routes();
   std::size_t od(int o, int d) const { return static_cast<std::size_t>(o) * destinations_.size() + d; }
+
 
   std::shared_ptr<const Scenario> scenario_;
   std::vector<NodeId> origins_, destinations_;

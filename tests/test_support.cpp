@@ -44,7 +44,9 @@ TempRoot& root() {
 
 std::string temp_dir() {
   static int counter = 0;
-  const fs::path p = root().path / ("d" + std::to_string(++counter));
+  std::string name = "d";  // appended, not "d" + ...: GCC 12 warns (-Wrestrict) on that falsely
+  name += std::to_string(++counter);
+  const fs::path p = root().path / name;
   fs::create_directories(p);
   return p.string();
 }
@@ -63,6 +65,15 @@ std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides) {
 }
 
 std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc) { return std::make_shared<const World>(sc); }
+
+std::string error_of(const std::string& yaml_overrides) {
+  try {
+    small_scenario(yaml_overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 WrittenRun run_and_write(const std::string& yaml_overrides, int replicates) {
   WrittenRun run;

@@ -18,6 +18,8 @@ std::string write_temp(const std::string& name, const std::string& text);
 // The small test world with `yaml_overrides` merged over it (as a scenario extending it).
 std::shared_ptr<Scenario> small_scenario(const std::string& yaml_overrides = "");
 std::shared_ptr<const World> world_of(std::shared_ptr<Scenario> sc);
+// The message of the InputError that small_scenario(yaml_overrides) throws, or "no error".
+std::string error_of(const std::string& yaml_overrides);
 // Runs the small world with `yaml_overrides` for `replicates` replicates and writes
 // the output file (path in a fresh temporary folder).
 struct WrittenRun {

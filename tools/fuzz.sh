@@ -5,6 +5,7 @@
 # Usage: tools/fuzz.sh [SECONDS]   (default 60)
 #   MIGFLOW_FUZZ_RUNS=N  instead: exactly N inputs from seed 1 (deterministic, for CI).
 #   MIGFLOW_FUZZ_KEEP_GOING=1  keep fuzzing after a finding (fork mode), to collect several.
+#   MIGFLOW_WERROR=ON  compiler warnings are errors (CI).
 # Exits non-zero when the fuzzer found a crash, timeout, out-of-memory or leak; the input
 # is in build-fuzz/findings/ (reproduce: build-fuzz/fuzz/fuzz_scenario FILE; keep it in
 # tests/data/fuzz_regressions/). New interesting inputs accumulate in build-fuzz/corpus/.
@@ -19,7 +20,8 @@ bash "$root/tools/setup.sh" clang-16 libclang-rt-16-dev
 
 t0=$(date +%s)
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$root/build-fuzz" -DMIGFLOW_FUZZ=ON -DMIGFLOW_BUILD_TESTS=OFF \
-  -DMIGFLOW_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" >/dev/null
+  -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}" >/dev/null
 cmake --build "$root/build-fuzz" --target fuzz_scenario -j2
 t1=$(date +%s)
 

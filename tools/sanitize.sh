@@ -9,7 +9,9 @@
 # apt-get source through a private sources list; the system's apt setup is untouched),
 # cached in build-tsan-tbb/. No TSan suppressions are needed then.
 # Usage: tools/sanitize.sh [asan|tsan|all]   (default all). Exits non-zero on any report.
-# Only the migflow and migflow_tests targets are built (no benchmarks), at -O1 -g.
+#   MIGFLOW_WERROR=ON  compiler warnings are errors (CI).
+# Only what the tests run is built (migflow, migflow_tests and the example it depends on;
+# no benchmarks), at -O1 -g.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -25,7 +27,7 @@ tsan_tests=${MIGFLOW_TSAN_TESTS:-'Engine|Registry|Expectation|Cli|checkpoint'}
 exclude=${MIGFLOW_SANITIZE_EXCLUDE:-'Sigterm'}
 
 common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g"
-        -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_TESTS=ON)
+        -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_TESTS=ON "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}")
 
 stamp() { date +%s; }
 build() {  # build <dir> <sanitizers>

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 default_packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config clang-format
   libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools zlib1g-dev libeigen3-dev libopenmpi-dev openmpi-bin
   libyaml-cpp-dev libcli11-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -148,7 +148,10 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
         q.label = sc.nodes[ms].id + "<-" + sc.nodes[partner].id;
         if (q.skill_mask != 0b111)
           for (int k = 0, first = 1; k < kSkillCount; ++k)
-            if (q.skill_mask & (1u << k)) q.label += (first-- > 0 ? ":" : "+") + std::string(kSkillNames[k]);
+            if (q.skill_mask & (1u << k)) {
+              q.label += first-- > 0 ? ':' : '+';
+              q.label += kSkillNames[k];
+            }
         for (const QuotaSpec& other : config->quotas)
           if (other.member_state == ms && other.partner == partner && (other.skill_mask & q.skill_mask))
             fail(item, r.field("skills"), "overlaps an earlier quota for " + q.label);

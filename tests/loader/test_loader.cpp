@@ -18,15 +18,7 @@ void PrintTo(const BadCase& c, std::ostream* os);
 using testing::small_scenario;
 using testing::write_temp;
 
-// Loads `text` as a scenario extending the small world; returns the error message.
-std::string error_of(const std::string& overrides) {
-  try {
-    small_scenario(overrides);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(Loader, ReadsTheSmallWorld) {
   auto sc = small_scenario();

@@ -244,14 +244,7 @@ TEST(Remittances, TotalsEqualWhatStocksAndRatesImply) {
 
 // --- bad policy blocks ------------------------------------------------------------------
 
-std::string error_of(const std::string& yaml) {
-  try {
-    small_scenario(yaml);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
   struct Case {

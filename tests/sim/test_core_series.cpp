@@ -52,3 +52,22 @@ TEST(CoreSeries, ReaderFindsEveryDeclaredSeriesWithItsDimensionsFromTheFile) {
 
 }  // namespace
 }  // namespace migflow
+
+namespace migflow {
+namespace {
+
+// docs/design.md's table of the core series is the declaration, row for row.
+TEST(CoreSeries, DesignPageListsEverySeriesAsDeclared) {
+  const std::string page = testing::read_text(testing::data_path("../../docs/design.md"));
+  ASSERT_FALSE(page.empty());
+  for (const CoreSeriesSpec& spec : core_series_specs()) {
+    std::string dims = "replicate, time";
+    for (CoreDim d : spec.dims()) dims += ", " + std::string(kCoreDimNames[static_cast<std::size_t>(d)]);
+    const std::string row = "| `" + std::string(spec.name) + "` | " + dims + " | " + std::string(spec.units) + " | " +
+                            std::string(spec.long_name) + " |";
+    EXPECT_NE(page.find(row), std::string::npos) << "docs/design.md lacks the row\n" << row;
+  }
+}
+
+}  // namespace
+}  // namespace migflow
