@@ -141,12 +141,17 @@ std::string fixed(double v, int decimals = 2) {
   return buf;
 }
 
+// A whole number with thousands separators: 57227 -> "57,227".
 std::string whole(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.0f", v);
-  std::string s = buf;
-  for (int i = static_cast<int>(s.size()) - 3; i > (s[0] == '-' ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
+  std::snprintf(buf, sizeof buf, "%.0f", std::fabs(v));
+  const std::string digits = buf;
+  std::string out = v < 0 && digits != "0" ? "-" : "";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 std::vector<const Forecast*> select(const PartnerBacktest& p, const std::string& kind, bool eu_only = false) {

@@ -33,7 +33,11 @@ struct CalibrationOptions {
   std::uint64_t agents = 40000;          // each window is scaled to about this many agents
   int replicates = 1;                    // per likelihood evaluation
   double min_stock = 1000;               // stock cells fitted: at least this many persons observed
-  SmcOptions smc{.particles = 256};
+  SmcOptions smc = [] {
+    SmcOptions o;
+    o.particles = 256;
+    return o;
+  }();
   std::vector<ParameterPrior> priors;    // the parameters fitted and their priors; empty: default_priors()
   // Called after each SMC stage with (stage, temperature, evaluations so far).
   std::function<void(int, double, long long)> progress;

@@ -26,7 +26,7 @@ model: {emigration_rate: 0.002, asylum_application: 0}
 )";
 
 // Observed stocks of 2005 (the first window's start), in persons.
-Observations start_stocks(const World& w) {
+Observations start_stocks() {
   Observations obs;
   const double persons[3] = {60000, 100000, 30000};  // ROU, ITA, DEU
   for (int d = 0; d < 3; ++d) obs.stocks.push_back({0, d, 2005, persons[d]});
@@ -63,8 +63,7 @@ Observations simulate_observations(const Scenario& sc, const std::vector<double>
   p.emigration_rate = truth[0];
   p.return_rate = truth[1];
   p.logit_diaspora = truth[2];
-  const auto world = testing::world_of(std::make_shared<Scenario>(sc));
-  Observations obs = start_stocks(*world);
+  Observations obs = start_stocks();
   std::uint32_t noise = 0;
   // On the calibration's scale: ln(one agent's worth + persons).
   const double offset = sc.origins[0].persons_per_agent;
@@ -83,8 +82,7 @@ Observations simulate_observations(const Scenario& sc, const std::vector<double>
 
 TEST(Calibrate, RefusesToFitDataAfterTheCutoff) {
   auto sc = testing::small_scenario(kWorld);
-  const auto world = testing::world_of(sc);
-  Observations obs = start_stocks(*world);
+  Observations obs = start_stocks();
   obs.stocks.push_back({0, 1, 2020, 123456});
   EXPECT_THROW(obs.up_to(2016), std::invalid_argument);
   EXPECT_EQ(obs.up_to(2015).stocks.size(), 3u);  // the 2020 stock is not read

@@ -70,8 +70,11 @@ population:
   ASSERT_EQ(file.parameter_draws.size(), 16u);
   for (size_t r = 0; r < 16; r += 2) EXPECT_EQ(file.parameter_draws[r], file.parameter_draws[r + 1]);
   const std::vector<int> groups = draw_groups(file);
-  for (const Indicator& ind : headline_indicators(file, false))
-    if (ind.name == "arrivals_legal") EXPECT_GT(summarize(ind.per_replicate, groups).parameter_share, 0.8);
+  for (const Indicator& ind : headline_indicators(file, false)) {
+    if (ind.name == "arrivals_legal") {
+      EXPECT_GT(summarize(ind.per_replicate, groups).parameter_share, 0.8);
+    }
+  }
 }
 
 TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
