@@ -90,8 +90,8 @@ PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& o
   result.partner = baseline.nodes[baseline.origins.at(0).node].id;
   result.scenario = baseline.file;
   result.start_year = start_year;
-  const ForecastWindow window(baseline, observed.up_to(start_year), start_year, std::max(o.test_year, o.last_count_year),
-                              o.agents);
+  const ForecastWindow window(baseline, observed.up_to(start_year), start_year,
+                              std::max(o.test_year, o.last_count_year), o.agents);
   const std::vector<ModelObservations> runs = window.simulate({}, o.replicates);
   const Scenario& sc = window.world().scenario();
   auto errors = [&](std::string_view name) {
@@ -99,7 +99,8 @@ PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& o
     for (int r = 0; r < o.replicates; ++r) sd.push_back(observation_error(sc, r, name));
     return sd;
   };
-  const std::vector<double> sd_stocks = errors(kObservationErrorNames[0]), sd_detections = errors(kObservationErrorNames[1]),
+  const std::vector<double> sd_stocks = errors(kObservationErrorNames[0]),
+                            sd_detections = errors(kObservationErrorNames[1]),
                             sd_asylum = errors(kObservationErrorNames[2]);
   const World& w = window.world();
   const double offset = sc.origins[0].persons_per_agent;
@@ -163,7 +164,8 @@ std::vector<const Forecast*> select(const PartnerBacktest& p, const std::string&
 
 // The stock table: per partner, pooled, and the median over partners.
 void stock_table(std::ostringstream& out, const std::vector<PartnerBacktest>& partners, bool eu_only) {
-  out << "| partner | cells | RMSE ln: model | persistence | trend | MdAPE: model | persistence | trend | in 50% | in 90% |\n"
+  out << "| partner | cells | RMSE ln: model | persistence | trend | MdAPE: model | persistence | trend | in 50% | in "
+         "90% |\n"
          "|---|---|---|---|---|---|---|---|---|---|\n";
   std::vector<const Forecast*> pooled;
   std::vector<double> rm, rp, rt;
@@ -179,19 +181,21 @@ void stock_table(std::ostringstream& out, const std::vector<PartnerBacktest>& pa
     rm.push_back(s.rmse_model);
     rp.push_back(s.rmse_persistence);
     rt.push_back(s.rmse_trend);
-    out << "| " << p.partner << " | " << s.cells << " | " << fixed(s.rmse_model) << " | " << fixed(s.rmse_persistence) << " | "
-        << fixed(s.rmse_trend) << " | " << fixed(s.mdape_model) << " | " << fixed(s.mdape_persistence) << " | "
-        << fixed(s.mdape_trend) << " | " << fixed(100 * s.inside50, 0) << "% | " << fixed(100 * s.inside90, 0) << "% |\n";
+    out << "| " << p.partner << " | " << s.cells << " | " << fixed(s.rmse_model) << " | " << fixed(s.rmse_persistence)
+        << " | " << fixed(s.rmse_trend) << " | " << fixed(s.mdape_model) << " | " << fixed(s.mdape_persistence) << " | "
+        << fixed(s.mdape_trend) << " | " << fixed(100 * s.inside50, 0) << "% | " << fixed(100 * s.inside90, 0)
+        << "% |\n";
   }
   const StockScores all = score_stocks(pooled);
-  out << "| **pooled** | " << all.cells << " | " << fixed(all.rmse_model) << " | " << fixed(all.rmse_persistence) << " | "
-      << fixed(all.rmse_trend) << " | " << fixed(all.mdape_model) << " | " << fixed(all.mdape_persistence) << " | "
-      << fixed(all.mdape_trend) << " | " << fixed(100 * all.inside50, 0) << "% | " << fixed(100 * all.inside90, 0) << "% |\n";
+  out << "| **pooled** | " << all.cells << " | " << fixed(all.rmse_model) << " | " << fixed(all.rmse_persistence)
+      << " | " << fixed(all.rmse_trend) << " | " << fixed(all.mdape_model) << " | " << fixed(all.mdape_persistence)
+      << " | " << fixed(all.mdape_trend) << " | " << fixed(100 * all.inside50, 0) << "% | "
+      << fixed(100 * all.inside90, 0) << "% |\n";
   if (!rm.empty())
-    out << "| median over partners | | " << fixed(median(rm)) << " | " << fixed(median(rp)) << " | " << fixed(median(rt))
-        << " | | | | | |\n";
-  out << "\nThe model's RMSE is below persistence's for " << beats << " of " << scored << " partners and below the trend's for "
-      << beats_trend << ".\n\n";
+    out << "| median over partners | | " << fixed(median(rm)) << " | " << fixed(median(rp)) << " | "
+        << fixed(median(rt)) << " | | | | | |\n";
+  out << "\nThe model's RMSE is below persistence's for " << beats << " of " << scored
+      << " partners and below the trend's for " << beats_trend << ".\n\n";
 }
 
 void count_table(std::ostringstream& out, const std::vector<PartnerBacktest>& partners, const BacktestOptions& o) {
@@ -263,10 +267,11 @@ std::string backtest_markdown(const BacktestReport& r) {
     stock_table(out, r.revision2024, false);
   }
   if (!r.long_run.empty()) {
-    out << "## From " << r.long_run.front().start_year << ", without later data\n\nThe baseline as the scenarios run it: "
+    out << "## From " << r.long_run.front().start_year
+        << ", without later data\n\nThe baseline as the scenarios run it: "
         << "from the stocks of " << r.long_run.front().start_year << " to " << o.test_year
-        << ", seeing no stock after that. The naive forecasts still use " << o.origin_year - 5 << " and " << o.origin_year
-        << ", so they know more than the model here.\n\n";
+        << ", seeing no stock after that. The naive forecasts still use " << o.origin_year - 5 << " and "
+        << o.origin_year << ", so they know more than the model here.\n\n";
     stock_table(out, r.long_run, false);
   }
   return out.str();

@@ -20,25 +20,25 @@
 namespace migflow {
 
 struct BacktestOptions {
-  int origin_year = kFitCutoff;  // the forecast starts from this year's observed stocks
-  int test_year = 2020;          // held-out stocks
+  int origin_year = kFitCutoff;                         // the forecast starts from this year's observed stocks
+  int test_year = 2020;                                 // held-out stocks
   int first_count_year = 2016, last_count_year = 2020;  // held-out detections and applications
-  int replicates = 40;           // each with its own posterior draw (scenario's replicates_per_draw)
+  int replicates = 40;  // each with its own posterior draw (scenario's replicates_per_draw)
   // Each forecast is scaled to about this many agents: the calibration's scale (its
   // default), so that its observation errors mean the same (0: as the scenario gives).
   std::uint64_t agents = 40000;
-  double min_stock = 1000;       // cells scored: at least this many persons observed
-  int noise_draws = 5;           // observation-error draws per replicate
+  double min_stock = 1000;  // cells scored: at least this many persons observed
+  int noise_draws = 5;      // observation-error draws per replicate
 };
 
 // One held-out value and its forecasts.
 struct Forecast {
-  std::string kind;  // "stock", "detections", "asylum"
+  std::string kind;         // "stock", "detections", "asylum"
   std::string destination;  // stocks; "" for an origin's yearly count
   bool in_eu = true;
   int year = 0;
   double observed = 0;
-  double persistence = 0, trend = 0;       // stocks only
+  double persistence = 0, trend = 0;                      // stocks only
   double median = 0, q05 = 0, q25 = 0, q75 = 0, q95 = 0;  // predictive
 };
 

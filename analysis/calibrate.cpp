@@ -94,7 +94,8 @@ struct CalibrationLikelihood::Impl {
   Impl(const Scenario& sc, const Observations& data, const CalibrationOptions& o, std::vector<ParameterPrior> p)
       : options(o), priors(std::move(p)) {
     if (sc.origins.size() != 1)
-      throw std::invalid_argument("calibration fits one origin's parameters: give a scenario with one population entry");
+      throw std::invalid_argument(
+          "calibration fits one origin's parameters: give a scenario with one population entry");
     base = sc.origins[0].behaviour;
     for (const ParameterPrior& prior : priors) {
       const ParamSpec* spec = find_model_param(prior.name);
@@ -116,7 +117,8 @@ struct CalibrationLikelihood::Impl {
     for (size_t w = 0; w < starts.size(); ++w) {
       const int last = w + 1 < starts.size() ? starts[w + 1] : options.fit_cutoff;
       if (last > options.fit_cutoff || last <= starts[w])
-        throw std::invalid_argument("calibration: window from " + std::to_string(starts[w]) + " does not end by the cut-off");
+        throw std::invalid_argument("calibration: window from " + std::to_string(starts[w]) +
+                                    " does not end by the cut-off");
       windows.emplace_back(sc, fit, starts[w], last, options.agents);
     }
     // Each observation belongs to the last window that covers it whole: a stock five
@@ -130,18 +132,21 @@ struct CalibrationLikelihood::Impl {
     };
     for (const Observation& s : fit.stocks)
       if (s.origin == 0 && s.value >= options.min_stock)
-        if (const int w = window_of(s.year, true); w >= 0 && s.year == starts[w] + 5) targets.push_back({Kind::Stock, s, w});
+        if (const int w = window_of(s.year, true); w >= 0 && s.year == starts[w] + 5)
+          targets.push_back({Kind::Stock, s, w});
     for (const Observation& d : fit.detections)
       if (const int w = window_of(d.year, false); w >= 0 && d.origin == 0) targets.push_back({Kind::Detections, d, w});
     for (const Observation& a : fit.asylum)
       if (const int w = window_of(a.year, false); w >= 0 && a.origin == 0) targets.push_back({Kind::Asylum, a, w});
     if (count(Kind::Stock) == 0) throw std::invalid_argument("calibration: no observed stocks in the fit windows");
-    for (Target& t : targets) t.offset = windows[static_cast<size_t>(t.window)].world().scenario().origins[0].persons_per_agent;
+    for (Target& t : targets)
+      t.offset = windows[static_cast<size_t>(t.window)].world().scenario().origins[0].persons_per_agent;
     measure_noise_at_prior(options.smc.seed);
   }
 
   int count(Kind k) const {
-    return static_cast<int>(std::count_if(targets.begin(), targets.end(), [&](const Target& t) { return t.kind == k; }));
+    return static_cast<int>(
+        std::count_if(targets.begin(), targets.end(), [&](const Target& t) { return t.kind == k; }));
   }
 
   ModelParams params_of(const std::vector<double>& natural) const {
@@ -159,7 +164,8 @@ struct CalibrationLikelihood::Impl {
   // Each window's mean model observations for one parameter set.
   std::vector<ModelObservations> run(const ModelParams& p, int first_replicate) const {
     std::vector<ModelObservations> out;
-    for (const ForecastWindow& w : windows) out.push_back(mean_of(w.simulate({&p, 1}, options.replicates, first_replicate)));
+    for (const ForecastWindow& w : windows)
+      out.push_back(mean_of(w.simulate({&p, 1}, options.replicates, first_replicate)));
     return out;
   }
 
@@ -192,7 +198,8 @@ struct CalibrationLikelihood::Impl {
       std::vector<double> point;
       for (size_t j = 0; j < priors.size(); ++j) {
         const Draws u = draw(seed, static_cast<std::uint64_t>(k), static_cast<std::uint32_t>(j), Purpose::Prior);
-        point.push_back(priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
+        point.push_back(
+            priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
       }
       points.push_back(point);
     }
@@ -206,7 +213,8 @@ struct CalibrationLikelihood::Impl {
     for (size_t k = 0; k < points.size(); ++k) {
       const ModelParams p = params_of(points[k]);
       std::vector<std::vector<ModelObservations>> runs;
-      for (int r = 0; r < kNoiseReplicates; ++r) runs.push_back(run(p, 10000 + static_cast<int>(k) * kNoiseReplicates + r));
+      for (int r = 0; r < kNoiseReplicates; ++r)
+        runs.push_back(run(p, 10000 + static_cast<int>(k) * kNoiseReplicates + r));
       for (size_t i = 0; i < targets.size(); ++i) {
         Target& t = targets[i];
         t.noise_factor = 1;
@@ -232,7 +240,9 @@ CalibrationLikelihood::CalibrationLikelihood(const Scenario& scenario, const Obs
     : impl_(std::make_unique<Impl>(scenario, fit_data, options, std::move(priors))) {}
 CalibrationLikelihood::~CalibrationLikelihood() = default;
 int CalibrationLikelihood::stock_targets() const { return impl_->count(Kind::Stock); }
-void CalibrationLikelihood::measure_noise_at(const std::vector<std::vector<double>>& points) { impl_->measure_noise(points); }
+void CalibrationLikelihood::measure_noise_at(const std::vector<std::vector<double>>& points) {
+  impl_->measure_noise(points);
+}
 int CalibrationLikelihood::detection_targets() const { return impl_->count(Kind::Detections); }
 int CalibrationLikelihood::asylum_targets() const { return impl_->count(Kind::Asylum); }
 
@@ -250,7 +260,7 @@ double CalibrationLikelihood::operator()(const std::vector<double>& natural) con
 }
 
 std::vector<std::pair<FitCheck, double>> CalibrationLikelihood::predictions(const std::vector<double>& natural,
-                                                                              int first_replicate) const {
+                                                                            int first_replicate) const {
   const std::vector<ModelObservations> seen = impl_->run(impl_->params_of(natural), first_replicate);
   std::vector<std::pair<FitCheck, double>> out;
   for (const Target& t : impl_->targets) {
@@ -289,7 +299,8 @@ CalibrationResult calibrate(const Scenario& scenario, const Observations& observ
   const int particles = static_cast<int>(n), checks = std::min(40, particles);
   std::vector<std::vector<std::pair<FitCheck, double>>> runs(static_cast<size_t>(checks));
   for (int c = 0; c < checks; ++c)
-    runs[static_cast<size_t>(c)] = likelihood.predictions(result.posterior.particles[static_cast<size_t>(c * particles / checks)], 1 + c);
+    runs[static_cast<size_t>(c)] =
+        likelihood.predictions(result.posterior.particles[static_cast<size_t>(c * particles / checks)], 1 + c);
   for (size_t t = 0; t < runs[0].size(); ++t) {
     std::vector<double> draws;
     for (int c = 0; c < checks; ++c) {
@@ -320,13 +331,14 @@ std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& 
   out << "# Written by `migflow calibrate " << scenario.file << "`: a posterior sample of " << origin << "'s\n"
       << "# parameters (docs/calibration.md). Data up to " << options.fit_cutoff << " only: " << r.stock_targets
       << " UN DESA stocks (2020 revision) of at least " << options.min_stock << " persons,\n# " << r.detection_targets
-      << " years of Frontex detections and " << r.asylum_targets << " years of Eurostat first-time asylum applicants, in "
-      << options.window_starts.size() << " five-year windows restarted\n# from the observed stocks of";
+      << " years of Frontex detections and " << r.asylum_targets
+      << " years of Eurostat first-time asylum applicants, in " << options.window_starts.size()
+      << " five-year windows restarted\n# from the observed stocks of";
   for (int y : options.window_starts) out << " " << y;
   out << ", at about " << options.agents << " agents.\n"
-      << "# Tempered SMC: " << r.posterior.particles.size() << " particles, " << r.posterior.stages.size() << " stages, "
-      << r.posterior.evaluations << " simulations, " << static_cast<long>(r.seconds) << " s; ln evidence "
-      << r.posterior.log_evidence << ".\n"
+      << "# Tempered SMC: " << r.posterior.particles.size() << " particles, " << r.posterior.stages.size()
+      << " stages, " << r.posterior.evaluations << " simulations, " << static_cast<long>(r.seconds)
+      << " s; ln evidence " << r.posterior.log_evidence << ".\n"
       << "# parameter: prior median [90%] -> posterior median [90%]\n";
   for (size_t j = 0; j < r.priors.size(); ++j) {
     const ParameterPrior& p = r.priors[j];

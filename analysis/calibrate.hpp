@@ -28,17 +28,17 @@
 namespace migflow {
 
 struct CalibrationOptions {
-  int fit_cutoff = kFitCutoff;           // no observation after this year is read
+  int fit_cutoff = kFitCutoff;                 // no observation after this year is read
   std::vector<int> window_starts{2005, 2010};  // each runs five years, restarted from observed stocks
-  std::uint64_t agents = 40000;          // each window is scaled to about this many agents
-  int replicates = 1;                    // per likelihood evaluation
-  double min_stock = 1000;               // stock cells fitted: at least this many persons observed
+  std::uint64_t agents = 40000;                // each window is scaled to about this many agents
+  int replicates = 1;                          // per likelihood evaluation
+  double min_stock = 1000;                     // stock cells fitted: at least this many persons observed
   SmcOptions smc = [] {
     SmcOptions o;
     o.particles = 256;
     return o;
   }();
-  std::vector<ParameterPrior> priors;    // the parameters fitted and their priors; empty: default_priors()
+  std::vector<ParameterPrior> priors;  // the parameters fitted and their priors; empty: default_priors()
   // Called after each SMC stage with (stage, temperature, evaluations so far).
   std::function<void(int, double, long long)> progress;
 };
@@ -93,6 +93,7 @@ class CalibrationLikelihood {
 // The fitted values as a YAML fragment for the origin's `population:` entry: the
 // posterior medians as `model:` (for `parameters: point`), and the posterior sample, with
 // the fit's data, priors and checks in comments.
-std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& result, const CalibrationOptions& options);
+std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& result,
+                             const CalibrationOptions& options);
 
 }  // namespace migflow

@@ -97,7 +97,9 @@ using Keep = std::function<bool(const std::string& dim, const std::string& label
 bool any(const std::string&, const std::string&) { return true; }
 
 Keep only(CoreDim dim, const std::string& label) {
-  return [d = name_of(dim), label](const std::string& dim_name, const std::string& l) { return dim_name != d || l == label; };
+  return [d = name_of(dim), label](const std::string& dim_name, const std::string& l) {
+    return dim_name != d || l == label;
+  };
 }
 
 Keep both(Keep a, Keep b) {
@@ -114,13 +116,15 @@ Keep in_eu(const RunFile& run, bool eu) {
 }
 
 // Persons with `status` in Member States.
-Keep abroad(const RunFile& run, Status status) { return both(only(CoreDim::status, name_of(status)), in_eu(run, true)); }
+Keep abroad(const RunFile& run, Status status) {
+  return both(only(CoreDim::status, name_of(status)), in_eu(run, true));
+}
 
 // Residents (regular, irregular, asylum seekers) of destinations outside the EU.
 Keep residents_outside_eu(const RunFile& run) {
   return both(in_eu(run, false), [](const std::string& dim, const std::string& label) {
-    return dim != name_of(CoreDim::status) || label == name_of(Status::Regular) || label == name_of(Status::Irregular) ||
-           label == name_of(Status::AsylumSeeker);
+    return dim != name_of(CoreDim::status) || label == name_of(Status::Regular) ||
+           label == name_of(Status::Irregular) || label == name_of(Status::AsylumSeeker);
   });
 }
 
@@ -266,7 +270,8 @@ Summary summarize(const std::vector<double>& x, const std::vector<int>& groups) 
   s.lo = quantile(x, 0.025);
   s.hi = quantile(x, 0.975);
   const auto [parameters, chance] = variance_components(x, groups);
-  s.parameter_share = parameters + chance > 0 ? parameters / (parameters + chance) : (std::isnan(parameters) ? nan : 0.0);
+  s.parameter_share =
+      parameters + chance > 0 ? parameters / (parameters + chance) : (std::isnan(parameters) ? nan : 0.0);
   return s;
 }
 
@@ -320,7 +325,8 @@ static std::string number(double v) {
 
 static std::string summary_text(const Summary& s) {
   std::string text = number(s.mean) + " [" + number(s.lo) + ", " + number(s.hi) + "]";
-  if (!std::isnan(s.parameter_share) && s.sd > 0) text += " p" + std::to_string(std::lround(100 * s.parameter_share)) + "%";
+  if (!std::isnan(s.parameter_share) && s.sd > 0)
+    text += " p" + std::to_string(std::lround(100 * s.parameter_share)) + "%";
   return text;
 }
 
@@ -332,13 +338,15 @@ std::string comparison_markdown(const Comparison& c) {
   std::ostringstream out;
   out << "| indicator | unit |";
   for (const auto& s : c.scenarios) out << " " << s << " |";
-  for (std::size_t k = 1; k < c.scenarios.size(); ++k) out << " " << c.scenarios[k] << " minus " << c.scenarios[0] << " |";
+  for (std::size_t k = 1; k < c.scenarios.size(); ++k)
+    out << " " << c.scenarios[k] << " minus " << c.scenarios[0] << " |";
   out << "\n|---|---|";
   for (std::size_t k = 0; k < 2 * c.scenarios.size() - 1; ++k) out << "---|";
   out << "\n";
   for (std::size_t i = 0; i < c.runs[0].size(); ++i) {
     out << "| " << row_name(c.runs[0][i]) << " | " << c.runs[0][i].unit << " |";
-    for (std::size_t k = 0; k < c.runs.size(); ++k) out << " " << summary_text(summarize(c.runs[k][i].per_replicate, c.groups[k])) << " |";
+    for (std::size_t k = 0; k < c.runs.size(); ++k)
+      out << " " << summary_text(summarize(c.runs[k][i].per_replicate, c.groups[k])) << " |";
     for (std::size_t k = 1; k < c.runs.size(); ++k)
       out << " "
           << summary_text(summarize_difference(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate, c.paired[k],
@@ -347,12 +355,14 @@ std::string comparison_markdown(const Comparison& c) {
     out << "\n";
   }
   out << "\nMean over replicates [95% interval: 2.5% to 97.5% of the replicates, which draw their parameters from the "
-         "posterior, so the interval holds parameter uncertainty and chance]; pN%: the share of the variance that comes "
+         "posterior, so the interval holds parameter uncertainty and chance]; pN%: the share of the variance that "
+         "comes "
          "from the parameters (the rest is chance)";
   std::size_t paired = 0;
   for (std::size_t k = 1; k < c.paired.size(); ++k) paired += c.paired[k];
-  out << "; differences " << (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
-                                                           : "paired where replicate seeds match, else independent")
+  out << "; differences "
+      << (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
+                                        : "paired where replicate seeds match, else independent")
       << ".\n";
   return out.str();
 }
@@ -366,11 +376,12 @@ std::string comparison_csv(const Comparison& c) {
     for (std::size_t k = 0; k < c.runs.size(); ++k) {
       const Indicator& ind = c.runs[k][i];
       const Summary m = summarize(ind.per_replicate, c.groups[k]);
-      const Summary d = summarize_difference(c.runs[0][i].per_replicate, ind.per_replicate, c.paired[k], c.groups[0], c.groups[k]);
+      const Summary d =
+          summarize_difference(c.runs[0][i].per_replicate, ind.per_replicate, c.paired[k], c.groups[0], c.groups[k]);
       out << ind.name << "," << ind.member_state << "," << ind.unit << ",\"" << c.scenarios[k] << "\"," << m.mean << ","
-          << m.lo << "," << m.hi << "," << m.sd << "," << m.parameter_share << "," << m.mean_error << "," << d.mean << ","
-          << d.lo << "," << d.hi << "," << d.sd << "," << d.parameter_share << "," << (c.paired[k] ? 1 : 0) << ","
-          << ind.per_replicate.size() << "\n";
+          << m.lo << "," << m.hi << "," << m.sd << "," << m.parameter_share << "," << m.mean_error << "," << d.mean
+          << "," << d.lo << "," << d.hi << "," << d.sd << "," << d.parameter_share << "," << (c.paired[k] ? 1 : 0)
+          << "," << ind.per_replicate.size() << "\n";
     }
   return out.str();
 }

@@ -26,10 +26,10 @@ struct Indicator {
 // What an indicator's replicates say.
 struct Summary {
   double mean = 0;
-  double lo = 0, hi = 0;          // 95% interval: 2.5% and 97.5% quantiles of the replicates
-  double sd = 0;                  // over replicates
-  double parameter_share = 0;     // share of the variance from the parameters; NaN: cannot tell
-  double mean_error = 0;          // standard error of the mean (Monte Carlo error)
+  double lo = 0, hi = 0;       // 95% interval: 2.5% and 97.5% quantiles of the replicates
+  double sd = 0;               // over replicates
+  double parameter_share = 0;  // share of the variance from the parameters; NaN: cannot tell
+  double mean_error = 0;       // standard error of the mean (Monte Carlo error)
 };
 
 // The headline indicators of a run; with `by_member_state`, arrivals and returns also

@@ -23,7 +23,8 @@ ForecastWindow::ForecastWindow(const Scenario& base, const Observations& observe
     const NodeSpec& home = sc->nodes[origin.node];
     if (home.population.empty())
       throw std::invalid_argument("forecast window: origin '" + home.id + "' has no population to start from");
-    origin.agents = static_cast<std::uint64_t>(std::llround(home.population.at(start_year + 0.5) / origin.persons_per_agent));
+    origin.agents =
+        static_cast<std::uint64_t>(std::llround(home.population.at(start_year + 0.5) / origin.persons_per_agent));
     origin.abroad.clear();
     for (int d = 0; d < places.destination_count(); ++d) {
       const double persons = observed.stock(o, d, start_year);
@@ -54,7 +55,8 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
         const double ppa = sc.origins[o].persons_per_agent;
         std::int64_t detected = 0;
         for (EdgeId e : into_eu_)
-          detected += c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Irregular)] + c.edge_intercepted[c.oe(o, e)];
+          detected += c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Irregular)] +
+                      c.edge_intercepted[c.oe(o, e)];
         seen.detections[{o, date.year}] += static_cast<double>(detected) * ppa;
         std::int64_t applied = 0;
         for (int m = 0; m < world_->member_state_count(); ++m) applied += c.asylum_applications[c.od(o, m)];
@@ -63,7 +65,8 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
         for (int d = 0; d < world_->destination_count(); ++d) {
           const NodeId at = world_->destination_node(d);
           std::int64_t residents = 0;
-          for (Status s : {Status::Regular, Status::Irregular, Status::AsylumSeeker}) residents += c.stocks[c.stock(o, at, s)];
+          for (Status s : {Status::Regular, Status::Irregular, Status::AsylumSeeker})
+            residents += c.stocks[c.stock(o, at, s)];
           seen.stocks[{o, d, date.year}] = static_cast<double>(residents) * ppa;
         }
       }

@@ -64,7 +64,8 @@ std::vector<Observation> yearly_totals(const std::string& path, const World& wor
 Observations Observations::up_to(int last_year) const {
   if (last_year > kFitCutoff)
     throw std::invalid_argument("observations after the fit cut-off (" + std::to_string(kFitCutoff) +
-                                ") are held out for testing and may not be fitted; asked for " + std::to_string(last_year));
+                                ") are held out for testing and may not be fitted; asked for " +
+                                std::to_string(last_year));
   return between(0, last_year);
 }
 

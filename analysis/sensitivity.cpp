@@ -59,7 +59,8 @@ std::vector<Range> ranges_of(const Scenario& sc, bool from_prior) {
 }
 
 // The totals of `names` among a run's headline indicators (replicate 0).
-std::vector<double> indicators_of(const World& world, std::vector<ReplicateSeries> series, const std::vector<std::string>& names) {
+std::vector<double> indicators_of(const World& world, std::vector<ReplicateSeries> series,
+                                  const std::vector<std::string>& names) {
   const RunFile run = run_in_memory(run_metadata(world), series);
   const std::vector<Indicator> all = headline_indicators(run, false);
   std::vector<double> out;
@@ -105,7 +106,9 @@ SensitivityResult sensitivity(const Scenario& scenario, const Scenario* referenc
     std::vector<ModelParams> params;
     for (const OriginSpec& origin : sc.origins) {
       params.push_back(origin.behaviour);
-      for (int j = 0; j < k; ++j) params.back().*(ranges[static_cast<size_t>(j)].spec->member) = ranges[static_cast<size_t>(j)].at(u[static_cast<size_t>(j)]);
+      for (int j = 0; j < k; ++j)
+        params.back().*(ranges[static_cast<size_t>(j)].spec->member) =
+            ranges[static_cast<size_t>(j)].at(u[static_cast<size_t>(j)]);
     }
     return params;
   };
@@ -113,7 +116,8 @@ SensitivityResult sensitivity(const Scenario& scenario, const Scenario* referenc
     std::vector<double> y = simulate(world, params_at(world->scenario(), design.points[i]), indicators);
     if (o.progress) o.progress(++done, total);
     if (reference) {
-      const std::vector<double> base = simulate(ref_world, params_at(ref_world->scenario(), design.points[i]), indicators);
+      const std::vector<double> base =
+          simulate(ref_world, params_at(ref_world->scenario(), design.points[i]), indicators);
       for (size_t j = 0; j < y.size(); ++j) y[j] -= base[j];
       if (o.progress) o.progress(++done, total);
     }
@@ -140,7 +144,8 @@ std::string sensitivity_markdown(const SensitivityResult& r, const std::string& 
       << "explains alone; T: with its interactions.\n\n";
   for (size_t j = 0; j < r.indicators.size(); ++j) {
     std::snprintf(buf, sizeof buf, "%.4g", std::sqrt(std::max(0.0, r.variance[j])));
-    out << "## " << r.indicators[j] << " (sd over the design: " << buf << ")\n\n| parameter | S [95%] | T [95%] |\n|---|---|---|\n";
+    out << "## " << r.indicators[j] << " (sd over the design: " << buf
+        << ")\n\n| parameter | S [95%] | T [95%] |\n|---|---|---|\n";
     for (size_t p = 0; p < r.parameters.size(); ++p) {
       const SobolIndices& s = r.indices[j];
       std::snprintf(buf, sizeof buf, "%.2f [%.2f, %.2f] | %.2f [%.2f, %.2f]", s.first[p].value, s.first[p].lo,
@@ -158,7 +163,8 @@ std::string sensitivity_csv(const SensitivityResult& r) {
   out << "indicator,parameter,order,index,low,high\n";
   for (size_t j = 0; j < r.indicators.size(); ++j)
     for (size_t p = 0; p < r.parameters.size(); ++p)
-      for (const auto& [order, est] : {std::pair{"first", r.indices[j].first[p]}, std::pair{"total", r.indices[j].total[p]}})
+      for (const auto& [order, est] :
+           {std::pair{"first", r.indices[j].first[p]}, std::pair{"total", r.indices[j].total[p]}})
         out << r.indicators[j] << "," << r.parameters[p] << "," << order << "," << est.value << "," << est.lo << ","
             << est.hi << "\n";
   return out.str();

@@ -21,10 +21,10 @@
 namespace migflow {
 
 struct SensitivityOptions {
-  int samples = 64;           // N of the Saltelli design: N (k + 2) runs per scenario
-  bool from_prior = false;    // ranges from the priors instead of the posterior
+  int samples = 64;         // N of the Saltelli design: N (k + 2) runs per scenario
+  bool from_prior = false;  // ranges from the priors instead of the posterior
   std::uint64_t seed = 1;
-  std::uint64_t agents = 0;   // scale the scenarios to about this many agents (0: as given)
+  std::uint64_t agents = 0;  // scale the scenarios to about this many agents (0: as given)
   int bootstrap = 300;
   // Called as runs finish with (runs done, runs in all).
   std::function<void(long long, long long)> progress;

@@ -143,7 +143,10 @@ namespace {
 class Sampler {
  public:
   Sampler(const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood, const SmcOptions& options)
-      : priors_(priors), log_likelihood_(log_likelihood), options_(options), n_(options.particles),
+      : priors_(priors),
+        log_likelihood_(log_likelihood),
+        options_(options),
+        n_(options.particles),
         d_(static_cast<Eigen::Index>(priors.size())) {
     if (n_ < 2 || d_ == 0) throw std::invalid_argument("smc: need at least 2 particles and 1 parameter");
     for (const ParameterPrior& p : priors) result_.names.push_back(p.name);
@@ -171,7 +174,8 @@ class Sampler {
     z_.clear();
     for (const auto& x : previous.particles) {
       Eigen::VectorXd v(d_);
-      for (Eigen::Index j = 0; j < d_; ++j) v(j) = priors_[static_cast<size_t>(j)].to_unconstrained(x[static_cast<size_t>(j)]);
+      for (Eigen::Index j = 0; j < d_; ++j)
+        v(j) = priors_[static_cast<size_t>(j)].to_unconstrained(x[static_cast<size_t>(j)]);
       z_.push_back(v);
     }
     L_ = evaluate(z_);
@@ -199,9 +203,11 @@ class Sampler {
   void reweight(const std::vector<double>& old_log_likelihood) {
     check_alive();
     std::vector<double> diff(static_cast<size_t>(n_));
-    for (int i = 0; i < n_; ++i) diff[static_cast<size_t>(i)] = L_[static_cast<size_t>(i)] - old_log_likelihood[static_cast<size_t>(i)];
+    for (int i = 0; i < n_; ++i)
+      diff[static_cast<size_t>(i)] = L_[static_cast<size_t>(i)] - old_log_likelihood[static_cast<size_t>(i)];
     double unused;
-    resample_and_move(incremental_weights(diff, 1.0, unused), 1.0, static_cast<std::uint32_t>(result_.stages.size()) + 1);
+    resample_and_move(incremental_weights(diff, 1.0, unused), 1.0,
+                      static_cast<std::uint32_t>(result_.stages.size()) + 1);
   }
 
   SmcResult finish() {
@@ -312,8 +318,8 @@ SmcResult smc_sample(const std::vector<ParameterPrior>& priors, const LogLikelih
   return sampler.finish();
 }
 
-SmcResult smc_refine(const SmcResult& sample, const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
-                     const SmcOptions& options) {
+SmcResult smc_refine(const SmcResult& sample, const std::vector<ParameterPrior>& priors,
+                     const LogLikelihood& log_likelihood, const SmcOptions& options) {
   Sampler sampler(priors, log_likelihood, options);
   sampler.from_sample(sample);
   sampler.reweight(sample.log_likelihood);

@@ -22,7 +22,7 @@ enum class Transform { Identity, Log, Logit };
 struct ParameterPrior {
   std::string name;
   Transform transform = Transform::Identity;
-  double mean = 0, sd = 1;  // of the unconstrained value
+  double mean = 0, sd = 1;         // of the unconstrained value
   double lo = -1e300, hi = 1e300;  // valid natural range (outside: prior density 0)
   double to_natural(double z) const;
   double to_unconstrained(double x) const;
@@ -67,8 +67,8 @@ SmcResult smc_sample(const std::vector<ParameterPrior>& priors, const LogLikelih
 // Carries a finished sample over to a changed likelihood (e.g. one whose noise model
 // was refined at the posterior): importance weights new / old, resampling, and
 // Metropolis moves under the new likelihood at temperature 1, recorded as one more stage.
-SmcResult smc_refine(const SmcResult& sample, const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
-                     const SmcOptions& options);
+SmcResult smc_refine(const SmcResult& sample, const std::vector<ParameterPrior>& priors,
+                     const LogLikelihood& log_likelihood, const SmcOptions& options);
 
 // Standard normal deviate from two 32-bit uniforms of a Philox block (Box-Muller).
 double normal_from_uniforms(double u1, double u2);

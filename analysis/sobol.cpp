@@ -17,7 +17,8 @@ SaltelliDesign saltelli_design(int n, int k, std::uint64_t seed) {
   // A and B: 2k independent uniforms per row, four per Philox block.
   for (int row = 0; row < n; ++row)
     for (int c = 0; c < 2 * k; c += 4) {
-      const Draws u = draw(seed, static_cast<std::uint64_t>(row), static_cast<std::uint32_t>(c / 4), Purpose::Sensitivity);
+      const Draws u =
+          draw(seed, static_cast<std::uint64_t>(row), static_cast<std::uint32_t>(c / 4), Purpose::Sensitivity);
       for (int j = c; j < std::min(c + 4, 2 * k); ++j) {
         auto& point = j < k ? d.points[d.a(row)] : d.points[d.b(row)];
         point[static_cast<std::size_t>(j % k)] = u.uniform(j - c);

@@ -44,7 +44,8 @@ CLI::App* add_run(CLI::App& app, RunArgs& args) {
                                  "Under mpirun: split the processes into G groups, each running every G-th replicate "
                                  "(default 1: all processes share every replicate)")
                      ->check(CLI::Range(1, 100000));
-  cmd->add_option("--resume", args.resume, "Carry on from a checkpoint directory (scenario, output and options come from it)")
+  cmd->add_option("--resume", args.resume,
+                  "Carry on from a checkpoint directory (scenario, output and options come from it)")
       ->check(CLI::ExistingDirectory)
       ->excludes(scenario, out, seed, replicates, checkpoint, groups);
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
@@ -88,27 +89,34 @@ CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& args) {
       ->check(CLI::IsMember({"2020", "2024"}));
   CalibrationOptions& o = args.options;
   cmd->add_option("--fit-cutoff", o.fit_cutoff, "Last year of data fitted (default and most: 2015)");
-  cmd->add_option("--windows", o.window_starts, "Years whose observed stocks start the fit windows (default 2005 2010)");
-  cmd->add_option("--agents", o.agents, "Agents per window while fitting (default 40000)")->check(CLI::Range(100, 100000000));
+  cmd->add_option("--windows", o.window_starts,
+                  "Years whose observed stocks start the fit windows (default 2005 2010)");
+  cmd->add_option("--agents", o.agents, "Agents per window while fitting (default 40000)")
+      ->check(CLI::Range(100, 100000000));
   cmd->add_option("--particles", o.smc.particles, "SMC particles: the posterior sample's size (default 256)")
       ->check(CLI::Range(16, 100000));
-  cmd->add_option("--replicates", o.replicates, "Replicates per likelihood evaluation (default 1)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--replicates", o.replicates, "Replicates per likelihood evaluation (default 1)")
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", args.seed, "Seed of the sampler (default: the scenario's)");
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--write", args.write, "Write the posterior as a YAML fragment for the partner's scenarios to extend");
+  cmd->add_option("--write", args.write,
+                  "Write the posterior as a YAML fragment for the partner's scenarios to extend");
   return cmd;
 }
 
 CLI::App* add_backtest(CLI::App& app, BacktestArgs& args) {
   CLI::App* cmd = app.add_subcommand(
-      "backtest", "Forecast each partner's baseline from its 2015 stocks with the posterior, and score the forecasts "
-                  "on held-out data beside persistence and trend (writes docs/validation.md's content)");
+      "backtest",
+      "Forecast each partner's baseline from its 2015 stocks with the posterior, and score the forecasts "
+      "on held-out data beside persistence and trend (writes docs/validation.md's content)");
   cmd->add_option("scenarios", args.scenarios, "Baselines of one partner each (default: the nine bundled ones)")
       ->transform(scenario_file(true));
   cmd->add_option("--data", args.data_dir, "Folder of the observation tables (default: the bundled scenarios/data)")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--replicates,-r", args.options.replicates, "Replicates per forecast (default 40)")->check(CLI::Range(2, 100000));
-  cmd->add_option("--agents", args.options.agents, "Scale each forecast to about this many agents (default: as the scenario)");
+  cmd->add_option("--replicates,-r", args.options.replicates, "Replicates per forecast (default 40)")
+      ->check(CLI::Range(2, 100000));
+  cmd->add_option("--agents", args.options.agents,
+                  "Scale each forecast to about this many agents (default: as the scenario)");
   cmd->add_option("--markdown", args.markdown, "Also write the report to this file (docs/validation.md)");
   cmd->add_option("--csv", args.csv, "Write every forecast as CSV");
   cmd->add_flag("!--no-long-run", args.long_run, "Skip the run from 2005");
@@ -118,13 +126,15 @@ CLI::App* add_backtest(CLI::App& app, BacktestArgs& args) {
 }
 
 CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& args) {
-  CLI::App* cmd = app.add_subcommand(
-      "sensitivity", "First- and total-order Sobol indices of indicators (or of their difference from a reference "
-                     "scenario) to the calibrated parameters, over their posterior or prior ranges");
+  CLI::App* cmd =
+      app.add_subcommand("sensitivity",
+                         "First- and total-order Sobol indices of indicators (or of their difference from a reference "
+                         "scenario) to the calibrated parameters, over their posterior or prior ranges");
   cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file(true));
   cmd->add_option("--minus", args.reference, "Reference scenario: indices of the difference scenario minus reference")
       ->transform(scenario_file(true));
-  cmd->add_option("--indicator,-i", args.indicators, "Indicator (as `migflow compare` names them), repeatable")->required();
+  cmd->add_option("--indicator,-i", args.indicators, "Indicator (as `migflow compare` names them), repeatable")
+      ->required();
   cmd->add_option("--samples,-n", args.options.samples, "Saltelli base samples N: N (k + 2) runs (default 64)")
       ->check(CLI::Range(4, 100000));
   cmd->add_flag("--prior", args.options.from_prior, "Vary the parameters over their priors (default: the posterior)");

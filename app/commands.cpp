@@ -26,14 +26,14 @@ int validate_command(const std::string& path, const PolicyCatalog& policies) {
     const Scenario& sc = world->scenario();
     std::uint64_t at_home = 0;
     for (const OriginSpec& o : sc.origins) at_home += o.agents;
-    std::printf("%s: valid\n  %s\n  %zu nodes (%d origins, %d Member States), %zu edges, %d policies\n"
-                "  %llu agents (%llu at home, the rest abroad at the start; %.1f MB of agent state)\n"
-                "  %d steps from %s, %d replicates, seed %llu\n",
-                path.c_str(), sc.title.c_str(), sc.nodes.size(), world->origin_count(), world->member_state_count(),
-                sc.edges.size(), static_cast<int>(sc.policies.size()),
-                static_cast<unsigned long long>(sc.total_agents()), static_cast<unsigned long long>(at_home),
-                sc.total_agents() * AgentStore::kBytesPerAgent / 1e6, sc.calendar.steps(),
-                sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
+    std::printf(
+        "%s: valid\n  %s\n  %zu nodes (%d origins, %d Member States), %zu edges, %d policies\n"
+        "  %llu agents (%llu at home, the rest abroad at the start; %.1f MB of agent state)\n"
+        "  %d steps from %s, %d replicates, seed %llu\n",
+        path.c_str(), sc.title.c_str(), sc.nodes.size(), world->origin_count(), world->member_state_count(),
+        sc.edges.size(), static_cast<int>(sc.policies.size()), static_cast<unsigned long long>(sc.total_agents()),
+        static_cast<unsigned long long>(at_home), sc.total_agents() * AgentStore::kBytesPerAgent / 1e6,
+        sc.calendar.steps(), sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
     return 0;
   } catch (const InputError& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
@@ -79,15 +79,16 @@ void print_calibration(const CalibrationResult& r) {
     for (const auto& p : r.posterior.particles) column.push_back(p[j]);
     std::sort(column.begin(), column.end());
     const auto at = [&](double q) { return column[static_cast<size_t>(q * static_cast<double>(column.size() - 1))]; };
-    std::printf("| %s | %.4g | %.4g | %.4g - %.4g |\n", r.priors[j].name.c_str(), r.priors[j].to_natural(r.priors[j].mean),
-                r.medians[j], at(0.05), at(0.95));
+    std::printf("| %s | %.4g | %.4g | %.4g - %.4g |\n", r.priors[j].name.c_str(),
+                r.priors[j].to_natural(r.priors[j].mean), r.medians[j], at(0.05), at(0.95));
   }
   int inside = 0;
-  std::printf("\n| kind | destination | year | observed | posterior predictive median [90%%] |\n|---|---|---|---|---|\n");
+  std::printf(
+      "\n| kind | destination | year | observed | posterior predictive median [90%%] |\n|---|---|---|---|---|\n");
   for (const FitCheck& c : r.fit) {
     inside += c.observed.value >= c.lo90 && c.observed.value <= c.hi90;
-    std::printf("| %s | %d | %d | %.0f | %.0f [%.0f, %.0f] |\n", c.kind.c_str(), c.observed.destination, c.observed.year,
-                c.observed.value, c.median, c.lo90, c.hi90);
+    std::printf("| %s | %d | %d | %.0f | %.0f [%.0f, %.0f] |\n", c.kind.c_str(), c.observed.destination,
+                c.observed.year, c.observed.value, c.median, c.lo90, c.hi90);
   }
   std::printf("\nfitted: %d stocks, %d years of detections, %d years of asylum applications\n", r.stock_targets,
               r.detection_targets, r.asylum_targets);
@@ -100,7 +101,8 @@ void print_calibration(const CalibrationResult& r) {
 
 int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
   std::optional<tbb::global_control> threads;
-  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  if (args.threads > 0)
+    threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   Scenario sc;
   Observations observed;
   try {
@@ -117,7 +119,9 @@ int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
   }
   args.options.smc.seed = args.seed.value_or(sc.seed);
   ProgressBar bar("calibrating");
-  args.options.progress = [&](int, double temperature, long long) { bar.update(std::llround(temperature * 1000), 1000); };
+  args.options.progress = [&](int, double temperature, long long) {
+    bar.update(std::llround(temperature * 1000), 1000);
+  };
   CalibrationResult r;
   try {
     r = calibrate(sc, observed, args.options);
@@ -137,7 +141,8 @@ namespace {
 // The nine partners' bundled baselines, in order of signature.
 std::vector<std::string> bundled_baselines() {
   std::vector<std::string> out;
-  for (const char* p : {"cape_verde", "moldova", "georgia", "armenia", "morocco", "azerbaijan", "tunisia", "jordan", "belarus"})
+  for (const char* p :
+       {"cape_verde", "moldova", "georgia", "armenia", "morocco", "azerbaijan", "tunisia", "jordan", "belarus"})
     out.push_back(find_scenario(std::string(p) + "/baseline"));
   return out;
 }
@@ -146,7 +151,8 @@ std::vector<std::string> bundled_baselines() {
 
 int backtest_command(BacktestArgs args, const PolicyCatalog& policies) {
   std::optional<tbb::global_control> threads;
-  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  if (args.threads > 0)
+    threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   BacktestReport report;
   report.options = args.options;
   try {
@@ -157,7 +163,8 @@ int backtest_command(BacktestArgs args, const PolicyCatalog& policies) {
     long long done = 0;
     for (const std::string& path : args.scenarios) {
       const Scenario sc = load_scenario(path, policies);
-      if (sc.origins.size() != 1) throw std::invalid_argument(path + ": a backtest runs one partner's baseline at a time");
+      if (sc.origins.size() != 1)
+        throw std::invalid_argument(path + ": a backtest runs one partner's baseline at a time");
       const World world(std::make_shared<const Scenario>(sc));
       const Observations rev2020 = read_observations(bundled_observations(args.data_dir, "2020"), world);
       report.revision2020.push_back(backtest_partner(sc, rev2020, args.options.origin_year, args.options));
@@ -165,7 +172,8 @@ int backtest_command(BacktestArgs args, const PolicyCatalog& policies) {
         const Observations rev2024 = read_observations(bundled_observations(args.data_dir, "2024"), world);
         report.revision2024.push_back(backtest_partner(sc, rev2024, args.options.origin_year, args.options));
       }
-      if (args.long_run) report.long_run.push_back(backtest_partner(sc, rev2020, args.options.origin_year - 10, args.options));
+      if (args.long_run)
+        report.long_run.push_back(backtest_partner(sc, rev2020, args.options.origin_year - 10, args.options));
       bar.update(++done, total);
     }
     bar.finish();
@@ -182,7 +190,8 @@ int backtest_command(BacktestArgs args, const PolicyCatalog& policies) {
 
 int sensitivity_command(SensitivityArgs args, const PolicyCatalog& policies) {
   std::optional<tbb::global_control> threads;
-  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  if (args.threads > 0)
+    threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   SensitivityResult r;
   std::string title;
   try {

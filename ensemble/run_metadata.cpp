@@ -36,7 +36,7 @@ RunMetadata run_metadata(const World& world) {
     for (const auto& [key, text] : p.parameters) attributes.push_back({key, attribute_value(text)});
   }
   LabelledVariable eu{"destination_in_eu", "1", "1 where the EU's policies act (a Member State), 0 elsewhere",
-                      {"destination"}, {}, true};
+                      {"destination"},     {},  true};
   for (int d = 0; d < world.destination_count(); ++d) eu.values.push_back(world.governed_by_eu(d) ? 1 : 0);
   meta.variables.push_back(std::move(eu));
   return meta;

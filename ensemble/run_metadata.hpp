@@ -1,13 +1,12 @@
 // What the output file says about a run besides its series: title, dates, provenance.
 #pragma once
 #include "model/scenario.hpp"
-#include "sim/world.hpp"
 #include "output/run_file_writer.hpp"
+#include "sim/world.hpp"
 
 namespace migflow {
 
 // File metadata for a scenario: dates, provenance.
 RunMetadata run_metadata(const World& world);
-
 
 }  // namespace migflow

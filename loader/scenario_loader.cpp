@@ -17,7 +17,8 @@ YearSeries read_series(const Tree& node, const std::string& field, double lo, do
   YearSeries s;
   auto check = [&](const Tree& at, double v) {
     if (v < lo || v > hi)
-      fail(at, field, "value " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      fail(at, field,
+           "value " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     return v;
   };
   if (node.is_scalar()) {
@@ -78,7 +79,8 @@ struct Builder {
     sc.calendar.end = r.required_month("end");
     sc.calendar.step_months = static_cast<int>(r.integer("step_months", 1, 1, 12));
     if (sc.calendar.end.index() < sc.calendar.start.index())
-      fail(*node.find("end"), "calendar.end", "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
+      fail(*node.find("end"), "calendar.end",
+           "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
     r.finish();
   }
 
@@ -123,10 +125,12 @@ struct Builder {
       EntryRule rule;
       rule.where = item.where;
       const Tree& origins = r.required_child("origins");
-      if (!origins.is_list() || origins.items.empty()) fail(origins, r.field("origins"), "expected a list of origin ids");
+      if (!origins.is_list() || origins.items.empty())
+        fail(origins, r.field("origins"), "expected a list of origin ids");
       for (const auto& o : origins.items) {
         const int id = node_ref(*o, r.field("origins"));
-        if (sc.nodes[id].role != Role::Origin) fail(*o, r.field("origins"), "node '" + sc.nodes[id].id + "' is not an origin");
+        if (sc.nodes[id].role != Role::Origin)
+          fail(*o, r.field("origins"), "node '" + sc.nodes[id].id + "' is not an origin");
         if (id == node_ids.at(n.id)) fail(*o, r.field("origins"), "a node cannot be its own destination");
         for (const EntryRule& other : n.entry)
           if (std::find(other.origins.begin(), other.origins.end(), id) != other.origins.end())
@@ -146,7 +150,11 @@ struct Builder {
   void read_attributes_csv(const Tree& ref) {
     const CsvTable t = CsvTable::read(resolve_path(ref, "attributes_csv"), ref.where, "attributes_csv");
     const int id_col = t.column("id", true), year_col = t.column("year", true);
-    struct Attr { const char* name; YearSeries NodeSpec::*member; double lo, hi; };
+    struct Attr {
+      const char* name;
+      YearSeries NodeSpec::*member;
+      double lo, hi;
+    };
     const Attr attrs[] = {{"population", &NodeSpec::population, 0, 2e9},
                           {"gdp_pc", &NodeSpec::gdp_pc, 1, 1e6},
                           {"unemployment", &NodeSpec::unemployment, 0, 1},
@@ -162,7 +170,8 @@ struct Builder {
         const double v = t.number(row, col, true);
         if (std::isnan(v)) continue;
         if (v < a.lo || v > a.hi)
-          throw InputError(t.where(row, col), a.name, "value outside [" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + "]");
+          throw InputError(t.where(row, col), a.name,
+                           "value outside [" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + "]");
         values[{it->second, &a}][year] = v;
       }
     }
@@ -226,8 +235,10 @@ struct Builder {
         o.persons_per_agent = (std::isnan(persons) || o.agents == 0) ? 1.0 : persons / o.agents;
       } else {
         o.persons_per_agent = r.number_in("persons_per_agent", 1, 1e-9, 1e12);
-        if (o.persons_per_agent <= 0) fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
-        if (std::isnan(persons)) fail(item, r.field("persons_per_agent"), "node '" + n.id + "' has no population to scale");
+        if (o.persons_per_agent <= 0)
+          fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
+        if (std::isnan(persons))
+          fail(item, r.field("persons_per_agent"), "node '" + n.id + "' has no population to scale");
         o.agents = static_cast<std::uint64_t>(std::llround(persons / o.persons_per_agent));
       }
       if (const Tree* skills = r.child("skills")) {
@@ -235,7 +246,8 @@ struct Builder {
         double sum = 0;
         for (int k = 0; k < kSkillCount; ++k) sum += o.skill_shares[k] = s.probability(std::string(kSkillNames[k]), 0);
         s.finish();
-        if (std::fabs(sum - 1.0) > 1e-6) fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
+        if (std::fabs(sum - 1.0) > 1e-6)
+          fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
       }
       // The origin's people: the scenario's behavioural parameters unless set here.
       o.behaviour = sc.model;
@@ -255,7 +267,8 @@ struct Builder {
     MapReader r(node, field);
     ParameterSample sample;
     const Tree& names = r.required_child("parameters");
-    if (!names.is_list() || names.items.empty()) fail(names, r.field("parameters"), "expected a list of parameter names");
+    if (!names.is_list() || names.items.empty())
+      fail(names, r.field("parameters"), "expected a list of parameter names");
     std::vector<const ParamSpec*> specs;
     for (const auto& item : names.items) {
       const std::string name = scalar_string(*item, r.field("parameters"));
@@ -263,7 +276,8 @@ struct Builder {
       const bool error_term = std::find(std::begin(kObservationErrorNames), std::end(kObservationErrorNames), name) !=
                               std::end(kObservationErrorNames);
       if ((!spec || !spec->per_origin) && !error_term)
-        fail(*item, r.field("parameters"), "'" + name + "' is not a per-origin model parameter or an observation error");
+        fail(*item, r.field("parameters"),
+             "'" + name + "' is not a per-origin model parameter or an observation error");
       if (sample.column(name) >= 0) fail(*item, r.field("parameters"), "'" + name + "' listed twice");
       sample.names.push_back(name);
       specs.push_back(spec);
@@ -280,8 +294,9 @@ struct Builder {
         const double v = scalar_number(*row.items[j], at);
         const double lo = specs[j] ? specs[j]->lo : 0.0, hi = specs[j] ? specs[j]->hi : 1e6;
         if (!(v >= lo && v <= hi))
-          fail(*row.items[j], at, sample.names[j] + " = " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " +
-                                      std::to_string(hi) + "]");
+          fail(*row.items[j], at,
+               sample.names[j] + " = " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " +
+                   std::to_string(hi) + "]");
         values.push_back(v);
       }
       sample.draws.push_back(std::move(values));
@@ -358,13 +373,13 @@ struct Builder {
       for (const auto& [key, value] : item.entries) {
         if (key == "name" || key == "id" || value->kind == Tree::Kind::Null) continue;
         // The output names the module and the group with these (ensemble/run_metadata.cpp).
-        if (key == "module" || key == "policy") fail(*value, r.field(key), "a policy field may not be named '" + key + "'");
+        if (key == "module" || key == "policy")
+          fail(*value, r.field(key), "a policy field may not be named '" + key + "'");
         p.parameters.emplace_back(key, to_flow_yaml(*value));
       }
       sc.policies.push_back(std::move(p));
     }
   }
-
 };
 
 void require_attributes(const Scenario& sc, const Tree& root) {
@@ -420,7 +435,8 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
       if (d.origin == o.node && d.destination != o.node && is_destination(sc.nodes[d.destination]))
         persons[d.destination] += d.persons;
     for (const auto& [node, p] : persons)
-      if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0) o.abroad.emplace_back(node, n);
+      if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0)
+        o.abroad.emplace_back(node, n);
   }
   if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
   if (const Tree* t = r.child("policies")) b.read_policies(*t, policies);

@@ -39,7 +39,6 @@ constexpr ParamSpec kParams[] = {
     {"remittance_cost", &ModelParams::remittance_cost, 0, 1, false},
 };
 
-
 }  // namespace
 
 std::span<const ParamSpec> model_param_specs() { return kParams; }

@@ -29,7 +29,7 @@ struct AgentStore {
   // regular: permit expiry step; visitor: end of the stay; asylum seeker: decision
   // step; in transit: step entered
   std::vector<std::uint16_t> timer;
-  std::vector<float> resources;           // household resources, multiple of the mean
+  std::vector<float> resources;  // household resources, multiple of the mean
 
   std::vector<std::uint64_t> origin_begin;  // agents of origin o: [origin_begin[o], origin_begin[o+1])
   std::uint64_t first_id = 0;               // global id of agent 0 (partitions of a larger run)

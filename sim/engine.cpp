@@ -88,8 +88,9 @@ Engine::~Engine() = default;
 // Calls f(origin, begin, end) for the parts of [r.begin, r.end) in each origin's block.
 template <class F>
 static void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f) {
-  int o = static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) -
-                           a.origin_begin.begin()) - 1;
+  int o =
+      static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) - a.origin_begin.begin()) -
+      1;
   while (begin < end) {
     const std::uint64_t stop = std::min(end, a.origin_begin[o + 1]);
     f(o, begin, stop);
@@ -213,7 +214,8 @@ void Engine::share_counts() {
     return;
   }
   std::vector<std::int64_t> buffer;
-  for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { buffer.insert(buffer.end(), v.begin(), v.end()); });
+  for_each_count_table(counts_,
+                       [&](const std::vector<std::int64_t>& v) { buffer.insert(buffer.end(), v.begin(), v.end()); });
   buffer.push_back(stop_here ? 1 : 0);
   comm_.sum(buffer);
   size_t at = 0;

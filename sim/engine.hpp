@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "output/series.hpp"
-#include "sim/policy.hpp"
 #include "sim/agents.hpp"
 #include "sim/comm.hpp"
 #include "sim/core_series.hpp"
 #include "sim/parameter_draw.hpp"
+#include "sim/policy.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/world.hpp"
 
@@ -108,7 +108,7 @@ class Engine {
   std::vector<ModelParams> params_;  // each origin's parameter set in this replicate
   ReplicateSeries series_;
   CoreSeriesHandles core_series_;
-  std::vector<double> persons_per_agent_;  // per origin, for the core series
+  std::vector<double> persons_per_agent_;        // per origin, for the core series
   std::unique_ptr<struct PartialSet> partials_;  // per-thread counts and requests
 };
 

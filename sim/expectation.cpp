@@ -171,7 +171,8 @@ class Chain {
   }
 
   Outcomes permit(const StepTables& t, const State& s) const {
-    if (s.permit_left == kPermanentLeft) return {{home(Status::Returned), t.return_prob[o_]}, {s, 1 - t.return_prob[o_]}};
+    if (s.permit_left == kPermanentLeft)
+      return {{home(Status::Returned), t.return_prob[o_]}, {s, 1 - t.return_prob[o_]}};
     if (s.permit_left > 0) {
       State stay = s;
       --stay.permit_left;
@@ -233,13 +234,15 @@ class Chain {
 
 ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nodes) {
   const Scenario& sc = world.scenario();
-  if (sc.model.remittance_share != 0) throw std::invalid_argument("expected_stocks: agents interact through remittances");
+  if (sc.model.remittance_share != 0)
+    throw std::invalid_argument("expected_stocks: agents interact through remittances");
   const std::vector<ModelParams> params = scenario_parameters(sc);
   for (size_t o = 0; o < sc.origins.size(); ++o) {
     if (params[o].logit_diaspora != 0 || params[o].aspiration_diaspora != 0)
       throw std::invalid_argument("expected_stocks: agents interact through the diaspora");
     if (sc.parameters == ParameterMode::Posterior && !sc.origins[o].posterior.empty())
-      throw std::invalid_argument("expected_stocks: replicates draw their parameters from a posterior (use point values)");
+      throw std::invalid_argument(
+          "expected_stocks: replicates draw their parameters from a posterior (use point values)");
   }
 
   struct Class {

@@ -24,7 +24,8 @@ std::vector<ModelParams> replicate_parameters(const Scenario& sc, int replicate)
   std::vector<ModelParams> out;
   for (int o = 0; o < static_cast<int>(sc.origins.size()); ++o) {
     out.push_back(sc.origins[o].behaviour);
-    if (const int row = parameter_draw_index(sc, o, replicate); row >= 0) apply_draw(sc.origins[o].posterior, row, out.back());
+    if (const int row = parameter_draw_index(sc, o, replicate); row >= 0)
+      apply_draw(sc.origins[o].posterior, row, out.back());
   }
   return out;
 }

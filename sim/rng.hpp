@@ -13,11 +13,11 @@ enum class Purpose : std::uint32_t {
   Resolve = 3,  // the priority key of a capacity-limited request
   Gate = 4,     // whether anything happens to an agent this step (one word per agent)
   // Calibration and sensitivity analysis (analysis/): keyed by particle or sample, not agent.
-  Prior = 16,           // initial draws of the sampler's particles
-  Resample = 17,        // the sampler's resampling
-  Proposal = 18,        // the sampler's Metropolis proposals and acceptances
-  ParameterDraw = 19,   // which posterior parameter set a replicate uses
-  Sensitivity = 20,     // sensitivity-analysis sample points and bootstrap
+  Prior = 16,             // initial draws of the sampler's particles
+  Resample = 17,          // the sampler's resampling
+  Proposal = 18,          // the sampler's Metropolis proposals and acceptances
+  ParameterDraw = 19,     // which posterior parameter set a replicate uses
+  Sensitivity = 20,       // sensitivity-analysis sample points and bootstrap
   ObservationNoise = 21,  // synthetic observation errors (self-checks of the calibration)
 };
 

@@ -15,19 +15,19 @@ namespace migflow {
 // with each origin's persons_per_agent.
 struct StepCounts {
   int origins = 0, destinations = 0, nodes = 0, edges = 0, quotas = 0;
-  std::vector<std::int64_t> stocks;            // (origin, node, status), end of step
-  std::vector<std::int64_t> transit_wait;      // (origin, node): steps waited so far, summed
-  std::vector<std::int64_t> arrivals;          // (origin, destination, channel)
-  std::vector<std::int64_t> flows;             // (origin, edge, channel): crossings made
-  std::vector<std::int64_t> edge_attempts;     // (origin, edge): attempts let through
-  std::vector<std::int64_t> edge_blocked;      // (origin, edge): turned away by capacity
-  std::vector<std::int64_t> edge_intercepted;  // (origin, edge)
-  std::vector<std::int64_t> return_orders;     // (origin, destination)
-  std::vector<std::int64_t> returns_executed;  // (origin, destination)
+  std::vector<std::int64_t> stocks;               // (origin, node, status), end of step
+  std::vector<std::int64_t> transit_wait;         // (origin, node): steps waited so far, summed
+  std::vector<std::int64_t> arrivals;             // (origin, destination, channel)
+  std::vector<std::int64_t> flows;                // (origin, edge, channel): crossings made
+  std::vector<std::int64_t> edge_attempts;        // (origin, edge): attempts let through
+  std::vector<std::int64_t> edge_blocked;         // (origin, edge): turned away by capacity
+  std::vector<std::int64_t> edge_intercepted;     // (origin, edge)
+  std::vector<std::int64_t> return_orders;        // (origin, destination)
+  std::vector<std::int64_t> returns_executed;     // (origin, destination)
   std::vector<std::int64_t> asylum_applications;  // (origin, destination): first applications
   std::vector<std::int64_t> asylum_decisions;     // (origin, destination, decision)
-  std::vector<std::int64_t> quota_requests;    // per quota
-  std::vector<std::int64_t> quota_granted;     // per quota
+  std::vector<std::int64_t> quota_requests;       // per quota
+  std::vector<std::int64_t> quota_granted;        // per quota
   // Remittances received by origin households this step, PPP $ (origin, destination);
   // derived exactly from the stocks at the start of the step, so no summation order.
   std::vector<double> remittances;

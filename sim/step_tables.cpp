@@ -90,8 +90,7 @@ void StepTables::build(const World& world, const Environment& env, std::span<con
   derive_from_environment(world, env, params, months);
 }
 
-void StepTables::derive_quotas_and_permits(const Environment& env, std::span<const ModelParams> params,
-                                           double months) {
+void StepTables::derive_quotas_and_permits(const Environment& env, std::span<const ModelParams> params, double months) {
   const int O = origins, D = destinations;
   // Quotas: which (origin, destination, skill) each one opens.
   quota_of.assign(static_cast<size_t>(O) * D * kSkillCount, -1);
@@ -100,7 +99,8 @@ void StepTables::derive_quotas_and_permits(const Environment& env, std::span<con
     const Quota& quota = env.quotas[q];
     quota_capacity[q] = quota.per_step;
     for (int k = 0; k < kSkillCount; ++k)
-      if (quota.skill_mask & (1u << k)) quota_of[odk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
+      if (quota.skill_mask & (1u << k))
+        quota_of[odk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
   }
 
   const size_t odk_size = static_cast<size_t>(O) * D * kSkillCount;

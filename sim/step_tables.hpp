@@ -22,12 +22,12 @@ struct StepTables {
   std::size_t odk(int o, int d, int k) const { return od(o, d) * kSkillCount + k; }
 
   // Leaving home: p = 1 - exp(-leave_hazard[o,k] * capability), capability from resources.
-  std::vector<double> leave_hazard;      // (origin, skill): per step, before capability
+  std::vector<double> leave_hazard;  // (origin, skill): per step, before capability
   // (origin, returned?): a bound on the chance of leaving over skills and resources
   // (capability < 1), so most agents at home are passed over without reading more.
   std::vector<double> leave_bound;
-  std::vector<double> savings_scale;     // per origin: $ of resources per unit multiplier
-  std::vector<double> remittance_income; // per origin: $ per person a year from remittances
+  std::vector<double> savings_scale;        // per origin: $ of resources per unit multiplier
+  std::vector<double> remittance_income;    // per origin: $ per person a year from remittances
   std::vector<double> migration_cost;       // per origin, PPP $
   std::vector<double> reemigration_factor;  // per origin
   // (origin, skill, destination): cumulative logit; destinations closed to the origin
@@ -38,30 +38,30 @@ struct StepTables {
   std::vector<double> legal_access;       // (origin, destination)
   std::vector<double> short_stay_access;  // (origin, destination)
   std::uint16_t short_stay_steps = 3;
-  std::vector<std::int32_t> quota_of;     // (origin, destination, skill): quota or -1
-  std::vector<double> quota_capacity;     // persons per step
+  std::vector<std::int32_t> quota_of;        // (origin, destination, skill): quota or -1
+  std::vector<double> quota_capacity;        // persons per step
   std::vector<double> irregular_propensity;  // per origin
   // Permits: length, and at expiry the shares renewing and going home; the rest stay
   // on irregularly (and may apply for asylum).
-  std::vector<std::uint16_t> permit_steps;  // (origin, destination, skill)
+  std::vector<std::uint16_t> permit_steps;          // (origin, destination, skill)
   std::vector<double> permit_renewal, permit_home;  // (origin, destination, skill)
-  std::vector<double> overstay;             // per origin: at the end of a short stay
+  std::vector<double> overstay;                     // per origin: at the end of a short stay
   // Asylum: application on irregular arrival or on overstaying (0 outside the EU).
-  std::vector<double> asylum_application;   // (origin, destination)
-  std::vector<double> asylum_recognition;   // per origin
+  std::vector<double> asylum_application;  // (origin, destination)
+  std::vector<double> asylum_recognition;  // per origin
   std::uint16_t asylum_decision_steps = 12, protection_permit_steps = 36;
   // After arrival.
-  std::vector<double> return_prob;         // per origin: voluntary return per step
-  std::vector<double> give_up_prob;        // per origin: a waiting migrant goes home, per step
-  std::vector<double> detect_prob;         // (origin, destination), per step
-  std::vector<double> detect_bound;        // per origin: the largest over destinations
-  std::vector<double> return_execution;    // (origin, destination)
+  std::vector<double> return_prob;          // per origin: voluntary return per step
+  std::vector<double> give_up_prob;         // per origin: a waiting migrant goes home, per step
+  std::vector<double> detect_prob;          // (origin, destination), per step
+  std::vector<double> detect_bound;         // per origin: the largest over destinations
+  std::vector<double> return_execution;     // (origin, destination)
   std::vector<double> interception_return;  // per origin
   std::vector<double> transit_readmission;  // per node
   // Edges.
   std::vector<double> edge_hazard, edge_interception;
-  std::vector<int> crossing_group;        // per edge, -1 unlimited
-  std::vector<double> group_capacity;     // persons per step
+  std::vector<int> crossing_group;     // per edge, -1 unlimited
+  std::vector<double> group_capacity;  // persons per step
 
   // Remittances received by origin households this step, (origin, destination), PPP $.
   std::vector<double> remittances;

@@ -13,8 +13,9 @@ namespace migflow {
 namespace {
 
 // Vertices are node indices; each graph edge carries the scenario's edge index.
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
-                                    boost::property<boost::edge_weight_t, double, boost::property<boost::edge_index_t, int>>>;
+using Graph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
+                          boost::property<boost::edge_weight_t, double, boost::property<boost::edge_index_t, int>>>;
 
 // Next hop towards `target` from every vertex, over the edges `usable` accepts:
 // Boost's Dijkstra on the reversed, filtered graph from the target gives each vertex
@@ -30,7 +31,8 @@ std::vector<EdgeId> next_hops_towards(const Graph& g, const Scenario& sc, NodeId
   std::vector<size_t> successor(n);
   boost::dijkstra_shortest_paths(
       reversed, target,
-      boost::predecessor_map(boost::make_iterator_property_map(successor.begin(), boost::get(boost::vertex_index, reversed)))
+      boost::predecessor_map(
+          boost::make_iterator_property_map(successor.begin(), boost::get(boost::vertex_index, reversed)))
           .distance_map(boost::make_iterator_property_map(dist.begin(), boost::get(boost::vertex_index, reversed)))
           .weight_map(boost::get(boost::edge_weight, reversed)));
   std::vector<EdgeId> next(n, kNoEdge);
@@ -68,9 +70,8 @@ World::World(std::shared_ptr<const Scenario> scenario) : scenario_(std::move(sce
   };
   add_destinations([](const NodeSpec& n) { return n.role == Role::MemberState; });
   member_states_ = static_cast<int>(destinations_.size());
-  add_destinations([](const NodeSpec& n) {
-    return n.role == Role::Destination || (n.role == Role::Origin && !n.entry.empty());
-  });
+  add_destinations(
+      [](const NodeSpec& n) { return n.role == Role::Destination || (n.role == Role::Origin && !n.entry.empty()); });
   const int D = destination_count();
   open_.assign(origins_.size() * D, 0);
   entry_access_.assign(origins_.size() * D, std::nan(""));
@@ -90,7 +91,8 @@ void World::plan_routes() {
   const Scenario& sc = *scenario_;
   Graph g(sc.nodes.size());
   for (size_t e = 0; e < sc.edges.size(); ++e)
-    boost::add_edge(sc.edges[e].from, sc.edges[e].to, Graph::edge_property_type(sc.edges[e].cost, static_cast<int>(e)), g);
+    boost::add_edge(sc.edges[e].from, sc.edges[e].to, Graph::edge_property_type(sc.edges[e].cost, static_cast<int>(e)),
+                    g);
 
   const int D = destination_count(), N = node_count();
   legal_routes_.assign(origins_.size() * D, {});

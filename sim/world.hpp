@@ -61,7 +61,6 @@ class World {
   void plan_routes();
   std::size_t od(int o, int d) const { return static_cast<std::size_t>(o) * destinations_.size() + d; }
 
-
   std::shared_ptr<const Scenario> scenario_;
   std::vector<NodeId> origins_, destinations_;
   int member_states_ = 0;

@@ -12,16 +12,16 @@ namespace {
 struct Agreement {
   NodeId partner;
   YearMonth in_force;
-  double execution;          // share of return orders executed, own nationals
-  bool third_country;        // covers third-country nationals who transited the partner
-  double transit_execution;  // share executed to the partner for those
+  double execution;            // share of return orders executed, own nationals
+  bool third_country;          // covers third-country nationals who transited the partner
+  double transit_execution;    // share executed to the partner for those
   double interception_return;  // share of intercepted nationals returned at once
 };
 
 struct Config : PolicyConfig {
   std::vector<Agreement> agreements;
   std::vector<std::pair<NodeId, double>> detection;  // Member State, rate per month
-  double detection_factor = 1;  // multiplies every Member State's baseline rate
+  double detection_factor = 1;                       // multiplies every Member State's baseline rate
   std::unique_ptr<Policy> instantiate(const World& world) const override;
 };
 
@@ -34,7 +34,8 @@ class Readmission : public Policy {
     for (const Agreement& a : config_.agreements) partners.push_back(world_.scenario().nodes[a.partner].id);
     out.dimension("partner", partners);
     in_force_ = out.declare("in_force", {"partner"}, "1", "1 while the agreement is in force, else 0");
-    execution_ = out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");
+    execution_ =
+        out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");
   }
 
   void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
@@ -51,7 +52,8 @@ class Readmission : public Policy {
     for (int o = 0; o < env.origins; ++o) {
       for (int m = 0; m < env.member_states; ++m)
         env.detection_rate[env.od(o, m)] = std::min(1.0, env.detection_rate[env.od(o, m)] * config_.detection_factor);
-      for (const auto& [ms, rate] : config_.detection) env.detection_rate[env.od(o, world_.member_state_index(ms))] = rate;
+      for (const auto& [ms, rate] : config_.detection)
+        env.detection_rate[env.od(o, world_.member_state_index(ms))] = rate;
     }
   }
 
@@ -74,7 +76,9 @@ class Readmission : public Policy {
   SeriesHandle in_force_, execution_;
 };
 
-std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<Readmission>(*this, world); }
+std::unique_ptr<Policy> Config::instantiate(const World& world) const {
+  return std::make_unique<Readmission>(*this, world);
+}
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
@@ -123,8 +127,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 }  // namespace
 
 PolicyModule readmission_module() {
-  return {"readmission",
-          &parse,
+  return {"readmission", &parse,
           R"(name: readmission
 agreements:
   - {partner: MDA, in_force: 2010-06, execution: 0.8, third_country_nationals: true, transit_execution: 0.4}

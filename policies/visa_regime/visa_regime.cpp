@@ -93,14 +93,17 @@ class VisaRegime : public Policy {
   SeriesHandle in_force_, visitors_;
 };
 
-std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<VisaRegime>(*this, world); }
+std::unique_ptr<Policy> Config::instantiate(const World& world) const {
+  return std::make_unique<VisaRegime>(*this, world);
+}
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
   // Member States that apply the EU's common visa policy (Schengen and the states bound
   // to join it; not Ireland, nor the UK): listed in the scenario, default all.
   config->member_states = read_nodes(params, "member_state", "member_states", sc, {Role::MemberState});
-  config->effects[0] = {params.probability("facilitation_access", 0.3), params.number_in("facilitation_openness", 0.25, 0, 10)};
+  config->effects[0] = {params.probability("facilitation_access", 0.3),
+                        params.number_in("facilitation_openness", 0.25, 0, 10)};
   config->effects[1] = {params.probability("liberalisation_access", 1.0),
                         params.number_in("liberalisation_openness", 0.5, 0, 10)};
   config->stay_months = params.number_in("stay_months", 3, 0.5, 24);
@@ -109,7 +112,8 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
   for (size_t i = 0; i < list.items.size(); ++i) {
     MapReader r(*list.items[i], params.field("regimes[" + std::to_string(i) + "]"));
     Regime regime;
-    if (!r.has("kind")) fail(*list.items[i], r.field("kind"), "required field is missing (facilitation or liberalisation)");
+    if (!r.has("kind"))
+      fail(*list.items[i], r.field("kind"), "required field is missing (facilitation or liberalisation)");
     regime.kind = static_cast<Kind>(r.choice("kind", 0, kKindNames));
     regime.from = r.required_month("from");
     regime.until = r.month("until", {2200, 12});
@@ -120,7 +124,8 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
       regime.partner = p;
       regime.label = sc.nodes[p].id + ":" + std::string(kKindNames[static_cast<int>(regime.kind)]);
       for (const Regime& other : config->regimes)
-        if (other.label == regime.label) fail(*list.items[i], r.field("partner"), "a second " + regime.label + " regime");
+        if (other.label == regime.label)
+          fail(*list.items[i], r.field("partner"), "a second " + regime.label + " regime");
       config->regimes.push_back(regime);
     }
   }

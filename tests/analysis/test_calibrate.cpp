@@ -69,13 +69,16 @@ Observations simulate_observations(const Scenario& sc, const std::vector<double>
   const double offset = sc.origins[0].persons_per_agent;
   auto observe = [&](double model, double sd) {
     const Draws u = draw(7, static_cast<std::uint64_t>(trial), noise++, Purpose::ObservationNoise);
-    return std::max(0.0, std::exp(std::log(offset + model) + sd * normal_from_uniforms(u.uniform(0), u.uniform(1))) - offset);
+    return std::max(
+        0.0, std::exp(std::log(offset + model) + sd * normal_from_uniforms(u.uniform(0), u.uniform(1))) - offset);
   };
   for (int start : {2005, 2010}) {
     const ForecastWindow window(sc, obs, start, start + 5);
     const ModelObservations m = mean_of(window.simulate({&p, 1}, 10, 1000 + 10 * trial));
-    for (int d = 0; d < 3; ++d) obs.stocks.push_back({0, d, start + 5, observe(m.stocks.at({0, d, start + 5}), truth[3])});
-    for (int y = start + 1; y <= start + 5; ++y) obs.detections.push_back({0, -1, y, observe(m.detections.at({0, y}), truth[4])});
+    for (int d = 0; d < 3; ++d)
+      obs.stocks.push_back({0, d, start + 5, observe(m.stocks.at({0, d, start + 5}), truth[3])});
+    for (int y = start + 1; y <= start + 5; ++y)
+      obs.detections.push_back({0, -1, y, observe(m.detections.at({0, y}), truth[4])});
   }
   return obs;
 }
@@ -121,7 +124,8 @@ TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
     std::vector<double> truth;
     for (size_t j = 0; j < priors.size(); ++j) {
       const Draws u = draw(11, static_cast<std::uint64_t>(trial), static_cast<std::uint32_t>(j), Purpose::Prior);
-      truth.push_back(priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
+      truth.push_back(
+          priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
     }
     const Observations obs = simulate_observations(*sc, truth, trial);
     const CalibrationResult r = calibrate(*sc, obs, self_check_options(100 + static_cast<std::uint64_t>(trial)));
@@ -129,9 +133,13 @@ TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
       std::vector<double> column;
       for (const auto& p : r.posterior.particles) column.push_back(p[j]);
       std::sort(column.begin(), column.end());
-      auto at = [&](double q) { return column[static_cast<size_t>(std::lround(q * static_cast<double>(column.size() - 1)))]; };
+      auto at = [&](double q) {
+        return column[static_cast<size_t>(std::lround(q * static_cast<double>(column.size() - 1)))];
+      };
       inside90 += truth[j] >= at(0.05) && truth[j] <= at(0.95);
-      if (std::getenv("SBC_DEBUG")) std::printf("SBC %d %zu truth %.4g q05 %.4g q50 %.4g q95 %.4g in %d\n", trial, j, truth[j], at(0.05), at(0.5), at(0.95), truth[j] >= at(0.05) && truth[j] <= at(0.95));
+      if (std::getenv("SBC_DEBUG"))
+        std::printf("SBC %d %zu truth %.4g q05 %.4g q50 %.4g q95 %.4g in %d\n", trial, j, truth[j], at(0.05), at(0.5),
+                    at(0.95), truth[j] >= at(0.05) && truth[j] <= at(0.95));
       inside50 += truth[j] >= at(0.25) && truth[j] <= at(0.75);
       ++intervals;
     }

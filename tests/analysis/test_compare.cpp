@@ -7,9 +7,9 @@
 #include "../test_support.hpp"
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
+#include "ensemble/ensemble.hpp"
 #include "sim/engine.hpp"
 #include "sim/rng.hpp"
-#include "ensemble/ensemble.hpp"
 
 namespace migflow {
 namespace {
@@ -19,7 +19,7 @@ TEST(Compare, SummarySpansTheReplicates) {
   for (int v = 1; v <= 41; ++v) x.push_back(v);
   const Summary s = summarize(x, std::vector<int>(41, -1));  // point values: all chance
   EXPECT_DOUBLE_EQ(s.mean, 21);
-  EXPECT_DOUBLE_EQ(s.lo, 2);   // the 2.5% quantile of 1..41
+  EXPECT_DOUBLE_EQ(s.lo, 2);  // the 2.5% quantile of 1..41
   EXPECT_DOUBLE_EQ(s.hi, 40);
   EXPECT_DOUBLE_EQ(s.parameter_share, 0);
   EXPECT_NEAR(s.mean_error, s.sd / std::sqrt(41.0), 1e-12);
@@ -65,7 +65,8 @@ replicates_per_draw: 2
 population:
   - origin: MDA
     posterior: {parameters: [emigration_rate], draws: [[0.001], [0.008]]}
-)", 16);
+)",
+                                          16);
   const RunFile file = read_run_file(run.path);
   ASSERT_EQ(file.parameter_draws.size(), 16u);
   for (size_t r = 0; r < 16; r += 2) EXPECT_EQ(file.parameter_draws[r], file.parameter_draws[r + 1]);

@@ -54,8 +54,9 @@ TEST(Smc, RecoversAConjugateNormalPosteriorAndItsEvidence) {
   SmcOptions o;
   o.particles = 2000;
   o.seed = 7;
-  const SmcResult r = smc_sample({{"mu", Transform::Identity, model.m0, model.s0}},
-                                 [&](const std::vector<double>& x) { return model.log_likelihood(x[0]); }, o);
+  const SmcResult r = smc_sample(
+      {{"mu", Transform::Identity, model.m0, model.s0}},
+      [&](const std::vector<double>& x) { return model.log_likelihood(x[0]); }, o);
   ASSERT_EQ(r.particles.size(), 2000u);
   EXPECT_GT(r.stages.size(), 2u);  // the likelihood is sharp: several tempering stages
   EXPECT_DOUBLE_EQ(r.stages.back().temperature, 1.0);
@@ -85,8 +86,8 @@ TEST(Smc, RecoversAPositiveRateThroughItsLogTransform) {
   const double exact_mean = z1 / z0, exact_sd = std::sqrt(z2 / z0 - exact_mean * exact_mean);
   SmcOptions o;
   o.particles = 2000;
-  const SmcResult r = smc_sample({{"lambda", Transform::Log, 0.0, 1.0, 0.0, 1e9}},
-                                 [&](const std::vector<double>& x) { return log_lik(x[0]); }, o);
+  const SmcResult r = smc_sample(
+      {{"lambda", Transform::Log, 0.0, 1.0, 0.0, 1e9}}, [&](const std::vector<double>& x) { return log_lik(x[0]); }, o);
   EXPECT_NEAR(mean_of(r, 0), exact_mean, 4 * exact_sd / std::sqrt(500.0));
   EXPECT_NEAR(sd_of(r, 0) / exact_sd, 1.0, 0.1);
 }
@@ -105,8 +106,8 @@ TEST(Smc, KeepsSharesInsideTheirRangeAndMatchesQuadrature) {
   }
   SmcOptions o;
   o.particles = 2000;
-  const SmcResult r = smc_sample({{"p", Transform::Logit, 0.0, 2.0, 0.0, 0.5}},
-                                 [&](const std::vector<double>& x) { return log_lik(x[0]); }, o);
+  const SmcResult r = smc_sample(
+      {{"p", Transform::Logit, 0.0, 2.0, 0.0, 0.5}}, [&](const std::vector<double>& x) { return log_lik(x[0]); }, o);
   for (const auto& p : r.particles) EXPECT_LE(p[0], 0.5);
   EXPECT_NEAR(mean_of(r, 0), z1 / z0, 0.01);
 }
@@ -117,8 +118,9 @@ TEST(Smc, SameSampleOnOneAndTwoThreads) {
     tbb::global_control c(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
     SmcOptions o;
     o.particles = 300;
-    return smc_sample({{"mu", Transform::Identity, 0, 3}, {"nuisance", Transform::Log, 0, 1, 0, 1e9}},
-                      [&](const std::vector<double>& x) { return model.log_likelihood(x[0]) - x[1]; }, o);
+    return smc_sample(
+        {{"mu", Transform::Identity, 0, 3}, {"nuisance", Transform::Log, 0, 1, 0, 1e9}},
+        [&](const std::vector<double>& x) { return model.log_likelihood(x[0]) - x[1]; }, o);
   };
   const SmcResult one = run(1), two = run(2);
   EXPECT_EQ(one.particles, two.particles);
