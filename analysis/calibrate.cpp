@@ -33,14 +33,16 @@ const Knob kStockKnobs[] = {
     {"logit_diaspora", &ModelParams::logit_diaspora, Scale::Linear, -50, 50, 0.3},
     {"logit_distance", &ModelParams::logit_distance, Scale::Linear, -50, 50, 0.3},
 };
-const Knob kChannelKnob = {"irregular_propensity", &ModelParams::irregular_propensity, Scale::Logit, 1e-6, 1 - 1e-6, 1.0};
+const Knob kChannelKnob = {
+    "irregular_propensity", &ModelParams::irregular_propensity, Scale::Logit, 1e-6, 1 - 1e-6, 1.0};
 
 Eigen::VectorXd to_theta(const std::vector<Knob>& knobs, const ModelParams& p) {
   Eigen::VectorXd theta(static_cast<Eigen::Index>(knobs.size()));
   for (size_t i = 0; i < knobs.size(); ++i) {
     const double v = std::clamp(p.*(knobs[i].member), knobs[i].lo, knobs[i].hi);
-    theta(static_cast<Eigen::Index>(i)) =
-        knobs[i].scale == Scale::Log ? std::log(v) : knobs[i].scale == Scale::Logit ? std::log(v / (1 - v)) : v;
+    theta(static_cast<Eigen::Index>(i)) = knobs[i].scale == Scale::Log     ? std::log(v)
+                                          : knobs[i].scale == Scale::Logit ? std::log(v / (1 - v))
+                                                                           : v;
   }
   return theta;
 }
@@ -48,7 +50,9 @@ Eigen::VectorXd to_theta(const std::vector<Knob>& knobs, const ModelParams& p) {
 void apply_theta(const std::vector<Knob>& knobs, const Eigen::VectorXd& theta, ModelParams& p) {
   for (size_t i = 0; i < knobs.size(); ++i) {
     const double x = theta(static_cast<Eigen::Index>(i));
-    const double v = knobs[i].scale == Scale::Log ? std::exp(x) : knobs[i].scale == Scale::Logit ? 1 / (1 + std::exp(-x)) : x;
+    const double v = knobs[i].scale == Scale::Log     ? std::exp(x)
+                     : knobs[i].scale == Scale::Logit ? 1 / (1 + std::exp(-x))
+                                                      : x;
     p.*(knobs[i].member) = std::clamp(v, knobs[i].lo, knobs[i].hi);
   }
 }
@@ -93,7 +97,8 @@ class Model {
                         c.edge_intercepted[c.oe(o, e)];
           out.detections[{o, date.year}] += static_cast<double>(detected) * sc->origins[o].persons_per_agent;
         }
-        if (date.month != 7 || std::find(stock_years.begin(), stock_years.end(), date.year) == stock_years.end()) continue;
+        if (date.month != 7 || std::find(stock_years.begin(), stock_years.end(), date.year) == stock_years.end())
+          continue;
         for (int o = 0; o < world->origin_count(); ++o)
           for (int m = 0; m < world->member_state_count(); ++m) {
             const NodeId at = world->member_state_node(m);
@@ -156,7 +161,8 @@ std::vector<TargetFit> stock_fits(const Observables& seen, const std::vector<Ind
   return out;
 }
 
-std::vector<DetectionFit> detection_fits(const Observables& seen, const std::vector<std::pair<int, DetectionTarget>>& targets,
+std::vector<DetectionFit> detection_fits(const Observables& seen,
+                                         const std::vector<std::pair<int, DetectionTarget>>& targets,
                                          double resolution) {
   std::vector<DetectionFit> out;
   for (const auto& [o, t] : targets) {
@@ -182,7 +188,8 @@ Eigen::VectorXd nelder_mead(F f, Eigen::VectorXd x0, const Eigen::VectorXd& step
   while (calls < budget) {
     std::vector<int> order(static_cast<size_t>(n + 1));
     for (int i = 0; i <= n; ++i) order[static_cast<size_t>(i)] = i;
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return fx[static_cast<size_t>(a)] < fx[static_cast<size_t>(b)]; });
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return fx[static_cast<size_t>(a)] < fx[static_cast<size_t>(b)]; });
     const size_t best = static_cast<size_t>(order[0]), worst = static_cast<size_t>(order[static_cast<size_t>(n)]),
                  second = static_cast<size_t>(order[static_cast<size_t>(n - 1)]);
     if (std::fabs(fx[worst] - fx[best]) < 1e-6 * (std::fabs(fx[best]) + 1e-9)) break;
@@ -232,7 +239,7 @@ Eigen::VectorXd nelder_mead(F f, Eigen::VectorXd x0, const Eigen::VectorXd& step
 struct SortedTargets {
   std::vector<Indexed> fit_stocks, test_stocks;
   std::vector<std::pair<int, DetectionTarget>> fit_detections, test_detections;  // (origin index, target)
-  int below_resolution = 0;  // stocks left out
+  int below_resolution = 0;                                                      // stocks left out
 };
 
 SortedTargets sort_targets(const Scenario& scenario, const World& world, const std::vector<StockTarget>& targets,
@@ -242,7 +249,8 @@ SortedTargets sort_targets(const Scenario& scenario, const World& world, const s
   for (const StockTarget& t : targets) {
     const int o = world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
     const int m = world.member_state_index(static_cast<NodeId>(scenario.node_index(t.destination)));
-    const bool fit_year = std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end();
+    const bool fit_year =
+        std::find(options.fit_years.begin(), options.fit_years.end(), t.year) != options.fit_years.end();
     if (o < 0 || m < 0 || (!fit_year && t.year != options.test_year)) continue;
     if (t.persons < resolution) {
       ++out.below_resolution;
@@ -251,7 +259,8 @@ SortedTargets sort_targets(const Scenario& scenario, const World& world, const s
     (fit_year ? out.fit_stocks : out.test_stocks).push_back({o, m, t});
   }
   for (const DetectionTarget& t : detections) {
-    const int o = scenario.node_index(t.origin) < 0 ? -1 : world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
+    const int o =
+        scenario.node_index(t.origin) < 0 ? -1 : world.origin_index(static_cast<NodeId>(scenario.node_index(t.origin)));
     if (o < 0) continue;
     const std::pair<int, int> period{t.first_year, t.last_year};
     if (period == options.detection_fit_years) out.fit_detections.emplace_back(o, t);
@@ -264,7 +273,8 @@ SortedTargets sort_targets(const Scenario& scenario, const World& world, const s
 // starts from the value that matches the fitted detections to first order; otherwise
 // it tends to settle in a valley where far fewer people move at all.
 ModelParams matched_to_detections(const ModelParams& params, const Observables& before,
-                                  const std::vector<std::pair<int, DetectionTarget>>& fit_detections, double resolution) {
+                                  const std::vector<std::pair<int, DetectionTarget>>& fit_detections,
+                                  double resolution) {
   ModelParams start = params;
   double observed = 0, modelled = 0;
   for (const DetectionFit& f : detection_fits(before, fit_detections, resolution)) {
@@ -325,8 +335,9 @@ CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTar
     throw std::invalid_argument("calibration fits one origin's behaviour: give a scenario with one population entry");
   YearMonth end{*std::max_element(stock_years.begin(), stock_years.end()), 7};
   if (!detections.empty())
-    end = std::max(end, YearMonth{std::max(options.detection_fit_years.second, options.detection_test_years.second), 12},
-                   [](YearMonth a, YearMonth b) { return a.index() < b.index(); });
+    end =
+        std::max(end, YearMonth{std::max(options.detection_fit_years.second, options.detection_test_years.second), 12},
+                 [](YearMonth a, YearMonth b) { return a.index() < b.index(); });
   const Model model(scenario, options, end);
   auto world = std::make_shared<const World>(std::make_shared<Scenario>(model.scenario()));
   CalibrationResult result;
@@ -358,10 +369,12 @@ CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTar
     apply_theta(knobs, theta, p);
     return score(model.simulate(p, options.fit_years));
   };
-  const ModelParams start = fit_detections.empty() ? params : matched_to_detections(params, before, fit_detections, resolution);
+  const ModelParams start =
+      fit_detections.empty() ? params : matched_to_detections(params, before, fit_detections, resolution);
   Eigen::VectorXd step(static_cast<Eigen::Index>(knobs.size()));
   for (size_t i = 0; i < knobs.size(); ++i) step(static_cast<Eigen::Index>(i)) = knobs[i].step;
-  const Eigen::VectorXd best = nelder_mead(objective, to_theta(knobs, start), step, options.max_evaluations, result.evaluations);
+  const Eigen::VectorXd best =
+      nelder_mead(objective, to_theta(knobs, start), step, options.max_evaluations, result.evaluations);
   ModelParams fitted = params;
   apply_theta(knobs, best, fitted);
   for (const Knob& k : knobs) result.parameters.push_back({k.name, params.*(k.member), fitted.*(k.member)});
@@ -390,7 +403,9 @@ std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& 
       << r.below_resolution << " stocks below " << options.min_agents_per_target << " agents' worth left out).\n"
       << "# Backtest on " << options.test_year << " stocks the fit did not see: RMSE of ln persons " << r.backtest_rmse
       << ".\n";
-  auto period = [](const DetectionTarget& t) { return std::to_string(t.first_year) + "-" + std::to_string(t.last_year); };
+  auto period = [](const DetectionTarget& t) {
+    return std::to_string(t.first_year) + "-" + std::to_string(t.last_year);
+  };
   for (const DetectionFit& f : r.detection_fit)
     out << "# Also fitted: Frontex detections of " << f.target.origin << " nationals " << period(f.target) << ", "
         << f.target.detections << " observed" << (f.upper_bound ? " (below resolution: an upper bound)" : "") << ", "
@@ -403,7 +418,8 @@ std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& 
   // Enough digits to reproduce the fit: with common random numbers the objective is
   // piecewise constant, and a fit can sit next to a step that 6 digits would cross.
   out.precision(12);
-  for (const FittedParameter& p : r.parameters) out << "      " << p.name << ": " << p.value << "   # was " << p.start << "\n";
+  for (const FittedParameter& p : r.parameters)
+    out << "      " << p.name << ": " << p.value << "   # was " << p.start << "\n";
   return out.str();
 }
 

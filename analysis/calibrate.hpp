@@ -95,6 +95,7 @@ CalibrationResult calibrate(const Scenario& scenario, const std::vector<StockTar
 // The fitted values as a YAML scenario fragment (the origin's `population: - model:`
 // block) with the fit and backtest errors in comments, ready for a scenario's `extends:`;
 // a world with several partners extends each partner's fragment.
-std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& result, const CalibrationOptions& options);
+std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& result,
+                             const CalibrationOptions& options);
 
 }  // namespace migflow

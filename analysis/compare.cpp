@@ -83,7 +83,9 @@ using Keep = std::function<bool(const std::string& dim, const std::string& label
 bool any(const std::string&, const std::string&) { return true; }
 
 Keep only(CoreDim dim, const std::string& label) {
-  return [d = name_of(dim), label](const std::string& dim_name, const std::string& l) { return dim_name != d || l == label; };
+  return [d = name_of(dim), label](const std::string& dim_name, const std::string& l) {
+    return dim_name != d || l == label;
+  };
 }
 
 Keep both(Keep a, Keep b) {
@@ -92,10 +94,10 @@ Keep both(Keep a, Keep b) {
 
 // Persons with `status` in Member States.
 Keep abroad(const RunFile& run, Status status) {
-  return both(only(CoreDim::status, name_of(status)), [&run, node = name_of(CoreDim::node)](const std::string& dim,
-                                                                                           const std::string& label) {
-    return dim != node || is_member_state(run, label);
-  });
+  return both(only(CoreDim::status, name_of(status)),
+              [&run, node = name_of(CoreDim::node)](const std::string& dim, const std::string& label) {
+                return dim != node || is_member_state(run, label);
+              });
 }
 
 // Mean waiting time in transit, persons-weighted over nodes and steps.
@@ -139,8 +141,8 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   const Keep legal = only(CoreDim::channel, name_of(Channel::Legal));
   const Keep irregular = only(CoreDim::channel, name_of(Channel::Irregular));
   std::vector<Indicator> out;
-  out.push_back({"arrivals_legal", "", "persons", "regular arrivals over the period",
-                 total(run, CoreSeries::arrivals, legal)});
+  out.push_back(
+      {"arrivals_legal", "", "persons", "regular arrivals over the period", total(run, CoreSeries::arrivals, legal)});
   out.push_back({"arrivals_irregular", "", "persons", "irregular arrivals over the period",
                  total(run, CoreSeries::arrivals, irregular)});
   out.push_back({"stock_regular_end", "", "persons", "regular migrants in Member States at the end",
@@ -151,7 +153,8 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
                  total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)), end, end)});
   out.push_back({"returned_end", "", "persons", "returned migrants at home at the end",
                  total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::Returned)), end, end)});
-  out.push_back({"return_orders", "", "persons", "return orders over the period", total(run, CoreSeries::return_orders, any)});
+  out.push_back(
+      {"return_orders", "", "persons", "return orders over the period", total(run, CoreSeries::return_orders, any)});
   out.push_back({"returns_executed", "", "persons", "returns executed over the period",
                  total(run, CoreSeries::returns_executed, any)});
   out.push_back({"border_interceptions", "", "persons", "interceptions at the border over the period",
@@ -174,8 +177,8 @@ Interval mean_interval(const std::vector<double>& x, double level) {
   iv.mean /= static_cast<double>(n);
   double ss = 0;
   for (double v : x) ss += (v - iv.mean) * (v - iv.mean);
-  const double half = n > 1 ? t_quantile(level, n) * std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n))
-                            : std::nan("");
+  const double half =
+      n > 1 ? t_quantile(level, n) * std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n)) : std::nan("");
   iv.lo = iv.mean - half;
   iv.hi = iv.mean + half;
   return iv;
@@ -244,7 +247,8 @@ std::string comparison_markdown(const Comparison& c) {
   std::ostringstream out;
   out << "| indicator | unit |";
   for (const auto& s : c.scenarios) out << " " << s << " |";
-  for (std::size_t k = 1; k < c.scenarios.size(); ++k) out << " " << c.scenarios[k] << " minus " << c.scenarios[0] << " |";
+  for (std::size_t k = 1; k < c.scenarios.size(); ++k)
+    out << " " << c.scenarios[k] << " minus " << c.scenarios[0] << " |";
   out << "\n|---|---|";
   for (std::size_t k = 0; k < 2 * c.scenarios.size() - 1; ++k) out << "---|";
   out << "\n";
@@ -252,15 +256,17 @@ std::string comparison_markdown(const Comparison& c) {
     out << "| " << row_name(c.runs[0][i]) << " | " << c.runs[0][i].unit << " |";
     for (const auto& run : c.runs) out << " " << interval_text(mean_interval(run[i].per_replicate)) << " |";
     for (std::size_t k = 1; k < c.runs.size(); ++k)
-      out << " " << interval_text(difference_interval(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate, c.paired[k]))
+      out << " "
+          << interval_text(difference_interval(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate, c.paired[k]))
           << " |";
     out << "\n";
   }
   out << "\nMean over replicates [95% confidence interval of the mean]";
   std::size_t paired = 0;
   for (std::size_t k = 1; k < c.paired.size(); ++k) paired += c.paired[k];
-  out << "; differences " << (paired + 1 == c.paired.size() ? "paired by replicate (common random numbers)"
-                                                           : "paired where replicate seeds match, else Welch")
+  out << "; differences "
+      << (paired + 1 == c.paired.size() ? "paired by replicate (common random numbers)"
+                                        : "paired where replicate seeds match, else Welch")
       << ".\n";
   return out.str();
 }
@@ -268,7 +274,8 @@ std::string comparison_markdown(const Comparison& c) {
 std::string comparison_csv(const Comparison& c) {
   std::ostringstream out;
   out.precision(10);
-  out << "indicator,member_state,unit,scenario,mean,ci_low,ci_high,diff_vs_first,diff_ci_low,diff_ci_high,paired,replicates\n";
+  out << "indicator,member_state,unit,scenario,mean,ci_low,ci_high,diff_vs_first,diff_ci_low,diff_ci_high,paired,"
+         "replicates\n";
   for (std::size_t i = 0; i < c.runs[0].size(); ++i)
     for (std::size_t k = 0; k < c.runs.size(); ++k) {
       const Indicator& ind = c.runs[k][i];

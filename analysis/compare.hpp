@@ -33,9 +33,9 @@ Interval difference_interval(const std::vector<double>& a, const std::vector<dou
                              double level = 0.95);
 
 struct Comparison {
-  std::vector<std::string> scenarios;       // labels
+  std::vector<std::string> scenarios;        // labels
   std::vector<std::vector<Indicator>> runs;  // per scenario, same indicator order
-  std::vector<bool> paired;                 // per scenario: paired with the first
+  std::vector<bool> paired;                  // per scenario: paired with the first
 };
 
 Comparison compare_runs(const std::vector<RunFile>& runs, bool by_member_state);

@@ -78,9 +78,10 @@ void print_replicate(const std::string& path, const Scenario& sc, const Replicat
   std::printf("agents: %llu\n", static_cast<unsigned long long>(sc.total_agents()));
   std::printf("steps: %d\n", sc.calendar.steps());
   std::printf("ranks: %d\n", comm.size());
-  std::printf("threads: %d\n", args.threads > 0 ? args.threads
-                                                 : static_cast<int>(tbb::global_control::active_value(
-                                                       tbb::global_control::max_allowed_parallelism)));
+  std::printf("threads: %d\n",
+              args.threads > 0
+                  ? args.threads
+                  : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
   std::printf("agent_steps_per_s: %.4g\n", agent_steps / (t.simulate_s + t.record_s));
   std::printf("bytes_per_agent: %zu\n", AgentStore::kBytesPerAgent);
   std::printf("init_s: %.3f\n", t.init_s);

@@ -24,7 +24,8 @@ std::string bundled_data_dir() {
     if (fs::is_regular_file(dir / "scenarios" / "default.yaml", ec)) return dir.lexically_normal().string();
     tried += (tried.empty() ? "" : ", ") + dir.lexically_normal().string();
   }
-  throw std::runtime_error("the bundled scenarios are not in " + tried + " (set MIGFLOW_DATA_DIR to the folder holding scenarios/)");
+  throw std::runtime_error("the bundled scenarios are not in " + tried +
+                           " (set MIGFLOW_DATA_DIR to the folder holding scenarios/)");
 }
 
 std::string find_scenario(const std::string& name) {

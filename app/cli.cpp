@@ -44,7 +44,8 @@ CLI::App* add_run(CLI::App& app, RunArgs& args) {
                                  "Under mpirun: split the processes into G groups, each running every G-th replicate "
                                  "(default 1: all processes share every replicate)")
                      ->check(CLI::Range(1, 100000));
-  cmd->add_option("--resume", args.resume, "Carry on from a checkpoint directory (scenario, output and options come from it)")
+  cmd->add_option("--resume", args.resume,
+                  "Carry on from a checkpoint directory (scenario, output and options come from it)")
       ->check(CLI::ExistingDirectory)
       ->excludes(scenario, out, seed, replicates, checkpoint, groups);
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
@@ -81,8 +82,9 @@ CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& args) {
                                      "Fit the baseline's free parameters to observed migrant stocks and border "
                                      "detections; report fit and backtest errors");
   cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file(true));
-  cmd->add_option("--observed", args.observed,
-                  "Observed stocks: CSV origin,destination,persons,year (default: the bundled scenarios/data/diaspora.csv)")
+  cmd->add_option(
+         "--observed", args.observed,
+         "Observed stocks: CSV origin,destination,persons,year (default: the bundled scenarios/data/diaspora.csv)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--detections", args.detections,
                   "Observed border detections: CSV origin,year,...,detections "

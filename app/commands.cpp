@@ -20,14 +20,14 @@ int validate_command(const std::string& path, const PolicyCatalog& policies) {
     const Scenario& sc = world->scenario();
     std::uint64_t at_home = 0;
     for (const OriginSpec& o : sc.origins) at_home += o.agents;
-    std::printf("%s: valid\n  %s\n  %zu nodes (%d origins, %d Member States), %zu edges, %d policies\n"
-                "  %llu agents (%llu at home, the rest abroad at the start; %.1f MB of agent state)\n"
-                "  %d steps from %s, %d replicates, seed %llu\n",
-                path.c_str(), sc.title.c_str(), sc.nodes.size(), world->origin_count(), world->member_state_count(),
-                sc.edges.size(), static_cast<int>(sc.policies.size()),
-                static_cast<unsigned long long>(sc.total_agents()), static_cast<unsigned long long>(at_home),
-                sc.total_agents() * AgentStore::kBytesPerAgent / 1e6, sc.calendar.steps(),
-                sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
+    std::printf(
+        "%s: valid\n  %s\n  %zu nodes (%d origins, %d Member States), %zu edges, %d policies\n"
+        "  %llu agents (%llu at home, the rest abroad at the start; %.1f MB of agent state)\n"
+        "  %d steps from %s, %d replicates, seed %llu\n",
+        path.c_str(), sc.title.c_str(), sc.nodes.size(), world->origin_count(), world->member_state_count(),
+        sc.edges.size(), static_cast<int>(sc.policies.size()), static_cast<unsigned long long>(sc.total_agents()),
+        static_cast<unsigned long long>(at_home), sc.total_agents() * AgentStore::kBytesPerAgent / 1e6,
+        sc.calendar.steps(), sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
     return 0;
   } catch (const InputError& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
@@ -87,9 +87,10 @@ void print_calibration(const CalibrationResult& r, const CalibrationOptions& opt
   std::printf("targets: %zu fitted, %zu backtested, %d below resolution left out\n", r.fit.size(), r.backtest.size(),
               r.below_resolution);
   if (!r.detection_fit.empty())
-    std::printf("detection_error_ln: %.4f (before: %.4f)\ndetection_backtest_error_ln: %.4f\n"
-                "detection_resolution: %.0f persons\n",
-                r.detection_error, r.start_detection_error, r.detection_backtest_error, r.detection_resolution);
+    std::printf(
+        "detection_error_ln: %.4f (before: %.4f)\ndetection_backtest_error_ln: %.4f\n"
+        "detection_resolution: %.0f persons\n",
+        r.detection_error, r.start_detection_error, r.detection_backtest_error, r.detection_resolution);
 }
 
 }  // namespace

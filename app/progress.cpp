@@ -7,8 +7,10 @@
 namespace migflow {
 
 ProgressBar::ProgressBar(std::string label, bool allowed)
-    : label_(std::move(label)), enabled_(allowed && isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      enabled_(allowed && isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void ProgressBar::update(long long done, long long total) {
   if (!enabled_) return;

@@ -99,13 +99,14 @@ bool fits_in_memory(const World& world, const Comm& comm, int replicate_groups) 
   if (have == 0 || need <= have * 9 / 10) return true;
   const Scenario& sc = world.scenario();
   char text[512];
-  std::snprintf(text, sizeof text,
-                "%s: field 'population': %llu agents x %d replicates at once, each on %d process(es), need about %.1f GB "
-                "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
-                "raise persons_per_agent, run fewer replicates or use more machines",
-                sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()),
-                std::min(concurrent, sc.replicates), ranks_per_replicate,
-                static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent, static_cast<double>(have) / 1e9);
+  std::snprintf(
+      text, sizeof text,
+      "%s: field 'population': %llu agents x %d replicates at once, each on %d process(es), need about %.1f GB "
+      "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
+      "raise persons_per_agent, run fewer replicates or use more machines",
+      sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()), std::min(concurrent, sc.replicates),
+      ranks_per_replicate, static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent,
+      static_cast<double>(have) / 1e9);
   say(comm, "migflow: error: %s\n", text);
   return false;
 }
@@ -143,9 +144,11 @@ void announce(const Scenario& sc, const Comm& comm, int replicate_groups) {
 bool mark_partial(const EnsembleResult& result, const Scenario& sc, const RunArgs& args, const Comm& comm,
                   RunMetadata& meta, std::string& out) {
   if (comm.rank() == 0 && !args.checkpoint.empty())
-    std::fprintf(stderr, "migflow: checkpoint saved; carry on with: migflow run --resume %s\n", args.checkpoint.c_str());
+    std::fprintf(stderr, "migflow: checkpoint saved; carry on with: migflow run --resume %s\n",
+                 args.checkpoint.c_str());
   if (result.steps_completed == 0) {
-    if (comm.rank() == 0) std::fprintf(stderr, "migflow: interrupted before any replicate finished; no output written\n");
+    if (comm.rank() == 0)
+      std::fprintf(stderr, "migflow: interrupted before any replicate finished; no output written\n");
     return false;
   }
   meta.dates.resize(static_cast<size_t>(result.steps_completed));
@@ -163,7 +166,8 @@ void report_costs(const Scenario& sc, const std::string& out, double seconds, do
                   const CheckpointStore* checkpoints) {
   const double agent_steps = static_cast<double>(sc.total_agents()) * sc.calendar.steps() * sc.replicates;
   std::fprintf(stderr, "migflow: wrote %s (%.2f s simulating, %.3g agent-steps/s; %.2f s writing, %.1f%% of the run)\n",
-               out.c_str(), seconds, agent_steps / seconds, write_seconds, 100.0 * write_seconds / (seconds + write_seconds));
+               out.c_str(), seconds, agent_steps / seconds, write_seconds,
+               100.0 * write_seconds / (seconds + write_seconds));
   if (checkpoints)
     std::fprintf(stderr, "migflow: checkpoints took %.2f s (%.1f%% of the run), %.1f MB written\n",
                  checkpoints->seconds_saving(), 100.0 * checkpoints->seconds_saving() / seconds,
@@ -177,7 +181,8 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies) {
   std::optional<tbb::global_control> threads;
-  if (args.threads > 0) threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  if (args.threads > 0)
+    threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   std::shared_ptr<const World> world;
   try {
     if (!args.resume.empty()) args = resumed_args(args);
@@ -240,7 +245,8 @@ int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies) {
     say(comm, "migflow: wrote the partial result to %s\n", out);
     return stopped_code;
   }
-  if (comm.rank() == 0) report_costs(sc, args.out, seconds, seconds_since(write_start), checkpoints ? &*checkpoints : nullptr);
+  if (comm.rank() == 0)
+    report_costs(sc, args.out, seconds, seconds_since(write_start), checkpoints ? &*checkpoints : nullptr);
   if (checkpoints) checkpoints->remove();  // the output is written: the checkpoint has done its job
   return 0;
 }

@@ -5,8 +5,8 @@
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -22,7 +22,8 @@ std::shared_ptr<const World> world_with(std::int64_t agents) {
   static std::map<std::int64_t, std::shared_ptr<const World>> cache;
   auto& w = cache[agents];
   if (!w) {
-    auto sc = std::make_shared<Scenario>(load_scenario(MIGFLOW_SOURCE_DIR "/bench/all_policies.yaml", builtin_policies()));
+    auto sc =
+        std::make_shared<Scenario>(load_scenario(MIGFLOW_SOURCE_DIR "/bench/all_policies.yaml", builtin_policies()));
     sc->scale_to(static_cast<std::uint64_t>(agents));
     w = std::make_shared<const World>(sc);
   }
@@ -55,9 +56,8 @@ void run_phase(benchmark::State& state, Phase phase) {
     engine->finish_step();
     state.SetIterationTime(std::chrono::duration<double>(timed).count());
   }
-  state.counters["agent_steps_per_s"] =
-      benchmark::Counter(static_cast<double>(world->scenario().total_agents()) * state.iterations(),
-                         benchmark::Counter::kIsRate);
+  state.counters["agent_steps_per_s"] = benchmark::Counter(
+      static_cast<double>(world->scenario().total_agents()) * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 void args(benchmark::internal::Benchmark* b) {

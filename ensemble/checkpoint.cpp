@@ -59,7 +59,8 @@ struct Manifest {
 
 Manifest read_manifest(const std::string& dir) {
   const std::string path = (fs::path(dir) / kManifest).string();
-  if (!fs::exists(path)) throw CheckpointError("checkpoint '" + dir + "': no " + kManifest + " (not a checkpoint directory)");
+  if (!fs::exists(path))
+    throw CheckpointError("checkpoint '" + dir + "': no " + kManifest + " (not a checkpoint directory)");
   try {
     const YAML::Node doc = YAML::LoadFile(path);
     if (doc["format"].as<std::uint32_t>() != kFormat)
@@ -166,7 +167,8 @@ void CheckpointStore::prepare() const {
 }
 
 std::string CheckpointStore::rank_file(int generation) const {
-  return (fs::path(dir_) / ("rank" + std::to_string(comm_.rank()) + ".gen" + std::to_string(generation) + ".bin")).string();
+  return (fs::path(dir_) / ("rank" + std::to_string(comm_.rank()) + ".gen" + std::to_string(generation) + ".bin"))
+      .string();
 }
 
 void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& groups) {
@@ -228,8 +230,8 @@ EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const Re
   const Manifest m = read_manifest(dir_);
   const std::string manifest_path = (fs::path(dir_) / kManifest).string();
   if (m.fingerprint != hex(fingerprint_))
-    throw CheckpointError(manifest_path +
-                          ": field 'fingerprint': saved from another scenario, seed, replicate count or migflow version");
+    throw CheckpointError(
+        manifest_path + ": field 'fingerprint': saved from another scenario, seed, replicate count or migflow version");
   if (m.ranks != comm.size())
     throw CheckpointError(manifest_path + ": field 'ranks': saved by " + std::to_string(m.ranks) +
                           " processes; resume with the same number (mpirun -np " + std::to_string(m.ranks) + ")");

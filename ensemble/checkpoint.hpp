@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/comm.hpp"
 #include "ensemble/ensemble.hpp"
+#include "sim/comm.hpp"
 
 namespace migflow {
 

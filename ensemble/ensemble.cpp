@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "output/binary.hpp"
 #include "ensemble/checkpoint.hpp"
+#include "output/binary.hpp"
 #include "sim/engine.hpp"
 
 namespace migflow {
@@ -180,7 +180,7 @@ EnsembleResult run_ensemble(std::shared_ptr<const World> world, const EnsembleOp
   }
 
   return result_on_every_rank(collect_on_rank0(state, groups, options.replicates, steps), options.replicates, steps,
-                               everyone);
+                              everyone);
 }
 
 }  // namespace migflow

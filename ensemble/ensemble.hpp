@@ -38,9 +38,9 @@ struct EnsembleOptions {
 
 // An ensemble between two steps, as this rank's group sees it: what a checkpoint holds.
 struct EnsembleState {
-  int next_replicate = 0;                      // the next replicate this group starts
-  std::vector<int> finished_ids;               // the group's replicates that ran to the end, in order
-  std::vector<ReplicateSeries> finished;       // their series (group leader only)
+  int next_replicate = 0;                       // the next replicate this group starts
+  std::vector<int> finished_ids;                // the group's replicates that ran to the end, in order
+  std::vector<ReplicateSeries> finished;        // their series (group leader only)
   std::vector<std::unique_ptr<Engine>> active;  // started, not finished, in replicate order
   EnsembleState();
   EnsembleState(EnsembleState&&) noexcept;

@@ -14,8 +14,10 @@ std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates,
   // The core series at 12 bytes a cell if none were zero (a cell index and a double;
   // zeros are not stored). Policies' series are small beside them.
   const std::uint64_t cells = core_cells_per_step(world);
-  const std::uint64_t series = cells * 12 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
-  const std::uint64_t agents = (sc.total_agents() / static_cast<std::uint64_t>(ranks_per_replicate) + 1) * AgentStore::kBytesPerAgent *
+  const std::uint64_t series =
+      cells * 12 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
+  const std::uint64_t agents = (sc.total_agents() / static_cast<std::uint64_t>(ranks_per_replicate) + 1) *
+                               AgentStore::kBytesPerAgent *
                                static_cast<std::uint64_t>(std::min(concurrent_replicates, sc.replicates));
   return agents + series;
 }

@@ -14,5 +14,4 @@ std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates,
 // Memory this machine has available now (MemAvailable), in bytes; 0 if unknown.
 std::uint64_t available_memory_bytes();
 
-
 }  // namespace migflow

@@ -8,5 +8,4 @@ namespace migflow {
 // File metadata for a scenario: dates, provenance.
 RunMetadata run_metadata(const Scenario& scenario);
 
-
 }  // namespace migflow

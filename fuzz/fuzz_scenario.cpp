@@ -26,9 +26,9 @@
 #include <string_view>
 #include <typeinfo>
 
+#include "loader/map_reader.hpp"
 #include "loader/scenario_loader.hpp"
 #include "policies/registry.hpp"
-#include "loader/map_reader.hpp"
 #include "sim/world.hpp"
 
 namespace {
@@ -114,9 +114,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   else
     std::filesystem::remove(csv_path);
   if (!tree->find("extends"))
-    run("build_scenario", [&] { (void)migflow::build_scenario(tree, yaml_path.string(), migflow::builtin_policies()); });
+    run("build_scenario",
+        [&] { (void)migflow::build_scenario(tree, yaml_path.string(), migflow::builtin_policies()); });
   std::shared_ptr<const migflow::Scenario> sc;
-  if (!run("load_scenario", [&] { sc = std::make_shared<const migflow::Scenario>(migflow::load_scenario(yaml_path.string(), migflow::builtin_policies())); }))
+  if (!run("load_scenario", [&] {
+        sc = std::make_shared<const migflow::Scenario>(
+            migflow::load_scenario(yaml_path.string(), migflow::builtin_policies()));
+      }))
     return 0;
   run("World", [&] { migflow::World world(sc); });
   return 0;

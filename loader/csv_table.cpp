@@ -49,9 +49,9 @@ CsvTable CsvTable::read(const std::string& path, const SourceLocation& from, con
       continue;
     }
     if (cells.size() != t.header_.size())
-      throw InputError({path, lineno, 1}, "",
-                       "expected " + std::to_string(t.header_.size()) + " columns, found " +
-                           std::to_string(cells.size()));
+      throw InputError(
+          {path, lineno, 1}, "",
+          "expected " + std::to_string(t.header_.size()) + " columns, found " + std::to_string(cells.size()));
     t.rows_.push_back(std::move(cells));
     t.lines_.push_back(lineno);
   }
@@ -66,9 +66,7 @@ int CsvTable::column(const std::string& name, bool required) const {
   return -1;
 }
 
-SourceLocation CsvTable::where(size_t row, int col) const {
-  return {path_, lines_[row], col + 1};
-}
+SourceLocation CsvTable::where(size_t row, int col) const { return {path_, lines_[row], col + 1}; }
 
 double CsvTable::number(size_t row, int col, bool empty_ok) const {
   const std::string& s = cell(row, col);

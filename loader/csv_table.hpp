@@ -11,8 +11,7 @@ namespace migflow {
 class CsvTable {
  public:
   // Throws InputError (naming `referenced_from`) when the file cannot be read.
-  static CsvTable read(const std::string& path, const SourceLocation& referenced_from,
-                       const std::string& field);
+  static CsvTable read(const std::string& path, const SourceLocation& referenced_from, const std::string& field);
 
   const std::string& path() const { return path_; }
   size_t rows() const { return rows_.size(); }

@@ -57,9 +57,7 @@ double MapReader::number(const std::string& key, double fallback) {
   return node ? scalar_number(*node, field(key)) : fallback;
 }
 
-double MapReader::required_number(const std::string& key) {
-  return scalar_number(required_child(key), field(key));
-}
+double MapReader::required_number(const std::string& key) { return scalar_number(required_child(key), field(key)); }
 
 static std::string num(double v) {
   std::ostringstream s;
@@ -81,8 +79,8 @@ long long MapReader::integer(const std::string& key, long long fallback, long lo
   if (!node) return fallback;
   const long long v = scalar_integer(*node, field(key));
   if (v < lo || v > hi)
-    fail(*node, field(key), "must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                                std::to_string(v));
+    fail(*node, field(key),
+         "must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
   return v;
 }
 

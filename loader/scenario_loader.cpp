@@ -15,7 +15,8 @@ YearSeries read_series(const Tree& node, const std::string& field, double lo, do
   YearSeries s;
   auto check = [&](const Tree& at, double v) {
     if (v < lo || v > hi)
-      fail(at, field, "value " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      fail(at, field,
+           "value " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     return v;
   };
   if (node.is_scalar()) {
@@ -109,7 +110,8 @@ struct Builder {
     sc.calendar.end = r.required_month("end");
     sc.calendar.step_months = static_cast<int>(r.integer("step_months", 1, 1, 12));
     if (sc.calendar.end.index() < sc.calendar.start.index())
-      fail(*node.find("end"), "calendar.end", "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
+      fail(*node.find("end"), "calendar.end",
+           "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
     r.finish();
   }
 
@@ -145,7 +147,11 @@ struct Builder {
   void read_attributes_csv(const Tree& ref) {
     const CsvTable t = CsvTable::read(resolve_path(ref, "attributes_csv"), ref.where, "attributes_csv");
     const int id_col = t.column("id", true), year_col = t.column("year", true);
-    struct Attr { const char* name; YearSeries NodeSpec::*member; double lo, hi; };
+    struct Attr {
+      const char* name;
+      YearSeries NodeSpec::*member;
+      double lo, hi;
+    };
     const Attr attrs[] = {{"population", &NodeSpec::population, 0, 2e9},
                           {"gdp_pc", &NodeSpec::gdp_pc, 1, 1e6},
                           {"unemployment", &NodeSpec::unemployment, 0, 1},
@@ -161,7 +167,8 @@ struct Builder {
         const double v = t.number(row, col, true);
         if (std::isnan(v)) continue;
         if (v < a.lo || v > a.hi)
-          throw InputError(t.where(row, col), a.name, "value outside [" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + "]");
+          throw InputError(t.where(row, col), a.name,
+                           "value outside [" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + "]");
         values[{it->second, &a}][year] = v;
       }
     }
@@ -225,8 +232,10 @@ struct Builder {
         o.persons_per_agent = (std::isnan(persons) || o.agents == 0) ? 1.0 : persons / o.agents;
       } else {
         o.persons_per_agent = r.number_in("persons_per_agent", 1, 1e-9, 1e12);
-        if (o.persons_per_agent <= 0) fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
-        if (std::isnan(persons)) fail(item, r.field("persons_per_agent"), "node '" + n.id + "' has no population to scale");
+        if (o.persons_per_agent <= 0)
+          fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
+        if (std::isnan(persons))
+          fail(item, r.field("persons_per_agent"), "node '" + n.id + "' has no population to scale");
         o.agents = static_cast<std::uint64_t>(std::llround(persons / o.persons_per_agent));
       }
       if (const Tree* skills = r.child("skills")) {
@@ -234,7 +243,8 @@ struct Builder {
         double sum = 0;
         for (int k = 0; k < kSkillCount; ++k) sum += o.skill_shares[k] = s.probability(std::string(kSkillNames[k]), 0);
         s.finish();
-        if (std::fabs(sum - 1.0) > 1e-6) fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
+        if (std::fabs(sum - 1.0) > 1e-6)
+          fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
       }
       // The origin's people: the scenario's behavioural parameters unless set here.
       o.behaviour = sc.model;
@@ -318,13 +328,13 @@ struct Builder {
       for (const auto& [key, value] : item.entries) {
         if (key == "name" || key == "id" || value->kind == Tree::Kind::Null) continue;
         // The output names the module and the group with these (ensemble/run_metadata.cpp).
-        if (key == "module" || key == "policy") fail(*value, r.field(key), "a policy field may not be named '" + key + "'");
+        if (key == "module" || key == "policy")
+          fail(*value, r.field(key), "a policy field may not be named '" + key + "'");
         p.parameters.emplace_back(key, to_flow_yaml(*value));
       }
       sc.policies.push_back(std::move(p));
     }
   }
-
 };
 
 void require_attributes(const Scenario& sc, const Tree& root) {
@@ -374,7 +384,8 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
     for (const Diaspora& d : b.diaspora)
       if (d.origin == o.node && sc.nodes[d.destination].role == Role::MemberState) persons[d.destination] += d.persons;
     for (const auto& [node, p] : persons)
-      if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0) o.abroad.emplace_back(node, n);
+      if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0)
+        o.abroad.emplace_back(node, n);
   }
   if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
   if (const Tree* t = r.child("policies")) b.read_policies(*t, policies);

@@ -58,8 +58,7 @@ TreePtr convert(const YAML::Node& node, const std::string& file, Budget& budget)
         out->entries.emplace_back(key, convert(kv.second, file, budget));
       }
       break;
-    default:
-      out->kind = Tree::Kind::Null;
+    default: out->kind = Tree::Kind::Null;
   }
   --budget.depth;
   return out;
@@ -115,8 +114,7 @@ TreePtr merge_trees(const TreePtr& base, const TreePtr& over) {
     auto out = std::make_shared<Tree>(*base);
     out->where = over->where;
     for (const auto& [key, value] : over->entries) {
-      auto it = std::find_if(out->entries.begin(), out->entries.end(),
-                             [&](const auto& e) { return e.first == key; });
+      auto it = std::find_if(out->entries.begin(), out->entries.end(), [&](const auto& e) { return e.first == key; });
       if (value->kind == Tree::Kind::Null) {  // `key: ~` removes an inherited field
         if (it != out->entries.end()) out->entries.erase(it);
         continue;
@@ -137,8 +135,8 @@ TreePtr merge_trees(const TreePtr& base, const TreePtr& over) {
     out->where = over->where;
     for (const auto& item : over->items) {
       const std::string key = item_key(*item);
-      auto it = std::find_if(out->items.begin(), out->items.end(),
-                             [&](const TreePtr& b) { return item_key(*b) == key; });
+      auto it =
+          std::find_if(out->items.begin(), out->items.end(), [&](const TreePtr& b) { return item_key(*b) == key; });
       if (it == out->items.end())
         out->items.push_back(item);
       else

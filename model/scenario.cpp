@@ -25,7 +25,8 @@ void Scenario::scale_to(std::uint64_t agents) {
   for (OriginSpec& o : origins) {
     o.persons_per_agent /= factor;
     o.agents = static_cast<std::uint64_t>(std::llround(static_cast<double>(o.agents) * factor));
-    for (auto& [node, count] : o.abroad) count = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * factor));
+    for (auto& [node, count] : o.abroad)
+      count = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * factor));
   }
 }
 

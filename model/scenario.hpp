@@ -37,8 +37,8 @@ struct EdgeSpec {
   NodeId from = 0, to = 0;
   double distance_km = 0;
   Mode mode = Mode::Land;
-  double cost = 0;     // route-planning weight (e.g. $ or days); must be > 0
-  double hazard = 0;   // chance per attempt that the crossing fails and must be retried
+  double cost = 0;               // route-planning weight (e.g. $ or days); must be > 0
+  double hazard = 0;             // chance per attempt that the crossing fails and must be retried
   bool external_border = false;  // crosses the EU's external border
   SourceLocation where;
 };
@@ -94,7 +94,7 @@ struct Scenario {
 
   std::uint64_t total_agents() const;
   int node_index(const std::string& id) const;  // -1 when absent
-  std::string edge_label(EdgeId e) const;        // "FROM->TO", as scenarios and output name edges
+  std::string edge_label(EdgeId e) const;       // "FROM->TO", as scenarios and output name edges
   // The same persons as about `agents` agents: every origin's scale changes by one factor
   // (benchmarks and quick looks at a large world).
   void scale_to(std::uint64_t agents);

@@ -18,8 +18,8 @@ inline constexpr std::array<std::string_view, 3> kModeNames{"land", "sea", "air"
 
 enum class Status : std::uint8_t { AtHome, InTransit, Regular, Irregular, Returned };
 inline constexpr int kStatusCount = 5;
-inline constexpr std::array<std::string_view, kStatusCount> kStatusNames{
-    "at_home", "in_transit", "regular", "irregular", "returned"};
+inline constexpr std::array<std::string_view, kStatusCount> kStatusNames{"at_home", "in_transit", "regular",
+                                                                         "irregular", "returned"};
 
 enum class Channel : std::uint8_t { Legal, Irregular };
 inline constexpr int kChannelCount = 2;

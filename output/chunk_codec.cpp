@@ -65,9 +65,9 @@ constexpr FixedCodes kFixedCodes = [] {
 
 // A distance (1..32768) as its fixed 5-bit code, bit-reversed, and extra bits.
 Code distance_code(std::size_t distance) {
-  static constexpr std::array<std::uint16_t, 30> kBase = {1,   2,   3,   4,   5,   7,    9,    13,   17,   25,
-                                                          33,  49,  65,  97,  129, 193,  257,  385,  513,  769,
-                                                          1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+  static constexpr std::array<std::uint16_t, 30> kBase = {
+      1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,    97,    129,
+      193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
   std::uint32_t c = kBase.size() - 1;
   while (kBase[c] > distance) --c;
   const std::uint32_t extra = c < 4 ? 0 : c / 2 - 1;
@@ -239,7 +239,8 @@ std::span<const unsigned char> shuffled_planes(std::span<const ChunkEntry> entri
   if (planes.size() < size) planes.resize(size);
   std::memset(planes.data(), 0, size);
   for (const ChunkEntry& e : entries)
-    for (int k = first; k < last; ++k) planes[static_cast<std::size_t>(k - first) * chunk_values + e.position] = byte_of(e.value, k);
+    for (int k = first; k < last; ++k)
+      planes[static_cast<std::size_t>(k - first) * chunk_values + e.position] = byte_of(e.value, k);
   return {planes.data(), size};
 }
 

@@ -21,8 +21,13 @@ class ImageMemory {
   ~ImageMemory() { unmap(final_, final_capacity_); }
 
   H5FD_file_image_callbacks_t callbacks() {
-    return {&ImageMemory::on_malloc, &ImageMemory::on_memcpy, &ImageMemory::on_realloc, &ImageMemory::on_free,
-            [](void* udata) { return udata; }, [](void*) -> herr_t { return 0; }, this};
+    return {&ImageMemory::on_malloc,
+            &ImageMemory::on_memcpy,
+            &ImageMemory::on_realloc,
+            &ImageMemory::on_free,
+            [](void* udata) { return udata; },
+            [](void*) -> herr_t { return 0; },
+            this};
   }
   // The buffer HDF5 let go of when it closed the file (null before).
   const unsigned char* image() const { return static_cast<const unsigned char*>(final_); }

@@ -66,8 +66,7 @@ void write_number_attribute(hid_t object, const std::string& name, hid_t type, c
   check(H5Awrite(attr, type, value), what);
 }
 
-Handle create_dataset(hid_t loc, const std::string& name, hid_t type, const std::vector<hsize_t>& shape,
-                      hid_t plist) {
+Handle create_dataset(hid_t loc, const std::string& name, hid_t type, const std::vector<hsize_t>& shape, hid_t plist) {
   const std::string what = "creating dataset '" + name + "'";
   Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose, what);
   return Handle(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, plist, H5P_DEFAULT), H5Dclose, what);

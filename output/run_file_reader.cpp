@@ -62,14 +62,15 @@ std::vector<std::string> dimension_names(hid_t dataset, std::size_t rank) {
   std::vector<std::string> names;
   for (std::size_t axis = 0; axis < rank; ++axis) {
     std::string name;
-    H5DSiterate_scales(dataset, static_cast<unsigned>(axis), nullptr,
-                       [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
-                         char buf[256] = {0};
-                         H5DSget_scale_name(scale, buf, sizeof buf);
-                         *static_cast<std::string*>(out) = buf;
-                         return 1;
-                       },
-                       &name);
+    H5DSiterate_scales(
+        dataset, static_cast<unsigned>(axis), nullptr,
+        [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+          char buf[256] = {0};
+          H5DSget_scale_name(scale, buf, sizeof buf);
+          *static_cast<std::string*>(out) = buf;
+          return 1;
+        },
+        &name);
     names.push_back(name);
   }
   return names;

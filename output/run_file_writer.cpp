@@ -56,9 +56,7 @@ std::chrono::sys_days first_day(const std::string& year_month) {
   throw std::runtime_error("'" + year_month + "' is not a YYYY-MM month");
 }
 
-bool valid_name(const std::string& name) {
-  return !name.empty() && name != "." && name.find('/') == std::string::npos;
-}
+bool valid_name(const std::string& name) { return !name.empty() && name != "." && name.find('/') == std::string::npos; }
 
 // Names used at the root besides the core group's own.
 const std::vector<std::string> kRootNames = {"replicate", "time", "step", "date", "replicate_seed", "policies"};
@@ -83,8 +81,7 @@ void validate_group(const SeriesGroup& group, std::size_t steps, const std::vect
         throw std::runtime_error(where + ": series '" + s.name + "' has an invalid dimension index");
       cells *= group.dims()[d].labels.size();
     }
-    if (cells != s.cells)
-      throw std::runtime_error(where + ": series '" + s.name + "' has an inconsistent cell count");
+    if (cells != s.cells) throw std::runtime_error(where + ": series '" + s.name + "' has an inconsistent cell count");
     if (s.rows.steps() != steps)
       throw std::runtime_error(where + ": series '" + s.name + "' has " + std::to_string(s.rows.steps()) +
                                " steps, expected " + std::to_string(steps));
@@ -282,7 +279,8 @@ std::vector<GroupAcrossReplicates> series_groups(const std::vector<ReplicateSeri
 }
 
 void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
-                    const std::vector<GroupAcrossReplicates>& groups, const std::vector<std::vector<EncodedChunk>>& chunks) {
+                    const std::vector<GroupAcrossReplicates>& groups,
+                    const std::vector<std::vector<EncodedChunk>>& chunks) {
   write_global_attributes(root, meta);
   const SharedAxes axes = write_root_axes(root, meta, replicates);
   write_group(root, groups[0], chunks[0], axes);
@@ -308,8 +306,8 @@ void write_contents(hid_t root, const RunMetadata& meta, const std::vector<Repli
 // file (the half-closed file crashes the library at exit), so HDF5 never touches
 // the disk; save_file does, with ordinary error handling.
 // `memory` receives the finished file; returns its size.
-std::size_t build_image(const std::string& name, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
-                        ImageMemory& memory) {
+std::size_t build_image(const std::string& name, const RunMetadata& meta,
+                        const std::vector<ReplicateSeries>& replicates, ImageMemory& memory) {
   Handle create_plist(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "creating file property list");
   check(H5Pset_link_creation_order(create_plist, kCreationOrder), "setting link creation order");
   check(H5Pset_attr_creation_order(create_plist, kCreationOrder), "setting attribute creation order");
@@ -326,7 +324,8 @@ std::size_t build_image(const std::string& name, const RunMetadata& meta, const 
   std::size_t encoded_bytes = 0, chunk_count = 0;
   for (const auto& group : chunks)
     for (const EncodedChunk& chunk : group) encoded_bytes += bytes_of(group, chunk).size(), ++chunk_count;
-  const std::size_t increment = encoded_bytes + (std::size_t{256} << 10) + 2 * meta.scenario_text.size() + 128 * chunk_count;
+  const std::size_t increment =
+      encoded_bytes + (std::size_t{256} << 10) + 2 * meta.scenario_text.size() + 128 * chunk_count;
   check(H5Pset_fapl_core(access_plist, increment, false), "selecting the in-memory driver");
   H5FD_file_image_callbacks_t callbacks = memory.callbacks();
   check(H5Pset_file_image_callbacks(access_plist, &callbacks), "setting the file image callbacks");

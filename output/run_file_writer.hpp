@@ -24,8 +24,8 @@ struct RunMetadata {
   std::string version;        // migflow version
   std::uint64_t seed = 0;
   int step_months = 1;
-  std::string start_date;                 // "2005-01"
-  std::vector<std::string> dates;         // "YYYY-MM" per step
+  std::string start_date;          // "2005-01"
+  std::vector<std::string> dates;  // "YYYY-MM" per step
   // "complete", or why the file holds less (e.g. "partial: interrupted after 40 of 120 steps").
   std::string run_status = "complete";
   // Each policy group's attributes besides `policy` (its name), by group name: e.g. the

@@ -188,7 +188,8 @@ std::size_t ReplicateSeries::saved_bytes_estimate() const {
     bytes += 4096;
     for (const Dimension& d : g.dims()) bytes += d.labels.size() * 32;
     for (const Series& s : g.series())
-      bytes += 256 + s.rows.steps() * sizeof(std::uint32_t) + s.rows.nonzeros() * (sizeof(std::uint32_t) + sizeof(double));
+      bytes +=
+          256 + s.rows.steps() * sizeof(std::uint32_t) + s.rows.nonzeros() * (sizeof(std::uint32_t) + sizeof(double));
   };
   add(core);
   for (const SeriesGroup& g : policies) add(g);

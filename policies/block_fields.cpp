@@ -12,7 +12,8 @@ static NodeId node_by_id(const Tree& at, const std::string& field, const Scenari
   if (std::find(roles.begin(), roles.end(), role) == roles.end()) {
     std::string wanted;
     for (Role r : roles) wanted += (wanted.empty() ? "" : " or ") + std::string(kRoleNames[static_cast<int>(r)]);
-    fail(at, field, "node '" + id + "' is a " + std::string(kRoleNames[static_cast<int>(role)]) + ", expected " + wanted);
+    fail(at, field,
+         "node '" + id + "' is a " + std::string(kRoleNames[static_cast<int>(role)]) + ", expected " + wanted);
   }
   // Where only origins are wanted, they are the simulated ones (quotas, remittances); a
   // readmission partner may be any country agents pass through, simulated or not.
@@ -22,8 +23,8 @@ static NodeId node_by_id(const Tree& at, const std::string& field, const Scenari
   return static_cast<NodeId>(n);
 }
 
-std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const std::string& plural,
-                               const Scenario& sc, std::vector<Role> roles) {
+std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const std::string& plural, const Scenario& sc,
+                               std::vector<Role> roles) {
   if (r.has(singular) && r.has(plural))
     fail(r.tree(), r.field(plural), "give " + singular + " or " + plural + ", not both");
   std::vector<NodeId> out;

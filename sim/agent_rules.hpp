@@ -65,7 +65,9 @@ struct AgentRules {
   };
 
   NodeId home(int o) const { return world.origin_node(o); }
-  Draws draws(std::size_t i) const { return draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Step); }
+  Draws draws(std::size_t i) const {
+    return draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Step);
+  }
 
   void go_home(std::size_t i, int o) {
     a.location[i] = home(o);

@@ -26,19 +26,27 @@ void populate_agents(AgentStore& agents, const World& world, std::uint64_t seed,
     const OriginSpec& spec = sc.origins[o];
     const double sigma = spec.behaviour.savings_dispersion;
     // Each origin's block: its agents at home, then its diaspora, Member State by Member State.
-    struct Part { std::uint64_t begin, end; NodeId at; Status status; std::uint8_t destination; std::uint16_t timer; };
-    std::vector<Part> parts{{global_begin[o], global_begin[o] + spec.agents, world.origin_node(o),
-                             Status::AtHome, 0, 0}};
+    struct Part {
+      std::uint64_t begin, end;
+      NodeId at;
+      Status status;
+      std::uint8_t destination;
+      std::uint16_t timer;
+    };
+    std::vector<Part> parts{
+        {global_begin[o], global_begin[o] + spec.agents, world.origin_node(o), Status::AtHome, 0, 0}};
     for (const auto& [node, count] : spec.abroad)
       parts.push_back({parts.back().end, parts.back().end + count, node, Status::Regular,
                        static_cast<std::uint8_t>(world.member_state_index(node)), kPermanent});
     for (const Part& part : parts) {
-      const std::uint64_t begin = std::clamp(part.begin, first, last) - first, end = std::clamp(part.end, first, last) - first;
+      const std::uint64_t begin = std::clamp(part.begin, first, last) - first,
+                          end = std::clamp(part.end, first, last) - first;
       tbb::parallel_for(tbb::blocked_range<std::uint64_t>(begin, end, kAgentGrain), [&](const auto& r) {
         for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
           const Draws d = draw(seed, agents.first_id + i, 0, Purpose::Init);
           int k = 0;
-          for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;) acc += spec.skill_shares[++k];
+          for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;)
+            acc += spec.skill_shares[++k];
           // Log-normal resources with mean 1 (Box-Muller from two uniforms).
           const double z = std::sqrt(-2.0 * std::log1p(-d.uniform(1))) * std::cos(6.283185307179586 * d.uniform(2));
           agents.skill[i] = static_cast<std::uint8_t>(k);

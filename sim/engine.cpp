@@ -70,8 +70,7 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
     policies_.push_back(std::move(ap));
   }
   env_ = baseline_environment(*world_);
-  counts_.resize(world_->origin_count(), world_->member_state_count(), world_->node_count(),
-                 world_->edge_count(), 0);
+  counts_.resize(world_->origin_count(), world_->member_state_count(), world_->node_count(), world_->edge_count(), 0);
   core_series_ = declare_core_series(*world_, series_.core);
   series_.core.reserve_steps(static_cast<size_t>(steps_));
   for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
@@ -85,8 +84,9 @@ Engine::~Engine() = default;
 // Calls f(origin, begin, end) for the parts of [r.begin, r.end) in each origin's block.
 template <class F>
 static void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f) {
-  int o = static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) -
-                           a.origin_begin.begin()) - 1;
+  int o =
+      static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) - a.origin_begin.begin()) -
+      1;
   while (begin < end) {
     const std::uint64_t stop = std::min(end, a.origin_begin[o + 1]);
     f(o, begin, stop);
@@ -210,7 +210,8 @@ void Engine::share_counts() {
     return;
   }
   std::vector<std::int64_t> buffer;
-  for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { buffer.insert(buffer.end(), v.begin(), v.end()); });
+  for_each_count_table(counts_,
+                       [&](const std::vector<std::int64_t>& v) { buffer.insert(buffer.end(), v.begin(), v.end()); });
   buffer.push_back(stop_here ? 1 : 0);
   comm_.sum(buffer);
   size_t at = 0;

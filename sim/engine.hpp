@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "output/series.hpp"
-#include "sim/policy.hpp"
 #include "sim/agents.hpp"
 #include "sim/comm.hpp"
 #include "sim/core_series.hpp"
+#include "sim/policy.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/world.hpp"
 
@@ -97,7 +97,7 @@ class Engine {
   std::vector<ActivePolicy> policies_;
   ReplicateSeries series_;
   CoreSeriesHandles core_series_;
-  std::vector<double> persons_per_agent_;  // per origin, for the core series
+  std::vector<double> persons_per_agent_;        // per origin, for the core series
   std::unique_ptr<struct PartialSet> partials_;  // per-thread counts and requests
 };
 

@@ -53,7 +53,8 @@ void Engine::restore(BinaryReader& in) {
     if (loaded.series().size() != declared.series().size() || loaded.name() != declared.name())
       throw CorruptData("recorded series differ from the scenario's");
     for (size_t i = 0; i < loaded.series().size(); ++i)
-      if (loaded.series()[i].name != declared.series()[i].name || loaded.series()[i].cells != declared.series()[i].cells ||
+      if (loaded.series()[i].name != declared.series()[i].name ||
+          loaded.series()[i].cells != declared.series()[i].cells ||
           loaded.steps(static_cast<int>(i)) != static_cast<size_t>(step))
         throw CorruptData("recorded series differ from the scenario's");
   };

@@ -15,12 +15,12 @@ namespace migflow {
 
 // A work-permit quota: (origin, Member State) pair, admitted skills, capacity per step.
 struct Quota {
-  int origin = 0;        // dense origin index
-  int member_state = 0;  // dense Member State index
+  int origin = 0;                   // dense origin index
+  int member_state = 0;             // dense Member State index
   std::uint8_t skill_mask = 0b111;  // bit k set: skill k admitted
   double per_step = 0;              // persons who can be granted a permit this step
   double permit_months = 24;
-  double renewal = 0.6;  // at expiry: renew
+  double renewal = 0.6;      // at expiry: renew
   double return_home = 0.3;  // at expiry: go home (circular migration); the rest overstay
 };
 
@@ -30,25 +30,25 @@ struct Environment {
   int om(int o, int m) const { return o * member_states + m; }
 
   // --- (origin, Member State) -----------------------------------------------------------
-  std::vector<double> legal_access;     // share of movers with a legal route, besides quotas
-  std::vector<double> openness;         // 0..1, enters the destination logit
-  std::vector<double> permit_months;    // permits obtained outside quotas
+  std::vector<double> legal_access;   // share of movers with a legal route, besides quotas
+  std::vector<double> openness;       // 0..1, enters the destination logit
+  std::vector<double> permit_months;  // permits obtained outside quotas
   std::vector<double> permit_renewal;
   std::vector<double> permit_return;
   std::vector<double> remittance_cost;  // share lost in transfer
   std::vector<Quota> quotas;
   // --- per Member State ---------------------------------------------------------------
-  std::vector<double> detection_rate;   // per month, of irregular migrants
+  std::vector<double> detection_rate;  // per month, of irregular migrants
   // --- per origin ---------------------------------------------------------------------
-  std::vector<double> return_execution;  // share of return orders executed (own nationals)
+  std::vector<double> return_execution;     // share of return orders executed (own nationals)
   std::vector<double> interception_return;  // share of intercepted who are returned home
   // --- per node (as a transit partner) --------------------------------------------------
   std::vector<double> transit_readmission;  // share of orders executed to this transit node
   // --- per edge -----------------------------------------------------------------------
-  std::vector<double> interception;       // chance a crossing attempt is intercepted
+  std::vector<double> interception;  // chance a crossing attempt is intercepted
   // Capacity-limited crossings: edges in a group share one capacity per step.
-  std::vector<int> crossing_group;        // per edge: group index, or -1 (unlimited)
-  std::vector<double> group_capacity;     // per group: persons let through per step
+  std::vector<int> crossing_group;     // per edge: group index, or -1 (unlimited)
+  std::vector<double> group_capacity;  // per group: persons let through per step
 };
 
 }  // namespace migflow

@@ -103,7 +103,8 @@ class Chain {
 
   Outcomes leave(const StepTables& t, const State& s, bool returned) const {
     const double r = resources_ * t.savings_scale[o_] + t.remittance_income[o_];
-    const double hazard = t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost[o_]) * (returned ? t.reemigration_factor[o_] : 1);
+    const double hazard =
+        t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost[o_]) * (returned ? t.reemigration_factor[o_] : 1);
     const double p_leave = -std::expm1(-hazard);
     Outcomes out{{s, 1 - p_leave}};
     const double* cdf = t.destination_cdf(o_, k_);
@@ -141,7 +142,8 @@ class Chain {
   }
 
   Outcomes permit(const StepTables& t, const State& s) const {
-    if (s.permit_left == kPermanentLeft) return {{home(Status::Returned), t.return_prob[o_]}, {s, 1 - t.return_prob[o_]}};
+    if (s.permit_left == kPermanentLeft)
+      return {{home(Status::Returned), t.return_prob[o_]}, {s, 1 - t.return_prob[o_]}};
     if (s.permit_left > 0) {
       State stay = s;
       --stay.permit_left;

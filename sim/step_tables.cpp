@@ -79,7 +79,8 @@ void StepTables::derive_quotas_and_permits(const Environment& env, double months
     const Quota& quota = env.quotas[q];
     quota_capacity[q] = quota.per_step;
     for (int k = 0; k < kSkillCount; ++k)
-      if (quota.skill_mask & (1u << k)) quota_of[omk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
+      if (quota.skill_mask & (1u << k))
+        quota_of[omk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
   }
 
   const size_t omk_size = static_cast<size_t>(O) * M * kSkillCount;

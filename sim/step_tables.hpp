@@ -19,36 +19,36 @@ struct StepTables {
   std::size_t omk(int o, int m, int k) const { return om(o, m) * kSkillCount + k; }
 
   // Leaving home: p = 1 - exp(-leave_hazard[o,k] * capability), capability from resources.
-  std::vector<double> leave_hazard;      // (origin, skill): per step, before capability
+  std::vector<double> leave_hazard;  // (origin, skill): per step, before capability
   // (origin, returned?): a bound on the chance of leaving over skills and resources
   // (capability < 1), so most agents at home are passed over without reading more.
   std::vector<double> leave_bound;
-  std::vector<double> savings_scale;     // per origin: $ of resources per unit multiplier
-  std::vector<double> remittance_income; // per origin: $ per person a year from remittances
+  std::vector<double> savings_scale;        // per origin: $ of resources per unit multiplier
+  std::vector<double> remittance_income;    // per origin: $ per person a year from remittances
   std::vector<double> migration_cost;       // per origin, PPP $
   std::vector<double> reemigration_factor;  // per origin
-  std::vector<double> dest_cdf;          // (origin, skill, member state): cumulative logit
+  std::vector<double> dest_cdf;             // (origin, skill, member state): cumulative logit
   const double* destination_cdf(int o, int k) const { return dest_cdf.data() + ok(o, k) * member_states; }
   // Channel.
-  std::vector<double> legal_access;      // (origin, member state)
-  std::vector<std::int32_t> quota_of;    // (origin, member state, skill): quota or -1
-  std::vector<double> quota_capacity;    // persons per step
+  std::vector<double> legal_access;          // (origin, member state)
+  std::vector<std::int32_t> quota_of;        // (origin, member state, skill): quota or -1
+  std::vector<double> quota_capacity;        // persons per step
   std::vector<double> irregular_propensity;  // per origin
   // Permits.
-  std::vector<std::uint16_t> permit_steps;  // (origin, member state, skill)
+  std::vector<std::uint16_t> permit_steps;            // (origin, member state, skill)
   std::vector<double> permit_renewal, permit_return;  // (origin, member state, skill)
   // After arrival.
-  std::vector<double> return_prob;         // per origin: voluntary return per step
-  std::vector<double> give_up_prob;        // per origin: a waiting migrant goes home, per step
-  std::vector<double> detect_prob;        // per member state, per step
-  double detect_bound = 0;                // the largest of them
-  std::vector<double> return_execution;   // per origin
+  std::vector<double> return_prob;          // per origin: voluntary return per step
+  std::vector<double> give_up_prob;         // per origin: a waiting migrant goes home, per step
+  std::vector<double> detect_prob;          // per member state, per step
+  double detect_bound = 0;                  // the largest of them
+  std::vector<double> return_execution;     // per origin
   std::vector<double> interception_return;  // per origin
   std::vector<double> transit_readmission;  // per node
   // Edges.
   std::vector<double> edge_hazard, edge_interception;
-  std::vector<int> crossing_group;        // per edge, -1 unlimited
-  std::vector<double> group_capacity;     // persons per step
+  std::vector<int> crossing_group;     // per edge, -1 unlimited
+  std::vector<double> group_capacity;  // persons per step
 
   // Remittances received by origin households this step, (origin, member state), PPP $.
   std::vector<double> remittances;

@@ -12,8 +12,9 @@ namespace migflow {
 namespace {
 
 // Vertices are node indices; each graph edge carries the scenario's edge index.
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
-                                    boost::property<boost::edge_weight_t, double, boost::property<boost::edge_index_t, int>>>;
+using Graph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
+                          boost::property<boost::edge_weight_t, double, boost::property<boost::edge_index_t, int>>>;
 
 // Next hop towards `target` from every vertex, over the edges `usable` accepts:
 // Boost's Dijkstra on the reversed, filtered graph from the target gives each vertex
@@ -29,7 +30,8 @@ std::vector<EdgeId> next_hops_towards(const Graph& g, const Scenario& sc, NodeId
   std::vector<size_t> successor(n);
   boost::dijkstra_shortest_paths(
       reversed, target,
-      boost::predecessor_map(boost::make_iterator_property_map(successor.begin(), boost::get(boost::vertex_index, reversed)))
+      boost::predecessor_map(
+          boost::make_iterator_property_map(successor.begin(), boost::get(boost::vertex_index, reversed)))
           .distance_map(boost::make_iterator_property_map(dist.begin(), boost::get(boost::vertex_index, reversed)))
           .weight_map(boost::get(boost::edge_weight, reversed)));
   std::vector<EdgeId> next(n, kNoEdge);
@@ -69,8 +71,9 @@ World::World(std::shared_ptr<const Scenario> scenario) : scenario_(std::move(sce
 void World::plan_routes() {
   const Scenario& sc = *scenario_;
   Graph g(sc.nodes.size());
-  for (size_t e = 0; e < sc.edges.size(); ++e) 
-    boost::add_edge(sc.edges[e].from, sc.edges[e].to, Graph::edge_property_type(sc.edges[e].cost, static_cast<int>(e)), g);
+  for (size_t e = 0; e < sc.edges.size(); ++e)
+    boost::add_edge(sc.edges[e].from, sc.edges[e].to, Graph::edge_property_type(sc.edges[e].cost, static_cast<int>(e)),
+                    g);
 
   const int M = member_state_count(), N = node_count();
   legal_routes_.assign(origins_.size() * M, {});
@@ -79,8 +82,8 @@ void World::plan_routes() {
   for (int m = 0; m < M; ++m) {
     const NodeId target = member_states_[m];
     const auto legal = next_hops_towards(g, sc, target, [](const EdgeSpec&) { return true; });
-    const auto irregular = next_hops_towards(
-        g, sc, target, [](const EdgeSpec& e) { return !(e.mode == Mode::Air && e.external_border); });
+    const auto irregular =
+        next_hops_towards(g, sc, target, [](const EdgeSpec& e) { return !(e.mode == Mode::Air && e.external_border); });
     for (int n = 0; n < N; ++n) irregular_next_[n * M + m] = irregular[n];
     for (int o = 0; o < origin_count(); ++o) {
       auto& route = legal_routes_[o * M + m];
@@ -90,8 +93,8 @@ void World::plan_routes() {
         if (e == kNoEdge) {
           const OriginSpec& spec = sc.origins[o];
           throw InputError(spec.where, "population.origin",
-                           "no route from '" + sc.nodes[origins_[o]].id + "' to Member State '" +
-                               sc.nodes[target].id + "' (check edges)");
+                           "no route from '" + sc.nodes[origins_[o]].id + "' to Member State '" + sc.nodes[target].id +
+                               "' (check edges)");
         }
         route.push_back(e);
         route_km_[o * M + m] += sc.edges[e].distance_km;

@@ -26,8 +26,8 @@ class World {
 
   NodeId origin_node(int o) const { return origins_[o]; }
   NodeId member_state_node(int m) const { return member_states_[m]; }
-  int origin_index(NodeId n) const { return origin_index_[n]; }       // -1 if not an origin
-  int member_state_index(NodeId n) const { return ms_index_[n]; }     // -1 if not a Member State
+  int origin_index(NodeId n) const { return origin_index_[n]; }    // -1 if not an origin
+  int member_state_index(NodeId n) const { return ms_index_[n]; }  // -1 if not a Member State
   const EdgeSpec& edge(EdgeId e) const { return scenario_->edges[e]; }
 
   // Legal travel: the cheapest route over all edges, done within one step.

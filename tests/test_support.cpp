@@ -5,11 +5,11 @@
 
 #include <unistd.h>
 
+#include <sys/wait.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 namespace migflow::testing {
 

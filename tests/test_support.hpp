@@ -3,8 +3,8 @@
 #include <memory>
 #include <string>
 
-#include "output/run_file_writer.hpp"
 #include "loader/scenario_loader.hpp"
+#include "output/run_file_writer.hpp"
 #include "policies/registry.hpp"
 #include "sim/world.hpp"
 

@@ -15,9 +15,9 @@ namespace {
 struct Crossing {
   std::string name;
   std::vector<EdgeId> edges;
-  double capacity_per_month;  // persons; negative: unlimited
-  double interception;        // at the policy's start
-  double interception_growth; // added per year of capacity building
+  double capacity_per_month;   // persons; negative: unlimited
+  double interception;         // at the policy's start
+  double interception_growth;  // added per year of capacity building
   double interception_max;
 };
 
@@ -35,7 +35,8 @@ class BorderCapacity : public Policy {
     std::vector<std::string> names;
     for (const Crossing& c : config_.crossings) names.push_back(c.name);
     out.dimension("crossing", names);
-    capacity_ = out.declare("capacity", {"crossing"}, "persons", "crossings the border lets through this step (-1: unlimited)");
+    capacity_ =
+        out.declare("capacity", {"crossing"}, "persons", "crossings the border lets through this step (-1: unlimited)");
     interception_ = out.declare("interception", {"crossing"}, "1", "chance that a crossing attempt is intercepted");
     attempts_ = out.declare("attempts", {"crossing"}, "persons", "attempts let through to the border this step");
     blocked_ = out.declare("blocked", {"crossing"}, "persons", "attempts turned away by capacity, left waiting");
@@ -124,8 +125,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 }  // namespace
 
 PolicyModule border_capacity_module() {
-  return {"border_capacity",
-          &parse,
+  return {"border_capacity", &parse,
           R"(name: border_capacity
 crossings:
   - {name: moldova_romania, edges: [MDA->ROU], capacity_per_month: 30, interception: 0.2, interception_growth: 0.05})"};

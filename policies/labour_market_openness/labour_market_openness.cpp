@@ -135,8 +135,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 }  // namespace
 
 PolicyModule labour_market_openness_module() {
-  return {"labour_market_openness",
-          &parse,
+  return {"labour_market_openness", &parse,
           R"(name: labour_market_openness
 quotas:
   - {member_state: DEU, partner: MDA, per_year: 1200, skills: [medium, high], permit_months: 12, renewal: 0.2, return: 0.7})"};

@@ -12,9 +12,9 @@ namespace {
 struct Agreement {
   NodeId partner;
   YearMonth in_force;
-  double execution;          // share of return orders executed, own nationals
-  bool third_country;        // covers third-country nationals who transited the partner
-  double transit_execution;  // share executed to the partner for those
+  double execution;            // share of return orders executed, own nationals
+  bool third_country;          // covers third-country nationals who transited the partner
+  double transit_execution;    // share executed to the partner for those
   double interception_return;  // share of intercepted nationals returned at once
 };
 
@@ -33,7 +33,8 @@ class Readmission : public Policy {
     for (const Agreement& a : config_.agreements) partners.push_back(world_.scenario().nodes[a.partner].id);
     out.dimension("partner", partners);
     in_force_ = out.declare("in_force", {"partner"}, "1", "1 while the agreement is in force, else 0");
-    execution_ = out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");
+    execution_ =
+        out.declare("execution", {"partner"}, "1", "share of return orders executed for the partner's nationals");
   }
 
   void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
@@ -68,7 +69,9 @@ class Readmission : public Policy {
   SeriesHandle in_force_, execution_;
 };
 
-std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<Readmission>(*this, world); }
+std::unique_ptr<Policy> Config::instantiate(const World& world) const {
+  return std::make_unique<Readmission>(*this, world);
+}
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
@@ -113,8 +116,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 }  // namespace
 
 PolicyModule readmission_module() {
-  return {"readmission",
-          &parse,
+  return {"readmission", &parse,
           R"(name: readmission
 agreements:
   - {partner: MDA, in_force: 2010-06, execution: 0.8, third_country_nationals: true, transit_execution: 0.4}

@@ -16,7 +16,7 @@ namespace {
 struct Config : PolicyConfig {
   std::vector<NodeId> partners;  // origins whose corridors the policy covers
   double cost_start = 0.10, cost_target = 0.03;
-  YearMonth start, target;       // the cost moves linearly from start to target date
+  YearMonth start, target;  // the cost moves linearly from start to target date
   std::unique_ptr<Policy> instantiate(const World& world) const override;
 };
 
@@ -26,11 +26,12 @@ class Remittances : public Policy {
 
   void declare(SeriesGroup& out) override {
     std::vector<std::string> origins;
-    for (int o = 0; o < world_.origin_count(); ++o) origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
+    for (int o = 0; o < world_.origin_count(); ++o)
+      origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
     out.dimension("origin", origins);
     cost_ = out.declare("cost", {"origin"}, "1", "share of a transfer lost to fees");
     fees_saved_ = out.declare("fees_saved", {"origin"}, "PPP dollars",
-                "fees households did not pay this step, compared with the model's baseline cost");
+                              "fees households did not pay this step, compared with the model's baseline cost");
   }
 
   double cost(int step) const {
@@ -72,7 +73,9 @@ class Remittances : public Policy {
   SeriesHandle cost_, fees_saved_;
 };
 
-std::unique_ptr<Policy> Config::instantiate(const World& world) const { return std::make_unique<Remittances>(*this, world); }
+std::unique_ptr<Policy> Config::instantiate(const World& world) const {
+  return std::make_unique<Remittances>(*this, world);
+}
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
@@ -93,8 +96,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
 }  // namespace
 
 PolicyModule remittances_module() {
-  return {"remittances",
-          &parse,
+  return {"remittances", &parse,
           R"(name: remittances
 cost_start: 0.10
 cost_target: 0.03

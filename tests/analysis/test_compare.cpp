@@ -7,8 +7,8 @@
 #include "../test_support.hpp"
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
-#include "sim/engine.hpp"
 #include "ensemble/ensemble.hpp"
+#include "sim/engine.hpp"
 
 namespace migflow {
 namespace {
@@ -71,7 +71,6 @@ TEST(Compare, RejectsFilesThatAreNotMigflowRuns) {
 }  // namespace
 }  // namespace migflow
 
-
 namespace migflow {
 namespace {
 
@@ -96,9 +95,9 @@ Observed observe(const std::shared_ptr<Scenario>& truth) {
       const YearMonth d = truth->calendar.date(engine.steps_done() - 1);
       const auto& c = engine.counts();
       for (EdgeId e : {EdgeId{0}, EdgeId{2}})
-        seen.detections_by_year[d.year] +=
-            (c.flows[c.oe(0, e) * kChannelCount + static_cast<int>(Channel::Irregular)] + c.edge_intercepted[c.oe(0, e)]) *
-            ppa / 2;
+        seen.detections_by_year[d.year] += (c.flows[c.oe(0, e) * kChannelCount + static_cast<int>(Channel::Irregular)] +
+                                            c.edge_intercepted[c.oe(0, e)]) *
+                                           ppa / 2;
       if (d.month != 7 || (d.year != 2012 && d.year != 2014 && d.year != 2016)) continue;
       for (int m = 0; m < 3; ++m) {
         const NodeId at = world->member_state_node(m);
@@ -108,7 +107,8 @@ Observed observe(const std::shared_ptr<Scenario>& truth) {
     }
   }
   for (int y = 0; y < 3; ++y)
-    for (int m = 0; m < 3; ++m) seen.stocks.push_back({"MDA", truth->nodes[world->member_state_node(m)].id, 2012 + 2 * y, sums[y][m]});
+    for (int m = 0; m < 3; ++m)
+      seen.stocks.push_back({"MDA", truth->nodes[world->member_state_node(m)].id, 2012 + 2 * y, sums[y][m]});
   return seen;
 }
 
@@ -124,7 +124,8 @@ CalibrationOptions small_world_options() {
   return options;
 }
 
-const char* const kSmallWorldFit = "calendar: {start: 2010-01, end: 2016-12}\npopulation: [{origin: MDA, agents: 20000, model: {";
+const char* const kSmallWorldFit =
+    "calendar: {start: 2010-01, end: 2016-12}\npopulation: [{origin: MDA, agents: 20000, model: {";
 
 // Stocks made by the model itself with a known emigration rate: the fit must find it.
 TEST(Calibrate, RecoversAKnownEmigrationRateFromItsOwnStocks) {
@@ -143,8 +144,8 @@ TEST(Calibrate, RecoversAKnownEmigrationRateFromItsOwnStocks) {
 // started from the default split, must find irregular_propensity, which moves the
 // detections tenfold while the stocks barely tell it apart.
 TEST(Calibrate, RecoversAKnownIrregularPropensityFromItsOwnDetections) {
-  const Observed seen =
-      observe(testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004, irregular_propensity: 0.05}}]"));
+  const Observed seen = observe(
+      testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004, irregular_propensity: 0.05}}]"));
   const CalibrationOptions options = small_world_options();
   // The detections file as the data script writes it, with a route column to sum over.
   std::string csv = "origin,year,route,border_type,detections\n";
@@ -152,7 +153,8 @@ TEST(Calibrate, RecoversAKnownIrregularPropensityFromItsOwnDetections) {
     csv += "MDA," + std::to_string(year) + ",Eastern Borders Route,Land," + std::to_string(n * 0.75) + "\n";
     csv += "MDA," + std::to_string(year) + ",Black Sea Route,Sea," + std::to_string(n * 0.25) + "\n";
   }
-  auto start = testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004, irregular_propensity: 0.5}}]");
+  auto start =
+      testing::small_scenario(std::string(kSmallWorldFit) + "emigration_rate: 0.004, irregular_propensity: 0.5}}]");
   const auto detections = read_detection_targets(testing::write_temp("detections.csv", csv), *start,
                                                  {options.detection_fit_years, options.detection_test_years});
   ASSERT_EQ(detections.size(), 2u);

@@ -27,8 +27,8 @@ TEST(Cli, RunWritesOneCompleteFile) {
 
 TEST(Cli, BadScenarioExitsNonZeroNamingFileLineFieldAndWritesNothing) {
   const std::string dir = testing::temp_dir();
-  const std::string bad = testing::write_temp("bad.yaml", "extends: " + testing::data_path("small.yaml") +
-                                                              "\npopulation: [{origin: MDA, agents: -3}]\n");
+  const std::string bad = testing::write_temp(
+      "bad.yaml", "extends: " + testing::data_path("small.yaml") + "\npopulation: [{origin: MDA, agents: -3}]\n");
   std::string out;
   const int rc = run_command(kBinary + " run " + bad + " --out " + dir + "/run.h5", &out);
   EXPECT_EQ(rc, 2) << out;
@@ -39,7 +39,8 @@ TEST(Cli, BadScenarioExitsNonZeroNamingFileLineFieldAndWritesNothing) {
 
 TEST(Cli, UnwritableOutputExitsNonZeroBeforeRunning) {
   std::string out;
-  const int rc = run_command(kBinary + " run " + testing::data_path("small.yaml") + " --out /nonexistent-dir/x.h5", &out);
+  const int rc =
+      run_command(kBinary + " run " + testing::data_path("small.yaml") + " --out /nonexistent-dir/x.h5", &out);
   EXPECT_EQ(rc, 3) << out;
   EXPECT_NE(out.find("/nonexistent-dir/x.h5"), std::string::npos) << out;
   EXPECT_EQ(out.find("running"), std::string::npos) << "ran before checking the output path";
@@ -77,7 +78,8 @@ TEST(Cli, CompareWritesTableAndCsvAndRejectsBadFiles) {
                           &out),
               0)
         << out;
-  ASSERT_EQ(run_command(kBinary + " compare " + dir + "/r1.h5 " + dir + "/r2.h5 --csv " + dir + "/c.csv", &out), 0) << out;
+  ASSERT_EQ(run_command(kBinary + " compare " + dir + "/r1.h5 " + dir + "/r2.h5 --csv " + dir + "/c.csv", &out), 0)
+      << out;
   EXPECT_NE(out.find("| arrivals_irregular | persons |"), std::string::npos) << out;
   EXPECT_NE(out.find("Welch"), std::string::npos) << "different seeds cannot be paired: " << out;
   const std::string csv = testing::read_text(dir + "/c.csv");
@@ -96,12 +98,13 @@ namespace {
 TEST(Cli, SigtermStopsAtAStepAndLeavesOnlyAMarkedPartialFile) {
   const std::string dir = testing::temp_dir();
   // Long enough (millions of agents, ten years) that the signal lands mid-run.
-  const std::string big = testing::write_temp(
-      "big.yaml", "extends: " + testing::data_path("small.yaml") +
-                      "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
-                      "population: [{origin: MDA, agents: 4000000}]\n");
+  const std::string big =
+      testing::write_temp("big.yaml", "extends: " + testing::data_path("small.yaml") +
+                                          "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
+                                          "population: [{origin: MDA, agents: 4000000}]\n");
   std::string out;
-  const int rc = run_command("timeout --preserve-status -s TERM 1.5 " + kBinary + " run " + big + " --out " + dir + "/run.h5", &out);
+  const int rc = run_command(
+      "timeout --preserve-status -s TERM 1.5 " + kBinary + " run " + big + " --out " + dir + "/run.h5", &out);
   EXPECT_EQ(rc, 143) << out;
   EXPECT_FALSE(fs::exists(dir + "/run.h5")) << "an interrupted run left a file that looks complete";
   ASSERT_TRUE(fs::exists(dir + "/run.partial.h5")) << out;
@@ -121,8 +124,10 @@ namespace {
 TEST(Cli, RefusesAPopulationThatCannotFitInMemoryWithTheEstimate) {
   const std::string dir = testing::temp_dir();
   const std::string huge = testing::write_temp(
-      "huge.yaml", "extends: " + testing::data_path("small.yaml") +
-                       "\npopulation: [{origin: MDA, agents: ~, persons_per_agent: 0.00001}]\n");  // 2.65e11 agents, the diaspora included
+      "huge.yaml",
+      "extends: " + testing::data_path("small.yaml") +
+          "\npopulation: [{origin: MDA, agents: ~, persons_per_agent: 0.00001}]\n");  // 2.65e11 agents, the diaspora
+                                                                                      // included
   std::string out;
   EXPECT_EQ(run_command(kBinary + " run " + huge + " --out " + dir + "/run.h5", &out), 2) << out;
   EXPECT_NE(out.find("huge.yaml: field 'population': 265000000000 agents"), std::string::npos) << out;

@@ -106,20 +106,28 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"malformed YAML", "seed: [1, 2\nreplicates: 3", {"malformed YAML"}},
         BadCase{"unknown top-level field", "sead: 3", {"field 'sead'", "unknown field", "seed"}},
-        BadCase{"unknown model parameter", "model: {emigraton_rate: 0.1}", {"field 'model.emigraton_rate'", "unknown field"}},
-        BadCase{"negative agent count", "population: [{origin: MDA, agents: -5}]", {"population[0].agents", "must lie in"}},
-        BadCase{"edge to an unknown node", "edges: [{from: MDA, to: ATLANTIS, distance_km: 5}]",
+        BadCase{"unknown model parameter",
+                "model: {emigraton_rate: 0.1}",
+                {"field 'model.emigraton_rate'", "unknown field"}},
+        BadCase{
+            "negative agent count", "population: [{origin: MDA, agents: -5}]", {"population[0].agents", "must lie in"}},
+        BadCase{"edge to an unknown node",
+                "edges: [{from: MDA, to: ATLANTIS, distance_km: 5}]",
                 {"edges[6].to", "unknown node 'ATLANTIS'"}},
         BadCase{"self-loop edge", "edges: [{from: MDA, to: MDA, distance_km: 5}]", {"edges[6].to", "itself"}},
         BadCase{"rate outside [0,1]", "model: {detection_rate: 1.5}", {"model.detection_rate", "[0, 1]"}},
         BadCase{"dates out of order", "calendar: {start: 2012-01, end: 2010-01}", {"calendar.end", "before start"}},
         BadCase{"malformed date", "calendar: {start: 2012-13}", {"calendar.start", "YYYY-MM"}},
         BadCase{"not a number", "seed: lots", {"field 'seed'", "expected a number"}},
-        BadCase{"skills not summing to one", "population: [{origin: MDA, skills: {low: 0.5, medium: 0.1, high: 0.1}}]",
+        BadCase{"skills not summing to one",
+                "population: [{origin: MDA, skills: {low: 0.5, medium: 0.1, high: 0.1}}]",
                 {"skills", "sum to 1"}},
         BadCase{"missing CSV file", "attributes_csv: no-such-file.csv", {"attributes_csv", "cannot read CSV file"}},
-        BadCase{"unknown policy", "policies: [{name: teleportation}]", {"policies[0].name", "unknown policy 'teleportation'"}},
-        BadCase{"both agents and scale", "population: [{origin: MDA, persons_per_agent: 10}]",
+        BadCase{"unknown policy",
+                "policies: [{name: teleportation}]",
+                {"policies[0].name", "unknown policy 'teleportation'"}},
+        BadCase{"both agents and scale",
+                "population: [{origin: MDA, persons_per_agent: 10}]",
                 {"exactly one of agents or persons_per_agent"}}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       std::string name = info.param.what;
@@ -129,8 +137,9 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(Loader, DuplicateNodeIdIsAnError) {
-  const std::string path = write_temp("dup.yaml", "calendar: {start: 2010-01, end: 2010-12}\nnodes:\n"
-                                                  "  - {id: MDA, role: origin}\n  - {id: MDA, role: transit}\n");
+  const std::string path = write_temp("dup.yaml",
+                                      "calendar: {start: 2010-01, end: 2010-12}\nnodes:\n"
+                                      "  - {id: MDA, role: origin}\n  - {id: MDA, role: transit}\n");
   try {
     load_scenario(path, builtin_policies());
     FAIL() << "no error";
@@ -212,7 +221,8 @@ class OneModule final : public PolicyCatalog {
 };
 
 Scenario load_with(const PolicyCatalog& catalog, const std::string& policies) {
-  const std::string path = write_temp("scenario.yaml", "extends: " + testing::data_path("small.yaml") + "\n" + policies);
+  const std::string path =
+      write_temp("scenario.yaml", "extends: " + testing::data_path("small.yaml") + "\n" + policies);
   return load_scenario(path, catalog);
 }
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <string>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "output/chunk_codec.hpp"
@@ -44,8 +44,7 @@ std::vector<ChunkEntry> entries_of(const std::vector<double>& values) {
 
 // `row`: values per step, the distance at which rows_fixed looks for repeats.
 void expect_round_trip(const std::vector<double>& values, const std::string& what, std::size_t row = 7) {
-  for (ChunkCoding coding :
-       {ChunkCoding::sparse_fixed, ChunkCoding::rows_fixed, ChunkCoding::automatic}) {
+  for (ChunkCoding coding : {ChunkCoding::sparse_fixed, ChunkCoding::rows_fixed, ChunkCoding::automatic}) {
     const auto stream = encode_shuffled_chunk(entries_of(values), values.size(), row, coding);
     EXPECT_EQ(inflated(stream, values.size() * 8), shuffled(values))
         << what << ", coding " << static_cast<int>(coding) << ", " << values.size() << " values, row " << row;
@@ -57,8 +56,8 @@ TEST(ChunkCodec, EveryCodingInflatesToTheShuffledChunk) {
   // need two copies), at the start, in the middle and at the end of the stream.
   for (std::size_t gap : {0, 1, 2, 3, 4, 10, 257, 258, 259, 260, 261, 262, 516, 517, 518, 5000}) {
     std::vector<double> values(gap + 3, 0.0);
-    values[gap] = 1.0;                        // bytes 0x3FF0... : one zero plane run across planes
-    values[gap + 2] = -123456.789;            // every byte non-zero
+    values[gap] = 1.0;              // bytes 0x3FF0... : one zero plane run across planes
+    values[gap + 2] = -123456.789;  // every byte non-zero
     expect_round_trip(values, "gap " + std::to_string(gap));
   }
   expect_round_trip(std::vector<double>(1, 0.0), "one zero");

@@ -53,7 +53,8 @@ TEST(Output, WritesEveryReplicateSeriesAndPolicyGroupWithDimensionScales) {
     }
     // Every axis carries a dimension scale (netCDF's named dimensions).
     const hid_t d = H5Dopen2(file, s.name.c_str(), H5P_DEFAULT);
-    for (unsigned axis = 0; axis < shape.size(); ++axis) EXPECT_EQ(H5DSget_num_scales(d, axis), 1) << s.name << " " << axis;
+    for (unsigned axis = 0; axis < shape.size(); ++axis)
+      EXPECT_EQ(H5DSget_num_scales(d, axis), 1) << s.name << " " << axis;
     H5Dclose(d);
   }
   EXPECT_GT(H5Aexists(file, "scenario"), 0);

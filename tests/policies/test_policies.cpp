@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "../test_support.hpp"
+#include "ensemble/ensemble.hpp"
 #include "policies/registry.hpp"
 #include "sim/engine.hpp"
-#include "ensemble/ensemble.hpp"
 
 namespace migflow {
 
@@ -82,7 +82,9 @@ TEST_P(EveryPolicy, IdenticalOnOneAndTwoThreads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryPolicy, ::testing::ValuesIn(builtin_policies().modules()),
-                         [](const ::testing::TestParamInfo<PolicyModule>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<PolicyModule>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // --- labour_market_openness -------------------------------------------------------------
 
@@ -115,9 +117,9 @@ TEST(LabourMarketOpenness, BindingQuotaCapsLegalArrivalsExactlyAndDoublingDouble
 }
 
 TEST(LabourMarketOpenness, AdmitsOnlyTheListedSkills) {
-  auto world = world_of(small_scenario(
-      "model: {emigration_rate: 0.02, legal_access: 0}\n" +
-      as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 100000, skills: [high]}]")));
+  auto world = world_of(small_scenario("model: {emigration_rate: 0.02, legal_access: 0}\n" +
+                                       as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: "
+                                                 "MDA, per_year: 100000, skills: [high]}]")));
   Engine engine(world, 0);
   engine.run();
   const AgentStore& a = engine.agents();
@@ -158,9 +160,10 @@ double executed_share(const std::vector<ReplicateSeries>& r) {
 TEST(Readmission, AgreementRaisesExecutedReturnsToTheConfiguredShare) {
   const std::string model = "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0.3}\n";
   const auto without = run(model);
-  const auto with = run(model + as_policy("name: readmission\nagreements: [{partner: MDA, in_force: 2010-01, execution: 0.8}]"));
+  const auto with =
+      run(model + as_policy("name: readmission\nagreements: [{partner: MDA, in_force: 2010-01, execution: 0.8}]"));
   const double orders = sum(values(core(with), "return_orders")) / 130;  // agents
-  const double tolerance = 4.5 * std::sqrt(0.25 / orders);  // binomial sd of a share
+  const double tolerance = 4.5 * std::sqrt(0.25 / orders);               // binomial sd of a share
   EXPECT_NEAR(executed_share(without), 0.3, tolerance);
   EXPECT_NEAR(executed_share(with), 0.8, tolerance);
 }
@@ -168,11 +171,12 @@ TEST(Readmission, AgreementRaisesExecutedReturnsToTheConfiguredShare) {
 TEST(Readmission, ThirdCountryNationalsAreReturnedToTheTransitPartner) {
   // Routes through Ukraine (the direct border is made expensive); Moldova does not
   // take its own nationals back, Ukraine readmits half of those who transited it.
-  auto world = world_of(small_scenario(
-      "edges: [{from: MDA, to: ROU, distance_km: 350, cost: 100000, external_border: true}]\n"
-      "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0, legal_access: 0, transit_give_up: 0}\n" +
-      as_policy("name: readmission\nagreements: [{partner: UKR, in_force: 2010-01, execution: 0, "
-                "third_country_nationals: true, transit_execution: 0.5}]")));
+  auto world = world_of(
+      small_scenario("edges: [{from: MDA, to: ROU, distance_km: 350, cost: 100000, external_border: true}]\n"
+                     "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0, legal_access: 0, "
+                     "transit_give_up: 0}\n" +
+                     as_policy("name: readmission\nagreements: [{partner: UKR, in_force: 2010-01, execution: 0, "
+                               "third_country_nationals: true, transit_execution: 0.5}]")));
   Engine engine(world, 0);
   engine.run();
   const auto& r = engine.series().core;
@@ -207,8 +211,9 @@ TEST(BorderCapacity, CrossingsNeverExceedCapacityAndInterceptionsMatchTheirRate)
 }
 
 TEST(BorderCapacity, CapacityBuildingRaisesInterceptionOverTime) {
-  const auto r = run(as_policy("name: border_capacity\nfrom: 2010-01\ncrossings: [{edges: [MDA->ROU], interception: 0.1, "
-                               "interception_growth: 0.1, interception_max: 0.25}]"));
+  const auto r =
+      run(as_policy("name: border_capacity\nfrom: 2010-01\ncrossings: [{edges: [MDA->ROU], interception: 0.1, "
+                    "interception_growth: 0.1, interception_max: 0.25}]"));
   const auto& rate = values(r[0].policies[0], "interception");
   EXPECT_DOUBLE_EQ(rate[0], 0.1);
   EXPECT_NEAR(rate[12], 0.2, 1e-12);
@@ -256,9 +261,11 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
        "policies[0].quotas[0].partner': node 'UKR' is a transit, expected origin"},
       {as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: -5}]"),
        "policies[0].quotas[0].per_year': must lie in [0"},
-      {as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 5, renewal: 1.2}]"),
+      {as_policy(
+           "name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: 5, renewal: 1.2}]"),
        "quotas[0].renewal': must lie in [0, 1]"},
-      {as_policy("name: readmission\nagreements: [{partner: ITA}]"), "node 'ITA' is a member_state, expected origin or transit"},
+      {as_policy("name: readmission\nagreements: [{partner: ITA}]"),
+       "node 'ITA' is a member_state, expected origin or transit"},
       {as_policy("name: readmission\ndetection: {XYZ: 0.1}"), "policies[0].detection.XYZ': unknown Member State"},
       {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->UKR]}]"), "does not cross the external border"},
       {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->XXX]}]"), "unknown edge 'MDA->XXX'"},

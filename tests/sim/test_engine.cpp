@@ -3,8 +3,8 @@
 #include <tbb/global_control.h>
 
 #include "../test_support.hpp"
-#include "sim/engine.hpp"
 #include "ensemble/ensemble.hpp"
+#include "sim/engine.hpp"
 
 namespace migflow {
 namespace {
@@ -36,8 +36,8 @@ TEST(Engine, ConservesAgentsInExactlyOneCellEveryStep) {
     ASSERT_EQ(sum, total) << "step " << engine.steps_done();
     ASSERT_EQ(recount(engine), stocks) << "step " << engine.steps_done();
     const NodeId home = world->origin_node(0);
-    anyone_moved = anyone_moved ||
-                   stocks[engine.counts().stock(0, home, Status::AtHome)] < static_cast<std::int64_t>(world->scenario().origins[0].agents);
+    anyone_moved = anyone_moved || stocks[engine.counts().stock(0, home, Status::AtHome)] <
+                                       static_cast<std::int64_t>(world->scenario().origins[0].agents);
   }
   EXPECT_TRUE(anyone_moved);
   // Agents at a node with a status that cannot occur there would reveal a kernel bug.
