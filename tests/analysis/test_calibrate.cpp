@@ -46,6 +46,7 @@ CalibrationOptions self_check_options(std::uint64_t seed) {
   o.agents = 0;  // the scenario's own scale
   o.priors = self_check_priors();
   o.smc.particles = std::getenv("SBC_N") ? std::atoi(std::getenv("SBC_N")) : 48;
+  if (std::getenv("SBC_R")) o.replicates = std::atoi(std::getenv("SBC_R"));
   if (std::getenv("SBC_MOVES")) o.smc.max_moves = std::atoi(std::getenv("SBC_MOVES"));
   if (std::getenv("SBC_ESS")) o.smc.ess_fraction = std::atof(std::getenv("SBC_ESS"));
   o.smc.seed = seed;
