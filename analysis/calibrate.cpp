@@ -1,8 +1,10 @@
 #include "analysis/calibrate.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <sstream>
 #include <stdexcept>
@@ -184,13 +186,16 @@ struct CalibrationLikelihood::Impl {
     return {value, t.noise_factor * t.offset / (options.replicates * (value + t.offset))};
   }
 
-  // Chance in the simulation is not Poisson: the diaspora feeds back on the choice of
-  // destination and amplifies it, and a stock's change is noisier than its size says.
-  // Each target's variance is measured at a few parameter sets, kNoiseReplicates
-  // replicates each, and kept as the mean factor on the Poisson variance (within [0.5,
-  // 50]). The amplification depends on the parameters (most on logit_diaspora), so it is
-  // measured first over the prior (its medians and kNoisePoints draws), and again at the
-  // posterior once sampled (calibrate() then refines the sample).
+  // Chance in the simulation is neither Poisson nor independent from one target to the
+  // next: the diaspora feeds back on leaving and on the choice of destination, so an
+  // early surplus of movers raises a window's later flows and stocks together. The
+  // simulation's noise is measured at a few parameter sets, kNoiseReplicates replicates
+  // each: per target, its variance as a factor on the Poisson variance (within [0.5,
+  // 50]), and across targets its correlations (pooled within parameter sets, shrunk
+  // towards none by T / (T + degrees of freedom)). Both depend on the parameters (most on
+  // logit_diaspora), so they are measured first over the prior (its medians and
+  // kNoisePoints draws), and again at the posterior once sampled (calibrate() then
+  // refines the sample).
   void measure_noise_at_prior(std::uint64_t seed) {
     std::vector<std::vector<double>> points(1);
     for (const ParameterPrior& p : priors) points[0].push_back(p.to_natural(p.mean));
@@ -209,30 +214,71 @@ struct CalibrationLikelihood::Impl {
   static constexpr int kNoisePoints = 8, kNoiseReplicates = 10;
 
   void measure_noise(const std::vector<std::vector<double>>& points) {
+    const auto T = static_cast<Eigen::Index>(targets.size());
     std::vector<double> factor_sum(targets.size(), 0.0);
+    Eigen::MatrixXd cross = Eigen::MatrixXd::Zero(T, T);  // sum of products of standardised deviations
+    int dof = 0;
     for (size_t k = 0; k < points.size(); ++k) {
       const ModelParams p = params_of(points[k]);
-      std::vector<std::vector<ModelObservations>> runs;
-      for (int r = 0; r < kNoiseReplicates; ++r)
-        runs.push_back(run(p, 10000 + static_cast<int>(k) * kNoiseReplicates + r));
-      for (size_t i = 0; i < targets.size(); ++i) {
-        Target& t = targets[i];
-        t.noise_factor = 1;
-        double mean = 0, ss = 0, poisson = 0;
-        std::vector<double> x;
-        for (const auto& seen : runs) {
+      Eigen::MatrixXd x(kNoiseReplicates, T);
+      Eigen::VectorXd poisson = Eigen::VectorXd::Zero(T);
+      for (int r = 0; r < kNoiseReplicates; ++r) {
+        const auto seen = run(p, 10000 + static_cast<int>(k) * kNoiseReplicates + r);
+        for (Eigen::Index i = 0; i < T; ++i) {
+          Target& t = targets[static_cast<size_t>(i)];
+          t.noise_factor = 1;
           const auto [value, var] = model_value(t, seen);
-          x.push_back(log_scaled(value, t.offset));
-          poisson += var / kNoiseReplicates;  // the Poisson variance of the same average
+          x(r, i) = log_scaled(value, t.offset);
+          poisson(i) += var / kNoiseReplicates;  // the Poisson variance of the same average
         }
-        for (double v : x) mean += v / kNoiseReplicates;
-        for (double v : x) ss += (v - mean) * (v - mean);
-        factor_sum[i] += poisson > 0 ? ss / (kNoiseReplicates - 1) / poisson : 1.0;
       }
+      const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
+      for (Eigen::Index i = 0; i < T; ++i) {
+        const double variance = centred.col(i).squaredNorm() / (kNoiseReplicates - 1);
+        factor_sum[static_cast<size_t>(i)] += poisson(i) > 0 ? variance / poisson(i) : 1.0;
+      }
+      const Eigen::VectorXd sd = (centred.colwise().squaredNorm() / (kNoiseReplicates - 1)).cwiseSqrt().transpose();
+      Eigen::MatrixXd standardised = centred;
+      for (Eigen::Index i = 0; i < T; ++i) standardised.col(i) /= sd(i) > 0 ? sd(i) : 1.0;
+      cross += standardised.transpose() * standardised;
+      dof += kNoiseReplicates - 1;
     }
     for (size_t i = 0; i < targets.size(); ++i)
       targets[i].noise_factor = std::clamp(factor_sum[i] / static_cast<double>(points.size()), 0.5, 50.0);
+    Eigen::MatrixXd correlation = cross / dof;
+    for (Eigen::Index i = 0; i < T; ++i)
+      for (Eigen::Index j = 0; j < T; ++j)
+        if (i != j) correlation(i, j) /= std::sqrt(std::max(1e-12, correlation(i, i) * correlation(j, j)));
+    correlation.diagonal().setOnes();
+    const double shrink = static_cast<double>(T) / static_cast<double>(T + dof);
+    noise_correlation = (1 - shrink) * correlation + shrink * Eigen::MatrixXd::Identity(T, T);
   }
+
+  // The log density of the observations given the model's values: multivariate normal on
+  // ln(offset + persons), covariance diag(sigma^2 of each kind) + the simulation's noise.
+  double log_density(const std::vector<double>& natural, const std::vector<ModelObservations>& seen) const {
+    const auto T = static_cast<Eigen::Index>(targets.size());
+    Eigen::VectorXd e(T), sim_sd(T);
+    Eigen::MatrixXd cov(T, T);
+    for (Eigen::Index i = 0; i < T; ++i) {
+      const Target& t = targets[static_cast<size_t>(i)];
+      const auto [value, sim_var] = model_value(t, seen);
+      e(i) = log_scaled(t.observed.value, t.offset) - log_scaled(value, t.offset);
+      sim_sd(i) = std::sqrt(sim_var);
+    }
+    cov = sim_sd.asDiagonal() * noise_correlation * sim_sd.asDiagonal();
+    for (Eigen::Index i = 0; i < T; ++i) {
+      const double sd = error_sd(natural, targets[static_cast<size_t>(i)].kind);
+      cov(i, i) += sd * sd;
+    }
+    const Eigen::LLT<Eigen::MatrixXd> chol(cov);
+    if (chol.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
+    const Eigen::VectorXd w = chol.matrixL().solve(e);
+    const double log_det = 2 * chol.matrixL().toDenseMatrix().diagonal().array().log().sum();
+    return -0.5 * w.squaredNorm() - 0.5 * log_det - 0.5 * static_cast<double>(T) * std::log(2 * std::numbers::pi);
+  }
+
+  Eigen::MatrixXd noise_correlation;
 };
 
 CalibrationLikelihood::CalibrationLikelihood(const Scenario& scenario, const Observations& fit_data,
@@ -247,16 +293,7 @@ int CalibrationLikelihood::detection_targets() const { return impl_->count(Kind:
 int CalibrationLikelihood::asylum_targets() const { return impl_->count(Kind::Asylum); }
 
 double CalibrationLikelihood::operator()(const std::vector<double>& natural) const {
-  const std::vector<ModelObservations> seen = impl_->run(impl_->params_of(natural), 0);
-  double ll = 0;
-  for (const Target& t : impl_->targets) {
-    const auto [value, sim_var] = impl_->model_value(t, seen);
-    const double sd = impl_->error_sd(natural, t.kind);
-    const double var = sd * sd + sim_var;
-    const double e = log_scaled(t.observed.value, t.offset) - log_scaled(value, t.offset);
-    ll += -0.5 * e * e / var - 0.5 * std::log(2 * std::numbers::pi * var);
-  }
-  return ll;
+  return impl_->log_density(natural, impl_->run(impl_->params_of(natural), 0));
 }
 
 std::vector<std::pair<FitCheck, double>> CalibrationLikelihood::predictions(const std::vector<double>& natural,

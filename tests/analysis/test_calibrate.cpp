@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "../test_support.hpp"
 #include "analysis/calibrate.hpp"
@@ -45,10 +44,9 @@ CalibrationOptions self_check_options(std::uint64_t seed) {
   CalibrationOptions o;
   o.agents = 0;  // the scenario's own scale
   o.priors = self_check_priors();
-  o.smc.particles = std::getenv("SBC_N") ? std::atoi(std::getenv("SBC_N")) : 48;
-  if (std::getenv("SBC_R")) o.replicates = std::atoi(std::getenv("SBC_R"));
-  if (std::getenv("SBC_MOVES")) o.smc.max_moves = std::atoi(std::getenv("SBC_MOVES"));
-  if (std::getenv("SBC_ESS")) o.smc.ess_fraction = std::atof(std::getenv("SBC_ESS"));
+  // With fewer particles the sample's quantiles alone lose coverage: 48 iid draws put
+  // about 86% of the distribution between their 5% and 95% quantiles.
+  o.smc.particles = 96;
   o.smc.seed = seed;
   return o;
 }
@@ -119,7 +117,7 @@ TEST(Calibrate, SamePosteriorOnOneAndTwoThreads) {
 TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
   auto sc = testing::small_scenario(kWorld);
   const std::vector<ParameterPrior> priors = self_check_priors();
-  const int trials = std::getenv("SBC_TRIALS") ? std::atoi(std::getenv("SBC_TRIALS")) : 20;
+  const int trials = 20;
   int inside90 = 0, inside50 = 0, intervals = 0;
   for (int trial = 0; trial < trials; ++trial) {
     std::vector<double> truth;
@@ -128,6 +126,10 @@ TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
       truth.push_back(
           priors[j].to_natural(priors[j].mean + priors[j].sd * normal_from_uniforms(u.uniform(0), u.uniform(1))));
     }
+    // The fit's own random numbers (the scenario seed's replicate 0) are part of what
+    // varies from trial to trial: one realisation's chance would otherwise shift every
+    // trial's posterior the same way.
+    sc->seed = 5000 + static_cast<std::uint64_t>(trial);
     const Observations obs = simulate_observations(*sc, truth, trial);
     const CalibrationResult r = calibrate(*sc, obs, self_check_options(100 + static_cast<std::uint64_t>(trial)));
     for (size_t j = 0; j < priors.size(); ++j) {
@@ -145,8 +147,8 @@ TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
       ++intervals;
     }
   }
-  RecordProperty("inside90", inside90);
-  RecordProperty("inside50", inside50);
+  std::printf("self-check: %d of %d true values inside their 90%% intervals, %d inside their 50%% intervals\n",
+              inside90, intervals, inside50);
   EXPECT_GE(inside90, 80) << inside90 << " of " << intervals << " in their 90% intervals";
   EXPECT_LE(inside90, 99) << inside90 << " of " << intervals << " in their 90% intervals";
   EXPECT_GE(inside50, 34) << inside50 << " of " << intervals << " in their 50% intervals";
