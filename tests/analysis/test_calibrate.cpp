@@ -140,9 +140,6 @@ TEST(Calibrate, SelfCheckRecoversKnownParametersAtTheNominalRates) {
         return column[static_cast<size_t>(std::lround(q * static_cast<double>(column.size() - 1)))];
       };
       inside90 += truth[j] >= at(0.05) && truth[j] <= at(0.95);
-      if (std::getenv("SBC_DEBUG"))
-        std::printf("SBC %d %zu truth %.4g q05 %.4g q50 %.4g q95 %.4g in %d\n", trial, j, truth[j], at(0.05), at(0.5),
-                    at(0.95), truth[j] >= at(0.05) && truth[j] <= at(0.95));
       inside50 += truth[j] >= at(0.25) && truth[j] <= at(0.75);
       ++intervals;
     }
