@@ -24,7 +24,9 @@ tsan_tests=${MIGFLOW_TSAN_TESTS:-'Engine|Registry|Expectation|Cli|checkpoint'}
 # Skipped under both sanitizers: Cli.Sigterm* sends SIGTERM after 1.5 s of wall time and
 # expects a step to have ended by then; with the sanitizers' slowdown the signal can land
 # before the first step (a timing assumption, not a memory or threading error).
-exclude=${MIGFLOW_SANITIZE_EXCLUDE:-'Sigterm'}
+# Calibrate.SelfCheck* runs 20 calibrations to test the posterior's coverage: a
+# statistical test of minutes; its code runs under the sanitizers in Calibrate.Same*.
+exclude=${MIGFLOW_SANITIZE_EXCLUDE:-'Sigterm|SelfCheck'}
 
 common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g"
         -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_TESTS=ON "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}")
