@@ -11,6 +11,7 @@
 #include "app/bundled_data.hpp"
 #include "app/commands.hpp"
 #include "ensemble/ensemble.hpp"
+#include "ensemble/memory_estimate.hpp"
 #include "ensemble/run_metadata.hpp"
 #include "loader/scenario_loader.hpp"
 #include "output/run_file_writer.hpp"
@@ -140,7 +141,13 @@ int bench_command(const BenchArgs& args, const Comm& comm, const PolicyCatalog& 
   }
   if (args.agents > 0) sc->scale_to(args.agents);
   if (args.steps > 0) sc->truncate_steps(args.steps);
-  const ReplicateTimes times = time_one_replicate(std::make_shared<const World>(sc), comm);
+  const auto world = std::make_shared<const World>(sc);
+  const std::string refusal = memory_refusal(*world, 1, comm.size());
+  if (comm.any(!refusal.empty())) {
+    if (comm.rank() == 0) std::fprintf(stderr, "migflow: error: %s\n", refusal.c_str());
+    return kBadInput;
+  }
+  const ReplicateTimes times = time_one_replicate(world, comm);
   if (comm.rank() == 0) print_replicate(path, *sc, times, args, comm);
   if (!args.skip_comparison) time_default_comparison(default_path, comm, policies);
   return 0;

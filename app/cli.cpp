@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 #include "app/bundled_data.hpp"
@@ -13,26 +15,43 @@ namespace migflow {
 namespace {
 
 // A scenario argument: a file, or the name of a bundled scenario (app/bundled_data.hpp),
-// replaced by its path. With `must_exist`, neither is a usage error.
-CLI::Validator scenario_file(bool must_exist) {
+// replaced by its path. Neither is left to the command, which refuses it as bad input
+// (exit 2) like any unreadable scenario.
+CLI::Validator scenario_file() {
   return CLI::Validator(
-      [must_exist](std::string& name) -> std::string {
-        const std::string found = find_scenario(name);
-        if (!found.empty()) name = found;
-        if (found.empty() && must_exist) return "no scenario file or bundled scenario '" + name + "'";
+      [](std::string& name) -> std::string {
+        if (const std::string found = find_scenario(name); !found.empty()) name = found;
         return "";
       },
       "SCENARIO");
 }
+
+// A whole number in [lo, hi], written as digits: CLI11 would wrap "-1" into an unsigned
+// 2^64-1, and "1e12" into a float's rounding.
+CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+        const std::uint64_t v = digits ? std::stoull(text) : 0;
+        if (digits && v >= lo && v <= hi) return "";
+        return "'" + text + "' is not a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+      },
+      "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+// The YAML `seed:`'s range.
+const CLI::Validator kSeed = whole_number(0, 9'000'000'000'000'000'000ULL);
+// Agents a command may scale a scenario to (the loader's bound per origin).
+const CLI::Validator kAgents = whole_number(100, 4'000'000'000ULL);
 
 constexpr const char* kScenarioHelp =
     "Scenario YAML file, or a bundled scenario by name (default, moldova/security_heavy, ...)";
 
 CLI::App* add_run(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand("run", "Run a scenario's replicates and write one HDF5/netCDF-4 file");
-  auto* scenario = cmd->add_option("scenario", args.scenario, kScenarioHelp)->transform(scenario_file(true));
+  auto* scenario = cmd->add_option("scenario", args.scenario, kScenarioHelp)->transform(scenario_file());
   auto* out = cmd->add_option("--out,-o", args.out, "Output file (.h5); written atomically");
-  auto* seed = cmd->add_option("--seed", args.seed, "Override the scenario's seed");
+  auto* seed = cmd->add_option("--seed", args.seed, "Override the scenario's seed")->check(kSeed);
   auto* replicates = cmd->add_option("--replicates,-r", args.replicates, "Override the number of replicates")
                          ->check(CLI::Range(1, 100000));
   auto* checkpoint = cmd->add_option("--checkpoint", args.checkpoint,
@@ -62,6 +81,8 @@ CLI::App* add_compare(CLI::App& app, CompareArgs& args) {
   cmd->add_option("--csv", args.csv, "Also write the table as CSV (long format)");
   cmd->add_option("--markdown", args.markdown, "Also write the table as Markdown");
   cmd->add_flag("--by-member-state", args.by_member_state, "Add arrivals and returns per Member State");
+  cmd->add_flag("--allow-partial", args.allow_partial,
+                "Compare files of interrupted runs (run_status partial) too, with a warning");
   return cmd;
 }
 
@@ -69,8 +90,9 @@ CLI::App* add_bench(CLI::App& app, BenchArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "bench", "Throughput on this machine: agent-steps per second, memory, output share, scenarios per hour");
   cmd->add_option("scenario", args.scenario, "Scenario (default: the bundled default scenario)")
-      ->transform(scenario_file(true));
-  cmd->add_option("--agents,-n", args.agents, "Scale the scenario to about this many agents (same persons)");
+      ->transform(scenario_file());
+  cmd->add_option("--agents,-n", args.agents, "Scale the scenario to about this many agents (same persons)")
+      ->check(kAgents);
   cmd->add_option("--steps", args.steps, "Run only the first steps")->check(CLI::Range(1, 65000));
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-comparison", args.skip_comparison, "Skip timing the default comparison");
@@ -82,22 +104,23 @@ CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& args) {
       "calibrate",
       "Sample the posterior of a partner's parameters by running the simulator against UN DESA stocks, Frontex "
       "detections and Eurostat asylum applications up to the fit cut-off (docs/calibration.md)");
-  cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file(true));
+  cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file());
   cmd->add_option("--data", args.data_dir, "Folder of the observation tables (default: the bundled scenarios/data)")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--revision", args.revision, "UN DESA revision of the stocks fitted: 2020 (default) or 2024")
       ->check(CLI::IsMember({"2020", "2024"}));
   CalibrationOptions& o = args.options;
-  cmd->add_option("--fit-cutoff", o.fit_cutoff, "Last year of data fitted (default and most: 2015)");
-  cmd->add_option("--windows", o.window_starts,
-                  "Years whose observed stocks start the fit windows (default 2005 2010)");
+  cmd->add_option("--fit-cutoff", o.fit_cutoff, "Last year of data fitted (default and most: 2015)")
+      ->check(CLI::Range(1951, kFitCutoff));
+  cmd->add_option("--windows", o.window_starts, "Years whose observed stocks start the fit windows (default 2005 2010)")
+      ->check(CLI::Range(1950, kFitCutoff - 1));
   cmd->add_option("--agents", o.agents, "Agents per window while fitting (default 40000)")
-      ->check(CLI::Range(100, 100000000));
+      ->check(whole_number(100, 100'000'000));
   cmd->add_option("--particles", o.smc.particles, "SMC particles: the posterior sample's size (default 256)")
       ->check(CLI::Range(16, 100000));
   cmd->add_option("--replicates", o.replicates, "Replicates per likelihood evaluation (default 1)")
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--seed", args.seed, "Seed of the sampler (default: the scenario's)");
+  cmd->add_option("--seed", args.seed, "Seed of the sampler (default: the scenario's)")->check(kSeed);
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_option("--write", args.write,
                   "Write the posterior as a YAML fragment for the partner's scenarios to extend");
@@ -110,13 +133,14 @@ CLI::App* add_backtest(CLI::App& app, BacktestArgs& args) {
       "Forecast each partner's baseline from its 2015 stocks with the posterior, and score the forecasts "
       "on held-out data beside persistence and trend (writes docs/validation.md's content)");
   cmd->add_option("scenarios", args.scenarios, "Baselines of one partner each (default: the nine bundled ones)")
-      ->transform(scenario_file(true));
+      ->transform(scenario_file());
   cmd->add_option("--data", args.data_dir, "Folder of the observation tables (default: the bundled scenarios/data)")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--replicates,-r", args.options.replicates, "Replicates per forecast (default 40)")
       ->check(CLI::Range(2, 100000));
   cmd->add_option("--agents", args.options.agents,
-                  "Scale each forecast to about this many agents (default: as the scenario)");
+                  "Scale each forecast to about this many agents (default: as the scenario)")
+      ->check(whole_number(100, 100'000'000));
   cmd->add_option("--markdown", args.markdown, "Also write the report to this file (docs/validation.md)");
   cmd->add_option("--csv", args.csv, "Write every forecast as CSV");
   cmd->add_flag("!--no-long-run", args.long_run, "Skip the run from 2005");
@@ -130,16 +154,17 @@ CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& args) {
       app.add_subcommand("sensitivity",
                          "First- and total-order Sobol indices of indicators (or of their difference from a reference "
                          "scenario) to the calibrated parameters, over their posterior or prior ranges");
-  cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file(true));
+  cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file());
   cmd->add_option("--minus", args.reference, "Reference scenario: indices of the difference scenario minus reference")
-      ->transform(scenario_file(true));
+      ->transform(scenario_file());
   cmd->add_option("--indicator,-i", args.indicators, "Indicator (as `migflow compare` names them), repeatable")
       ->required();
   cmd->add_option("--samples,-n", args.options.samples, "Saltelli base samples N: N (k + 2) runs (default 64)")
       ->check(CLI::Range(4, 100000));
   cmd->add_flag("--prior", args.options.from_prior, "Vary the parameters over their priors (default: the posterior)");
-  cmd->add_option("--agents", args.options.agents, "Scale the scenarios to about this many agents");
-  cmd->add_option("--seed", args.options.seed, "Seed of the design (default: the scenario's)");
+  cmd->add_option("--agents", args.options.agents, "Scale the scenarios to about this many agents")
+      ->check(whole_number(100, 100'000'000));
+  cmd->add_option("--seed", args.options.seed, "Seed of the design (default: the scenario's)")->check(kSeed);
   cmd->add_option("--markdown", args.markdown, "Also write the table to this file");
   cmd->add_option("--csv", args.csv, "Write the indices as CSV (tools/plot_sensitivity.py draws them)");
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
@@ -168,7 +193,7 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   CLI::App* run = add_run(app, run_args);
   std::string validate_path;
   CLI::App* validate = app.add_subcommand("validate", "Check a scenario file and print what it describes");
-  validate->add_option("scenario", validate_path, kScenarioHelp)->required()->transform(scenario_file(false));
+  validate->add_option("scenario", validate_path, kScenarioHelp)->required()->transform(scenario_file());
   CompareArgs compare_args;
   CLI::App* compare = add_compare(app, compare_args);
   BenchArgs bench_args;
@@ -180,7 +205,14 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   SensitivityArgs sensitivity_args;
   CLI::App* sensitivity = add_sensitivity(app, sensitivity_args);
 
-  CLI11_PARSE(app, argc, argv);
+  // A reader that went away (`| head`, or `| tee` ended by the same Ctrl-C) must not
+  // kill a run before it writes its result: writes to it fail instead, and are ignored.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;  // --help and --version exit 0; usage errors 1
+  }
   if (*run && run_args.resume.empty() && (run_args.scenario.empty() || run_args.out.empty())) {
     std::fprintf(stderr, "migflow run: a scenario and --out are required (or --resume CHECKPOINT)\n");
     return 1;

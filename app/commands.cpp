@@ -55,7 +55,17 @@ int compare_command(const CompareArgs& args) {
   Comparison c;
   try {
     std::vector<RunFile> runs;
-    for (const auto& path : args.runs) runs.push_back(read_run_file(path));
+    for (const auto& path : args.runs) {
+      runs.push_back(read_run_file(path));
+      // A file of K of R replicates (or cut steps) would pass for a complete run.
+      const std::string& status = runs.back().run_status;
+      if (status.rfind("partial", 0) == 0) {
+        if (!args.allow_partial)
+          throw std::runtime_error(path + ": attribute 'run_status': " + status +
+                                   "; compare complete runs, or pass --allow-partial");
+        std::fprintf(stderr, "migflow: warning: %s is %s\n", path.c_str(), status.c_str());
+      }
+    }
     c = compare_runs(runs, args.by_member_state);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());

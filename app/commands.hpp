@@ -22,6 +22,7 @@ inline constexpr int kBadInput = 2, kOutputFailure = 3, kUnexpected = 4;
 
 struct RunArgs {
   std::string scenario, out;
+  std::string scenario_named;  // as first given (a resumed run's file says the same); default: scenario
   std::optional<std::uint64_t> seed;
   std::optional<int> replicates;
   int threads = 0;  // 0: all cores
@@ -37,6 +38,7 @@ struct CompareArgs {
   std::vector<std::string> runs;
   std::string csv, markdown;
   bool by_member_state = false;
+  bool allow_partial = false;  // compare files marked partial (with a warning) instead of refusing them
 };
 int compare_command(const CompareArgs& args);
 

@@ -21,6 +21,7 @@
 #include "loader/scenario_loader.hpp"
 #include "output/run_file_writer.hpp"
 #include "sim/agents.hpp"
+#include "sim/engine.hpp"
 
 namespace migflow {
 
@@ -59,6 +60,7 @@ std::shared_ptr<const World> load_world(const RunArgs& args, const PolicyCatalog
 // How a run was started, as a checkpoint's manifest keeps it, and back.
 std::vector<std::pair<std::string, std::string>> run_settings(const RunArgs& args, const Scenario& sc) {
   return {{"scenario", std::filesystem::absolute(args.scenario).string()},
+          {"scenario_named", args.scenario_named.empty() ? args.scenario : args.scenario_named},
           {"out", std::filesystem::absolute(args.out).string()},
           {"seed", std::to_string(sc.seed)},
           {"replicates", std::to_string(sc.replicates)},
@@ -69,15 +71,57 @@ std::vector<std::pair<std::string, std::string>> run_settings(const RunArgs& arg
 RunArgs resumed_args(const RunArgs& given) {
   RunArgs args = given;
   args.checkpoint = given.resume;
+  const std::string manifest = (std::filesystem::path(given.resume) / "manifest.yaml").string();
   for (const auto& [key, value] : CheckpointStore::read_settings(given.resume)) {
+    // The manifest's checksum holds; a value that still does not parse is refused by name.
+    auto number = [&, &key = key, &value = value](std::uint64_t lo, std::uint64_t hi) {
+      const bool digits = !value.empty() && value.size() <= 19 && value.find_first_not_of("0123456789") == value.npos;
+      if (!digits || std::stoull(value) < lo || std::stoull(value) > hi)
+        throw CheckpointError(manifest + ": field 'run." + key + "': '" + value + "' out of range");
+      return std::stoull(value);
+    };
     if (key == "scenario") args.scenario = value;
+    if (key == "scenario_named") args.scenario_named = value;
     if (key == "out") args.out = value;
-    if (key == "seed") args.seed = std::stoull(value);
-    if (key == "replicates") args.replicates = std::stoi(value);
-    if (key == "checkpoint_every") args.checkpoint_every = std::stoi(value);
-    if (key == "replicate_groups") args.replicate_groups = std::stoi(value);
+    if (key == "seed") args.seed = number(0, 9'000'000'000'000'000'000ULL);
+    if (key == "replicates") args.replicates = static_cast<int>(number(1, 100000));
+    if (key == "checkpoint_every") args.checkpoint_every = static_cast<int>(number(0, 65000));
+    if (key == "replicate_groups") args.replicate_groups = static_cast<int>(number(1, 100000));
   }
   return args;
+}
+
+// Collective: true on every rank when any rank has an `error`; the lowest such rank
+// prints it, so a failure on any one rank is said once and ends every rank.
+bool failed_somewhere(const Comm& comm, const std::string& error) {
+  const int first = comm.first_rank_with(!error.empty());
+  if (first == comm.rank()) std::fprintf(stderr, "migflow: error: %s\n", error.c_str());
+  return first >= 0;
+}
+
+// Everything that makes two processes' runs the same run: the fingerprint (scenario,
+// data, seed, replicates, version) and the options that set the collectives' pattern.
+std::uint64_t run_identity(const RunArgs& args, const Scenario& sc) {
+  const std::string options = std::to_string(args.checkpoint_every) + "," + std::to_string(args.replicate_groups) +
+                              "," + (args.checkpoint.empty() ? "-" : "c") + (args.resume.empty() ? "-" : "r");
+  std::uint64_t h = run_fingerprint(sc);
+  for (const unsigned char c : options) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+// What the output file will hold (names, labels), checked before the first step rather
+// than at the final write: an error here is in the scenario.
+std::string check_output_layout(const World& world) {
+  try {
+    RunMetadata meta = run_metadata(world);
+    meta.dates.clear();
+    std::vector<ReplicateSeries> one;
+    one.push_back(declared_series(world));
+    check_run_layout(meta, one);
+    return "";
+  } catch (const std::exception& e) {
+    return world.scenario().file + ": the output file cannot hold this scenario: " + e.what();
+  }
 }
 
 // Messages come from rank 0 only; every rank meets the same input errors.
@@ -88,27 +132,13 @@ void say(const Comm& comm, const char* format, const std::string& text) {
 // Refuses up front what cannot fit, with the estimate, rather than fail mid-run.
 bool fits_in_memory(const World& world, const Comm& comm, int replicate_groups) {
   const int threads = static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
-  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");  // ranks sharing this machine
-  const std::uint64_t ranks_here = local ? std::max(1, std::atoi(local)) : 1;
   // The smallest group holds the most agents per rank; a group of one runs `threads` at once.
   const int groups = ReplicateGroups::effective_count(replicate_groups, comm.size(), world.scenario().replicates);
   const int ranks_per_replicate = comm.size() / groups;
   const int concurrent = ranks_per_replicate > 1 ? 1 : threads;
-  const std::uint64_t need = estimated_run_bytes(world, concurrent, ranks_per_replicate) * ranks_here;
-  const std::uint64_t have = available_memory_bytes();
-  if (have == 0 || need <= have * 9 / 10) return true;
-  const Scenario& sc = world.scenario();
-  char text[512];
-  std::snprintf(
-      text, sizeof text,
-      "%s: field 'population': %llu agents x %d replicates at once, each on %d process(es), need about %.1f GB "
-      "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
-      "raise persons_per_agent, run fewer replicates or use more machines",
-      sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()), std::min(concurrent, sc.replicates),
-      ranks_per_replicate, static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent,
-      static_cast<double>(have) / 1e9);
-  say(comm, "migflow: error: %s\n", text);
-  return false;
+  const std::string refusal = memory_refusal(world, concurrent, ranks_per_replicate);
+  if (!refusal.empty()) say(comm, "migflow: error: %s\n", refusal);
+  return refusal.empty();
 }
 
 // The output file (and, with --checkpoint, the checkpoint directory) can be written;
@@ -184,11 +214,20 @@ int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies) {
   if (args.threads > 0)
     threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   std::shared_ptr<const World> world;
+  std::string error;
   try {
     if (!args.resume.empty()) args = resumed_args(args);
     world = load_world(args, policies);
+    error = check_output_layout(*world);
   } catch (const std::exception& e) {  // InputError, CheckpointError
-    say(comm, "migflow: error: %s\n", e.what());
+    error = e.what();
+  }
+  // Loading ends together: every rank goes on, or every rank stops with the error said once.
+  if (failed_somewhere(comm, error)) return kBadInput;
+  if (!comm.agree(run_identity(args, world->scenario()))) {
+    say(comm, "migflow: error: %s\n",
+        "the processes were given different runs (scenario, data files, seed, replicates or checkpoint options); "
+        "every process of a job must run the same");
     return kBadInput;
   }
   if (comm.any(!fits_in_memory(*world, comm, args.replicate_groups))) return kBadInput;
@@ -214,7 +253,7 @@ int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies) {
     result = run_ensemble(world, options);
   } catch (const CheckpointError& e) {
     bar.finish();
-    say(comm, "migflow: error: %s\n", e.what());
+    if (*e.what() != '\0') std::fprintf(stderr, "migflow: error: %s\n", e.what());  // said by one rank
     return kBadInput;
   } catch (const std::runtime_error& e) {  // a checkpoint could not be saved
     bar.finish();
@@ -225,6 +264,8 @@ int run_command(RunArgs args, const Comm& comm, const PolicyCatalog& policies) {
   const double seconds = seconds_since(start);
 
   RunMetadata meta = run_metadata(*world);
+  // The scenario as the run was started with it, also when resumed from elsewhere.
+  if (!args.scenario_named.empty()) meta.scenario_file = args.scenario_named;
   std::string out = args.out;
   const int stopped_code = 128 + static_cast<int>(g_signal ? g_signal : SIGTERM);
   if (result.interrupted && !mark_partial(result, sc, args, comm, meta, out)) return stopped_code;

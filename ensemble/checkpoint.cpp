@@ -2,17 +2,20 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <span>
 #include <sstream>
 
 #include "output/atomic_file.hpp"
 #include "output/binary.hpp"
 #include "sim/engine.hpp"
+#include "sim/rng.hpp"
 
 namespace migflow {
 
@@ -20,7 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint32_t kFormat = 3;  // 2: replicate groups; 3: sparse recorded series
+// 2: replicate groups; 3: sparse recorded series; 4: checksums (rank files sealed,
+// the manifest's last line), the fingerprint covers the data files
+constexpr std::uint32_t kFormat = 4;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 
@@ -57,29 +62,121 @@ struct Manifest {
   std::vector<std::pair<std::string, std::string>> settings;
 };
 
+// The manifest's last line: "checksum: <CRC-32 of the text before it>".
+const char* const kChecksumKey = "checksum: ";
+
+std::string manifest_checksum_line(const std::string& text) {
+  char line[32];
+  std::snprintf(line, sizeof line, "%s%08x\n", kChecksumKey, checksum32(text.data(), text.size()));
+  return line;
+}
+
+// A regular file's bytes; CheckpointError naming it otherwise.
+std::string read_whole_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw CheckpointError(path + ": missing");
+  if (!fs::is_regular_file(status)) throw CheckpointError(path + ": not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw CheckpointError(path + ": cannot read");
+  return bytes;
+}
+
 Manifest read_manifest(const std::string& dir) {
   const std::string path = (fs::path(dir) / kManifest).string();
-  if (!fs::exists(path))
+  std::error_code ec;
+  if (!fs::exists(path, ec))
     throw CheckpointError("checkpoint '" + dir + "': no " + kManifest + " (not a checkpoint directory)");
+  const std::string text = read_whole_file(path);
+  // Verified whole before any of it is used: an edit or a flipped bit is refused here.
+  const std::size_t at = text.rfind(kChecksumKey);
+  if (at == std::string::npos || (at > 0 && text[at - 1] != '\n') ||
+      text.compare(at, std::string::npos, manifest_checksum_line(text.substr(0, at))) != 0)
+    throw CheckpointError(path + ": field 'checksum': does not match the contents (edited or corrupt)");
+  std::string field;
   try {
-    const YAML::Node doc = YAML::LoadFile(path);
-    if (doc["format"].as<std::uint32_t>() != kFormat)
+    const YAML::Node doc = YAML::Load(text);
+    auto get = [&](const YAML::Node& node, const std::string& name) {
+      field = name;
+      if (!node) throw CheckpointError(path + ": field '" + name + "': missing");
+      return node;
+    };
+    if (get(doc["format"], "format").as<std::uint32_t>() != kFormat)
       throw CheckpointError(path + ": field 'format': written by another version of migflow");
     Manifest m;
-    m.generation = doc["generation"].as<int>();
-    m.ranks = doc["ranks"].as<int>();
-    m.fingerprint = doc["fingerprint"].as<std::string>();
-    for (const auto& g : doc["replicate_groups"]) {
+    m.generation = get(doc["generation"], "generation").as<int>();
+    m.ranks = get(doc["ranks"], "ranks").as<int>();
+    m.fingerprint = get(doc["fingerprint"], "fingerprint").as<std::string>();
+    for (const auto& g : get(doc["replicate_groups"], "replicate_groups")) {
       GroupProgress& p = m.groups.emplace_back();
-      p.next_replicate = g["next_replicate"].as<int>();
-      p.finished = g["finished"].as<std::vector<int>>();
-      for (const auto& r : g["in_progress"]) p.active.push_back({r["replicate"].as<int>(), r["steps_done"].as<int>()});
+      p.next_replicate = get(g["next_replicate"], "replicate_groups.next_replicate").as<int>();
+      p.finished = get(g["finished"], "replicate_groups.finished").as<std::vector<int>>();
+      for (const auto& r : get(g["in_progress"], "replicate_groups.in_progress"))
+        p.active.push_back({get(r["replicate"], "replicate_groups.in_progress.replicate").as<int>(),
+                            get(r["steps_done"], "replicate_groups.in_progress.steps_done").as<int>()});
     }
-    for (const auto& kv : doc["run"]) m.settings.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    for (const auto& kv : get(doc["run"], "run"))
+      m.settings.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
     return m;
   } catch (const YAML::Exception& e) {
-    throw CheckpointError(path + ": " + e.what());
+    throw CheckpointError(path + (field.empty() ? "" : ": field '" + field + "'") + ": " + e.msg);
   }
+}
+
+// Collective: when any rank has an error, every rank throws; the lowest such rank's
+// message is the one reported (the others' are empty: see CheckpointError).
+void refuse_if_any(const Comm& comm, const std::string& error) {
+  const int first = comm.first_rank_with(!error.empty());
+  if (first < 0) return;
+  throw CheckpointError(comm.rank() == first ? error : "");
+}
+
+// What the manifest says each group has done must be possible for this run: replicates
+// of the run, each where its group would run it, steps within the calendar.
+std::string check_progress(const Manifest& m, const std::string& path, const Scenario& sc,
+                           const ReplicateGroups& groups) {
+  const int steps = sc.calendar.steps();
+  for (size_t g = 0; g < m.groups.size(); ++g) {
+    const GroupProgress& p = m.groups[g];
+    const std::string at = path + ": field 'replicate_groups[" + std::to_string(g) + "]': ";
+    auto ours = [&](int r) { return r >= 0 && r < sc.replicates && r % groups.count() == static_cast<int>(g); };
+    if (p.next_replicate < 0 || p.next_replicate > sc.replicates + groups.count() ||
+        p.next_replicate % groups.count() != static_cast<int>(g))
+      return at + "next_replicate out of range";
+    int last = -1;
+    for (int r : p.finished) {
+      if (!ours(r) || r <= last || r >= p.next_replicate) return at + "finished replicate out of range or order";
+      last = r;
+    }
+    for (const InProgress& a : p.active) {
+      if (!ours(a.replicate) || a.replicate >= p.next_replicate ||
+          std::find(p.finished.begin(), p.finished.end(), a.replicate) != p.finished.end())
+        return at + "replicate in progress out of range";
+      if (a.steps_done < 0 || a.steps_done >= steps) return at + "steps_done out of range";
+    }
+  }
+  return "";
+}
+
+// A finished replicate as saved must be one this run records: its seed, its series
+// (as declared for the scenario), every step.
+void check_finished(const ReplicateSeries& rep, const World& world, int replicate) {
+  if (rep.seed != replicate_seed(world.scenario().seed, replicate))
+    throw CorruptData("a finished replicate's seed is not its own");
+  const ReplicateSeries declared = declared_series(world);
+  const auto steps = static_cast<size_t>(world.scenario().calendar.steps());
+  bool same = same_structure(rep.core, declared.core) && rep.policies.size() == declared.policies.size() &&
+              rep.parameter_draws.size() == static_cast<size_t>(world.origin_count());
+  for (size_t p = 0; same && p < rep.policies.size(); ++p) same = same_structure(rep.policies[p], declared.policies[p]);
+  auto full = [&](const SeriesGroup& g) {
+    for (size_t i = 0; i < g.series().size(); ++i)
+      if (g.steps(static_cast<int>(i)) != steps) return false;
+    return true;
+  };
+  same = same && full(rep.core);
+  for (size_t p = 0; same && p < rep.policies.size(); ++p) same = full(rep.policies[p]);
+  if (!same) throw CorruptData("a finished replicate's series differ from the scenario's");
 }
 
 GroupProgress progress_of(const EnsembleState& state) {
@@ -132,7 +229,8 @@ std::string manifest_text(const ManifestContent& m) {
   y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
   for (const auto& [key, value] : m.settings) y << YAML::Key << key << YAML::Value << value;
   y << YAML::EndMap << YAML::EndMap;
-  return std::string(y.c_str()) + "\n";
+  const std::string text = std::string(y.c_str()) + "\n";
+  return text + manifest_checksum_line(text);
 }
 
 }  // namespace
@@ -140,6 +238,7 @@ std::string manifest_text(const ManifestContent& m) {
 std::uint64_t run_fingerprint(const Scenario& sc) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   h = fnv1a(h, sc.text.data(), sc.text.size());
+  h = fnv1a(h, &sc.data_digest, sizeof sc.data_digest);
   h = fnv1a(h, &sc.seed, sizeof sc.seed);
   h = fnv1a(h, &sc.replicates, sizeof sc.replicates);
   const std::string version = MIGFLOW_VERSION;
@@ -187,6 +286,7 @@ void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& gr
   out.put<std::uint64_t>(state.finished.size());
   for (const ReplicateSeries& rep : state.finished) rep.save(out);
   for (const auto& e : state.active) e->save(out);
+  out.seal();
 
   std::string error;
   try {
@@ -227,31 +327,47 @@ void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& gr
 
 EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const ReplicateGroups& groups) {
   const Comm& comm = comm_;
-  const Manifest m = read_manifest(dir_);
+  // Every rank reads the manifest (a node may see another file system): all go on, or all refuse.
+  Manifest m;
+  std::string error;
   const std::string manifest_path = (fs::path(dir_) / kManifest).string();
-  if (m.fingerprint != hex(fingerprint_))
-    throw CheckpointError(
-        manifest_path + ": field 'fingerprint': saved from another scenario, seed, replicate count or migflow version");
-  if (m.ranks != comm.size())
-    throw CheckpointError(manifest_path + ": field 'ranks': saved by " + std::to_string(m.ranks) +
-                          " processes; resume with the same number (mpirun -np " + std::to_string(m.ranks) + ")");
-  if (m.groups.size() != static_cast<size_t>(groups.count()))
-    throw CheckpointError(manifest_path + ": field 'replicate_groups': saved with " + std::to_string(m.groups.size()) +
-                          " groups, resumed with " + std::to_string(groups.count()));
+  try {
+    m = read_manifest(dir_);
+    if (m.fingerprint != hex(fingerprint_))
+      throw CheckpointError(manifest_path +
+                            ": field 'fingerprint': saved from another scenario, data file, seed, replicate count or "
+                            "migflow version");
+    if (m.ranks != comm.size())
+      throw CheckpointError(manifest_path + ": field 'ranks': saved by " + std::to_string(m.ranks) +
+                            " processes; resume with the same number (mpirun -np " + std::to_string(m.ranks) + ")");
+    if (m.groups.size() != static_cast<size_t>(groups.count()))
+      throw CheckpointError(manifest_path + ": field 'replicate_groups': saved with " +
+                            std::to_string(m.groups.size()) + " groups, resumed with " +
+                            std::to_string(groups.count()));
+  } catch (const CheckpointError& e) {
+    error = e.what();
+  }
+  if (error.empty()) error = check_progress(m, manifest_path, world->scenario(), groups);
+  refuse_if_any(comm, error);
   generation_ = m.generation;
   const GroupProgress& mine = m.groups[static_cast<size_t>(groups.index())];
   const std::string path = rank_file(m.generation);
   EnsembleState state;
   state.next_replicate = mine.next_replicate;
   state.finished_ids = mine.finished;
-  std::string error;
-  std::vector<char> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) error = path + ": cannot read";
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // The whole file is verified before any of it is used; every rank learns whether all did.
+  std::string bytes;
+  std::optional<BinaryReader> reader;
+  try {
+    bytes = read_whole_file(path);
+    reader = BinaryReader::sealed(bytes.data(), bytes.size());
+  } catch (const CheckpointError& e) {
+    error = e.what();
+  } catch (const CorruptData& e) {
+    error = path + ": corrupt checkpoint (" + e.what() + ")";
   }
-  BinaryReader in(bytes.data(), bytes.size());
+  refuse_if_any(comm, error);
+  BinaryReader& in = *reader;
   auto guarded = [&](auto&& f) {
     if (!error.empty()) return;
     try {
@@ -269,19 +385,24 @@ EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const Re
     const auto finished = in.get<std::uint64_t>();
     if (finished != (groups.leader() ? mine.finished.size() : 0))
       throw CorruptData("finished replicates do not match the manifest");
-    for (std::uint64_t r = 0; r < finished; ++r) state.finished.push_back(ReplicateSeries::load(in));
+    for (std::uint64_t r = 0; r < finished; ++r) {
+      state.finished.push_back(ReplicateSeries::load(in));
+      check_finished(state.finished.back(), *world, mine.finished[r]);
+    }
   });
   // Engines are built on every rank of the group in the manifest's order (construction
   // is collective), even after an error here, so that no rank waits for another forever.
   for (const InProgress& a : mine.active) {
     state.active.push_back(std::make_unique<Engine>(world, a.replicate, groups.comm()));
-    guarded([&] { state.active.back()->restore(in); });
+    guarded([&] {
+      state.active.back()->restore(in);
+      if (state.active.back()->steps_done() != a.steps_done) throw CorruptData("step does not match the manifest");
+    });
   }
   guarded([&] {
     if (!in.at_end()) throw CorruptData("trailing data");
   });
-  if (comm.any(!error.empty()))
-    throw CheckpointError(error.empty() ? "checkpoint '" + dir_ + "': another process could not read its part" : error);
+  refuse_if_any(comm, error);
   return state;
 }
 

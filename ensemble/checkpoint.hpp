@@ -24,12 +24,14 @@
 namespace migflow {
 
 // A checkpoint that cannot be used: missing, corrupt, or from another scenario or
-// rank count. The message names the file.
+// rank count. The message names the file; under MPI, only the rank that reports it
+// has a message (the others' is empty).
 struct CheckpointError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The run's identity: the resolved scenario text, seed, replicates and migflow version.
+// The run's identity: the resolved scenario text, the contents of its data files, seed,
+// replicates and migflow version.
 // A checkpoint only resumes the run it was saved from.
 std::uint64_t run_fingerprint(const Scenario& scenario);
 

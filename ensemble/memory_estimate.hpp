@@ -2,6 +2,7 @@
 // refused with the estimate instead of failing mid-way.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "sim/world.hpp"
 
@@ -11,7 +12,12 @@ namespace migflow {
 // the recorded series of every replicate (they are kept until the file is written).
 // With several ranks per replicate, the agent state per rank (each holds 1/ranks of the agents).
 std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates, int ranks_per_replicate = 1);
-// Memory this machine has available now (MemAvailable), in bytes; 0 if unknown.
+// Memory this process can still have, in bytes: the least of MemAvailable, its cgroup's
+// limit less usage, and `ulimit -v`/`-d` less what it maps; 0 if unknown.
 std::uint64_t available_memory_bytes();
+// Why a run of `concurrent` replicates at once, each on `ranks_per_replicate` ranks (as
+// many on this machine as mpirun says), cannot fit, naming the scenario's `population`
+// field and the estimate; empty when it fits or nothing is known.
+std::string memory_refusal(const World& world, int concurrent, int ranks_per_replicate);
 
 }  // namespace migflow

@@ -1,10 +1,12 @@
 #include "loader/csv_table.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+
+#include "loader/input_file.hpp"
 
 namespace migflow {
 
@@ -34,18 +36,28 @@ static std::vector<std::string> split_line(const std::string& line) {
 }
 
 CsvTable CsvTable::read(const std::string& path, const SourceLocation& from, const std::string& field) {
-  std::ifstream in(path);
-  if (!in) throw InputError(from, field, "cannot read CSV file '" + path + "': " + std::strerror(errno));
+  const std::string text = read_input_file(path, from, "CSV file " + field);
   CsvTable t;
   t.path_ = path;
-  std::string line;
+  t.digest_ = content_digest(text);
   int lineno = 0;
-  while (std::getline(in, line)) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
     ++lineno;
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty() || line[0] == '#' || line == "\r") continue;
+    if (const std::size_t bad = invalid_utf8_at(line); bad != std::string::npos)
+      throw InputError({path, lineno, static_cast<int>(bad) + 1}, "", "invalid UTF-8");
     auto cells = split_line(line);
     if (t.header_.empty()) {
+      for (size_t i = 0; i < cells.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+          if (cells[i] == cells[j])
+            throw InputError({path, lineno, static_cast<int>(i) + 1}, cells[i], "column named twice in the header");
       t.header_ = std::move(cells);
+      t.header_line_ = lineno;
       continue;
     }
     if (cells.size() != t.header_.size())
@@ -57,6 +69,25 @@ CsvTable CsvTable::read(const std::string& path, const SourceLocation& from, con
   }
   if (t.header_.empty()) throw InputError({path, 1, 1}, "", "CSV file has no header row");
   return t;
+}
+
+void CsvTable::only_columns(std::initializer_list<std::string_view> known) const {
+  for (size_t i = 0; i < header_.size(); ++i) {
+    if (std::find(known.begin(), known.end(), header_[i]) != known.end()) continue;
+    std::string list;
+    for (const std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    throw InputError({path_, header_line_, static_cast<int>(i) + 1}, header_[i],
+                     "unknown column (this table's columns: " + list + ")");
+  }
+}
+
+long CsvTable::integer(size_t row, int col, long lo, long hi) const {
+  const double v = number(row, col);
+  if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+    throw InputError(where(row, col), header(col),
+                     "expected a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" +
+                         cell(row, col) + "'");
+  return static_cast<long>(v);
 }
 
 int CsvTable::column(const std::string& name, bool required) const {

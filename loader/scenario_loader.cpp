@@ -7,10 +7,17 @@
 
 #include "loader/csv_table.hpp"
 #include "loader/extends.hpp"
+#include "loader/input_file.hpp"
 
 namespace migflow {
 
 namespace {
+
+// More persons than live on Earth is a typo (and would overflow the agent count).
+constexpr double kMaxPersons = 1e10;
+// Agents per origin, at home and abroad: far beyond any machine's memory, small enough
+// that counts and memory estimates cannot overflow.
+constexpr std::uint64_t kMaxAgents = 4'000'000'000;
 
 // A yearly attribute: a constant, or a map {year: value}.
 YearSeries read_series(const Tree& node, const std::string& field, double lo, double hi) {
@@ -149,6 +156,8 @@ struct Builder {
   // serves many scenarios (a misspelt node id still fails: its attributes are missing).
   void read_attributes_csv(const Tree& ref) {
     const CsvTable t = CsvTable::read(resolve_path(ref, "attributes_csv"), ref.where, "attributes_csv");
+    sc.data_digest = content_digest(std::to_string(t.digest()), sc.data_digest);
+    t.only_columns({"id", "year", "population", "gdp_pc", "unemployment", "wage"});
     const int id_col = t.column("id", true), year_col = t.column("year", true);
     struct Attr {
       const char* name;
@@ -160,10 +169,18 @@ struct Builder {
                           {"unemployment", &NodeSpec::unemployment, 0, 1},
                           {"wage", &NodeSpec::wage, 1, 1e6}};
     std::map<std::pair<int, const Attr*>, std::map<double, double>> values;
+    std::map<std::pair<std::string, long>, size_t> seen;  // (id, year) -> row
     for (size_t row = 0; row < t.rows(); ++row) {
+      // The same range as a year in YAML; one row per (id, year), so no value silently wins.
+      const long year_number = t.integer(row, year_col, 1900, 2200);
+      const auto [first, fresh] = seen.emplace(std::pair{t.cell(row, id_col), year_number}, row);
+      if (!fresh)
+        throw InputError(t.where(row, id_col), "id",
+                         "a second row for '" + t.cell(row, id_col) + "' in " + std::to_string(year_number) +
+                             " (the first is line " + std::to_string(t.where(first->second, id_col).line) + ")");
       auto it = node_ids.find(t.cell(row, id_col));
       if (it == node_ids.end()) continue;
-      const double year = t.number(row, year_col);
+      const double year = static_cast<double>(year_number);
       for (const Attr& a : attrs) {
         const int col = t.column(a.name, false);
         if (col < 0) continue;
@@ -186,7 +203,13 @@ struct Builder {
     }
   }
 
-  void add_edge(int from, int to, const EdgeSpec& e) {
+  void add_edge(int from, int to, const EdgeSpec& e, const Tree& at, const std::string& field) {
+    // A second edge between the same nodes would repeat its label in the output.
+    for (const EdgeSpec& other : sc.edges)
+      if (other.from == from && other.to == to)
+        fail(at, field,
+             "a second edge " + sc.nodes[from].id + "->" + sc.nodes[to].id + " (the first is at line " +
+                 std::to_string(other.where.line) + ")");
     EdgeSpec d = e;
     d.from = static_cast<NodeId>(from);
     d.to = static_cast<NodeId>(to);
@@ -211,8 +234,8 @@ struct Builder {
       e.external_border = r.boolean("external_border", false);
       const bool both = r.boolean("bidirectional", true);
       r.finish();
-      add_edge(from, to, e);
-      if (both) add_edge(to, from, e);
+      add_edge(from, to, e, item, r.field("to"));
+      if (both) add_edge(to, from, e, item, r.field("to"));
     }
   }
 
@@ -231,7 +254,7 @@ struct Builder {
       const bool has_agents = r.has("agents"), has_scale = r.has("persons_per_agent");
       if (has_agents == has_scale) fail(item, r.field("agents"), "give exactly one of agents or persons_per_agent");
       if (has_agents) {
-        o.agents = static_cast<std::uint64_t>(r.integer("agents", 0, 0, 4'000'000'000LL));
+        o.agents = static_cast<std::uint64_t>(r.integer("agents", 1, 1, kMaxAgents));
         o.persons_per_agent = (std::isnan(persons) || o.agents == 0) ? 1.0 : persons / o.agents;
       } else {
         o.persons_per_agent = r.number_in("persons_per_agent", 1, 1e-9, 1e12);
@@ -239,7 +262,11 @@ struct Builder {
           fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
         if (std::isnan(persons))
           fail(item, r.field("persons_per_agent"), "node '" + n.id + "' has no population to scale");
-        o.agents = static_cast<std::uint64_t>(std::llround(persons / o.persons_per_agent));
+        const double agents = std::round(persons / o.persons_per_agent);
+        if (!(agents >= 1 && agents <= kMaxAgents))
+          fail(*item.find("persons_per_agent"), r.field("persons_per_agent"),
+               "gives " + std::to_string(agents) + " agents at home; must be 1 to " + std::to_string(kMaxAgents));
+        o.agents = static_cast<std::uint64_t>(agents);
       }
       if (const Tree* skills = r.child("skills")) {
         MapReader s(*skills, r.field("skills"));
@@ -306,7 +333,8 @@ struct Builder {
   }
 
   void add_diaspora(const Tree& at, const std::string& field, int o, int d, double persons) {
-    if (persons < 0) fail(at, field, "persons must be non-negative");
+    if (!(persons >= 0 && persons <= kMaxPersons))
+      fail(at, field, "persons must lie in [0, " + std::to_string(kMaxPersons) + "]");
     diaspora.push_back({static_cast<NodeId>(o), static_cast<NodeId>(d), persons});
   }
 
@@ -326,13 +354,22 @@ struct Builder {
   // the scenario are skipped, like attributes_csv.
   void read_diaspora_csv(const Tree& ref) {
     const CsvTable t = CsvTable::read(resolve_path(ref, "diaspora_csv"), ref.where, "diaspora_csv");
+    sc.data_digest = content_digest(std::to_string(t.digest()), sc.data_digest);
+    t.only_columns({"origin", "destination", "persons"});
     const int oc = t.column("origin", true), dc = t.column("destination", true), pc = t.column("persons", true);
+    std::map<std::pair<std::string, std::string>, size_t> seen;  // (origin, destination) -> row
     for (size_t row = 0; row < t.rows(); ++row) {
+      const auto [first, fresh] = seen.emplace(std::pair{t.cell(row, oc), t.cell(row, dc)}, row);
+      if (!fresh)
+        throw InputError(t.where(row, oc), "origin",
+                         "a second row for " + t.cell(row, oc) + " in " + t.cell(row, dc) + " (the first is line " +
+                             std::to_string(t.where(first->second, oc).line) + ")");
       auto o = node_ids.find(t.cell(row, oc));
       auto d = node_ids.find(t.cell(row, dc));
       if (o == node_ids.end() || d == node_ids.end()) continue;
       const double persons = t.number(row, pc);
-      if (persons < 0) throw InputError(t.where(row, pc), "persons", "must be non-negative");
+      if (persons < 0 || persons > kMaxPersons)
+        throw InputError(t.where(row, pc), "persons", "must lie in [0, " + std::to_string(kMaxPersons) + "]");
       diaspora.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), persons});
     }
   }
@@ -361,6 +398,10 @@ struct Builder {
       p.where = item.where;
       p.name = r.required_string("name");
       p.id = r.string("id", p.name);
+      // The id names the policy's output group (HDF5): no empty name, '.' or '/'.
+      if (p.id.empty() || p.id == "." || p.id.find('/') != std::string::npos)
+        fail(item.find("id") ? *item.find("id") : item, r.field("id"),
+             "'" + p.id + "' cannot name the policy's output group (empty, '.', or with '/')");
       for (const PolicySpec& other : sc.policies)
         if (other.id == p.id)
           fail(item, r.field("id"), "two policy blocks with id '" + p.id + "' (give each instance its own id)");
@@ -434,9 +475,16 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
     for (const Diaspora& d : b.diaspora)
       if (d.origin == o.node && d.destination != o.node && is_destination(sc.nodes[d.destination]))
         persons[d.destination] += d.persons;
-    for (const auto& [node, p] : persons)
-      if (const auto n = static_cast<std::uint64_t>(std::llround(p / o.persons_per_agent)); n > 0)
-        o.abroad.emplace_back(node, n);
+    std::uint64_t total = o.agents;
+    for (const auto& [node, p] : persons) {
+      const double n = std::round(p / o.persons_per_agent);
+      if (n > static_cast<double>(kMaxAgents - total))
+        throw InputError(o.where, "population.persons_per_agent",
+                         "the diaspora of '" + sc.nodes[o.node].id + "' in '" + sc.nodes[node].id + "' gives " +
+                             std::to_string(n) + " agents; an origin has at most " + std::to_string(kMaxAgents));
+      if (n > 0) o.abroad.emplace_back(node, static_cast<std::uint64_t>(n));
+      total += static_cast<std::uint64_t>(n);
+    }
   }
   if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
   if (const Tree* t = r.child("policies")) b.read_policies(*t, policies);

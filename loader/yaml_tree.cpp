@@ -1,5 +1,7 @@
 #include "loader/yaml_tree.hpp"
 
+#include "loader/input_file.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -28,7 +30,13 @@ struct Budget {
   static constexpr std::size_t kMaxValues = 1'000'000;
 };
 
-TreePtr convert(const YAML::Node& node, const std::string& file, Budget& budget) {
+// Text must be UTF-8: the output stores it so, and readers (xarray) refuse anything else.
+void require_utf8(const std::string& text, const SourceLocation& where, const std::string& field) {
+  if (const std::size_t at = invalid_utf8_at(text); at != std::string::npos)
+    throw InputError(where, field, "invalid UTF-8 (byte " + std::to_string(at + 1) + " of the value)");
+}
+
+TreePtr convert(const YAML::Node& node, const std::string& file, const std::string& field, Budget& budget) {
   auto out = std::make_shared<Tree>();
   const YAML::Mark mark = node.Mark();
   out->where = {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
@@ -41,21 +49,23 @@ TreePtr convert(const YAML::Node& node, const std::string& file, Budget& budget)
     case YAML::NodeType::Scalar:
       out->kind = Tree::Kind::Scalar;
       out->scalar = node.Scalar();
+      require_utf8(out->scalar, out->where, field);
       break;
     case YAML::NodeType::Sequence:
       out->kind = Tree::Kind::List;
-      for (const auto& item : node) out->items.push_back(convert(item, file, budget));
+      for (const auto& item : node)
+        out->items.push_back(convert(item, file, field + "[" + std::to_string(out->items.size()) + "]", budget));
       break;
     case YAML::NodeType::Map:
       out->kind = Tree::Kind::Map;
       for (const auto& kv : node) {
         const std::string key = kv.first.Scalar();
+        const YAML::Mark km = kv.first.Mark();
+        const std::string at = field.empty() ? key : field + "." + key;
+        require_utf8(key, {file, km.line + 1, km.column + 1}, at);
         for (const auto& [k, _] : out->entries)
-          if (k == key) {
-            const YAML::Mark km = kv.first.Mark();
-            throw InputError({file, km.line + 1, km.column + 1}, key, "duplicate key");
-          }
-        out->entries.emplace_back(key, convert(kv.second, file, budget));
+          if (k == key) throw InputError({file, km.line + 1, km.column + 1}, at, "duplicate key");
+        out->entries.emplace_back(key, convert(kv.second, file, at, budget));
       }
       break;
     default: out->kind = Tree::Kind::Null;
@@ -74,7 +84,7 @@ TreePtr parse(const std::string& text, const std::string& name) {
       return empty;
     }
     Budget budget;
-    return convert(root, name, budget);
+    return convert(root, name, "", budget);
   } catch (const YAML::Exception& e) {
     throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "", "malformed YAML: " + e.msg);
   }
@@ -97,13 +107,7 @@ std::string item_key(const Tree& item) {
 
 }  // namespace
 
-TreePtr parse_yaml_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError({path, 0, 0}, "", "cannot open file: " + std::string(std::strerror(errno)));
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return parse(buf.str(), path);
-}
+TreePtr parse_yaml_file(const std::string& path) { return parse(read_input_file(path, {path, 0, 0}, ""), path); }
 
 TreePtr parse_yaml_text(const std::string& text, const std::string& name) { return parse(text, name); }
 

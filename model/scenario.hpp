@@ -114,6 +114,9 @@ struct PolicySpec {
 struct Scenario {
   std::string file;  // the top file given on the command line
   std::string text;  // the resolved scenario, as YAML, kept in the output for provenance
+  // The contents of the data files it reads (CSV tables), hashed in order: with `text`,
+  // everything that determines a run's result (checkpoints check it).
+  std::uint64_t data_digest = 0;
   std::string title;
   Calendar calendar;
   std::uint64_t seed = 1;

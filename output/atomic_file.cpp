@@ -13,7 +13,17 @@ namespace migflow {
 
 std::string errno_message() { return std::strerror(errno); }
 
+void refuse_special_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);  // follows links: a link to /dev/null counts
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw std::runtime_error("writing '" + path +
+                             "': exists and is not a regular file (a directory, device or FIFO); the rename that "
+                             "publishes the output would replace it");
+}
+
 void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+  refuse_special_file(path);
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) throw std::runtime_error("writing '" + path + "': " + errno_message());

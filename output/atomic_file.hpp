@@ -8,8 +8,12 @@
 namespace migflow {
 
 // Throws std::runtime_error("writing '<path>': <reason>") and removes the temporary
-// file on failure.
+// file on failure; refuses an existing `path` that is not a regular file.
 void write_file_atomically(const std::string& path, const void* data, std::size_t size);
+
+// Throws std::runtime_error when `path` exists and is not a regular file (or a link to
+// one): output is renamed over its path, which would replace /dev/null or a FIFO.
+void refuse_special_file(const std::string& path);
 
 // The reason of the last failed system call, as text.
 std::string errno_message();

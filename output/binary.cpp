@@ -3,6 +3,8 @@
 #include <tbb/parallel_for.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 
 namespace migflow {
@@ -11,6 +13,35 @@ namespace {
 constexpr std::size_t kBlockBytes = 4 << 20;  // compressed independently, so in parallel
 constexpr int kLevel = 1;                     // fastest deflate: the point is less disk, not least
 }  // namespace
+
+std::uint32_t checksum32(const void* data, std::size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* p = static_cast<const Bytef*>(data);
+  while (size > 0) {  // zlib takes 32-bit lengths
+    const auto n = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
+    crc = crc32(crc, p, n);
+    p += n;
+    size -= n;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+void BinaryWriter::seal() {
+  put<std::uint64_t>(bytes_.size() + sizeof(std::uint64_t));  // the length up to here, itself included
+  put<std::uint32_t>(checksum32(bytes_.data(), bytes_.size()));
+}
+
+BinaryReader BinaryReader::sealed(const char* data, std::size_t size) {
+  constexpr std::size_t kSeal = sizeof(std::uint64_t) + sizeof(std::uint32_t);
+  if (size < kSeal) throw CorruptData("shorter than its checksum");
+  std::uint64_t length = 0;
+  std::uint32_t crc = 0;
+  std::memcpy(&length, data + size - kSeal, sizeof length);
+  std::memcpy(&crc, data + size - sizeof crc, sizeof crc);
+  if (length != size - sizeof crc) throw CorruptData("length does not match (truncated or extended)");
+  if (checksum32(data, size - sizeof crc) != crc) throw CorruptData("checksum does not match (corrupt)");
+  return BinaryReader(data, size - kSeal);
+}
 
 // Layout: block count, then per block its compressed size and bytes. Every block but
 // the last holds kBlockBytes uncompressed.

@@ -15,6 +15,9 @@ struct CorruptData : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// CRC-32 (zlib's) of `size` bytes.
+std::uint32_t checksum32(const void* data, std::size_t size);
+
 class BinaryWriter {
  public:
   template <class T>
@@ -42,6 +45,9 @@ class BinaryWriter {
     put<std::uint64_t>(s.size());
     bytes_.insert(bytes_.end(), s.begin(), s.end());
   }
+  // Appends the length and a CRC-32 of everything written so far: a reader made with
+  // BinaryReader::sealed() then finds any flipped bit, truncation or trailing bytes.
+  void seal();
   const std::vector<char>& bytes() const { return bytes_; }
   void reserve(std::size_t n) { bytes_.reserve(bytes_.size() + n); }  // n more bytes
 
@@ -53,6 +59,9 @@ class BinaryWriter {
 class BinaryReader {
  public:
   BinaryReader(const char* data, std::size_t size) : p_(data), left_(size) {}
+  // A reader of what BinaryWriter::seal() wrote, once the whole of it is verified (throws
+  // CorruptData otherwise); it reads the contents without the seal.
+  static BinaryReader sealed(const char* data, std::size_t size);
   template <class T>
   T get() {
     static_assert(std::is_trivially_copyable_v<T>);

@@ -54,6 +54,7 @@ void write_text_attribute(hid_t object, const std::string& name, const std::stri
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose, what);
   check(H5Tset_size(type, std::max<std::size_t>(value.size(), 1)), what);
   check(H5Tset_strpad(type, H5T_STR_NULLTERM), what);
+  check(H5Tset_cset(type, H5T_CSET_UTF8), what);  // the loader admits only UTF-8 text
   Handle space(H5Screate(H5S_SCALAR), H5Sclose, what);
   Handle attr(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, what);
   check(H5Awrite(attr, type, value.c_str()), what);

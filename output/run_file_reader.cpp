@@ -143,6 +143,7 @@ RunFile read_run_file(const std::string& path) {
   run.path = path;
   run.title = text_attribute(file, "title");
   run.scenario_file = text_attribute(file, "scenario_file");
+  run.run_status = text_attribute(file, "run_status");
   if (H5Aexists(file, "migflow_version") <= 0) bad(path, "not a migflow output file (no migflow_version)");
   try {
     run.dates = read_strings(file, path, "date");
@@ -180,6 +181,7 @@ RunFile run_in_memory(const RunMetadata& meta, const std::vector<ReplicateSeries
   run.path = "(in memory)";
   run.title = meta.title;
   run.scenario_file = meta.scenario_file;
+  run.run_status = meta.run_status;
   run.dates = meta.dates;
   if (replicates.empty()) return run;
   const SeriesGroup& layout = replicates.front().core;

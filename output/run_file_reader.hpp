@@ -18,6 +18,7 @@ struct StoredSeries {
 
 struct RunFile {
   std::string path, title, scenario_file;
+  std::string run_status;          // "complete", or what a partial file holds ("partial: ...")
   std::vector<std::string> dates;  // per step
   std::vector<unsigned long long> replicate_seeds;
   std::map<std::string, std::vector<std::string>> labels;  // dimension -> coordinate labels

@@ -21,8 +21,10 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "output/atomic_file.hpp"
@@ -72,7 +74,14 @@ void validate_group(const SeriesGroup& group, std::size_t steps, const std::vect
       throw std::runtime_error(where + ": name '" + name + "' is used twice");
     names.push_back(name);
   };
-  for (const auto& dim : group.dims()) claim(dim.name);
+  for (const auto& dim : group.dims()) {
+    claim(dim.name);
+    // Labels are coordinate values: a repeated one makes selection by label ambiguous.
+    std::set<std::string_view> labels;
+    for (const auto& label : dim.labels)
+      if (!labels.insert(label).second)
+        throw std::runtime_error(where + ": dimension '" + dim.name + "' has the label '" + label + "' twice");
+  }
   for (const auto& s : group.series()) {
     claim(s.name);
     std::size_t cells = 1;
@@ -86,18 +95,6 @@ void validate_group(const SeriesGroup& group, std::size_t steps, const std::vect
       throw std::runtime_error(where + ": series '" + s.name + "' has " + std::to_string(s.rows.steps()) +
                                " steps, expected " + std::to_string(steps));
   }
-}
-
-// Replicates are stacked along one axis, so every replicate must record the
-// same series with the same shapes and labels.
-bool same_structure(const SeriesGroup& a, const SeriesGroup& b) {
-  if (a.name() != b.name() || a.series().size() != b.series().size() || a.dims().size() != b.dims().size())
-    return false;
-  for (std::size_t i = 0; i < a.dims().size(); ++i)
-    if (a.dims()[i].name != b.dims()[i].name || a.dims()[i].labels != b.dims()[i].labels) return false;
-  for (std::size_t i = 0; i < a.series().size(); ++i)
-    if (a.series()[i].name != b.series()[i].name || a.series()[i].dims != b.series()[i].dims) return false;
-  return true;
 }
 
 void validate(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
@@ -410,6 +407,10 @@ std::size_t build_image(const std::string& name, const RunMetadata& meta,
 
 }  // namespace
 
+void check_run_layout(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  validate(meta, replicates);
+}
+
 void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
   const QuietHdf5Errors quiet;
   try {
@@ -429,6 +430,11 @@ void check_writable(const std::string& path) {
   std::error_code ec;
   // The final rename would fail on a directory; say so now rather than after the run.
   if (std::filesystem::is_directory(path, ec)) refuse(std::strerror(EISDIR));
+  try {
+    refuse_special_file(path);
+  } catch (const std::runtime_error&) {
+    refuse("exists and is not a regular file (a device or FIFO): it would be replaced");
+  }
 
   // Creating a file next to the target tests both that the directory exists and
   // that it is writable, as the temporary output file will need.

@@ -47,6 +47,10 @@ struct RunMetadata {
 // on any error the temporary file is removed and std::runtime_error is thrown.
 void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
 
+// The checks write_run makes of names, labels and shapes, without writing: a run calls
+// it before its first step with its series declared and no rows. Throws std::runtime_error.
+void check_run_layout(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
+
 // Checks early (before a long run) that `path` can be created; throws with the reason.
 void check_writable(const std::string& path);
 

@@ -175,6 +175,16 @@ SeriesGroup SeriesGroup::load(BinaryReader& in) {
   return g;
 }
 
+bool same_structure(const SeriesGroup& a, const SeriesGroup& b) {
+  if (a.name() != b.name() || a.series().size() != b.series().size() || a.dims().size() != b.dims().size())
+    return false;
+  for (std::size_t i = 0; i < a.dims().size(); ++i)
+    if (a.dims()[i].name != b.dims()[i].name || a.dims()[i].labels != b.dims()[i].labels) return false;
+  for (std::size_t i = 0; i < a.series().size(); ++i)
+    if (a.series()[i].name != b.series()[i].name || a.series()[i].dims != b.series()[i].dims) return false;
+  return true;
+}
+
 void ReplicateSeries::save(BinaryWriter& out) const {
   out.put(seed);
   out.put_vector(parameter_draws);

@@ -112,6 +112,10 @@ class SeriesGroup {
 };
 
 // One replicate's recorded series: the engine's group first, then one per policy.
+// The same dimensions (names, labels) and series (names, dimensions), whatever the rows:
+// replicates are stacked along one axis, so each must record the same.
+bool same_structure(const SeriesGroup& a, const SeriesGroup& b);
+
 struct ReplicateSeries {
   std::uint64_t seed = 0;  // the replicate's own seed
   // Per origin: the posterior draw this replicate ran with, or -1 for the point values.

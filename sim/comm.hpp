@@ -32,6 +32,11 @@ class Comm {
     sum({&v, 1});
     return v != 0;
   }
+  // The lowest rank where `flag` is true, on every rank; -1 when none (so that an error
+  // one rank met is reported once, by one rank).
+  int first_rank_with(bool flag) const;
+  // Whether every rank holds the same `value` (collective).
+  bool agree(std::uint64_t value) const;
   // Ends every process of the job with `code` (after an error only one rank saw).
   [[noreturn]] virtual void abort(int code) const = 0;
 

@@ -85,6 +85,16 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
 
 Engine::~Engine() = default;
 
+ReplicateSeries declared_series(const World& world) {
+  ReplicateSeries series;
+  for (const PolicySpec& spec : world.scenario().policies) {
+    series.policies.emplace_back(spec.id);
+    spec.config->instantiate(world)->declare(series.policies.back());
+  }
+  declare_core_series(world, series.core);
+  return series;
+}
+
 // Calls f(origin, begin, end) for the parts of [r.begin, r.end) in each origin's block.
 template <class F>
 static void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f) {

@@ -112,4 +112,8 @@ class Engine {
   std::unique_ptr<struct PartialSet> partials_;  // per-thread counts and requests
 };
 
+// The series a replicate of `world` records (core and every policy's), declared but
+// with no rows: what the output will hold, for checking before a run starts.
+ReplicateSeries declared_series(const World& world);
+
 }  // namespace migflow

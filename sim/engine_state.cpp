@@ -2,6 +2,7 @@
 // the agents' changing fields, the counts the policies read next, policy state and the
 // series so far. The layout is part of the checkpoint format (ensemble/checkpoint.cpp,
 // kFormat): change it only with a new format number.
+#include <algorithm>
 #include <type_traits>
 
 #include "output/binary.hpp"
@@ -45,9 +46,28 @@ void Engine::restore(BinaryReader& in) {
   agent_field(agents_.destination);
   agent_field(agents_.via);
   agent_field(agents_.timer);
+  // Values the rules index tables with must be in range, whatever the file says.
+  const auto nodes = static_cast<std::size_t>(world_->node_count());
+  const auto destinations = static_cast<std::size_t>(std::max(1, world_->destination_count()));
+  for (std::size_t i = 0; i < n; ++i)
+    if (static_cast<int>(agents_.status[i]) >= kStatusCount || agents_.location[i] >= nodes ||
+        agents_.destination[i] >= destinations || (agents_.via[i] >= nodes && agents_.via[i] != kNoNode))
+      throw CorruptData("agent state out of range");
   counts_.quotas = in.get<std::int32_t>();
-  for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) { v = in.get_vector<std::int64_t>(); });
-  counts_.remittances = in.get_vector<double>();
+  if (counts_.quotas < 0 || counts_.quotas > 1'000'000) throw CorruptData("quota count out of range");
+  for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) {
+    std::vector<std::int64_t> loaded = in.get_vector<std::int64_t>();
+    // Quota tables are sized by the step's quotas; every other by the world.
+    const bool per_quota = &v == &counts_.quota_requests || &v == &counts_.quota_granted;
+    if (loaded.size() != (per_quota ? static_cast<std::size_t>(counts_.quotas) : v.size()))
+      throw CorruptData("count table of another size");
+    v = std::move(loaded);
+  });
+  std::vector<double> remittances = in.get_vector<double>();
+  if (!remittances.empty() &&  // filled from the step tables after the first step
+      remittances.size() != static_cast<std::size_t>(world_->origin_count()) * world_->destination_count())
+    throw CorruptData("count table of another size");
+  counts_.remittances = std::move(remittances);
   for (ActivePolicy& ap : policies_) ap.policy->restore(in);
   auto same_layout = [&](const SeriesGroup& loaded, const SeriesGroup& declared) {
     if (loaded.series().size() != declared.series().size() || loaded.name() != declared.name())

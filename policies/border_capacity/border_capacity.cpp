@@ -112,6 +112,9 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
       used[e] = true;
     }
     c.name = r.string("name", sc.edge_label(c.edges[0]) + (c.edges.size() > 1 ? "+" : ""));
+    for (const Crossing& other : config->crossings)
+      if (other.name == c.name)
+        fail(*list->items[i], r.field("name"), "two crossings named '" + c.name + "' (the output labels them by name)");
     c.capacity_per_month = r.has("capacity_per_month") ? r.number_in("capacity_per_month", 0, 0, 1e9) : -1;
     c.interception = r.probability("interception", sc.model.crossing_interception);
     c.interception_growth = r.number_in("interception_growth", 0, 0, 1);

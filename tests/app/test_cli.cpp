@@ -126,11 +126,11 @@ TEST(Cli, RefusesAPopulationThatCannotFitInMemoryWithTheEstimate) {
   const std::string huge = testing::write_temp(
       "huge.yaml",
       "extends: " + testing::data_path("small.yaml") +
-          "\npopulation: [{origin: MDA, agents: ~, persons_per_agent: 0.00001}]\n");  // 2.65e11 agents, the diaspora
-                                                                                      // included
+          "\npopulation: [{origin: MDA, agents: ~, persons_per_agent: 0.001}]\n");  // 2.65e9 agents, the diaspora
+                                                                                    // included
   std::string out;
   EXPECT_EQ(run_command(kBinary + " run " + huge + " --out " + dir + "/run.h5", &out), 2) << out;
-  EXPECT_NE(out.find("huge.yaml: field 'population': 265000000000 agents"), std::string::npos) << out;
+  EXPECT_NE(out.find("huge.yaml: field 'population': 2650000000 agents"), std::string::npos) << out;
   EXPECT_NE(out.find("GB are available"), std::string::npos) << out;
   EXPECT_TRUE(fs::is_empty(dir));
 }
