@@ -1,9 +1,13 @@
 // The command line as a researcher uses it: exit codes, messages, no stray files.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "../test_support.hpp"
+#include "ensemble/run_metadata.hpp"
 
 namespace migflow {
 namespace {
@@ -133,6 +137,99 @@ TEST(Cli, RefusesAPopulationThatCannotFitInMemoryWithTheEstimate) {
   EXPECT_NE(out.find("huge.yaml: field 'population': 2650000000 agents"), std::string::npos) << out;
   EXPECT_NE(out.find("GB are available"), std::string::npos) << out;
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+}  // namespace
+}  // namespace migflow
+
+// Issue #13: the command line's hostile cases.
+namespace migflow {
+namespace {
+
+// Output is renamed over its path: a FIFO (or /dev/null, as root) would be replaced.
+TEST(Cli, OutputOntoAFifoIsRefusedBeforeRunningAndTheFifoKept) {
+  const std::string dir = testing::temp_dir();
+  const std::string fifo = dir + "/out.h5";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string out;
+  EXPECT_EQ(run_command(kBinary + " run " + testing::data_path("small.yaml") + " --out " + fifo, &out), 3) << out;
+  EXPECT_NE(out.find("not a regular file"), std::string::npos) << out;
+  EXPECT_TRUE(fs::is_fifo(fifo));
+}
+
+TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
+  std::string out;
+  EXPECT_EQ(run_command(kBinary + " run no-such-scenario.yaml --out x.h5", &out), 2) << out;
+  EXPECT_NE(out.find("no-such-scenario.yaml"), std::string::npos) << out;
+  const std::string small = testing::data_path("small.yaml");
+  for (const std::string& args : std::vector<std::string>{
+           " run " + small + " --out x.h5 --seed -1", " run " + small + " --out x.h5 --seed 99999999999999999999",
+           " bench --agents -5", " bench --agents 1e12", " calibrate " + small + " --agents -1",
+           " calibrate " + small + " --windows 99999", " sensitivity " + small + " -i x --agents 0"}) {
+    EXPECT_EQ(run_command(kBinary + args, &out), 1) << args << ": " << out;
+    EXPECT_NE(out.find("Run with --help"), std::string::npos) << args << ": " << out;
+  }
+}
+
+// A reader gone (`| head`) must not end a run before its output and cleanup.
+TEST(Cli, RunWhoseReaderIsGoneStillFinishesAndCleansUp) {
+  const std::string dir = testing::temp_dir();
+  std::string out;
+  const int rc =
+      run_command("bash -c '" + kBinary + " run " + testing::data_path("small.yaml") + " --out " + dir +
+                      "/run.h5 --checkpoint " + dir + "/ck --checkpoint-every 5 2>&1 | true; exit ${PIPESTATUS[0]}'",
+                  &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_TRUE(fs::exists(dir + "/run.h5"));
+  EXPECT_FALSE(fs::exists(dir + "/ck")) << "checkpoint left behind";
+}
+
+// Ctrl-C on `migflow run ... 2>&1 | tee log` ends tee too; the run still writes its
+// partial file. (Timed like Cli.Sigterm*, so skipped under sanitizers with it.)
+TEST(Cli, SigintWithTheLogReaderGoneStillWritesThePartialFile) {
+  const std::string dir = testing::temp_dir();
+  const std::string big =
+      testing::write_temp("big.yaml", "extends: " + testing::data_path("small.yaml") +
+                                          "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
+                                          "population: [{origin: MDA, agents: 4000000}]\n");
+  std::string out;
+  const int rc = run_command("bash -c 'timeout --preserve-status -s INT 1.5 " + kBinary + " run " + big + " --out " +
+                                 dir + "/run.h5 2>&1 | true; exit ${PIPESTATUS[0]}'",
+                             &out);
+  EXPECT_EQ(rc, 130) << out;
+  EXPECT_TRUE(fs::exists(dir + "/run.partial.h5"));
+}
+
+// `ulimit -v` (or a cgroup) is what the process can have, not MemAvailable.
+TEST(Cli, RefusesARunThatCannotFitUnderItsAddressSpaceLimit) {
+  if (std::getenv("ASAN_OPTIONS") || std::getenv("TSAN_OPTIONS"))
+    GTEST_SKIP() << "sanitizers reserve terabytes of address space";
+  const std::string dir = testing::temp_dir();
+  const std::string big = testing::write_temp(
+      "big.yaml", "extends: " + testing::data_path("small.yaml") +
+                      "\nreplicates: 1\npopulation: [{origin: MDA, agents: ~, persons_per_agent: 0.005}]\n");
+  std::string out;
+  EXPECT_EQ(
+      run_command("bash -c 'ulimit -v 2000000; " + kBinary + " run " + big + " --threads 1 --out " + dir + "/run.h5'",
+                  &out),
+      2)
+      << out;
+  EXPECT_NE(out.find("GB are available"), std::string::npos) << out;
+}
+
+TEST(Cli, CompareRefusesAPartialFileUnlessAllowed) {
+  const auto run = testing::run_and_write("", 2);
+  RunMetadata meta = run_metadata(*run.world);
+  meta.run_status = "partial: interrupted; 1 of 2 replicates finished";
+  const std::string partial = testing::temp_dir() + "/partial.h5";
+  std::vector<ReplicateSeries> one;
+  one.push_back(run.replicates.front());
+  write_run(partial, meta, one);
+  std::string out;
+  EXPECT_EQ(run_command(kBinary + " compare " + run.path + " " + partial, &out), 2) << out;
+  EXPECT_NE(out.find("partial.h5: attribute 'run_status': partial"), std::string::npos) << out;
+  EXPECT_EQ(run_command(kBinary + " compare --allow-partial " + run.path + " " + partial, &out), 0) << out;
+  EXPECT_NE(out.find("warning"), std::string::npos) << out;
 }
 
 }  // namespace

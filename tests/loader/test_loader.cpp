@@ -1,11 +1,14 @@
 // Scenario loading: extends, CSV tables, and bad input named by file, line and field.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "../test_support.hpp"
 
@@ -130,7 +133,32 @@ INSTANTIATE_TEST_SUITE_P(
                 {"policies[0].name", "unknown policy 'teleportation'"}},
         BadCase{"both agents and scale",
                 "population: [{origin: MDA, persons_per_agent: 10}]",
-                {"exactly one of agents or persons_per_agent"}}),
+                {"exactly one of agents or persons_per_agent"}},
+        // Issue #13: what used to pass validation and fail, or mislead, later.
+        BadCase{"origin without agents", "population: [{origin: MDA, agents: 0}]", {"population[0].agents", "[1, "}},
+        BadCase{"unbounded diaspora",
+                "diaspora: [{origin: MDA, destination: ITA, persons: 1e300}]",
+                {"diaspora[0].persons", "must lie in [0, "}},
+        BadCase{"second edge between the same nodes",
+                "edges: [{from: ROU, to: MDA, distance_km: 5}]",
+                {"edges[6].to", "a second edge ROU->MDA"}},
+        BadCase{"policy id with a slash",
+                "policies: [{name: border_capacity, id: a/b}]",
+                {"policies[0].id", "cannot name the policy's output group"}},
+        BadCase{"policy id '.'", "policies: [{name: border_capacity, id: '.'}]", {"policies[0].id"}},
+        BadCase{"empty policy id", "policies: [{name: border_capacity, id: ''}]", {"policies[0].id"}},
+        BadCase{"two crossings of one name",
+                "policies: [{name: border_capacity, crossings: [{name: x, edges: [MDA->ROU]}, {name: x, edges: "
+                "[UKR->ROU]}]}]",
+                {"policies[0].crossings[1].name", "two crossings named 'x'"}},
+        BadCase{"node id of invalid UTF-8",
+                "nodes: [{id: \"M\xc5"
+                "D\", role: transit, gdp_pc: 1, unemployment: 0}]",
+                {"nodes[0].id", "invalid UTF-8"}},
+        BadCase{"title of invalid UTF-8",
+                "title: \"Mo\xff"
+                "dova\"",
+                {"field 'title'", "invalid UTF-8"}}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       std::string name = info.param.what;
       for (char& ch : name)
@@ -156,6 +184,58 @@ TEST(Loader, BadCsvCellNamesTheCsvFileLineAndColumn) {
   const std::string message = error_of("attributes_csv: " + csv);
   EXPECT_NE(message.find("attributes.csv:3:3"), std::string::npos) << message;
   EXPECT_NE(message.find("gdp_pc"), std::string::npos) << message;
+}
+
+// Data tables get the checks YAML gets (issue #13): each case is one table and what its
+// error must name.
+TEST(Loader, AttributeTablesAreCheckedLikeYaml) {
+  const std::string head = "id,year,gdp_pc\n";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {head + "MDA,20120,8000\n", {"attributes.csv:2:2", "year", "whole number in [1900, 2200]"}},
+      {head + "MDA,-2012,8000\n", {"attributes.csv:2:2", "year"}},
+      {head + "MDA,2011.999,8000\n", {"attributes.csv:2:2", "year"}},
+      {head + "MDA,2011,8000\nMDA,2011,9000\n", {"attributes.csv:3:1", "a second row for 'MDA' in 2011", "line 2"}},
+      {"id,year,wages\nMDA,2011,800\n", {"attributes.csv:1:3", "'wages'", "unknown column"}},
+      {"id,year,gdp_pc,gdp_pc\nMDA,2011,1,2\n", {"attributes.csv:1:4", "named twice"}},
+      {"id,year,gdp_pc\nM\xe9"
+       "D,2011,1\n",
+       {"attributes.csv:2:", "invalid UTF-8"}},
+  };
+  for (const auto& [table, expected] : cases) {
+    const std::string message = error_of("attributes_csv: " + write_temp("attributes.csv", table));
+    for (const std::string& part : expected) EXPECT_NE(message.find(part), std::string::npos) << table << message;
+  }
+  // Excel's byte-order mark is not part of the first column's name.
+  const std::string bom = write_temp("bom.csv",
+                                     "\xEF\xBB\xBF"
+                                     "id,year,gdp_pc\nMDA,2011,8000\n");
+  EXPECT_EQ(error_of("attributes_csv: " + bom), "no error");
+  const std::string dup = write_temp("diaspora.csv", "origin,destination,persons\nMDA,ITA,5\nMDA,ITA,6\n");
+  EXPECT_NE(error_of("diaspora_csv: " + dup).find("a second row for MDA in ITA"), std::string::npos);
+}
+
+// What a run reads, not where it reads it from, is the data's identity (checkpoints
+// compare it): an edited table changes it, a copy elsewhere does not.
+TEST(Loader, DataDigestFollowsTheContentsOfDataFiles) {
+  const std::string table = "id,year,gdp_pc\nMDA,2011,8000\n";
+  const auto digest = [](const std::string& path) { return small_scenario("attributes_csv: " + path)->data_digest; };
+  const std::string a = write_temp("a.csv", table);
+  const std::string b = write_temp("b.csv", table);
+  const std::uint64_t before = digest(a);
+  EXPECT_EQ(before, digest(b));
+  std::ofstream(a) << "id,year,gdp_pc\nMDA,2011,8001\n";
+  EXPECT_NE(before, digest(a));
+}
+
+// A device never ends and a FIFO blocks: neither is read (issue #13).
+TEST(Loader, DataPathsThatAreNotRegularFilesAreRefused) {
+  const std::string fifo = testing::temp_dir() + "/table.csv";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {std::string("/dev/zero"), fifo}) {
+    const std::string message = error_of("attributes_csv: " + path);
+    EXPECT_NE(message.find("not a regular file"), std::string::npos) << message;
+  }
+  EXPECT_THROW(load_scenario(fifo, builtin_policies()), InputError);
 }
 
 TEST(Loader, UnreachableMemberStateIsAnError) {
