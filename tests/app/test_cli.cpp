@@ -99,13 +99,16 @@ TEST(Cli, CompareWritesTableAndCsvAndRejectsBadFiles) {
 namespace migflow {
 namespace {
 
+// Long enough (millions of agents, twenty years) that a signal lands mid-run.
+std::string long_scenario() {
+  return testing::write_temp("big.yaml", "extends: " + testing::data_path("small.yaml") +
+                                             "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
+                                             "population: [{origin: MDA, agents: 4000000}]\n");
+}
+
 TEST(Cli, SigtermStopsAtAStepAndLeavesOnlyAMarkedPartialFile) {
   const std::string dir = testing::temp_dir();
-  // Long enough (millions of agents, ten years) that the signal lands mid-run.
-  const std::string big =
-      testing::write_temp("big.yaml", "extends: " + testing::data_path("small.yaml") +
-                                          "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
-                                          "population: [{origin: MDA, agents: 4000000}]\n");
+  const std::string big = long_scenario();
   std::string out;
   const int rc = run_command(
       "timeout --preserve-status -s TERM 1.5 " + kBinary + " run " + big + " --out " + dir + "/run.h5", &out);
@@ -188,10 +191,7 @@ TEST(Cli, RunWhoseReaderIsGoneStillFinishesAndCleansUp) {
 // partial file. (Timed like Cli.Sigterm*, so skipped under sanitizers with it.)
 TEST(Cli, SigintWithTheLogReaderGoneStillWritesThePartialFile) {
   const std::string dir = testing::temp_dir();
-  const std::string big =
-      testing::write_temp("big.yaml", "extends: " + testing::data_path("small.yaml") +
-                                          "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
-                                          "population: [{origin: MDA, agents: 4000000}]\n");
+  const std::string big = long_scenario();
   std::string out;
   const int rc = run_command("bash -c 'timeout --preserve-status -s INT 1.5 " + kBinary + " run " + big + " --out " +
                                  dir + "/run.h5 2>&1 | true; exit ${PIPESTATUS[0]}'",
