@@ -8,7 +8,9 @@
 #      refused on 3 ranks with the reason;
 #   4. replicate groups (2 ranks in 2 groups, 3 ranks in 2 uneven groups) give the same
 #      file as 1 process, and so does a 3-rank, 2-group run killed and resumed from its
-#      checkpoint, whose groups finish their replicates at different times.
+#      checkpoint, whose groups finish their replicates at different times;
+#   5. ranks started with different arguments (MPMD): a missing scenario, another seed,
+#      another scenario end every rank at once with one message, before any step.
 # Usage: mpi_runs.sh MPIEXEC MIGFLOW TEST_DATA_DIR WORK_DIR
 set -euo pipefail
 mpiexec=$1 migflow=$2 data=$3 work=$4
@@ -111,3 +113,27 @@ grep -q "in 2 replicate groups" resumed3.log || fail "the resumed run lost its g
 h5diff long3_one.h5 long3.h5 || fail "resumed replicate-group run differs from the 1-process run"
 [ -e ck3 ] && fail "the checkpoint was not removed after the output was written: $(ls ck3)"
 echo "4. replicate groups (2 of 2 ranks, 2 of 3 ranks, and killed + resumed): identical to 1 process"
+
+# 5. Ranks given different arguments (MPMD, as when a node sees another file or none;
+#    issue #13): loading ends together with the error said once, and ranks that would run
+#    different things (seed, scenario) are refused before the first step. A hang would
+#    end at the timeout (exit 124).
+mpmd() {  # $1, $2: arguments of rank 0 and rank 1 after `run`; prints the exit code
+  set +e
+  # shellcheck disable=SC2086
+  timeout 120 bash -c "$(declare -f mpirun); mpiexec=$mpiexec; mpirun -np 1 $migflow run $1 --out $work/m.h5 : -np 1 $migflow run $2 --out $work/m.h5" > mpmd.log 2>&1
+  echo $?
+  set -e
+}
+small=$data/small.yaml
+for pair in "$small|$work/no-such.yaml" "$work/no-such.yaml|$small"; do
+  rc=$(mpmd "${pair%|*}" "${pair#*|}")
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "a rank without its scenario: exit $rc: $(cat mpmd.log)"
+  [ "$(grep -c "no-such.yaml" mpmd.log)" -eq 1 ] || fail "the error is not said once: $(cat mpmd.log)"
+done
+rc=$(mpmd "$small --seed 1" "$small --seed 2")
+[ "$rc" -eq 2 ] && grep -q "different runs" mpmd.log || fail "different seeds not refused: exit $rc: $(cat mpmd.log)"
+rc=$(mpmd "$small" "$scenario")
+[ "$rc" -eq 2 ] && grep -q "different runs" mpmd.log || fail "different scenarios not refused: exit $rc: $(cat mpmd.log)"
+[ -e m.h5 ] && fail "a refused job wrote output"
+echo "5. ranks with a missing scenario, another seed, another scenario: refused together, said once"
