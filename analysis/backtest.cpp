@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "analysis/compare.hpp"
 #include "analysis/forecast_window.hpp"
 #include "analysis/smc.hpp"
 #include "sim/parameter_draw.hpp"
@@ -13,14 +14,6 @@
 namespace migflow {
 
 namespace {
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double at = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(at));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 double median(std::vector<double> v) { return v.empty() ? std::nan("") : quantile(std::move(v), 0.5); }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "analysis/compare.hpp"
 #include "analysis/forecast_window.hpp"
 #include "sim/rng.hpp"
 
@@ -43,14 +44,6 @@ struct Target {
 };
 
 double log_scaled(double persons, double offset) { return std::log(offset + persons); }
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double at = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(at));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/core_series.hpp"
 
@@ -31,11 +32,10 @@ const StoredSeries& series(const RunFile& run, CoreSeries id) {
   return s;
 }
 
-// Sums a series over everything but replicate, keeping cells where keep(dim, label)
-// holds for every dimension and steps in [first, last]. Returns one value per replicate.
+// A series summed over everything but replicate and time, keeping cells where
+// keep(dim, label) holds for every dimension: R x T values, replicate-major.
 template <class Keep>
-std::vector<double> total(const RunFile& run, CoreSeries id, Keep keep, std::size_t first = 0,
-                          std::size_t last = static_cast<std::size_t>(-1)) {
+std::vector<double> steps(const RunFile& run, CoreSeries id, Keep keep) {
   const StoredSeries& s = series(run, id);
   const std::size_t R = s.shape[0], T = s.shape[1];
   std::size_t cells = 1;
@@ -51,12 +51,37 @@ std::vector<double> total(const RunFile& run, CoreSeries id, Keep keep, std::siz
       if (!keep(s.dims[d], labels[i])) counted[c] = 0;
     }
   }
-  std::vector<double> out(R, 0.0);
+  std::vector<double> out(R * T, 0.0);
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t t = first; t < T && t <= last; ++t)
+    for (std::size_t t = 0; t < T; ++t)
       for (std::size_t c = 0; c < cells; ++c)
-        if (counted[c]) out[r] += s.values[(r * T + t) * cells + c];
+        if (counted[c]) out[r * T + t] += s.values[(r * T + t) * cells + c];
   return out;
+}
+
+// An indicator from its values per step: a flow adds them up over the period, a stock
+// is the last step's.
+Indicator indicator(const RunFile& run, bool is_stock, std::string name, std::string member_state, std::string unit,
+                    std::string description, std::vector<double> per_step) {
+  const std::size_t T = run.dates.size();
+  const std::size_t R = T == 0 ? 0 : per_step.size() / T;
+  std::vector<double> per_replicate(R, 0.0);
+  for (std::size_t r = 0; r < R; ++r)
+    if (is_stock)
+      per_replicate[r] = per_step[r * T + T - 1];
+    else
+      for (std::size_t t = 0; t < T; ++t) per_replicate[r] += per_step[r * T + t];
+  return {std::move(name),          std::move(member_state), std::move(unit), std::move(description),
+          std::move(per_replicate), std::move(per_step),     is_stock};
+}
+
+template <class... A>
+Indicator flow(const RunFile& run, A&&... a) {
+  return indicator(run, false, std::forward<A>(a)...);
+}
+template <class... A>
+Indicator stock(const RunFile& run, A&&... a) {
+  return indicator(run, true, std::forward<A>(a)...);
 }
 
 // Whether a destination (or node) label is a Member State: the file's destination_in_eu,
@@ -77,14 +102,6 @@ bool is_destination_outside_eu(const RunFile& run, const std::string& node) {
 std::vector<double> scaled(std::vector<double> v, double factor) {
   for (double& x : v) x *= factor;
   return v;
-}
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double at = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(at));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 }  // namespace
@@ -128,86 +145,108 @@ Keep residents_outside_eu(const RunFile& run) {
   });
 }
 
-// Mean waiting time in transit, persons-weighted over nodes and steps.
-std::vector<double> mean_transit_wait(const RunFile& run) {
+// Mean waiting time in transit, persons-weighted over nodes and steps (each step's
+// value: weighted over that step's nodes).
+Indicator mean_transit_wait(const RunFile& run) {
   const std::size_t T = run.dates.size();
-  const auto waiting = total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)));
+  const auto waiting = steps(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)));
   const StoredSeries& w = series(run, CoreSeries::transit_wait);  // (replicate, time, node)
   const StoredSeries& s = series(run, CoreSeries::stocks);        // (replicate, time, node, status)
   const std::size_t N = w.shape[2], S = s.shape[3];
   const auto& statuses = run.labels_of(name_of(CoreDim::status));
   const std::size_t transit = static_cast<std::size_t>(
       std::find(statuses.begin(), statuses.end(), name_of(Status::InTransit)) - statuses.begin());
-  std::vector<double> mean_wait(w.shape[0], 0.0);
+  Indicator out{"transit_wait", "", "months", "mean time waited so far by people in transit", {}, {}, false};
+  out.per_replicate.assign(w.shape[0], 0.0);
+  out.per_step.assign(w.shape[0] * T, 0.0);
   for (std::size_t r = 0; r < w.shape[0]; ++r) {
-    double weighted = 0;
-    for (std::size_t t = 0; t < T; ++t)
+    double weighted = 0, persons = 0;
+    for (std::size_t t = 0; t < T; ++t) {
+      double step_weighted = 0;
       for (std::size_t n = 0; n < N; ++n)
-        weighted += w.values[(r * T + t) * N + n] * s.values[((r * T + t) * N + n) * S + transit];
-    mean_wait[r] = waiting[r] > 0 ? weighted / waiting[r] : 0.0;
+        step_weighted += w.values[(r * T + t) * N + n] * s.values[((r * T + t) * N + n) * S + transit];
+      const double step_persons = waiting[r * T + t];
+      out.per_step[r * T + t] = step_persons > 0 ? step_weighted / step_persons : 0.0;
+      weighted += step_weighted;
+      persons += step_persons;
+    }
+    out.per_replicate[r] = persons > 0 ? weighted / persons : 0.0;
   }
-  return mean_wait;
+  return out;
 }
 
 // Arrivals by channel and returns executed in one Member State.
 void add_member_state(const RunFile& run, const std::string& ms, std::vector<Indicator>& out) {
   const Keep in_ms = only(CoreDim::destination, ms);
   const std::string legal = name_of(Channel::Legal), irregular = name_of(Channel::Irregular);
-  out.push_back({"arrivals_legal", ms, "persons", "regular arrivals over the period",
-                 total(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, legal)))});
-  out.push_back({"arrivals_irregular", ms, "persons", "irregular arrivals over the period",
-                 total(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)))});
-  out.push_back({"returns_executed", ms, "persons", "returns executed over the period",
-                 total(run, CoreSeries::returns_executed, in_ms)});
+  out.push_back(flow(run, "arrivals_legal", ms, "persons", "regular arrivals over the period",
+                     steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, legal)))));
+  out.push_back(flow(run, "arrivals_irregular", ms, "persons", "irregular arrivals over the period",
+                     steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)))));
+  out.push_back(flow(run, "returns_executed", ms, "persons", "returns executed over the period",
+                     steps(run, CoreSeries::returns_executed, in_ms)));
 }
 
 }  // namespace
 
 std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_state) {
-  const std::size_t T = run.dates.size();
-  const std::size_t end = T == 0 ? 0 : T - 1;
   const Keep eu = in_eu(run, true);
   auto channel = [&](Channel ch) { return both(eu, only(CoreDim::channel, name_of(ch))); };
   std::vector<Indicator> out;
-  out.push_back({"arrivals_legal", "", "persons", "arrivals in Member States with a residence permit over the period",
-                 total(run, CoreSeries::arrivals, channel(Channel::Legal))});
-  out.push_back({"arrivals_short_stay", "", "persons", "arrivals in Member States on a short stay over the period",
-                 total(run, CoreSeries::arrivals, channel(Channel::ShortStay))});
-  out.push_back({"arrivals_irregular", "", "persons", "irregular arrivals in Member States over the period",
-                 total(run, CoreSeries::arrivals, channel(Channel::Irregular))});
-  out.push_back({"stock_regular_end", "", "persons", "regular migrants in Member States at the end",
-                 total(run, CoreSeries::stocks, abroad(run, Status::Regular), end, end)});
-  out.push_back({"stock_irregular_end", "", "persons", "irregular migrants in Member States at the end",
-                 total(run, CoreSeries::stocks, abroad(run, Status::Irregular), end, end)});
-  out.push_back({"stock_asylum_seekers_end", "", "persons", "asylum seekers waiting in Member States at the end",
-                 total(run, CoreSeries::stocks, abroad(run, Status::AsylumSeeker), end, end)});
-  out.push_back({"abroad_outside_eu_end", "", "persons", "migrants living in destinations outside the EU at the end",
-                 total(run, CoreSeries::stocks, residents_outside_eu(run), end, end)});
-  out.push_back({"arrivals_outside_eu", "", "persons", "arrivals in destinations outside the EU over the period",
-                 total(run, CoreSeries::arrivals, in_eu(run, false))});
-  out.push_back({"stranded_in_transit_end", "", "persons", "people in transit (waiting) at the end",
-                 total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)), end, end)});
-  out.push_back({"returned_end", "", "persons", "returned migrants at home at the end",
-                 total(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::Returned)), end, end)});
-  out.push_back({"asylum_applications", "", "persons", "first asylum applications in Member States over the period",
-                 total(run, CoreSeries::asylum_applications, eu)});
-  out.push_back({"asylum_recognised", "", "persons", "asylum decisions granting protection over the period",
-                 total(run, CoreSeries::asylum_decisions, both(eu, only(CoreDim::decision, "recognised")))});
-  out.push_back({"return_orders", "", "persons", "return orders in Member States over the period",
-                 total(run, CoreSeries::return_orders, eu)});
-  out.push_back({"returns_executed", "", "persons", "returns from Member States executed over the period",
-                 total(run, CoreSeries::returns_executed, eu)});
-  out.push_back({"border_interceptions", "", "persons", "interceptions at the border over the period",
-                 total(run, CoreSeries::border_interceptions, any)});
-  out.push_back({"border_blocked", "", "persons", "attempts turned away by border capacity over the period",
-                 total(run, CoreSeries::border_blocked, any)});
-  out.push_back({"transit_wait", "", "months", "mean time waited so far by people in transit", mean_transit_wait(run)});
-  out.push_back({"remittances", "", "million PPP $", "remittances received by origin households over the period",
-                 scaled(total(run, CoreSeries::remittances, any), 1e-6)});
+  out.push_back(flow(run, "arrivals_legal", "", "persons",
+                     "arrivals in Member States with a residence permit over the period",
+                     steps(run, CoreSeries::arrivals, channel(Channel::Legal))));
+  out.push_back(flow(run, "arrivals_short_stay", "", "persons",
+                     "arrivals in Member States on a short stay over the period",
+                     steps(run, CoreSeries::arrivals, channel(Channel::ShortStay))));
+  out.push_back(flow(run, "arrivals_irregular", "", "persons", "irregular arrivals in Member States over the period",
+                     steps(run, CoreSeries::arrivals, channel(Channel::Irregular))));
+  out.push_back(stock(run, "stock_regular_end", "", "persons", "regular migrants in Member States at the end",
+                      steps(run, CoreSeries::stocks, abroad(run, Status::Regular))));
+  out.push_back(stock(run, "stock_irregular_end", "", "persons", "irregular migrants in Member States at the end",
+                      steps(run, CoreSeries::stocks, abroad(run, Status::Irregular))));
+  out.push_back(stock(run, "stock_asylum_seekers_end", "", "persons",
+                      "asylum seekers waiting in Member States at the end",
+                      steps(run, CoreSeries::stocks, abroad(run, Status::AsylumSeeker))));
+  out.push_back(stock(run, "abroad_outside_eu_end", "", "persons",
+                      "migrants living in destinations outside the EU at the end",
+                      steps(run, CoreSeries::stocks, residents_outside_eu(run))));
+  out.push_back(flow(run, "arrivals_outside_eu", "", "persons",
+                     "arrivals in destinations outside the EU over the period",
+                     steps(run, CoreSeries::arrivals, in_eu(run, false))));
+  out.push_back(stock(run, "stranded_in_transit_end", "", "persons", "people in transit (waiting) at the end",
+                      steps(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)))));
+  out.push_back(stock(run, "returned_end", "", "persons", "returned migrants at home at the end",
+                      steps(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::Returned)))));
+  out.push_back(flow(run, "asylum_applications", "", "persons",
+                     "first asylum applications in Member States over the period",
+                     steps(run, CoreSeries::asylum_applications, eu)));
+  out.push_back(flow(run, "asylum_recognised", "", "persons", "asylum decisions granting protection over the period",
+                     steps(run, CoreSeries::asylum_decisions, both(eu, only(CoreDim::decision, "recognised")))));
+  out.push_back(flow(run, "return_orders", "", "persons", "return orders in Member States over the period",
+                     steps(run, CoreSeries::return_orders, eu)));
+  out.push_back(flow(run, "returns_executed", "", "persons", "returns from Member States executed over the period",
+                     steps(run, CoreSeries::returns_executed, eu)));
+  out.push_back(flow(run, "border_interceptions", "", "persons", "interceptions at the border over the period",
+                     steps(run, CoreSeries::border_interceptions, any)));
+  out.push_back(flow(run, "border_blocked", "", "persons", "attempts turned away by border capacity over the period",
+                     steps(run, CoreSeries::border_blocked, any)));
+  out.push_back(mean_transit_wait(run));
+  out.push_back(flow(run, "remittances", "", "million PPP $",
+                     "remittances received by origin households over the period",
+                     scaled(steps(run, CoreSeries::remittances, any), 1e-6)));
   if (by_member_state)
     for (const std::string& ms : run.labels_of(name_of(CoreDim::destination)))
       if (is_member_state(run, ms)) add_member_state(run, ms, out);
   return out;
+}
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double at = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(at));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 std::vector<int> draw_groups(const RunFile& run) {
@@ -334,36 +373,48 @@ static std::string row_name(const Indicator& i) {
   return i.member_state.empty() ? i.name : i.name + " " + i.member_state;
 }
 
-std::string comparison_markdown(const Comparison& c) {
-  std::ostringstream out;
-  out << "| indicator | unit |";
-  for (const auto& s : c.scenarios) out << " " << s << " |";
-  for (std::size_t k = 1; k < c.scenarios.size(); ++k)
-    out << " " << c.scenarios[k] << " minus " << c.scenarios[0] << " |";
-  out << "\n|---|---|";
-  for (std::size_t k = 0; k < 2 * c.scenarios.size() - 1; ++k) out << "---|";
-  out << "\n";
+std::vector<std::vector<std::string>> comparison_table(const Comparison& c) {
+  std::vector<std::vector<std::string>> rows(1, {"indicator", "unit"});
+  for (const auto& s : c.scenarios) rows[0].push_back(s);
+  for (std::size_t k = 1; k < c.scenarios.size(); ++k) rows[0].push_back(c.scenarios[k] + " minus " + c.scenarios[0]);
   for (std::size_t i = 0; i < c.runs[0].size(); ++i) {
-    out << "| " << row_name(c.runs[0][i]) << " | " << c.runs[0][i].unit << " |";
+    std::vector<std::string> row{row_name(c.runs[0][i]), c.runs[0][i].unit};
     for (std::size_t k = 0; k < c.runs.size(); ++k)
-      out << " " << summary_text(summarize(c.runs[k][i].per_replicate, c.groups[k])) << " |";
+      row.push_back(summary_text(summarize(c.runs[k][i].per_replicate, c.groups[k])));
     for (std::size_t k = 1; k < c.runs.size(); ++k)
-      out << " "
-          << summary_text(summarize_difference(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate, c.paired[k],
-                                               c.groups[0], c.groups[k]))
-          << " |";
-    out << "\n";
+      row.push_back(summary_text(summarize_difference(c.runs[0][i].per_replicate, c.runs[k][i].per_replicate,
+                                                      c.paired[k], c.groups[0], c.groups[k])));
+    rows.push_back(std::move(row));
   }
-  out << "\nMean over replicates [95% interval: 2.5% to 97.5% of the replicates, which draw their parameters from the "
-         "posterior, so the interval holds parameter uncertainty and chance]; pN%: the share of the variance that "
-         "comes "
-         "from the parameters (the rest is chance)";
+  return rows;
+}
+
+std::string comparison_note(const Comparison& c) {
   std::size_t paired = 0;
   for (std::size_t k = 1; k < c.paired.size(); ++k) paired += c.paired[k];
-  out << "; differences "
-      << (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
-                                        : "paired where replicate seeds match, else independent")
-      << ".\n";
+  return std::string(
+             "Mean over replicates [95% interval: 2.5% to 97.5% of the replicates, which draw their parameters from "
+             "the posterior, so the interval holds parameter uncertainty and chance]; pN%: the share of the variance "
+             "that comes from the parameters (the rest is chance); differences ") +
+         (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
+                                        : "paired where replicate seeds match, else independent") +
+         ".";
+}
+
+std::string comparison_markdown(const Comparison& c) {
+  std::ostringstream out;
+  const auto rows = comparison_table(c);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out << "|";
+    for (const std::string& cell : rows[i]) out << " " << cell << " |";
+    out << "\n";
+    if (i == 0) {
+      out << "|";
+      for (std::size_t k = 0; k < rows[0].size(); ++k) out << "---|";
+      out << "\n";
+    }
+  }
+  out << "\n" << comparison_note(c) << "\n";
   return out.str();
 }
 

@@ -21,6 +21,10 @@ struct Indicator {
   std::string unit;
   std::string description;
   std::vector<double> per_replicate;
+  // Each step's value, replicate-major (R x T): during the step for a flow, at its end
+  // for a stock (per_replicate is their sum, or the last step's value).
+  std::vector<double> per_step;
+  bool stock = false;
 };
 
 // What an indicator's replicates say.
@@ -41,6 +45,9 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
 // replicate its own group (-1 each) when the run used point values.
 std::vector<int> draw_groups(const RunFile& run);
 
+// The q-quantile of v, linear between order statistics.
+double quantile(std::vector<double> v, double q);
+
 // `groups` from draw_groups (empty: cannot split the variance).
 Summary summarize(const std::vector<double>& x, const std::vector<int>& groups);
 // b - a: replicate by replicate when `paired` (same length), else from the two summaries.
@@ -56,6 +63,10 @@ struct Comparison {
 
 Comparison compare_runs(const std::vector<RunFile>& runs, bool by_member_state);
 std::string comparison_markdown(const Comparison& c);
+// The table of comparison_markdown as text cells, header row first: indicator, unit,
+// each run's "mean [low, high] pN%", each run minus the first; and the note under it.
+std::vector<std::vector<std::string>> comparison_table(const Comparison& c);
+std::string comparison_note(const Comparison& c);
 // Long format: indicator, member_state, unit, scenario, mean, low, high, sd,
 // parameter_share, mean_error, diff_vs_first, diff_low, diff_high, diff_sd,
 // diff_parameter_share, paired, replicates.

@@ -1,4 +1,5 @@
 #include "analysis/sobol.hpp"
+#include "analysis/compare.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -58,14 +59,6 @@ void estimate(const SaltelliDesign& d, const std::vector<double>& y, const std::
     first[static_cast<std::size_t>(i)] = variance > 0 ? f / m / variance : 0.0;
     total[static_cast<std::size_t>(i)] = variance > 0 ? t / (2 * m) / variance : 0.0;
   }
-}
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double at = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(at));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
 }  // namespace

@@ -9,9 +9,19 @@ namespace migflow {
 
 namespace fs = std::filesystem;
 
+namespace {
+std::string& embedding_data_dir() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+void set_embedding_data_dir(const std::string& dir) { embedding_data_dir() = dir; }
+
 std::string bundled_data_dir() {
   std::vector<fs::path> candidates;
   if (const char* dir = std::getenv("MIGFLOW_DATA_DIR"); dir && *dir) candidates.emplace_back(dir);
+  if (!embedding_data_dir().empty()) candidates.emplace_back(embedding_data_dir());
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {

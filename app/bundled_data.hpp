@@ -7,6 +7,10 @@
 
 namespace migflow {
 
+// For a program that embeds migflow (the Python module, whose process is python3): where
+// its bundled data is, tried after $MIGFLOW_DATA_DIR and before the binary's folder.
+void set_embedding_data_dir(const std::string& dir);
+
 // The folder holding scenarios/; throws std::runtime_error saying where it looked.
 std::string bundled_data_dir();
 

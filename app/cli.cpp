@@ -43,6 +43,10 @@ CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
 const CLI::Validator kSeed = whole_number(0, 9'000'000'000'000'000'000ULL);
 // Agents a command may scale a scenario to (the loader's bound per origin).
 const CLI::Validator kAgents = whole_number(100, 4'000'000'000ULL);
+struct ReportArgs {
+  std::vector<std::string> runs;
+  std::string out;
+};
 
 constexpr const char* kScenarioHelp =
     "Scenario YAML file, or a bundled scenario by name (default, moldova/security_heavy, ...)";
@@ -71,18 +75,31 @@ CLI::App* add_run(CLI::App& app, RunArgs& args) {
   return cmd;
 }
 
-CLI::App* add_compare(CLI::App& app, CompareArgs& args) {
-  CLI::App* cmd = app.add_subcommand(
-      "compare", "Headline indicators of two or more runs, with 95% intervals and differences from the first");
-  cmd->add_option("runs", args.runs, "Output files of `migflow run` (the first is the reference)")
+// Two or more run files, the first the reference (compare, report).
+void add_runs(CLI::App* cmd, std::vector<std::string>& runs) {
+  cmd->add_option("runs", runs, "Output files of `migflow run` (the first is the reference)")
       ->required()
       ->expected(2, 1000)
       ->check(CLI::ExistingFile);
+}
+
+CLI::App* add_compare(CLI::App& app, CompareArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Headline indicators of two or more runs, with 95% intervals and differences from the first");
+  add_runs(cmd, args.runs);
   cmd->add_option("--csv", args.csv, "Also write the table as CSV (long format)");
   cmd->add_option("--markdown", args.markdown, "Also write the table as Markdown");
   cmd->add_flag("--by-member-state", args.by_member_state, "Add arrivals and returns per Member State");
   cmd->add_flag("--allow-partial", args.allow_partial,
                 "Compare files of interrupted runs (run_status partial) too, with a warning");
+  return cmd;
+}
+
+CLI::App* add_report(CLI::App& app, ReportArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "report", "One self-contained HTML page comparing runs: table with intervals, figures, settings, provenance");
+  add_runs(cmd, args.runs);
+  cmd->add_option("--out,-o", args.out, "The HTML file to write")->required();
   return cmd;
 }
 
@@ -196,6 +213,10 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   validate->add_option("scenario", validate_path, kScenarioHelp)->required()->transform(scenario_file());
   CompareArgs compare_args;
   CLI::App* compare = add_compare(app, compare_args);
+  ReportArgs report_args;
+  CLI::App* report = add_report(app, report_args);
+  CLI::App* schema =
+      app.add_subcommand("schema", "Print the JSON Schema of scenario files (for editors with a YAML language server)");
   BenchArgs bench_args;
   CLI::App* bench = add_bench(app, bench_args);
   CalibrateArgs calibrate_args;
@@ -222,6 +243,8 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   if (*sensitivity) return sensitivity_command(sensitivity_args, policies);
   if (*bench) return bench_command(bench_args, mpi.world(), policies);
   if (*compare) return compare_command(compare_args);
+  if (*report) return report_command(report_args.runs, report_args.out);
+  if (*schema) return schema_command(policies);
   if (*run) return run_or_abort(run_args, mpi.world(), policies);
   if (*validate) return validate_command(validate_path, policies);
   return 1;

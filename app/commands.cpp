@@ -9,10 +9,12 @@
 
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
+#include "analysis/report.hpp"
 #include "app/bundled_data.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
 #include "loader/scenario_loader.hpp"
+#include "loader/schema.hpp"
 #include "output/atomic_file.hpp"
 #include "output/run_file_reader.hpp"
 #include "sim/agents.hpp"
@@ -51,6 +53,14 @@ bool write_text_file(const std::string& path, const std::string& text) {
   }
 }
 
+namespace {
+std::vector<RunFile> read_runs(const std::vector<std::string>& paths) {
+  std::vector<RunFile> runs;
+  for (const auto& path : paths) runs.push_back(read_run_file(path));
+  return runs;
+}
+}  // namespace
+
 int compare_command(const CompareArgs& args) {
   Comparison c;
   try {
@@ -75,6 +85,24 @@ int compare_command(const CompareArgs& args) {
   std::fputs(table.c_str(), stdout);
   for (const auto& [path, text] : {std::pair{args.csv, comparison_csv(c)}, std::pair{args.markdown, table}})
     if (!path.empty() && !write_text_file(path, text)) return kOutputFailure;
+  return 0;
+}
+
+int schema_command(const PolicyCatalog& policies) {
+  std::fputs(scenario_json_schema(policies).c_str(), stdout);
+  return 0;
+}
+
+int report_command(const std::vector<std::string>& paths, const std::string& out) {
+  std::string html;
+  try {
+    html = report_html(read_runs(paths));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  if (!write_text_file(out, html)) return kOutputFailure;
+  std::fprintf(stderr, "migflow: wrote %s\n", out.c_str());
   return 0;
 }
 
@@ -120,9 +148,7 @@ int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
       throw std::invalid_argument("--fit-cutoff " + std::to_string(args.options.fit_cutoff) + ": observations after " +
                                   std::to_string(kFitCutoff) + " are held out for the backtest and may not be fitted");
     sc = load_scenario(args.scenario, policies);
-    if (args.data_dir.empty()) args.data_dir = bundled_data_dir() + "/scenarios/data";
-    const World world(std::make_shared<const Scenario>(sc));
-    observed = read_observations(bundled_observations(args.data_dir, args.revision), world);
+    observed = observations_for(sc, args.data_dir, args.revision);
   } catch (const std::exception& e) {  // InputError, a bad option, or no bundled data
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
@@ -159,33 +185,44 @@ std::vector<std::string> bundled_baselines() {
 
 }  // namespace
 
+Observations observations_for(const Scenario& sc, std::string data_dir, const std::string& revision) {
+  if (data_dir.empty()) data_dir = bundled_data_dir() + "/scenarios/data";
+  const World world(std::make_shared<const Scenario>(sc));
+  return read_observations(bundled_observations(data_dir, revision), world);
+}
+
+BacktestReport run_backtest(BacktestArgs args, const PolicyCatalog& policies,
+                            const std::function<void(long long, long long)>& progress) {
+  BacktestReport report;
+  report.options = args.options;
+  if (args.scenarios.empty()) args.scenarios = bundled_baselines();
+  const long long total = static_cast<long long>(args.scenarios.size());
+  long long done = 0;
+  for (const std::string& path : args.scenarios) {
+    const Scenario sc = load_scenario(path, policies);
+    if (sc.origins.size() != 1)
+      throw std::invalid_argument(path + ": a backtest runs one partner's baseline at a time");
+    const Observations rev2020 = observations_for(sc, args.data_dir, "2020");
+    report.revision2020.push_back(backtest_partner(sc, rev2020, args.options.origin_year, args.options));
+    if (args.revision2024) {
+      const Observations rev2024 = observations_for(sc, args.data_dir, "2024");
+      report.revision2024.push_back(backtest_partner(sc, rev2024, args.options.origin_year, args.options));
+    }
+    if (args.long_run)
+      report.long_run.push_back(backtest_partner(sc, rev2020, args.options.origin_year - 10, args.options));
+    if (progress) progress(++done, total);
+  }
+  return report;
+}
+
 int backtest_command(BacktestArgs args, const PolicyCatalog& policies) {
   std::optional<tbb::global_control> threads;
   if (args.threads > 0)
     threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
   BacktestReport report;
-  report.options = args.options;
   try {
-    if (args.data_dir.empty()) args.data_dir = bundled_data_dir() + "/scenarios/data";
-    if (args.scenarios.empty()) args.scenarios = bundled_baselines();
     ProgressBar bar("backtesting");
-    const long long total = static_cast<long long>(args.scenarios.size());
-    long long done = 0;
-    for (const std::string& path : args.scenarios) {
-      const Scenario sc = load_scenario(path, policies);
-      if (sc.origins.size() != 1)
-        throw std::invalid_argument(path + ": a backtest runs one partner's baseline at a time");
-      const World world(std::make_shared<const Scenario>(sc));
-      const Observations rev2020 = read_observations(bundled_observations(args.data_dir, "2020"), world);
-      report.revision2020.push_back(backtest_partner(sc, rev2020, args.options.origin_year, args.options));
-      if (args.revision2024) {
-        const Observations rev2024 = read_observations(bundled_observations(args.data_dir, "2024"), world);
-        report.revision2024.push_back(backtest_partner(sc, rev2024, args.options.origin_year, args.options));
-      }
-      if (args.long_run)
-        report.long_run.push_back(backtest_partner(sc, rev2020, args.options.origin_year - 10, args.options));
-      bar.update(++done, total);
-    }
+    report = run_backtest(args, policies, [&](long long done, long long total) { bar.update(done, total); });
     bar.finish();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());

@@ -3,6 +3,7 @@
 // so a program with modules of its own (examples/policy_template) reuses all of them.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,13 @@ struct CompareArgs {
 };
 int compare_command(const CompareArgs& args);
 
+// `migflow report`: the comparison, figures, differing settings and provenance of runs
+// as one self-contained HTML file.
+int report_command(const std::vector<std::string>& runs, const std::string& out);
+
+// `migflow schema`: the JSON Schema of scenario files, for editors, on stdout.
+int schema_command(const PolicyCatalog& policies);
+
 struct CalibrateArgs {
   std::string scenario, data_dir, write;  // data_dir: the bundled scenarios/data when empty
   std::string revision = "2020";          // UN DESA revision of the stocks fitted
@@ -60,6 +68,13 @@ struct BacktestArgs {
 };
 // `migflow backtest`: forecasts from 2015 against held-out data, beside naive forecasts.
 int backtest_command(BacktestArgs args, const PolicyCatalog& policies);
+// Its forecasts, for `backtest_command` and the Python module; `progress` gets (partners
+// done, partners). Throws InputError or std::exception.
+BacktestReport run_backtest(BacktestArgs args, const PolicyCatalog& policies,
+                            const std::function<void(long long, long long)>& progress);
+// The observations a calibration of `sc` fits (data_dir: the bundled scenarios/data
+// when empty; revision "2020" or "2024").
+Observations observations_for(const Scenario& sc, std::string data_dir, const std::string& revision);
 
 struct SensitivityArgs {
   std::string scenario, reference;  // reference: indicators of scenario minus reference

@@ -17,14 +17,10 @@ std::string resolve_path(const Tree& node, const std::string& field) {
 
 namespace {
 
-TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
-  // error_code forms throughout: a bad path is an input error, never an exception escaping.
-  std::error_code ec;
-  for (const auto& seen : chain)
-    if (fs::weakly_canonical(seen, ec) == fs::weakly_canonical(path, ec))
-      throw InputError({path, 0, 0}, "extends", "circular extends chain");
-  chain.push_back(path);
-  TreePtr doc = parse_yaml_file(path);
+TreePtr load_merged(const std::string& path, std::vector<std::string>& chain);
+
+// `doc` with the files it extends merged under it; `extends` itself is consumed here.
+TreePtr merge_extended(const TreePtr& doc, std::vector<std::string>& chain) {
   if (!doc->is_map()) fail(*doc, "", "a scenario must be a mapping of fields");
   const Tree* ext = doc->find("extends");
   TreePtr merged;
@@ -36,15 +32,27 @@ TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
       bases.push_back(ext);
     for (const Tree* b : bases) {
       const std::string base_path = resolve_path(*b, "extends");
+      std::error_code ec;
       if (!fs::is_regular_file(base_path, ec)) fail(*b, "extends", "file not found: " + base_path);
       merged = merge_trees(merged, load_merged(base_path, chain));
     }
   }
-  // The file's own fields override its bases; `extends` itself is consumed here.
+  // The file's own fields override its bases.
   auto own = std::make_shared<Tree>(*doc);
   std::erase_if(own->entries, [](const auto& e) { return e.first == "extends"; });
-  chain.pop_back();
   return merge_trees(merged, own);
+}
+
+TreePtr load_merged(const std::string& path, std::vector<std::string>& chain) {
+  // error_code forms throughout: a bad path is an input error, never an exception escaping.
+  std::error_code ec;
+  for (const auto& seen : chain)
+    if (fs::weakly_canonical(seen, ec) == fs::weakly_canonical(path, ec))
+      throw InputError({path, 0, 0}, "extends", "circular extends chain");
+  chain.push_back(path);
+  TreePtr merged = merge_extended(parse_yaml_file(path), chain);
+  chain.pop_back();
+  return merged;
 }
 
 }  // namespace
@@ -54,6 +62,11 @@ TreePtr load_merged_tree(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw InputError({path, 0, 0}, "", "scenario file not found");
   return load_merged(path, chain);
+}
+
+TreePtr merge_extends(const TreePtr& doc) {
+  std::vector<std::string> chain;
+  return merge_extended(doc, chain);
 }
 
 }  // namespace migflow

@@ -11,6 +11,11 @@ namespace migflow {
 // names them). Throws InputError on a missing file or a circular chain.
 TreePtr load_merged_tree(const std::string& path);
 
+// A document parsed from text (e.g. a scenario given as a Python dict), with the files
+// it extends merged under it; their paths are relative to the document's `file`'s
+// folder (the current folder for a name like "<dict>").
+TreePtr merge_extends(const TreePtr& doc);
+
 // A path named in a scenario file, relative to that file's folder.
 std::string resolve_path(const Tree& node, const std::string& field);
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "loader/fields.hpp"
 #include "loader/yaml_tree.hpp"
 #include "model/calendar.hpp"
 
@@ -37,6 +38,13 @@ class MapReader {
   // A month "YYYY-MM".
   YearMonth month(const std::string& key, const YearMonth& fallback);
   YearMonth required_month(const std::string& key);
+
+  // A field read by its FieldSpec (loader/fields.hpp): its range, its choices.
+  double number(const FieldSpec& f, double fallback) { return number_in(f, fallback, f.lo, f.hi); }
+  long long integer(const FieldSpec& f, long long fallback) {
+    return integer(f, fallback, static_cast<long long>(f.lo), static_cast<long long>(f.hi));
+  }
+  int choice(const FieldSpec& f, int fallback) { return choice(f, fallback, f.choices); }
 
   std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   const Tree& tree() const { return map_; }

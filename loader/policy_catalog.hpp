@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ class PolicyCatalog {
   virtual const PolicyParser* find(std::string_view name) const = 0;
   // Every module's name, in the order an error message lists them.
   virtual std::vector<std::string> names() const = 0;
+  // The fields of module `name`'s blocks besides name, id, from and until, as its parser
+  // reads them (`migflow schema` describes them); empty when the module does not say.
+  virtual std::span<const FieldSpec> fields(std::string_view /*name*/) const { return {}; }
 };
 
 }  // namespace migflow

@@ -8,16 +8,11 @@
 #include "loader/csv_table.hpp"
 #include "loader/extends.hpp"
 #include "loader/input_file.hpp"
+#include "loader/scenario_fields.hpp"
 
 namespace migflow {
 
 namespace {
-
-// More persons than live on Earth is a typo (and would overflow the agent count).
-constexpr double kMaxPersons = 1e10;
-// Agents per origin, at home and abroad: far beyond any machine's memory, small enough
-// that counts and memory estimates cannot overflow.
-constexpr std::uint64_t kMaxAgents = 4'000'000'000;
 
 // A yearly attribute: a constant, or a map {year: value}.
 YearSeries read_series(const Tree& node, const std::string& field, double lo, double hi) {
@@ -57,9 +52,12 @@ bool is_destination(const NodeSpec& n) {
   return n.role == Role::MemberState || n.role == Role::Destination || !n.entry.empty();
 }
 
-// Partner types of the EU's external migration policy: descriptive, not simulated.
-constexpr std::array<std::string_view, 5> kPartnerTypes{"none", "candidate", "pre_accession", "neighbourhood",
-                                                        "development"};
+// The yearly attributes of a node, in YAML and in attributes_csv alike.
+const std::pair<const FieldSpec*, YearSeries NodeSpec::*> kNodeAttributes[] = {
+    {&fields::node::population, &NodeSpec::population},
+    {&fields::node::gdp_pc, &NodeSpec::gdp_pc},
+    {&fields::node::unemployment, &NodeSpec::unemployment},
+    {&fields::node::wage, &NodeSpec::wage}};
 
 // Persons from an origin living in a node at the start; they become agents abroad.
 struct Diaspora {
@@ -81,10 +79,11 @@ struct Builder {
   }
 
   void read_calendar(const Tree& node) {
+    namespace f = fields::calendar;
     MapReader r(node, "calendar");
-    sc.calendar.start = r.required_month("start");
-    sc.calendar.end = r.required_month("end");
-    sc.calendar.step_months = static_cast<int>(r.integer("step_months", 1, 1, 12));
+    sc.calendar.start = r.required_month(f::start);
+    sc.calendar.end = r.required_month(f::end);
+    sc.calendar.step_months = static_cast<int>(r.integer(f::step_months, 1));
     if (sc.calendar.end.index() < sc.calendar.start.index())
       fail(*node.find("end"), "calendar.end",
            "end " + sc.calendar.end.str() + " is before start " + sc.calendar.start.str());
@@ -95,21 +94,20 @@ struct Builder {
     if (!list.is_list()) fail(list, "nodes", "expected a list of nodes");
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Tree& item = *list.items[i];
+      namespace f = fields::node;
       MapReader r(item, "nodes[" + std::to_string(i) + "]");
       NodeSpec n;
       n.where = item.where;
-      n.id = r.required_string("id");
-      if (n.id.empty()) fail(item, r.field("id"), "empty id");
-      if (node_ids.count(n.id)) fail(*item.find("id"), r.field("id"), "duplicate node id '" + n.id + "'");
-      n.name = r.string("name", n.id);
-      n.role = static_cast<Role>(r.choice("role", static_cast<int>(Role::Transit), kRoleNames));
+      n.id = r.required_string(f::id);
+      if (n.id.empty()) fail(item, r.field(f::id), "empty id");
+      if (node_ids.count(n.id)) fail(*item.find(f::id), r.field(f::id), "duplicate node id '" + n.id + "'");
+      n.name = r.string(f::name, n.id);
+      n.role = static_cast<Role>(r.choice(f::role, static_cast<int>(Role::Transit)));
       // Checked, and kept in the scenario text that the output stores.
-      r.choice("partner_type", 0, kPartnerTypes);
-      if (const Tree* t = r.child("population")) n.population = read_series(*t, r.field("population"), 0, 2e9);
-      if (const Tree* t = r.child("gdp_pc")) n.gdp_pc = read_series(*t, r.field("gdp_pc"), 1, 1e6);
-      if (const Tree* t = r.child("unemployment")) n.unemployment = read_series(*t, r.field("unemployment"), 0, 1);
-      if (const Tree* t = r.child("wage")) n.wage = read_series(*t, r.field("wage"), 1, 1e6);
-      if (const Tree* t = r.child("entry")) {
+      r.choice(f::partner_type, 0);
+      for (const auto& [spec, member] : kNodeAttributes)
+        if (const Tree* t = r.child(*spec)) n.*member = read_series(*t, r.field(*spec), spec->lo, spec->hi);
+      if (const Tree* t = r.child(f::entry_rules)) {
         if (n.role != Role::Destination && n.role != Role::Origin)
           fail(*t, r.field("entry"), "only a destination (or an origin that receives others) has entry rules");
         entry_trees.emplace_back(sc.nodes.size(), t, r.field("entry"));
@@ -131,7 +129,7 @@ struct Builder {
       MapReader r(item, field + "[" + std::to_string(i) + "]");
       EntryRule rule;
       rule.where = item.where;
-      const Tree& origins = r.required_child("origins");
+      const Tree& origins = r.required_child(fields::entry::origins);
       if (!origins.is_list() || origins.items.empty())
         fail(origins, r.field("origins"), "expected a list of origin ids");
       for (const auto& o : origins.items) {
@@ -144,7 +142,7 @@ struct Builder {
             fail(*o, r.field("origins"), "origin '" + sc.nodes[id].id + "' has two entry rules here");
         rule.origins.push_back(static_cast<NodeId>(id));
       }
-      if (r.has("legal_access")) rule.legal_access = r.probability("legal_access", 0);
+      if (r.has(fields::entry::legal_access)) rule.legal_access = r.number(fields::entry::legal_access, 0);
       r.finish();
       n.entry.push_back(rule);
     }
@@ -159,15 +157,7 @@ struct Builder {
     sc.data_digest = content_digest(std::to_string(t.digest()), sc.data_digest);
     t.only_columns({"id", "year", "population", "gdp_pc", "unemployment", "wage"});
     const int id_col = t.column("id", true), year_col = t.column("year", true);
-    struct Attr {
-      const char* name;
-      YearSeries NodeSpec::*member;
-      double lo, hi;
-    };
-    const Attr attrs[] = {{"population", &NodeSpec::population, 0, 2e9},
-                          {"gdp_pc", &NodeSpec::gdp_pc, 1, 1e6},
-                          {"unemployment", &NodeSpec::unemployment, 0, 1},
-                          {"wage", &NodeSpec::wage, 1, 1e6}};
+    using Attr = std::pair<const FieldSpec*, YearSeries NodeSpec::*>;
     std::map<std::pair<int, const Attr*>, std::map<double, double>> values;
     std::map<std::pair<std::string, long>, size_t> seen;  // (id, year) -> row
     for (size_t row = 0; row < t.rows(); ++row) {
@@ -181,19 +171,20 @@ struct Builder {
       auto it = node_ids.find(t.cell(row, id_col));
       if (it == node_ids.end()) continue;
       const double year = static_cast<double>(year_number);
-      for (const Attr& a : attrs) {
-        const int col = t.column(a.name, false);
+      for (const Attr& a : kNodeAttributes) {
+        const FieldSpec& spec = *a.first;
+        const int col = t.column(spec, false);
         if (col < 0) continue;
         const double v = t.number(row, col, true);
         if (std::isnan(v)) continue;
-        if (v < a.lo || v > a.hi)
-          throw InputError(t.where(row, col), a.name,
-                           "value outside [" + std::to_string(a.lo) + ", " + std::to_string(a.hi) + "]");
+        if (v < spec.lo || v > spec.hi)
+          throw InputError(t.where(row, col), spec,
+                           "value outside [" + std::to_string(spec.lo) + ", " + std::to_string(spec.hi) + "]");
         values[{it->second, &a}][year] = v;
       }
     }
     for (auto& [key, by_year] : values) {
-      YearSeries& s = sc.nodes[key.first].*(key.second->member);
+      YearSeries& s = sc.nodes[key.first].*(key.second->second);
       for (size_t i = 0; i < s.years.size(); ++i) by_year.emplace(s.years[i], s.values[i]);
       s = {};
       for (const auto& [y, v] : by_year) {
@@ -220,19 +211,20 @@ struct Builder {
     if (!list.is_list()) fail(list, "edges", "expected a list of edges");
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Tree& item = *list.items[i];
+      namespace f = fields::edge;
       MapReader r(item, "edges[" + std::to_string(i) + "]");
       EdgeSpec e;
       e.where = item.where;
-      const int from = node_ref(r.required_child("from"), r.field("from"));
-      const int to = node_ref(r.required_child("to"), r.field("to"));
-      if (from == to) fail(item, r.field("to"), "an edge cannot join a node to itself");
-      e.distance_km = r.number_in("distance_km", 0, 0, 40000);
-      e.mode = static_cast<Mode>(r.choice("mode", static_cast<int>(Mode::Land), kModeNames));
-      e.cost = r.number_in("cost", e.distance_km, 0, 1e9);
-      if (e.cost <= 0) fail(item, r.field("cost"), "route cost must be positive (set cost or distance_km)");
-      e.hazard = r.probability("hazard", 0);
-      e.external_border = r.boolean("external_border", false);
-      const bool both = r.boolean("bidirectional", true);
+      const int from = node_ref(r.required_child(f::from), r.field(f::from));
+      const int to = node_ref(r.required_child(f::to), r.field(f::to));
+      if (from == to) fail(item, r.field(f::to), "an edge cannot join a node to itself");
+      e.distance_km = r.number(f::distance_km, 0);
+      e.mode = static_cast<Mode>(r.choice(f::mode, static_cast<int>(Mode::Land)));
+      e.cost = r.number(f::cost, e.distance_km);
+      if (e.cost <= 0) fail(item, r.field(f::cost), "route cost must be positive (set cost or distance_km)");
+      e.hazard = r.number(f::hazard, 0);
+      e.external_border = r.boolean(f::external_border, false);
+      const bool both = r.boolean(f::bidirectional, true);
       r.finish();
       add_edge(from, to, e, item, r.field("to"));
       if (both) add_edge(to, from, e, item, r.field("to"));
@@ -243,21 +235,22 @@ struct Builder {
     if (!list.is_list()) fail(list, "population", "expected a list of origins");
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Tree& item = *list.items[i];
+      namespace f = fields::population;
       MapReader r(item, "population[" + std::to_string(i) + "]");
       OriginSpec o;
       o.where = item.where;
-      o.node = static_cast<NodeId>(node_ref(r.required_child("origin"), r.field("origin")));
+      o.node = static_cast<NodeId>(node_ref(r.required_child(f::origin), r.field(f::origin)));
       const NodeSpec& n = sc.nodes[o.node];
       for (const auto& other : sc.origins)
         if (other.node == o.node) fail(item, r.field("origin"), "origin '" + n.id + "' listed twice");
       const double persons = n.population.empty() ? std::nan("") : n.population.at(sc.calendar.year(0));
-      const bool has_agents = r.has("agents"), has_scale = r.has("persons_per_agent");
-      if (has_agents == has_scale) fail(item, r.field("agents"), "give exactly one of agents or persons_per_agent");
+      const bool has_agents = r.has(f::agents), has_scale = r.has(f::persons_per_agent);
+      if (has_agents == has_scale) fail(item, r.field(f::agents), "give exactly one of agents or persons_per_agent");
       if (has_agents) {
-        o.agents = static_cast<std::uint64_t>(r.integer("agents", 1, 1, kMaxAgents));
+        o.agents = static_cast<std::uint64_t>(r.integer(f::agents, 1));
         o.persons_per_agent = (std::isnan(persons) || o.agents == 0) ? 1.0 : persons / o.agents;
       } else {
-        o.persons_per_agent = r.number_in("persons_per_agent", 1, 1e-9, 1e12);
+        o.persons_per_agent = r.number(f::persons_per_agent, 1);
         if (o.persons_per_agent <= 0)
           fail(*item.find("persons_per_agent"), r.field("persons_per_agent"), "must be positive");
         if (std::isnan(persons))
@@ -268,22 +261,22 @@ struct Builder {
                "gives " + std::to_string(agents) + " agents at home; must be 1 to " + std::to_string(kMaxAgents));
         o.agents = static_cast<std::uint64_t>(agents);
       }
-      if (const Tree* skills = r.child("skills")) {
-        MapReader s(*skills, r.field("skills"));
+      if (const Tree* skills = r.child(f::skills)) {
+        MapReader s(*skills, r.field(f::skills));
         double sum = 0;
-        for (int k = 0; k < kSkillCount; ++k) sum += o.skill_shares[k] = s.probability(std::string(kSkillNames[k]), 0);
+        for (int k = 0; k < kSkillCount; ++k) sum += o.skill_shares[k] = s.number(f::skill_shares[k], 0);
         s.finish();
         if (std::fabs(sum - 1.0) > 1e-6)
-          fail(*skills, r.field("skills"), "shares must sum to 1, got " + std::to_string(sum));
+          fail(*skills, r.field(f::skills), "shares must sum to 1, got " + std::to_string(sum));
       }
       // The origin's people: the scenario's behavioural parameters unless set here.
       o.behaviour = sc.model;
-      if (const Tree* own = r.child("model")) {
-        MapReader m(*own, r.field("model"));
+      if (const Tree* own = r.child(f::model)) {
+        MapReader m(*own, r.field(f::model));
         read_model_params(m, o.behaviour, true);
         m.finish();
       }
-      if (const Tree* post = r.child("posterior")) o.posterior = read_posterior(*post, r.field("posterior"));
+      if (const Tree* post = r.child(f::sample)) o.posterior = read_posterior(*post, r.field(f::sample));
       r.finish();
       sc.origins.push_back(o);
     }
@@ -293,7 +286,7 @@ struct Builder {
   static ParameterSample read_posterior(const Tree& node, const std::string& field) {
     MapReader r(node, field);
     ParameterSample sample;
-    const Tree& names = r.required_child("parameters");
+    const Tree& names = r.required_child(fields::posterior::parameters);
     if (!names.is_list() || names.items.empty())
       fail(names, r.field("parameters"), "expected a list of parameter names");
     std::vector<const ParamSpec*> specs;
@@ -309,7 +302,7 @@ struct Builder {
       sample.names.push_back(name);
       specs.push_back(spec);
     }
-    const Tree& draws = r.required_child("draws");
+    const Tree& draws = r.required_child(fields::posterior::draws);
     if (!draws.is_list() || draws.items.empty()) fail(draws, r.field("draws"), "expected a list of rows of values");
     for (size_t i = 0; i < draws.items.size(); ++i) {
       const Tree& row = *draws.items[i];
@@ -342,10 +335,11 @@ struct Builder {
     if (!list.is_list()) fail(list, "diaspora", "expected a list");
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Tree& item = *list.items[i];
+      namespace f = fields::diaspora;
       MapReader r(item, "diaspora[" + std::to_string(i) + "]");
-      const int o = node_ref(r.required_child("origin"), r.field("origin"));
-      const int d = node_ref(r.required_child("destination"), r.field("destination"));
-      add_diaspora(item, r.field("persons"), o, d, r.required_number("persons"));
+      const int o = node_ref(r.required_child(f::origin), r.field(f::origin));
+      const int d = node_ref(r.required_child(f::destination), r.field(f::destination));
+      add_diaspora(item, r.field(f::persons), o, d, r.required_number(f::persons));
       r.finish();
     }
   }
@@ -375,7 +369,7 @@ struct Builder {
   }
 
   void read_model(const Tree& node) {
-    MapReader r(node, "model");
+    MapReader r(node, fields::top::model);
     read_model_params(r, sc.model, false);
     r.finish();
   }
@@ -393,22 +387,23 @@ struct Builder {
     if (!list.is_list()) fail(list, "policies", "expected a list of policy blocks");
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Tree& item = *list.items[i];
+      namespace f = fields::policy;
       MapReader r(item, "policies[" + std::to_string(i) + "]");
       PolicySpec p;
       p.where = item.where;
-      p.name = r.required_string("name");
-      p.id = r.string("id", p.name);
+      p.name = r.required_string(f::name);
+      p.id = r.string(f::id, p.name);
       // The id names the policy's output group (HDF5): no empty name, '.' or '/'.
       if (p.id.empty() || p.id == "." || p.id.find('/') != std::string::npos)
-        fail(item.find("id") ? *item.find("id") : item, r.field("id"),
+        fail(item.find(f::id) ? *item.find(f::id) : item, r.field(f::id),
              "'" + p.id + "' cannot name the policy's output group (empty, '.', or with '/')");
       for (const PolicySpec& other : sc.policies)
         if (other.id == p.id)
-          fail(item, r.field("id"), "two policy blocks with id '" + p.id + "' (give each instance its own id)");
-      const PolicyParser& parse = policy_parser(catalog, p.name, *item.find("name"), r.field("name"));
-      p.from = r.month("from", p.from);
-      p.until = r.month("until", p.until);
-      if (p.until.index() < p.from.index()) fail(item, r.field("until"), "until is before from");
+          fail(item, r.field(f::id), "two policy blocks with id '" + p.id + "' (give each instance its own id)");
+      const PolicyParser& parse = policy_parser(catalog, p.name, *item.find(f::name), r.field(f::name));
+      p.from = r.month(f::from, p.from);
+      p.until = r.month(f::until, p.until);
+      if (p.until.index() < p.from.index()) fail(item, r.field(f::until), "until is before from");
       p.config = parse(r, sc);
       r.finish();
       for (const auto& [key, value] : item.entries) {
@@ -453,20 +448,21 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   Scenario& sc = b.sc;
   sc.file = file;
   sc.text = to_yaml(*root);
+  namespace f = fields::top;
   MapReader r(*root, "");
-  sc.title = r.string("title", file);
-  b.read_calendar(r.required_child("calendar"));
-  sc.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, 9'000'000'000'000'000LL));
-  sc.replicates = static_cast<int>(r.integer("replicates", 1, 1, 100000));
-  sc.parameters = static_cast<ParameterMode>(r.choice("parameters", 0, kParameterModeNames));
-  sc.replicates_per_draw = static_cast<int>(r.integer("replicates_per_draw", sc.replicates_per_draw, 1, 100000));
-  b.read_nodes(r.required_child("nodes"));
-  if (const Tree* t = r.child("attributes_csv")) b.read_attributes_csv(*t);
-  if (const Tree* t = r.child("edges")) b.read_edges(*t);
-  if (const Tree* t = r.child("model")) b.read_model(*t);
-  b.read_population(r.required_child("population"));
-  if (const Tree* t = r.child("diaspora")) b.read_diaspora(*t);
-  if (const Tree* t = r.child("diaspora_csv")) b.read_diaspora_csv(*t);
+  sc.title = r.string(f::title, file);
+  b.read_calendar(r.required_child(f::calendar));
+  sc.seed = static_cast<std::uint64_t>(r.integer(f::seed, 1));
+  sc.replicates = static_cast<int>(r.integer(f::replicates, 1));
+  sc.parameters = static_cast<ParameterMode>(r.choice(f::parameters, 0));
+  sc.replicates_per_draw = static_cast<int>(r.integer(f::replicates_per_draw, sc.replicates_per_draw));
+  b.read_nodes(r.required_child(f::nodes));
+  if (const Tree* t = r.child(f::attributes_csv)) b.read_attributes_csv(*t);
+  if (const Tree* t = r.child(f::edges)) b.read_edges(*t);
+  if (const Tree* t = r.child(f::model)) b.read_model(*t);
+  b.read_population(r.required_child(f::population));
+  if (const Tree* t = r.child(f::diaspora)) b.read_diaspora(*t);
+  if (const Tree* t = r.child(f::diaspora_csv)) b.read_diaspora_csv(*t);
   require_attributes(sc, *root);
   // The start-of-run diaspora in the destinations becomes agents abroad, at each
   // origin's scale (stocks in transit countries are not simulated).
@@ -487,7 +483,7 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
     }
   }
   if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
-  if (const Tree* t = r.child("policies")) b.read_policies(*t, policies);
+  if (const Tree* t = r.child(f::policies)) b.read_policies(*t, policies);
   r.finish();
   return std::move(b.sc);
 }

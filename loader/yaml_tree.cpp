@@ -90,7 +90,8 @@ TreePtr parse(const std::string& text, const std::string& name) {
   }
 }
 
-// The identity of a list item for merging, or "" when the item has none.
+}  // namespace
+
 std::string item_key(const Tree& item) {
   if (!item.is_map()) return "";
   for (const char* k : {"id", "name"})
@@ -105,7 +106,31 @@ std::string item_key(const Tree& item) {
   return "";
 }
 
+namespace {
+
+void flatten_into(const Tree& t, const std::string& path, std::vector<std::pair<std::string, std::string>>& out) {
+  if (t.is_map()) {
+    for (const auto& [key, value] : t.entries) flatten_into(*value, path.empty() ? key : path + "." + key, out);
+    return;
+  }
+  // Lists of keyed maps (nodes, edges, policies, ...) item by item, by their merge key.
+  const bool keyed =
+      t.is_list() && !t.items.empty() &&
+      std::all_of(t.items.begin(), t.items.end(), [](const TreePtr& i) { return !item_key(*i).empty(); });
+  if (keyed) {
+    for (const TreePtr& item : t.items) flatten_into(*item, path + "[" + item_key(*item) + "]", out);
+    return;
+  }
+  out.emplace_back(path, to_flow_yaml(t));
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> flatten_tree(const Tree& tree) {
+  std::vector<std::pair<std::string, std::string>> out;
+  flatten_into(tree, "", out);
+  return out;
+}
 
 TreePtr parse_yaml_file(const std::string& path) { return parse(read_input_file(path, {path, 0, 0}, ""), path); }
 

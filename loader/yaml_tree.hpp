@@ -36,6 +36,14 @@ TreePtr parse_yaml_text(const std::string& text, const std::string& name);
 // by item; anything else is replaced. A null value (`key: ~`) removes the inherited key.
 TreePtr merge_trees(const TreePtr& base, const TreePtr& over);
 
+// The identity of a list item for merging, or "" when the item has none.
+std::string item_key(const Tree& item);
+
+// Every leaf of the tree as (path, value on one line), in file order: maps by key
+// ("model.logit_size"), lists of keyed maps by item ("policies[id=quota].per_year"),
+// other lists whole. Two scenarios' settings are compared this way.
+std::vector<std::pair<std::string, std::string>> flatten_tree(const Tree& tree);
+
 // The tree as YAML text (block style), e.g. to store the resolved scenario in output.
 std::string to_yaml(const Tree& tree);
 // The tree on one line (flow style, e.g. "[{partner: MDA, execution: 0.6}]"); a scalar as written.

@@ -57,6 +57,33 @@ std::string text_attribute(hid_t file, const char* name) {
   return s.substr(0, s.find('\0'));
 }
 
+// Every attribute of the root as text: strings as they are, numbers printed.
+std::map<std::string, std::string> root_attributes(hid_t file) {
+  std::map<std::string, std::string> out;
+  auto collect = [](hid_t loc, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    auto& attributes = *static_cast<std::map<std::string, std::string>*>(data);
+    Handle a(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("opening attribute '") + name + "'");
+    Handle type(H5Aget_type(a), H5Tclose, std::string("reading attribute '") + name + "'");
+    if (H5Tget_class(type) == H5T_STRING) {
+      attributes[name] = text_attribute(loc, name);
+    } else if (H5Tget_class(type) == H5T_INTEGER) {
+      if (H5Tget_sign(type) == H5T_SGN_NONE) {
+        unsigned long long v = 0;
+        if (H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0) attributes[name] = std::to_string(v);
+      } else {
+        long long v = 0;
+        if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) attributes[name] = std::to_string(v);
+      }
+    } else if (H5Tget_class(type) == H5T_FLOAT) {
+      double v = 0;
+      if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) attributes[name] = std::to_string(v);
+    }
+    return 0;
+  };
+  H5Aiterate2(file, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &out);
+  return out;
+}
+
 // The dimension names of a dataset, from its attached dimension scales.
 std::vector<std::string> dimension_names(hid_t dataset, std::size_t rank) {
   std::vector<std::string> names;
@@ -146,6 +173,7 @@ RunFile read_run_file(const std::string& path) {
   run.run_status = text_attribute(file, "run_status");
   if (H5Aexists(file, "migflow_version") <= 0) bad(path, "not a migflow output file (no migflow_version)");
   try {
+    run.attributes = root_attributes(file);
     run.dates = read_strings(file, path, "date");
     if (H5Lexists(file, "replicate_seed", H5P_DEFAULT) <= 0) bad(path, "no dataset 'replicate_seed'");
     Handle seeds(H5Dopen2(file, "replicate_seed", H5P_DEFAULT), H5Dclose, "opening 'replicate_seed'");

@@ -28,6 +28,9 @@ struct RunFile {
   // Per replicate, per origin: the posterior draw it ran with (-1: point values; empty
   // in files without it).
   std::vector<std::vector<int>> parameter_draws;
+  // The root group's attributes as text, numbers printed (migflow_version, seed,
+  // scenario: the resolved scenario, run_status, ...): the run's provenance.
+  std::map<std::string, std::string> attributes;
   std::size_t replicates() const { return replicate_seeds.size(); }
 
   // Throw std::runtime_error naming the file when it has no such series or dimension.

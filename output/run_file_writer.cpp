@@ -423,6 +423,18 @@ void write_run(const std::string& path, const RunMetadata& meta, const std::vect
   }
 }
 
+std::string run_file_image(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  const QuietHdf5Errors quiet;
+  try {
+    validate(meta, replicates);
+    ImageMemory memory;
+    const std::size_t size = build_image("/nonexistent", meta, replicates, memory);
+    return std::string(reinterpret_cast<const char*>(memory.image()), size);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot build the run in memory: ") + e.what());
+  }
+}
+
 void check_writable(const std::string& path) {
   auto refuse = [&](const std::string& reason) {
     throw std::runtime_error("cannot write output file '" + path + "': " + reason);

@@ -51,6 +51,10 @@ void write_run(const std::string& path, const RunMetadata& meta, const std::vect
 // it before its first step with its series declared and no rows. Throws std::runtime_error.
 void check_run_layout(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
 
+// The bytes `write_run` would write, without a file (the Python module hands them to
+// xarray, so a run in memory has the file's names, coordinates and attributes).
+std::string run_file_image(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
+
 // Checks early (before a long run) that `path` can be created; throws with the reason.
 void check_writable(const std::string& path);
 

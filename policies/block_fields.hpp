@@ -4,10 +4,20 @@
 #include <string>
 #include <vector>
 
+#include "loader/fields.hpp"
 #include "loader/map_reader.hpp"
 #include "model/scenario.hpp"
 
 namespace migflow {
+
+// The node-list fields most blocks have (read_nodes reads them in pairs).
+namespace fields {
+inline constexpr FieldSpec partner = field::node_id("partner", "one partner (or give partners)");
+inline constexpr FieldSpec partners = field::node_ids("partners", "the partners it covers (default: every origin)");
+inline constexpr FieldSpec member_state = field::node_id("member_state", "one Member State (or give member_states)");
+inline constexpr FieldSpec member_states =
+    field::node_ids("member_states", "the Member States it covers (default: all)");
+}  // namespace fields
 
 // Nodes given as `singular: X` or `plural: [X, Y]`, each with one of `roles`; when both
 // keys are absent, every node with the first role (e.g. every origin). When `roles` is

@@ -39,6 +39,12 @@ const PolicyParser* PolicyRegistry::find(std::string_view name) const {
   return nullptr;
 }
 
+std::span<const FieldSpec> PolicyRegistry::fields(std::string_view name) const {
+  for (const PolicyModule& m : modules_)
+    if (m.name == name) return m.fields;
+  return {};
+}
+
 std::vector<std::string> PolicyRegistry::names() const {
   std::vector<std::string> out;
   for (const PolicyModule& m : modules_) out.push_back(m.name);

@@ -16,6 +16,8 @@ struct PolicyModule {
   // A block that acts on tests/data/small.yaml's world (MDA; ROU, ITA, DEU); the
   // registry-wide tests run every module with it.
   std::string example;
+  // Its blocks' fields as its parser reads them (loader/fields.hpp), for `migflow schema`.
+  std::span<const FieldSpec> fields{};
 };
 
 class PolicyRegistry final : public PolicyCatalog {
@@ -29,6 +31,7 @@ class PolicyRegistry final : public PolicyCatalog {
 
   const PolicyParser* find(std::string_view name) const override;
   std::vector<std::string> names() const override;
+  std::span<const FieldSpec> fields(std::string_view name) const override;
 
  private:
   std::vector<PolicyModule> modules_;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: the default scenario (Moldova as agreed, scenarios/default.yaml)
 # against the security-heavy and the mobility-heavy partnership packages, each with
-# its replicates; then the comparison table and the figures.
+# its replicates; then the comparison table, the figures and the HTML report.
 # Usage: tools/default_comparison.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ runs=("$out/baseline.h5" "$out/security_heavy.h5" "$out/mobility_heavy.h5")
   > /dev/null
 "$build/migflow" compare "${runs[@]}"
 /usr/bin/python3 tools/plot_compare.py "${runs[@]}" --labels baseline,security_heavy,mobility_heavy --out "$out/figures"
+"$build/migflow" report "${runs[@]}" --out "$out/report.html"
 echo
 echo "Results in $out/: baseline.h5 security_heavy.h5 mobility_heavy.h5 (HDF5/netCDF-4),"
-echo "comparison.md and comparison.csv (with per-Member-State rows), figures/*.png ($(( $(date +%s) - start )) s)."
+echo "comparison.md and comparison.csv (with per-Member-State rows), figures/*.png, and report.html"
+echo "(one self-contained page: table, figures, settings that differ, provenance) ($(( $(date +%s) - start )) s)."

@@ -19,7 +19,7 @@ secs=${1:-60}
 bash "$root/tools/setup.sh" clang-16 libclang-rt-16-dev
 
 t0=$(date +%s)
-CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$root/build-fuzz" -DMIGFLOW_FUZZ=ON -DMIGFLOW_BUILD_TESTS=OFF \
+CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$root/build-fuzz" -DMIGFLOW_FUZZ=ON -DMIGFLOW_BUILD_TESTS=OFF -DMIGFLOW_BUILD_PYTHON=OFF \
   -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}" >/dev/null
 cmake --build "$root/build-fuzz" --target fuzz_scenario -j2

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE_SUFFIXES = {".hpp", ".cpp", ".h", ".cc"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 # Bottom first. A folder may include itself and any folder before it in this list.
-LAYERS = ["model", "output", "loader", "sim", "ensemble", "policies", "analysis", "app"]
+LAYERS = ["model", "output", "loader", "sim", "ensemble", "policies", "analysis", "app", "python"]
 # Folders of the repository that hold no sources of the library itself.
 TOP = {"tests", "bench", "fuzz", "examples"}
 SKIP = {"build", ".git", "out", "docs", "tools", "scenarios/data"}

@@ -29,7 +29,7 @@ tsan_tests=${MIGFLOW_TSAN_TESTS:-'Engine|Registry|Expectation|Cli|checkpoint'}
 exclude=${MIGFLOW_SANITIZE_EXCLUDE:-'Sigterm|Sigint|SelfCheck'}
 
 common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g"
-        -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_TESTS=ON "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}")
+        -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_PYTHON=OFF -DMIGFLOW_BUILD_TESTS=ON "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}")
 
 stamp() { date +%s; }
 build() {  # build <dir> <sanitizers>

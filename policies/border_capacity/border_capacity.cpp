@@ -3,6 +3,8 @@
 // capacity-building funds raise over time. See README.md.
 #include <algorithm>
 
+#include "loader/fields.hpp"
+
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
 #include "sim/policy.hpp"
@@ -95,30 +97,45 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const {
   return std::make_unique<BorderCapacity>(*this, world);
 }
 
+namespace f {
+using namespace field;
+constexpr FieldSpec edges = required(of("edges", K::Edges, "edges FROM->TO across the external border, or external"));
+constexpr FieldSpec name = text("name", "the crossing's name (default: its first edge)");
+constexpr FieldSpec capacity_per_month =
+    number("capacity_per_month", 0, 1e9, "persons let through (default: no limit)");
+constexpr FieldSpec interception = share("interception", "chance a crossing attempt is intercepted at the start");
+constexpr FieldSpec interception_growth = number("interception_growth", 0, 1, "added per year of capacity building");
+constexpr FieldSpec interception_max = share("interception_max", "interception grows to this at most");
+constexpr FieldSpec crossing[] = {edges, name, capacity_per_month, interception, interception_growth, interception_max};
+constexpr FieldSpec crossings = list("crossings", crossing, "crossings: an edge or a group of edges each");
+constexpr FieldSpec all[] = {crossings};
+}  // namespace f
+
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
   config->from = params.month("from", sc.calendar.start);
-  const Tree* list = params.child("crossings");
-  if (list && !list->is_list()) fail(*list, params.field("crossings"), "expected a list of crossings");
+  const Tree* list = params.child(f::crossings);
+  if (list && !list->is_list()) fail(*list, params.field(f::crossings), "expected a list of crossings");
   std::vector<bool> used(sc.edges.size(), false);
   for (size_t i = 0; list && i < list->items.size(); ++i) {
     MapReader r(*list->items[i], params.field("crossings[" + std::to_string(i) + "]"));
     Crossing c;
-    c.edges = read_edges(r, "edges", sc);
+    c.edges = read_edges(r, f::edges, sc);
     for (EdgeId e : c.edges) {
       if (!sc.edges[e].external_border)
         fail(*list->items[i], r.field("edges"), "edge '" + sc.edge_label(e) + "' does not cross the external border");
       if (used[e]) fail(*list->items[i], r.field("edges"), "edge '" + sc.edge_label(e) + "' is in two crossings");
       used[e] = true;
     }
-    c.name = r.string("name", sc.edge_label(c.edges[0]) + (c.edges.size() > 1 ? "+" : ""));
+    c.name = r.string(f::name, sc.edge_label(c.edges[0]) + (c.edges.size() > 1 ? "+" : ""));
     for (const Crossing& other : config->crossings)
       if (other.name == c.name)
-        fail(*list->items[i], r.field("name"), "two crossings named '" + c.name + "' (the output labels them by name)");
-    c.capacity_per_month = r.has("capacity_per_month") ? r.number_in("capacity_per_month", 0, 0, 1e9) : -1;
-    c.interception = r.probability("interception", sc.model.crossing_interception);
-    c.interception_growth = r.number_in("interception_growth", 0, 0, 1);
-    c.interception_max = r.probability("interception_max", 0.9);
+        fail(*list->items[i], r.field(f::name),
+             "two crossings named '" + c.name + "' (the output labels them by name)");
+    c.capacity_per_month = r.has(f::capacity_per_month) ? r.number(f::capacity_per_month, 0) : -1;
+    c.interception = r.number(f::interception, sc.model.crossing_interception);
+    c.interception_growth = r.number(f::interception_growth, 0);
+    c.interception_max = r.number(f::interception_max, 0.9);
     r.finish();
     config->crossings.push_back(c);
   }
@@ -131,7 +148,8 @@ PolicyModule border_capacity_module() {
   return {"border_capacity", &parse,
           R"(name: border_capacity
 crossings:
-  - {name: moldova_romania, edges: [MDA->ROU], capacity_per_month: 30, interception: 0.2, interception_growth: 0.05})"};
+  - {name: moldova_romania, edges: [MDA->ROU], capacity_per_month: 30, interception: 0.2, interception_growth: 0.05})",
+          f::all};
 }
 
 }  // namespace migflow

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "loader/fields.hpp"
+
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
 #include "sim/policy.hpp"
@@ -92,19 +94,34 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const {
   return std::make_unique<LabourMarketOpenness>(*this, world);
 }
 
+namespace f {
+using namespace field;
+using fields::member_state, fields::member_states, fields::partner, fields::partners;
+constexpr FieldSpec per_year =
+    required(of("per_year", K::YearNumbers, "permits per year, or {year: permits} held from each year on", 0, 1e9));
+constexpr FieldSpec skills = choices("skills", kSkillNames, "skill levels admitted (default all)");
+constexpr FieldSpec permit_months = number("permit_months", 1, 600, "length of a permit (default: the model's)");
+constexpr FieldSpec renewal = share("renewal", "share renewing at expiry");
+constexpr FieldSpec return_home = share("return", "share going home at expiry (the rest overstay)");
+constexpr FieldSpec quota[] = {member_state, member_states, partner, partners,   per_year,
+                               skills,       permit_months, renewal, return_home};
+constexpr FieldSpec quotas = list("quotas", quota, "work-permit quotas, one per (Member State, partner) named");
+constexpr FieldSpec all[] = {quotas};
+}  // namespace f
+
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
   const ModelParams& model = sc.model;
-  const Tree* list = params.child("quotas");
-  if (list && !list->is_list()) fail(*list, params.field("quotas"), "expected a list of quotas");
+  const Tree* list = params.child(f::quotas);
+  if (list && !list->is_list()) fail(*list, params.field(f::quotas), "expected a list of quotas");
   for (size_t i = 0; list && i < list->items.size(); ++i) {
     const Tree& item = *list->items[i];
     MapReader r(item, params.field("quotas[" + std::to_string(i) + "]"));
     // One quota per (Member State, partner) pair named; absent lists mean all of them.
-    const auto member_states = read_nodes(r, "member_state", "member_states", sc, {Role::MemberState});
-    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin});
+    const auto member_states = read_nodes(r, f::member_state, f::member_states, sc, {Role::MemberState});
+    const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin});
     QuotaSpec q;
-    const Tree& sizes = r.required_child("per_year");
+    const Tree& sizes = r.required_child(f::per_year);
     if (sizes.is_map()) {
       for (const auto& [year_text, value] : sizes.entries) {
         const std::string field = r.field("per_year") + "." + year_text;
@@ -114,15 +131,15 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
         if (!q.per_year.from_year.empty() && year <= q.per_year.from_year.back().first)
           fail(*value, field, "years must increase");
         const double v = scalar_number(*value, field);
-        if (!(v >= 0 && v <= 1e9)) fail(*value, field, "value outside [0, 1e9]");
+        if (!(v >= f::per_year.lo && v <= f::per_year.hi)) fail(*value, field, "value outside [0, 1e9]");
         q.per_year.from_year.emplace_back(static_cast<int>(year), v);
       }
       if (q.per_year.from_year.empty()) fail(sizes, r.field("per_year"), "no values");
     } else {
-      q.per_year.from_year = {{0, r.number_in("per_year", 0, 0, 1e9)}};
+      q.per_year.from_year = {{0, r.number(f::per_year, 0)}};
     }
     q.skill_mask = 0;
-    if (const Tree* skills = r.child("skills")) {
+    if (const Tree* skills = r.child(f::skills)) {
       if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");
       for (const auto& s : skills->items) {
         const std::string name = scalar_string(*s, r.field("skills"));
@@ -134,10 +151,10 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     } else {
       q.skill_mask = 0b111;
     }
-    q.permit_months = r.number_in("permit_months", model.permit_months, 1, 600);
-    q.renewal = r.probability("renewal", model.permit_renewal);
+    q.permit_months = r.number(f::permit_months, model.permit_months);
+    q.renewal = r.number(f::renewal, model.permit_renewal);
     // By default, those who neither renew nor overstay go home, as for any permit.
-    q.return_home = r.probability("return", (1 - q.renewal) * (1 - model.overstay));
+    q.return_home = r.number(f::return_home, (1 - q.renewal) * (1 - model.overstay));
     if (q.renewal + q.return_home > 1 + 1e-12)
       fail(item, r.field("return"), "renewal + return must not exceed 1 (the rest overstay)");
     r.finish();
@@ -167,7 +184,8 @@ PolicyModule labour_market_openness_module() {
   return {"labour_market_openness", &parse,
           R"(name: labour_market_openness
 quotas:
-  - {member_state: DEU, partner: MDA, per_year: 1200, skills: [medium, high], permit_months: 12, renewal: 0.2, return: 0.7})"};
+  - {member_state: DEU, partner: MDA, per_year: 1200, skills: [medium, high], permit_months: 12, renewal: 0.2, return: 0.7})",
+          f::all};
 }
 
 }  // namespace migflow

@@ -1,5 +1,6 @@
 // readmission: EU readmission agreements with partner countries (an EU competence),
 // and the detection of irregular migrants by each Member State. See README.md.
+#include "loader/fields.hpp"
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
 #include "sim/policy.hpp"
@@ -80,21 +81,40 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const {
   return std::make_unique<Readmission>(*this, world);
 }
 
+namespace f {
+using namespace field;
+constexpr FieldSpec partner = node_id("partner", "the partner (or give partners)");
+constexpr FieldSpec partners = node_ids("partners", "origins, transit countries or destinations outside the EU");
+constexpr FieldSpec in_force = month("in_force", "first month in force (default: the start)");
+constexpr FieldSpec execution = share("execution", "share of return orders executed for its nationals");
+constexpr FieldSpec third_country_nationals =
+    boolean("third_country_nationals", "also readmits others who transited the partner");
+constexpr FieldSpec transit_execution = share("transit_execution", "share executed for those");
+constexpr FieldSpec interception_return = share("interception_return", "share of intercepted nationals returned");
+constexpr FieldSpec agreement[] = {partner,           partners,           in_force, execution, third_country_nationals,
+                                   transit_execution, interception_return};
+constexpr FieldSpec agreements = list("agreements", agreement, "EU readmission agreements");
+constexpr FieldSpec detection = of(
+    "detection", K::NumberMap, "monthly detection rate of irregular migrants: one for all, or per Member State", 0, 1);
+constexpr FieldSpec detection_factor = number("detection_factor", 0, 100, "multiplies every baseline detection rate");
+constexpr FieldSpec all[] = {agreements, detection, detection_factor};
+}  // namespace f
+
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
-  const Tree* list = params.child("agreements");
-  if (list && !list->is_list()) fail(*list, params.field("agreements"), "expected a list of agreements");
+  const Tree* list = params.child(f::agreements);
+  if (list && !list->is_list()) fail(*list, params.field(f::agreements), "expected a list of agreements");
   for (size_t i = 0; list && i < list->items.size(); ++i) {
     MapReader r(*list->items[i], params.field("agreements[" + std::to_string(i) + "]"));
     // A transit country (also one that is a destination outside the EU) can be a
     // partner too: readmission of those who transited it.
-    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin, Role::Transit, Role::Destination});
+    const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin, Role::Transit, Role::Destination});
     Agreement a;
-    a.in_force = r.month("in_force", sc.calendar.start);
-    a.execution = r.probability("execution", 0.6);
-    a.third_country = r.boolean("third_country_nationals", false);
-    a.transit_execution = r.probability("transit_execution", a.third_country ? 0.3 : 0.0);
-    a.interception_return = r.probability("interception_return", a.execution);
+    a.in_force = r.month(f::in_force, sc.calendar.start);
+    a.execution = r.number(f::execution, 0.6);
+    a.third_country = r.boolean(f::third_country_nationals, false);
+    a.transit_execution = r.number(f::transit_execution, a.third_country ? 0.3 : 0.0);
+    a.interception_return = r.number(f::interception_return, a.execution);
     r.finish();
     for (NodeId p : partners) {
       for (const Agreement& other : config->agreements)
@@ -104,23 +124,23 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
       config->agreements.push_back(a);
     }
   }
-  if (const Tree* det = params.child("detection"); det && det->is_scalar()) {
-    const double rate = params.probability("detection", 0);  // one rate for every Member State
+  if (const Tree* det = params.child(f::detection); det && det->is_scalar()) {
+    const double rate = params.number(f::detection, 0);  // one rate for every Member State
     for (size_t n = 0; n < sc.nodes.size(); ++n)
       if (sc.nodes[n].role == Role::MemberState) config->detection.emplace_back(static_cast<NodeId>(n), rate);
   } else if (det) {
-    MapReader r(*det, params.field("detection"));
+    MapReader r(*det, params.field(f::detection));
     for (const auto& [ms_id, value] : det->entries) {
       const int n = sc.node_index(ms_id);
       if (n < 0 || sc.nodes[n].role != Role::MemberState)
         fail(*value, r.field(ms_id), "unknown Member State '" + ms_id + "'");
-      config->detection.emplace_back(static_cast<NodeId>(n), r.probability(ms_id, 0));
+      config->detection.emplace_back(static_cast<NodeId>(n), r.number_in(ms_id, 0, f::detection.lo, f::detection.hi));
     }
     r.finish();
   }
   // A multiplier, so that a package raises detection relative to each partner's own
   // (fitted) baseline; `detection` sets absolute rates over it.
-  config->detection_factor = params.number_in("detection_factor", 1, 0, 100);
+  config->detection_factor = params.number(f::detection_factor, 1);
   return config;
 }
 
@@ -131,7 +151,8 @@ PolicyModule readmission_module() {
           R"(name: readmission
 agreements:
   - {partner: MDA, in_force: 2010-06, execution: 0.8, third_country_nationals: true, transit_execution: 0.4}
-detection: {ITA: 0.03, DEU: 0.02})"};
+detection: {ITA: 0.03, DEU: 0.02})",
+          f::all};
 }
 
 }  // namespace migflow

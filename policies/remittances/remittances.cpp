@@ -4,6 +4,8 @@
 // See README.md.
 #include <algorithm>
 
+#include "loader/fields.hpp"
+
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
 #include "sim/policy.hpp"
@@ -78,19 +80,29 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const {
   return std::make_unique<Remittances>(*this, world);
 }
 
+namespace f {
+using namespace field;
+using fields::member_state, fields::member_states, fields::partner, fields::partners;
+constexpr FieldSpec cost_start = share("cost_start", "share of a transfer lost to fees at the start");
+constexpr FieldSpec cost_target = share("cost_target", "the target share (default 0.03)");
+constexpr FieldSpec target_date = month("target_date", "when the target is reached (or years_to_target)");
+constexpr FieldSpec years_to_target = integer("years_to_target", 0, 100, "years from `from` to the target");
+constexpr FieldSpec all[] = {partner, partners, cost_start, cost_target, target_date, years_to_target};
+}  // namespace f
+
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
-  config->partners = read_nodes(params, "partner", "partners", sc, {Role::Origin});
-  config->cost_start = params.probability("cost_start", sc.model.remittance_cost);
-  config->cost_target = params.probability("cost_target", 0.03);
+  config->partners = read_nodes(params, f::partner, f::partners, sc, {Role::Origin});
+  config->cost_start = params.number(f::cost_start, sc.model.remittance_cost);
+  config->cost_target = params.number(f::cost_target, 0.03);
   config->start = params.month("from", sc.calendar.start);
   // The target is reached at an absolute date, or a number of years after `from`.
-  if (params.has("target_date") && params.has("years_to_target"))
-    fail(params.tree(), params.field("years_to_target"), "give target_date or years_to_target, not both");
-  const int years = static_cast<int>(params.integer("years_to_target", 0, 0, 100));
-  config->target = params.month("target_date", YearMonth::from_index(config->start.index() + 12 * years));
+  if (params.has(f::target_date) && params.has(f::years_to_target))
+    fail(params.tree(), params.field(f::years_to_target), "give target_date or years_to_target, not both");
+  const int years = static_cast<int>(params.integer(f::years_to_target, 0));
+  config->target = params.month(f::target_date, YearMonth::from_index(config->start.index() + 12 * years));
   if (config->target.index() < config->start.index())
-    fail(*params.tree().find("target_date"), params.field("target_date"), "target_date is before from");
+    fail(*params.tree().find(f::target_date), params.field(f::target_date), "target_date is before from");
   return config;
 }
 
@@ -101,7 +113,8 @@ PolicyModule remittances_module() {
           R"(name: remittances
 cost_start: 0.10
 cost_target: 0.03
-years_to_target: 2)"};
+years_to_target: 2)",
+          f::all};
 }
 
 }  // namespace migflow

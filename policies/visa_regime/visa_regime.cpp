@@ -4,6 +4,8 @@
 // weigh more in the choice of destination. See README.md.
 #include <algorithm>
 
+#include "loader/fields.hpp"
+
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
 #include "sim/policy.hpp"
@@ -97,28 +99,43 @@ std::unique_ptr<Policy> Config::instantiate(const World& world) const {
   return std::make_unique<VisaRegime>(*this, world);
 }
 
+namespace f {
+using namespace field;
+using fields::member_state, fields::member_states, fields::partner, fields::partners;
+constexpr FieldSpec kind = required(choice("kind", kKindNames, "facilitation or liberalisation"));
+constexpr FieldSpec from = required(month("from", "first month in force"));
+constexpr FieldSpec until = month("until", "last month in force (default: open-ended)");
+constexpr FieldSpec regime[] = {partner, partners, kind, from, until};
+constexpr FieldSpec facilitation_access = share("facilitation_access", "share of movers without a permit let in");
+constexpr FieldSpec facilitation_openness = number("facilitation_openness", 0, 10, "added to legal openness");
+constexpr FieldSpec liberalisation_access = share("liberalisation_access", "share of movers without a permit let in");
+constexpr FieldSpec liberalisation_openness = number("liberalisation_openness", 0, 10, "added to legal openness");
+constexpr FieldSpec stay_months = number("stay_months", 0.5, 24, "months of a short stay");
+constexpr FieldSpec regimes = required(list("regimes", regime, "each partner's regimes and their dates"));
+constexpr FieldSpec all[] = {member_state,          member_states,           facilitation_access, facilitation_openness,
+                             liberalisation_access, liberalisation_openness, stay_months,         regimes};
+}  // namespace f
+
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
   // Member States that apply the EU's common visa policy (Schengen and the states bound
   // to join it; not Ireland, nor the UK): listed in the scenario, default all.
-  config->member_states = read_nodes(params, "member_state", "member_states", sc, {Role::MemberState});
-  config->effects[0] = {params.probability("facilitation_access", 0.3),
-                        params.number_in("facilitation_openness", 0.25, 0, 10)};
-  config->effects[1] = {params.probability("liberalisation_access", 1.0),
-                        params.number_in("liberalisation_openness", 0.5, 0, 10)};
-  config->stay_months = params.number_in("stay_months", 3, 0.5, 24);
-  const Tree& list = params.required_child("regimes");
+  config->member_states = read_nodes(params, f::member_state, f::member_states, sc, {Role::MemberState});
+  config->effects[0] = {params.number(f::facilitation_access, 0.3), params.number(f::facilitation_openness, 0.25)};
+  config->effects[1] = {params.number(f::liberalisation_access, 1.0), params.number(f::liberalisation_openness, 0.5)};
+  config->stay_months = params.number(f::stay_months, 3);
+  const Tree& list = params.required_child(f::regimes);
   if (!list.is_list()) fail(list, params.field("regimes"), "expected a list of regimes");
   for (size_t i = 0; i < list.items.size(); ++i) {
     MapReader r(*list.items[i], params.field("regimes[" + std::to_string(i) + "]"));
     Regime regime;
-    if (!r.has("kind"))
-      fail(*list.items[i], r.field("kind"), "required field is missing (facilitation or liberalisation)");
-    regime.kind = static_cast<Kind>(r.choice("kind", 0, kKindNames));
-    regime.from = r.required_month("from");
-    regime.until = r.month("until", {2200, 12});
-    if (regime.until.index() < regime.from.index()) fail(*list.items[i], r.field("until"), "until is before from");
-    const auto partners = read_nodes(r, "partner", "partners", sc, {Role::Origin});
+    if (!r.has(f::kind))
+      fail(*list.items[i], r.field(f::kind), "required field is missing (facilitation or liberalisation)");
+    regime.kind = static_cast<Kind>(r.choice(f::kind, 0));
+    regime.from = r.required_month(f::from);
+    regime.until = r.month(f::until, {2200, 12});
+    if (regime.until.index() < regime.from.index()) fail(*list.items[i], r.field(f::until), "until is before from");
+    const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin});
     r.finish();
     for (NodeId p : partners) {
       regime.partner = p;
@@ -140,7 +157,8 @@ PolicyModule visa_regime_module() {
 member_states: [ITA, DEU, ROU]
 regimes:
   - {partner: MDA, kind: facilitation, from: 2010-06}
-  - {partner: MDA, kind: liberalisation, from: 2011-06})"};
+  - {partner: MDA, kind: liberalisation, from: 2011-06})",
+          f::all};
 }
 
 }  // namespace migflow

@@ -1,0 +1,120 @@
+"""The migflow Python package against the command line, on the small test world.
+
+Run by CTest (tests/CMakeLists.txt) with PYTHONPATH=<build>/python, MIGFLOW_BINARY (the
+command line) and MIGFLOW_TEST_DATA (tests/data)."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+import migflow
+
+BINARY = os.environ["MIGFLOW_BINARY"]
+DATA = Path(os.environ["MIGFLOW_TEST_DATA"])
+SMALL = str(DATA / "small.yaml")
+
+
+def cli(*args, check=True):
+    return subprocess.run([BINARY, *map(str, args)], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "small.h5"
+    cli("run", SMALL, "--out", path, "--replicates", 3, "--seed", 11, "--threads", 2)
+    return path
+
+
+@pytest.fixture(scope="module")
+def py_run():
+    return migflow.run(SMALL, replicates=3, seed=11, threads=2, progress=False)
+
+
+def test_run_in_memory_is_the_file_the_command_line_writes(cli_run, py_run):
+    with xr.open_dataset(cli_run, engine="h5netcdf") as from_file:
+        xr.testing.assert_identical(from_file.load(), py_run)
+    assert py_run.stocks.dims == ("replicate", "time", "node", "status")
+    assert py_run.attrs["title"] == "small test world"
+    assert py_run.sizes["replicate"] == 3
+
+
+def test_out_writes_the_same_file(tmp_path, py_run):
+    ds = migflow.run(SMALL, replicates=3, seed=11, progress=False, out=tmp_path / "run.h5")
+    xr.testing.assert_identical(ds, py_run)
+    xr.testing.assert_identical(migflow.open_run(tmp_path / "run.h5"), py_run)
+
+
+def test_progress_reaches_the_total_and_an_exception_in_it_stops_the_run():
+    seen = []
+    migflow.run(SMALL, replicates=1, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+
+    def interrupt(done, total):
+        if done > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        migflow.run(SMALL, replicates=4, progress=interrupt)
+
+
+def test_notebook_bar_is_html():
+    bar = migflow.Progress("running", mode="notebook")
+    assert "<progress value='0.5000'" in bar.html(5, 10)
+
+
+def test_load_from_a_dict_with_overrides():
+    doc = yaml.safe_load(open(SMALL))
+    sc = migflow.load(doc, replicates=5, model={"emigration_rate": 0.001})
+    assert (sc.replicates, sc.title, sc.file) == (5, "small test world", "<dict>")
+    assert "emigration_rate: 0.001" in sc.yaml
+    # A dict may extend a bundled scenario by name.
+    assert migflow.load({"extends": "default", "replicates": 2}).replicates == 2
+
+
+def test_errors_carry_the_command_lines_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(open(SMALL).read().replace("emigration_rate: 0.002", "emigration_rate: 7"))
+    with pytest.raises(migflow.InputError) as err:
+        migflow.load(bad)
+    from_cli = cli("validate", bad, check=False)
+    assert from_cli.returncode == 2
+    assert from_cli.stderr.strip() == f"migflow: error: {err.value}"
+    assert (err.value.file, err.value.field) == (str(bad), "model.emigration_rate")
+    assert err.value.line == open(bad).read().splitlines().index("  emigration_rate: 7") + 1
+    with pytest.raises(migflow.InputError, match=r"<dict>:\d+:\d+: field 'nodes\[0\]\.role': unknown value 'capital'"):
+        doc = yaml.safe_load(open(SMALL))
+        doc["nodes"][0]["role"] = "capital"
+        migflow.load(doc)
+    with pytest.raises(ValueError):  # InputError is a ValueError
+        migflow.run(SMALL, progress=False, replicates=2, calendar={"step_months": 0})
+
+
+def test_compare_matches_the_command_line(tmp_path, cli_run, py_run):
+    other = migflow.run(SMALL, replicates=3, seed=11, progress=False, model={"emigration_rate": 0.003},
+                        out=tmp_path / "other.h5")
+    table = migflow.compare(py_run, other)
+    csv = cli("compare", cli_run, tmp_path / "other.h5", "--csv", tmp_path / "c.csv").stdout
+    import pandas as pd
+    expected = pd.read_csv(tmp_path / "c.csv", keep_default_na=False, na_values=["nan"])
+    numbers = ["mean", "low", "high", "diff_vs_first", "diff_low", "diff_high"]
+    np.testing.assert_allclose(table[numbers].to_numpy(float), expected[numbers].to_numpy(float), rtol=1e-9)
+    assert "| indicator | unit |" in csv
+    assert migflow.compare(py_run, other, markdown=True).splitlines()[0] == csv.splitlines()[0]
+
+
+def test_report_of_datasets(py_run):
+    other = migflow.run(SMALL, replicates=3, seed=11, progress=False, model={"emigration_rate": 0.003})
+    html = migflow.report(py_run, other)
+    assert '<table class="comparison">' in html and "<svg" in html
+    assert "model.emigration_rate" in html  # the setting that differs
+
+
+def test_schema_is_json_schema():
+    schema = migflow.schema()
+    assert schema["$schema"].startswith("http://json-schema.org/draft-07")
+    assert "nodes" in schema["definitions"]["scenario"]["properties"]
