@@ -179,7 +179,8 @@ std::string figures(const std::vector<RunFile>& runs, const Comparison& c) {
 
 std::string table(const std::vector<std::vector<std::string>>& rows, const std::string& css_class) {
   std::ostringstream s;
-  s << "<table class=\"" << css_class << "\"><thead><tr>";
+  // Wide tables scroll on their own, so the page keeps the window's width.
+  s << "<div class=\"wide\"><table class=\"" << css_class << "\"><thead><tr>";
   for (const std::string& h : rows.at(0)) s << "<th>" << escape(h) << "</th>";
   s << "</tr></thead><tbody>";
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -187,7 +188,7 @@ std::string table(const std::vector<std::vector<std::string>>& rows, const std::
     for (const std::string& cell : rows[i]) s << "<td>" << escape(cell) << "</td>";
     s << "</tr>";
   }
-  s << "</tbody></table>";
+  s << "</tbody></table></div>";
   return s.str();
 }
 
@@ -260,7 +261,7 @@ std::string provenance(const std::vector<RunFile>& runs, const Comparison& c) {
 constexpr const char* kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1280px;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}.wide{overflow-x:auto}
 th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}table.comparison td:nth-child(n+3){font-variant-numeric:tabular-nums;white-space:nowrap}
 table.settings td{max-width:30em;overflow-wrap:anywhere}
