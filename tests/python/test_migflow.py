@@ -118,3 +118,12 @@ def test_schema_is_json_schema():
     schema = migflow.schema()
     assert schema["$schema"].startswith("http://json-schema.org/draft-07")
     assert "nodes" in schema["definitions"]["scenario"]["properties"]
+
+
+def test_calibrate_and_backtest_reachable():
+    # Tiny settings: this checks the plumbing; tests/analysis holds the methods to account.
+    r = migflow.calibrate("moldova/baseline", particles=16, agents=500, progress=False)
+    assert r["posterior"].shape[0] == 16 and "emigration_rate" in r["medians"]
+    assert r["yaml"].startswith("# Written by `migflow calibrate")
+    b = migflow.backtest(["moldova/baseline"], replicates=2, agents=2000, long_run=False, revision2024=False)
+    assert set(b["forecasts"]["partner"]) == {"MDA"} and "| " in b["markdown"]
