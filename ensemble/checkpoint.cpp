@@ -409,6 +409,14 @@ EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const Re
 void CheckpointStore::remove() {
   std::error_code ec;
   fs::remove(rank_file(generation_), ec);
+  // Temporaries of a save that a kill interrupted (write_file_atomically's "<name>.tmp-<pid>").
+  const std::string mine = "rank" + std::to_string(comm_.rank()) + ".";
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp-") != std::string::npos &&
+        (name.rfind(mine, 0) == 0 || (comm_.rank() == 0 && name.rfind(kManifest, 0) == 0)))
+      fs::remove(entry.path(), ec);
+  }
   comm_.any(false);  // every rank's file is gone before the manifest goes
   if (comm_.rank() != 0) return;
   fs::remove(fs::path(dir_) / kManifest, ec);

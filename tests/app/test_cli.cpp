@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "../test_support.hpp"
@@ -177,6 +178,9 @@ TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
 // A reader gone (`| head`) must not end a run before its output and cleanup.
 TEST(Cli, RunWhoseReaderIsGoneStillFinishesAndCleansUp) {
   const std::string dir = testing::temp_dir();
+  // And the temporary file of a save that a kill interrupted is cleaned up with the rest.
+  fs::create_directory(dir + "/ck");
+  std::ofstream(dir + "/ck/rank0.gen3.bin.tmp-12345") << "half";
   std::string out;
   const int rc =
       run_command("bash -c '" + kBinary + " run " + testing::data_path("small.yaml") + " --out " + dir +
