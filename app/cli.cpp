@@ -58,6 +58,11 @@ CLI::App* add_run(CLI::App& app, RunArgs& args) {
   auto* seed = cmd->add_option("--seed", args.seed, "Override the scenario's seed")->check(kSeed);
   auto* replicates = cmd->add_option("--replicates,-r", args.replicates, "Override the number of replicates")
                          ->check(CLI::Range(1, 100000));
+  auto* parameters =
+      cmd->add_option("--parameters", args.parameters,
+                      "posterior: each replicate draws its parameters from the calibration's posterior (the "
+                      "default); point: every replicate uses the posterior medians (intervals are chance alone)")
+          ->check(CLI::IsMember({"posterior", "point"}));
   auto* checkpoint = cmd->add_option("--checkpoint", args.checkpoint,
                                      "Checkpoint directory: the state is saved there (atomically) as the run goes");
   cmd->add_option("--checkpoint-every", args.checkpoint_every, "Save a checkpoint every K steps of a replicate")
@@ -70,7 +75,7 @@ CLI::App* add_run(CLI::App& app, RunArgs& args) {
   cmd->add_option("--resume", args.resume,
                   "Carry on from a checkpoint directory (scenario, output and options come from it)")
       ->check(CLI::ExistingDirectory)
-      ->excludes(scenario, out, seed, replicates, checkpoint, groups);
+      ->excludes(scenario, out, seed, replicates, parameters, checkpoint, groups);
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   return cmd;
 }

@@ -109,8 +109,9 @@ int report_command(const std::vector<std::string>& paths, const std::string& out
 namespace {
 
 // The posterior, parameter by parameter, and how the fitted data sit in their
-// posterior predictive intervals.
-void print_calibration(const CalibrationResult& r) {
+// posterior predictive intervals. Destinations are named as in the scenario.
+void print_calibration(const Scenario& sc, const CalibrationResult& r) {
+  const World world(std::make_shared<const Scenario>(sc));
   std::printf("| parameter | prior median | posterior median | posterior 90%% |\n|---|---|---|---|\n");
   for (size_t j = 0; j < r.priors.size(); ++j) {
     std::vector<double> column;
@@ -125,8 +126,10 @@ void print_calibration(const CalibrationResult& r) {
       "\n| kind | destination | year | observed | posterior predictive median [90%%] |\n|---|---|---|---|---|\n");
   for (const FitCheck& c : r.fit) {
     inside += c.observed.value >= c.lo90 && c.observed.value <= c.hi90;
-    std::printf("| %s | %d | %d | %.0f | %.0f [%.0f, %.0f] |\n", c.kind.c_str(), c.observed.destination,
-                c.observed.year, c.observed.value, c.median, c.lo90, c.hi90);
+    const std::string where =
+        c.observed.destination < 0 ? "all" : sc.nodes[world.destination_node(c.observed.destination)].id;
+    std::printf("| %s | %s | %d | %.0f | %.0f [%.0f, %.0f] |\n", c.kind.c_str(), where.c_str(), c.observed.year,
+                c.observed.value, c.median, c.lo90, c.hi90);
   }
   std::printf("\nfitted: %d stocks, %d years of detections, %d years of asylum applications\n", r.stock_targets,
               r.detection_targets, r.asylum_targets);
@@ -167,7 +170,7 @@ int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
     return kBadInput;
   }
   bar.finish();
-  print_calibration(r);
+  print_calibration(sc, r);
   if (!args.write.empty() && !write_text_file(args.write, calibration_yaml(sc, r, args.options))) return kOutputFailure;
   return 0;
 }

@@ -26,6 +26,8 @@ struct RunArgs {
   std::string scenario_named;  // as first given (a resumed run's file says the same); default: scenario
   std::optional<std::uint64_t> seed;
   std::optional<int> replicates;
+  // "posterior" or "point": overrides the scenario's `parameters:` (docs/calibration.md).
+  std::optional<std::string> parameters;
   int threads = 0;  // 0: all cores
   std::string checkpoint, resume;
   int checkpoint_every = 0;

@@ -54,6 +54,7 @@ std::shared_ptr<const World> load_world(const RunArgs& args, const PolicyCatalog
   auto sc = std::make_shared<Scenario>(load_scenario(args.scenario, policies));
   if (args.seed) sc->seed = *args.seed;
   if (args.replicates) sc->replicates = *args.replicates;
+  if (args.parameters) sc->parameters = *args.parameters == "point" ? ParameterMode::Point : ParameterMode::Posterior;
   return std::make_shared<const World>(sc);
 }
 
@@ -64,6 +65,7 @@ std::vector<std::pair<std::string, std::string>> run_settings(const RunArgs& arg
           {"out", std::filesystem::absolute(args.out).string()},
           {"seed", std::to_string(sc.seed)},
           {"replicates", std::to_string(sc.replicates)},
+          {"parameters", std::string(kParameterModeNames[static_cast<int>(sc.parameters)])},
           {"checkpoint_every", std::to_string(args.checkpoint_every)},
           {"replicate_groups", std::to_string(args.replicate_groups)}};
 }
@@ -85,6 +87,11 @@ RunArgs resumed_args(const RunArgs& given) {
     if (key == "out") args.out = value;
     if (key == "seed") args.seed = number(0, 9'000'000'000'000'000'000ULL);
     if (key == "replicates") args.replicates = static_cast<int>(number(1, 100000));
+    if (key == "parameters") {
+      if (value != "posterior" && value != "point")
+        throw CheckpointError(manifest + ": field 'run.parameters': '" + value + "' is not posterior or point");
+      args.parameters = value;
+    }
     if (key == "checkpoint_every") args.checkpoint_every = static_cast<int>(number(0, 65000));
     if (key == "replicate_groups") args.replicate_groups = static_cast<int>(number(1, 100000));
   }

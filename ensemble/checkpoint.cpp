@@ -241,6 +241,7 @@ std::uint64_t run_fingerprint(const Scenario& sc) {
   h = fnv1a(h, &sc.data_digest, sizeof sc.data_digest);
   h = fnv1a(h, &sc.seed, sizeof sc.seed);
   h = fnv1a(h, &sc.replicates, sizeof sc.replicates);
+  h = fnv1a(h, &sc.parameters, sizeof sc.parameters);  // `run --parameters` may override the scenario
   const std::string version = MIGFLOW_VERSION;
   return fnv1a(h, version.data(), version.size());
 }

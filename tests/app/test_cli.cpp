@@ -9,6 +9,7 @@
 
 #include "../test_support.hpp"
 #include "ensemble/run_metadata.hpp"
+#include "output/run_file_reader.hpp"
 
 namespace migflow {
 namespace {
@@ -173,6 +174,31 @@ TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
     EXPECT_EQ(run_command(kBinary + args, &out), 1) << args << ": " << out;
     EXPECT_NE(out.find("Run with --help"), std::string::npos) << args << ": " << out;
   }
+}
+
+// Replicates draw from the posterior unless `--parameters point` says otherwise; the
+// file records which draw each replicate ran with (-1: the point values).
+TEST(Cli, ParametersPointOverridesThePosteriorAndIsChecked) {
+  const std::string dir = testing::temp_dir();
+  const std::string scenario = testing::write_temp(
+      "posterior.yaml", "extends: " + testing::data_path("small.yaml") +
+                            "\npopulation:\n  - origin: MDA\n    posterior:\n      parameters: [emigration_rate]\n"
+                            "      draws: [[0.0002], [0.0004], [0.0008], [0.0016]]\n");
+  std::string out;
+  for (const std::string mode : {"posterior", "point"}) {
+    const std::string file = dir + "/" + mode + ".h5";
+    ASSERT_EQ(
+        run_command(kBinary + " run " + scenario + " --out " + file + " --replicates 8 --seed 3 --parameters " + mode,
+                    &out),
+        0)
+        << out;
+    int posterior_draws = 0;
+    for (const auto& draws : read_run_file(file).parameter_draws)
+      for (const int d : draws) posterior_draws += d >= 0;
+    EXPECT_EQ(posterior_draws, mode == "point" ? 0 : 8) << mode;
+  }
+  EXPECT_EQ(run_command(kBinary + " run " + scenario + " --out " + dir + "/x.h5 --parameters median", &out), 1) << out;
+  EXPECT_FALSE(fs::exists(dir + "/x.h5"));
 }
 
 // A reader gone (`| head`) must not end a run before its output and cleanup.
