@@ -10,6 +10,7 @@ migflow.InputError (a ValueError) whose message is the command line's
 "file:line:col: field 'x': ..." and whose attributes hold file, line, column and field.
 """
 
+import errno
 import io
 import os
 
@@ -88,10 +89,13 @@ def run(scenario="default", replicates=None, seed=None, threads=0, progress=None
     scenario: anything load() takes; keyword fields override the scenario's.
     replicates, seed: override the scenario's; threads: 0 for all cores.
     progress: None shows a bar in a notebook or on a terminal, False nothing, or a
-    function called with (steps done, steps in all). out: also write the file there.
+    function called with (steps done, steps in all). out: also write the file there
+    (a path it cannot write to raises OSError before the run, as `migflow run` exits 3).
     Ctrl-C (or a notebook's interrupt) stops the run at the end of a step.
     """
     sc = load(scenario, **fields)
+    if out:
+        _check_writable(out)
     bar = None
     if callable(progress):
         report = progress
@@ -106,6 +110,29 @@ def run(scenario="default", replicates=None, seed=None, threads=0, progress=None
         if bar is not None:
             bar.close()
     return open_run(image)
+
+
+def _check_writable(out):
+    """Refuses an output path before the run, as `migflow run` does (exit code 3,
+    output/run_file_writer.cpp's check_writable), rather than after simulating: a
+    directory or other non-regular file, a missing folder, a folder it cannot write to."""
+    path = os.fspath(out)
+
+    def refuse(error, reason):
+        raise error(f"cannot write output file '{path}': {reason}")
+
+    if os.path.isdir(path):
+        refuse(IsADirectoryError, os.strerror(errno.EISDIR))
+    if os.path.exists(path) and not os.path.isfile(path):
+        refuse(OSError, "exists and is not a regular file (a device or FIFO): it would be replaced")
+    # Creating a file next to the target tests that the folder exists and is writable,
+    # as the temporary file that the output is written to will need.
+    probe = f"{path}.probe-{os.getpid()}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+        os.unlink(probe)
+    except OSError as e:
+        refuse(type(e), e.strerror)
 
 
 def _as_run(source):

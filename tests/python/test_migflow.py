@@ -4,6 +4,7 @@ Run by CTest (tests/CMakeLists.txt) with PYTHONPATH=<build>/python, MIGFLOW_BINA
 command line) and MIGFLOW_TEST_DATA (tests/data)."""
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -47,6 +48,16 @@ def test_out_writes_the_same_file(tmp_path, py_run):
     ds = migflow.run(SMALL, replicates=3, seed=11, progress=False, out=tmp_path / "run.h5")
     xr.testing.assert_identical(ds, py_run)
     xr.testing.assert_identical(migflow.open_run(tmp_path / "run.h5"), py_run)
+
+
+def test_an_unwritable_out_fails_before_the_run(tmp_path):
+    # As `migflow run` exits 3 before simulating: no step runs (the progress callback is never called).
+    steps = []
+    for out, error in [(tmp_path / "missing" / "run.h5", FileNotFoundError), (tmp_path, IsADirectoryError)]:
+        with pytest.raises(error, match=re.escape(f"cannot write output file '{out}'")):
+            migflow.run(SMALL, replicates=1, progress=lambda done, total: steps.append(done), out=out)
+    assert steps == [] and list(tmp_path.iterdir()) == []
+    assert cli("run", SMALL, "--out", tmp_path / "missing" / "run.h5", check=False).returncode == 3
 
 
 def test_progress_reaches_the_total_and_an_exception_in_it_stops_the_run():
