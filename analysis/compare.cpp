@@ -392,10 +392,17 @@ std::vector<std::vector<std::string>> comparison_table(const Comparison& c) {
 std::string comparison_note(const Comparison& c) {
   std::size_t paired = 0;
   for (std::size_t k = 1; k < c.paired.size(); ++k) paired += c.paired[k];
-  return std::string(
-             "Mean over replicates [95% interval: 2.5% to 97.5% of the replicates, which draw their parameters from "
-             "the posterior, so the interval holds parameter uncertainty and chance]; pN%: the share of the variance "
-             "that comes from the parameters (the rest is chance); differences ") +
+  // Runs without posterior draws (`parameters: point`, or no calibration) hold chance only.
+  std::size_t with_draws = 0;
+  for (const std::vector<int>& g : c.groups)
+    with_draws += std::any_of(g.begin(), g.end(), [](int d) { return d >= 0; });
+  const std::string spread =
+      with_draws == c.groups.size()
+          ? "which draw their parameters from the posterior, so the interval holds parameter uncertainty and chance"
+      : with_draws == 0 ? "which all use the same parameter values, so the interval is chance alone"
+                        : "which draw their parameters from the posterior in some runs and use fixed values in others";
+  return "Mean over replicates [95% interval: 2.5% to 97.5% of the replicates, " + spread +
+         "]; pN%: the share of the variance that comes from the parameters (the rest is chance); differences " +
          (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
                                         : "paired where replicate seeds match, else independent") +
          ".";

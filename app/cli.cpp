@@ -161,7 +161,7 @@ CLI::App* add_backtest(CLI::App& app, BacktestArgs& args) {
   cmd->add_option("--replicates,-r", args.options.replicates, "Replicates per forecast (default 40)")
       ->check(CLI::Range(2, 100000));
   cmd->add_option("--agents", args.options.agents,
-                  "Scale each forecast to about this many agents (default: as the scenario)")
+                  "Scale each forecast to about this many agents (default 40000: the calibration's scale)")
       ->check(whole_number(100, 100'000'000));
   cmd->add_option("--markdown", args.markdown, "Also write the report to this file (docs/validation.md)");
   cmd->add_option("--csv", args.csv, "Write every forecast as CSV");

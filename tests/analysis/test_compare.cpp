@@ -78,6 +78,17 @@ population:
   }
 }
 
+// The table's note says what its intervals hold: parameters and chance, or chance alone.
+TEST(Compare, NoteSaysWhetherIntervalsHoldParameterUncertainty) {
+  const auto posterior = testing::run_and_write(
+      "population:\n  - origin: MDA\n    posterior: {parameters: [emigration_rate], draws: [[0.001], [0.008]]}\n", 4);
+  const auto point = testing::run_and_write("model: {emigration_rate: 0.002}", 4);
+  const std::vector<RunFile> both{read_run_file(posterior.path), read_run_file(posterior.path)};
+  EXPECT_NE(comparison_note(compare_runs(both, false)).find("parameter uncertainty and chance"), std::string::npos);
+  const std::vector<RunFile> fixed{read_run_file(point.path), read_run_file(point.path)};
+  EXPECT_NE(comparison_note(compare_runs(fixed, false)).find("chance alone"), std::string::npos);
+}
+
 TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
   const auto run = testing::run_and_write("model: {emigration_rate: 0.01}", 3);
   const auto& replicates = run.replicates;
