@@ -138,3 +138,23 @@ def test_calibrate_and_backtest_reachable():
     assert r["yaml"].startswith("# Written by `migflow calibrate")
     b = migflow.backtest(["moldova/baseline"], replicates=2, agents=2000, long_run=False, revision2024=False)
     assert set(b["forecasts"]["partner"]) == {"MDA"} and "| " in b["markdown"]
+
+
+def test_sensitivity_csv_is_drawn_by_the_plotting_script(tmp_path):
+    # The command line's CSV, from a tiny design over the priors, through
+    # tools/plot_sensitivity.py: the figure exists, is a PNG and is not blank.
+    table = tmp_path / "indices.csv"
+    cli("sensitivity", SMALL, "--prior", "-i", "arrivals_legal", "--samples", 8, "--agents", 500, "--csv", table)
+    lines = table.read_text().splitlines()
+    assert lines[0] == "indicator,parameter,order,index,low,high" and len(lines) > 2
+    figure = tmp_path / "sobol.png"
+    script = Path(__file__).resolve().parents[2] / "tools" / "plot_sensitivity.py"
+    subprocess.run(["/usr/bin/python3", str(script), str(table), "--out", str(figure)], check=True)
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(figure).convert("L"))
+    assert pixels.shape[0] > 100 and (pixels < 128).sum() > 1000
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,parameter,order,index,low,high\narrivals_legal,x,second,0.1,0,0.2\n")
+    r = subprocess.run(["/usr/bin/python3", str(script), str(bad), "--out", str(figure)], capture_output=True, text=True)
+    assert r.returncode != 0 and "line 2" in r.stderr
