@@ -1,7 +1,7 @@
 // visa_regime: the EU's visa facilitation and visa liberalisation for a partner's
 // citizens (an EU competence), from the dates they took effect: movers without a
 // residence permit may enter a Member State on a short stay, and the Member States
-// weigh more in the choice of destination. See README.md.
+// weigh more in the choice of destination. See docs/policies.md.
 #include <algorithm>
 
 #include "loader/fields.hpp"
@@ -25,7 +25,7 @@ struct Regime {
   std::string label;
 };
 
-// What each kind of regime does (defaults and their reasoning in README.md).
+// What each kind of regime does (defaults and their reasoning in docs/policies.md).
 struct Effect {
   double access;    // share of movers without a permit who may enter on a short stay
   double openness;  // added to the Member States' legal openness in the choice
