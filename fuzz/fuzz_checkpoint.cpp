@@ -12,7 +12,7 @@
 //   "\n#--rank--\n" then the bytes of the rank file, written as rank0.gen<G>.bin with G
 //                   the manifest's `generation:` (no marker: no rank file).
 // Seeds (fuzz/checkpoint/corpus/) are real checkpoints saved by `migflow run` stopped
-// with SIGTERM; fuzz/checkpoint/README.md says how to make them again.
+// with SIGTERM; fuzz/checkpoint/make_seeds.sh says how to make them again.
 //
 // What may happen: CheckpointError (a refusal). What must not: any other exception, a
 // crash, a sanitizer report, a hang; a checkpoint that is accepted and whose replicates
@@ -168,7 +168,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ReplicateGroups groups(serial_comm(), 1, sc.replicates);
   EnsembleState state;
   if (!refuses_or_runs<CheckpointError>("CheckpointStore::load", [&] { state = store.load(g_world, groups); })) {
-    if (g_expect_accept) finding("a seed checkpoint is refused (stale? see fuzz/checkpoint/README.md)", "seeds");
+    if (g_expect_accept) finding("a seed checkpoint is refused (stale? see fuzz/checkpoint/make_seeds.sh)", "seeds");
     return 0;
   }
   if (!settings_read) finding("load accepted a manifest that read_settings refuses", "CheckpointStore::load");
