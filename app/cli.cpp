@@ -139,7 +139,7 @@ CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& args) {
   cmd->add_option("--agents", o.agents, "Agents per window while fitting (default 40000)")
       ->check(whole_number(100, 100'000'000));
   cmd->add_option("--particles", o.smc.particles, "SMC particles: the posterior sample's size (default 256)")
-      ->check(CLI::Range(16, 100000));
+      ->check(whole_number(16, 100000));
   cmd->add_option("--replicates", o.replicates, "Replicates per likelihood evaluation (default 1)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", args.seed, "Seed of the sampler (default: the scenario's)")->check(kSeed);
@@ -182,7 +182,7 @@ CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& args) {
   cmd->add_option("--indicator,-i", args.indicators, "Indicator (as `migflow compare` names them), repeatable")
       ->required();
   cmd->add_option("--samples,-n", args.options.samples, "Saltelli base samples N: N (k + 2) runs (default 64)")
-      ->check(CLI::Range(4, 100000));
+      ->check(whole_number(4, 100000));
   cmd->add_flag("--prior", args.options.from_prior, "Vary the parameters over their priors (default: the posterior)");
   cmd->add_option("--agents", args.options.agents, "Scale the scenarios to about this many agents")
       ->check(whole_number(100, 100'000'000));

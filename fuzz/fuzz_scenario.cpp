@@ -13,19 +13,14 @@
 // Inputs whose text holds '/' or '\' (which could name, or escape into, a path outside
 // the temporary folder, e.g. `extends: /dev/zero`) are only parsed, never loaded from
 // disk: the harness must not read arbitrary files of the machine.
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <typeinfo>
+#include <utility>
 
+#include "fuzz/fuzz_support.hpp"
 #include "loader/map_reader.hpp"
 #include "loader/scenario_loader.hpp"
 #include "policies/registry.hpp"
@@ -33,57 +28,20 @@
 
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr std::string_view kCsvMarker = "\n#--csv--\n";
 
-fs::path g_dir;
+std::filesystem::path g_dir;
 
-void remove_dir() {
-  std::error_code ec;
-  if (!g_dir.empty()) fs::remove_all(g_dir, ec);
-}
-
-void write_file(const fs::path& p, std::string_view text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) {
-    std::fprintf(stderr, "fuzz_scenario: cannot write %s\n", p.c_str());
-    std::abort();
-  }
-}
-
-[[noreturn]] void finding(const char* what, const char* stage) {
-  std::fprintf(stderr, "fuzz_scenario: FINDING: %s escaped from %s (only migflow::InputError may)\n", what, stage);
-  std::abort();
-}
-
-// Runs `f`; InputError is a normal outcome (returns false), anything else aborts.
+// InputError is a normal outcome (returns false); anything else is a finding.
 template <class F>
 bool run(const char* stage, F&& f) {
-  try {
-    f();
-    return true;
-  } catch (const migflow::InputError&) {
-    return false;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fuzz_scenario: %s: %s\n", typeid(e).name(), e.what());
-    finding("std::exception", stage);
-  } catch (...) {
-    finding("a non-std exception", stage);
-  }
+  return migflow::fuzz::refuses_or_runs<migflow::InputError>(stage, std::forward<F>(f));
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  std::string tmpl = (fs::temp_directory_path() / "migflow-fuzz-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) {
-    std::perror("fuzz_scenario: mkdtemp");
-    std::abort();
-  }
-  g_dir = tmpl;
-  std::atexit(remove_dir);
+  g_dir = migflow::fuzz::make_temp_dir("fuzz");
   return 0;
 }
 
@@ -96,8 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     csv = input.substr(at + kCsvMarker.size());
     has_csv = true;
   }
-  const fs::path yaml_path = g_dir / "scenario.yaml";
-  const fs::path csv_path = g_dir / "table.csv";
+  const std::filesystem::path yaml_path = g_dir / "scenario.yaml";
+  const std::filesystem::path csv_path = g_dir / "table.csv";
 
   // 1. The text alone, as tests do with in-memory YAML.
   migflow::TreePtr tree;
@@ -108,9 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (input.find_first_of("/\\") != std::string_view::npos) return 0;  // see the header
 
   // 2. From the file, with `extends:` and CSV tables, then the World (route planning).
-  write_file(yaml_path, yaml);
+  migflow::fuzz::write_file(yaml_path, yaml);
   if (has_csv)
-    write_file(csv_path, csv);
+    migflow::fuzz::write_file(csv_path, csv);
   else
     std::filesystem::remove(csv_path);
   if (!tree->find("extends"))

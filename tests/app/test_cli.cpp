@@ -174,6 +174,20 @@ TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
     EXPECT_EQ(run_command(kBinary + args, &out), 1) << args << ": " << out;
     EXPECT_NE(out.find("Run with --help"), std::string::npos) << args << ": " << out;
   }
+  // The sizes of the sensitivity design and of the calibration's posterior sample: whole
+  // numbers in their range, refused by name before any run (not wrapped, rounded or
+  // accepted as a float).
+  for (const std::string& args : std::vector<std::string>{
+           " sensitivity " + small + " -i x --samples 3", " sensitivity " + small + " -i x --samples 100001",
+           " sensitivity " + small + " -i x --samples -4", " sensitivity " + small + " -i x --samples 1e12",
+           " sensitivity " + small + " -i x --samples 4.5", " calibrate " + small + " --particles 15",
+           " calibrate " + small + " --particles -1", " calibrate " + small + " --particles 1e3",
+           " calibrate " + small + " --particles 99999999999999999999"}) {
+    EXPECT_EQ(run_command(kBinary + args, &out), 1) << args << ": " << out;
+    EXPECT_NE(out.find("is not a whole number in ["), std::string::npos) << args << ": " << out;
+    EXPECT_NE(out.find(args.find("--samples") != std::string::npos ? "--samples" : "--particles"), std::string::npos)
+        << args << ": " << out;
+  }
 }
 
 // Replicates draw from the posterior unless `--parameters point` says otherwise; the
