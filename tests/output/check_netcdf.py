@@ -35,6 +35,19 @@ with h5py.File(path, "r") as f:
     assert f["stocks"].chunks is not None
     assert f["stocks"].dims[2][0].name == "/node"
 
+# Text is UTF-8 (issue #13): a non-ASCII title comes back as written, in xarray and h5py.
+title = "Moldova \u2013 Mo\u0142dova, \u0413\u0430\u0433\u0430\u0443\u0437\u0438\u044f"
+utf8 = os.path.join(workdir, "utf8.yaml")
+with open(utf8, "w", encoding="utf-8") as f:
+    f.write(f"extends: {os.path.abspath(scenario)}\ntitle: {title}\n")
+utf8_out = os.path.join(workdir, "utf8.h5")
+subprocess.run([binary, "run", utf8, "--out", utf8_out, "--replicates", "1"], check=True)
+with xr.open_dataset(utf8_out, engine="h5netcdf") as u:
+    assert u.attrs["title"] == title, repr(u.attrs["title"])
+with h5py.File(utf8_out, "r") as f:
+    raw = f.attrs["title"]
+    assert (raw.decode("utf-8") if isinstance(raw, bytes) else raw) == title, repr(raw)
+
 header = subprocess.run(["ncdump", "-h", path], check=True, capture_output=True, text=True).stdout
 assert "stocks(replicate, time, node, status)" in header, header
 print("netCDF-4 check passed:", path)
