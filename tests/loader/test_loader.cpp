@@ -136,6 +136,16 @@ INSTANTIATE_TEST_SUITE_P(
                 {"exactly one of agents or persons_per_agent"}},
         // Issue #13: what used to pass validation and fail, or mislead, later.
         BadCase{"origin without agents", "population: [{origin: MDA, agents: 0}]", {"population[0].agents", "[1, "}},
+        BadCase{"more agents than an origin may have",
+                "population: [{origin: MDA, agents: 5e9}]",
+                {"population[0].agents"}},
+        BadCase{"persons per agent giving too many agents at home",
+                "population: [{origin: MDA, agents: ~, persons_per_agent: 0.0001}]",
+                {"population[0].persons_per_agent", "agents at home; must be 1 to "}},
+        BadCase{"a diaspora giving too many agents abroad",
+                "population: [{origin: MDA, agents: ~, persons_per_agent: 1}]\n"
+                "diaspora: [{origin: MDA, destination: ITA, persons: 9e9}]",
+                {"population.persons_per_agent", "an origin has at most"}},
         BadCase{"unbounded diaspora",
                 "diaspora: [{origin: MDA, destination: ITA, persons: 1e300}]",
                 {"diaspora[0].persons", "must lie in [0, "}},
