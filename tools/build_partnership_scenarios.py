@@ -36,7 +36,9 @@ WORLD_NAME = "mobility_partnerships.yaml"
 CALENDAR_START, CALENDAR_END = "2005-01", "2020-12"
 START_YEAR = int(CALENDAR_START[:4])
 SEED = 20080605
-WORLD_REPLICATES = 20
+# Replicates of every partner scenario: with two replicates per posterior draw
+# (replicates_per_draw), 40 give 20 parameter draws behind each 95% interval.
+WORLD_REPLICATES = 40
 
 # EU-27 (post-2020 membership, applied to the whole period) + GBR, NOR, CHE.
 EU27 = ("AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX "
