@@ -69,11 +69,20 @@ class Run:
     def step_months(self):
         return int(self.ds.attrs.get("step_months", 1))
 
+    def destinations(self, in_eu):
+        """Destination labels that are also nodes, in the EU or outside it
+        (`destination_in_eu`; files without it have Member States only)."""
+        nodes = set(self.ds["node"].values.tolist())
+        labels = self.ds["destination"].values.tolist()
+        if "destination_in_eu" in self.ds.variables:
+            flags = self.ds["destination_in_eu"].values.tolist()
+        else:
+            flags = [1] * len(labels)
+        return [d for d, f in zip(labels, flags) if d in nodes and bool(f) == in_eu]
+
     @property
     def member_states(self):
-        """Member State labels (the `destination` coordinate) that are also nodes."""
-        nodes = set(self.ds["node"].values.tolist())
-        return [d for d in self.ds["destination"].values.tolist() if d in nodes]
+        return self.destinations(True)
 
 
 # --------------------------------------------------------------------------- input
@@ -141,6 +150,20 @@ def annual_totals(da, step_months=1):
 def persons_abroad(run, status):
     """End-of-month persons with `status` in the Member States, (replicate, time)."""
     return run.ds["stocks"].sel(status=status, node=run.member_states).sum("node")
+
+
+def only(da, dim, labels):
+    """`da` with the cells outside `labels` on `dim` set to 0 (an empty list gives zeros;
+    selecting no labels from a lazily read file fails in Debian 12's xarray)."""
+    return da.where(da[dim].isin(labels), 0.0)
+
+
+def residents_outside_eu(run):
+    """End-of-month residents (every status but visitors and those in transit) of the
+    destinations outside the EU, (replicate, time); zero when the world has none."""
+    nodes = run.destinations(False)
+    statuses = [s for s in ("regular", "irregular", "asylum_seeker") if s in run.ds["status"].values.tolist()]
+    return only(run.ds["stocks"].sel(status=statuses), "node", nodes).sum(["node", "status"])
 
 
 def annual_transit_wait(run):
@@ -223,25 +246,32 @@ def finish(fig, runs, title, caption, path, bars=False):
 
 
 def fig_arrivals(runs, out, context):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
-    for ax, channel in zip(axes, ("legal", "irregular")):
-        draw_runs(ax, runs, lambda r, c=channel: annual_totals(
-            r.ds["arrivals"].sel(channel=c), r.step_months), scale=1e3)
-        ax.set_title(f"{channel.capitalize()} arrivals")
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    panels = [(f"{c.capitalize()} arrivals in Member States",
+               lambda r, c=c: only(r.ds["arrivals"].sel(channel=c), "destination", r.member_states))
+              for c in ("legal", "irregular")]
+    # Where the EU's policies do not reach: every channel into the destinations outside it.
+    panels.append(("Arrivals outside the EU (all channels)",
+                   lambda r: only(r.ds["arrivals"], "destination", r.destinations(False))))
+    for ax, (title, selected) in zip(axes, panels):
+        draw_runs(ax, runs, lambda r, f=selected: annual_totals(
+            f(r).sum([d for d in f(r).dims if d not in ("replicate", "time")]), r.step_months), scale=1e3)
+        ax.set_title(title)
         ax.set_ylabel("arrivals per year (thousand persons)")
         style_year_axis(ax)
-    return finish(fig, runs, f"Arrivals in EU Member States{context}",
-                  "all origins and Member States, calendar-year totals; "
-                  + replicate_note(runs), out / "arrivals.png")
+    return finish(fig, runs, f"Arrivals{context}",
+                  "all origins, calendar-year totals; " + replicate_note(runs), out / "arrivals.png")
 
 
 def fig_stocks_abroad(runs, out, context):
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.8))
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4.8))
     panels = (
         ("regular", "Regular residents in Member States",
          lambda r: persons_abroad(r, "regular")),
         ("irregular", "Irregular residents in Member States",
          lambda r: persons_abroad(r, "irregular")),
+        ("outside_eu", "Residents outside the EU",
+         residents_outside_eu),
         ("in_transit", "Stranded in transit (all nodes)",
          lambda r: r.ds["stocks"].sel(status="in_transit").sum("node")),
     )
@@ -308,6 +338,9 @@ def fig_arrivals_by_member_state(runs, out, context):
         arrivals = run.ds["arrivals"]
         per_state = arrivals.sum([d for d in arrivals.dims if d not in ("replicate", "destination")])
         totals[run.label] = per_state.reindex(destination=states, fill_value=0.0) / 1e3
+    outside = set()
+    for run in runs:
+        outside.update(run.destinations(False))
     # Largest Member State (by the first run's mean) at the top.
     order = np.argsort(totals[runs[0].label].mean("replicate").values)
     states = [states[i] for i in order]
@@ -324,28 +357,30 @@ def fig_arrivals_by_member_state(runs, out, context):
                 color=run.color, xerr=np.vstack([mean - low, high - mean]),
                 error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "0.2"},
                 label=run.label)
-    ax.set_yticks(y, states)
+    ax.set_yticks(y, [f"{d} (outside the EU)" if d in outside else d for d in states])
     ax.set_ylim(-0.6, len(states) - 0.4)
-    ax.set_xlabel("arrivals, whole period (thousand persons, legal + irregular)")
-    ax.set_ylabel("Member State")
+    ax.set_xlabel("arrivals, whole period (thousand persons, every channel)")
+    ax.set_ylabel("destination")
     ax.grid(True, axis="x", alpha=0.3)
     first = str(runs[0].ds["time"].values[0])[:7]
     last = str(runs[0].ds["time"].values[-1])[:7]
-    return finish(fig, runs, f"Arrivals by Member State{context}",
+    return finish(fig, runs, f"Arrivals by destination{context}",
                   f"{first} to {last}, all origins; bar: mean of replicates; "
                   "error bar: 95% of replicates (2.5-97.5 percentile)",
                   out / "arrivals_by_member_state.png", bars=True)
 
 
 FIGURES = (
-    (fig_arrivals, "Legal and irregular arrivals in EU Member States per calendar year."),
-    (fig_stocks_abroad, "Persons living regularly and irregularly in Member States, "
-                        "and persons stranded in transit, at the end of each month."),
+    (fig_arrivals, "Legal and irregular arrivals in EU Member States, and arrivals in the "
+                   "destinations outside the EU, per calendar year."),
+    (fig_stocks_abroad, "Persons living regularly and irregularly in Member States, residents "
+                        "of the destinations outside the EU, and persons stranded in transit, "
+                        "at the end of each month."),
     (fig_returns, "Returns executed and return orders issued per calendar year."),
     (fig_remittances, "Remittances received per calendar year, million PPP dollars."),
     (fig_interceptions, "Border interceptions per calendar year (all edges) and the "
                         "persons-weighted mean months waited in transit."),
-    (fig_arrivals_by_member_state, "Total arrivals (legal + irregular) per Member State "
+    (fig_arrivals_by_member_state, "Total arrivals (every channel) per destination, those outside the EU marked, "
                                    "over the whole period, one bar per scenario."),
 )
 

@@ -158,3 +158,21 @@ def test_sensitivity_csv_is_drawn_by_the_plotting_script(tmp_path):
     bad.write_text("indicator,parameter,order,index,low,high\narrivals_legal,x,second,0.1,0,0.2\n")
     r = subprocess.run(["/usr/bin/python3", str(script), str(bad), "--out", str(figure)], capture_output=True, text=True)
     assert r.returncode != 0 and "line 2" in r.stderr
+
+
+def test_compare_figures_are_drawn(tmp_path, cli_run):
+    # tools/plot_compare.py on two runs of the small world (Member States only, so the
+    # panels of destinations outside the EU are drawn at zero): every figure is written.
+    other = tmp_path / "other.h5"
+    cli("run", SMALL, "--out", other, "--replicates", 3, "--seed", 12, "--threads", 2)
+    script = Path(__file__).resolve().parents[2] / "tools" / "plot_compare.py"
+    out = tmp_path / "figures"
+    subprocess.run(["/usr/bin/python3", str(script), str(cli_run), str(other), "--labels", "a,b", "--out", str(out)],
+                   check=True, capture_output=True)
+    from PIL import Image
+
+    names = ["arrivals", "stocks_abroad", "returns", "remittances", "interceptions", "arrivals_by_member_state"]
+    for name in names:
+        pixels = np.asarray(Image.open(out / f"{name}.png").convert("L"))
+        assert (pixels < 128).sum() > 1000, name
+    assert "outside the EU" in (out / "figures.md").read_text()
