@@ -234,7 +234,8 @@ std::string backtest_markdown(const BacktestReport& r) {
       << o.origin_year << ", Frontex detections and Eurostat asylum applicants up to " << o.origin_year
       << ", nothing later. Each partner's baseline then forecasts from the stocks observed in mid-" << o.origin_year
       << ": " << o.replicates
-      << " replicates, each with its own draw from the posterior and its own random numbers, and each value with "
+      << " replicates, each with its own random numbers and a draw from the posterior (consecutive replicates share a "
+         "draw, the scenario's replicates_per_draw: 2 in the bundled baselines), and each value with "
       << o.noise_draws
       << " draws of the fitted observation error: a predictive distribution. The point forecast is its median. Naive "
          "forecasts start from the same data: persistence (the "

@@ -23,7 +23,7 @@ struct BacktestOptions {
   int origin_year = kFitCutoff;                         // the forecast starts from this year's observed stocks
   int test_year = 2020;                                 // held-out stocks
   int first_count_year = 2016, last_count_year = 2020;  // held-out detections and applications
-  int replicates = 40;  // each with its own posterior draw (scenario's replicates_per_draw)
+  int replicates = 40;  // posterior draws: replicates / the scenario's replicates_per_draw
   // Each forecast is scaled to about this many agents: the calibration's scale (its
   // default), so that its observation errors mean the same (0: as the scenario gives).
   std::uint64_t agents = 40000;

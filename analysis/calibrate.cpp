@@ -360,8 +360,8 @@ std::string calibration_yaml(const Scenario& scenario, const CalibrationResult& 
   const std::string origin = scenario.nodes[scenario.origins[0].node].id;
   out << "# Written by `migflow calibrate " << scenario.file << "`: a posterior sample of " << origin << "'s\n"
       << "# parameters (docs/calibration.md). Data up to " << options.fit_cutoff << " only: " << r.stock_targets
-      << " UN DESA stocks (2020 revision) of at least " << options.min_stock << " persons,\n# " << r.detection_targets
-      << " years of Frontex detections and " << r.asylum_targets
+      << " UN DESA stocks (" << options.revision << " revision) of at least " << options.min_stock << " persons,\n# "
+      << r.detection_targets << " years of Frontex detections and " << r.asylum_targets
       << " years of Eurostat first-time asylum applicants, in " << options.window_starts.size()
       << " five-year windows restarted\n# from the observed stocks of";
   for (int y : options.window_starts) out << " " << y;

@@ -6,12 +6,13 @@
 // five-year windows restarted from the observed stocks of 2005 and 2010
 // (analysis/forecast_window.hpp), the same kind of forecast the backtest makes from 2015.
 //
-// Observation model: ln(1 + observed) = ln(1 + model) + e, e ~ Normal(0, sigma^2 + v),
-// with one sigma per kind of data (stocks, detections, asylum), fitted with the other
-// parameters: it stands for the disagreement of sources (UN DESA revisions differ by a
-// factor of 4 on some cells; Frontex counts detections, not persons) and for what the
-// model leaves out. v is the simulation's own noise at the fit's scale (about
-// persons_per_agent / model persons), so small cells weigh less.
+// Observation model, on ln(offset + persons) with offset one agent's worth of persons:
+// observed - model ~ multivariate Normal(0, diag(sigma_kind^2) + S), with one sigma per
+// kind of data (stocks, detections, asylum), fitted with the other parameters: it stands
+// for the disagreement of sources (UN DESA revisions differ by a factor of 4 on some
+// cells; Frontex counts detections, not persons) and for what the model leaves out. S is
+// the simulation's own noise, measured over replicates (per-target variance factors on
+// the Poisson variance, and correlations between targets), so small cells weigh less.
 //
 // The posterior is sampled by tempered sequential Monte Carlo (analysis/smc.hpp); the
 // simulator keeps its random numbers across parameter sets (common random numbers), so
@@ -33,6 +34,7 @@ struct CalibrationOptions {
   std::uint64_t agents = 40000;                // each window is scaled to about this many agents
   int replicates = 1;                          // per likelihood evaluation
   double min_stock = 1000;                     // stock cells fitted: at least this many persons observed
+  std::string revision = "2020";               // UN DESA revision of the stocks given (for the file's comments)
   SmcOptions smc = [] {
     SmcOptions o;
     o.particles = 256;

@@ -1,7 +1,7 @@
 // Global sensitivity analysis: first- and total-order Sobol indices from a Saltelli
 // design. Two N x k matrices A and B of independent points in the unit cube, and for
 // each parameter i the matrix AB_i (A with column i from B): N (k + 2) model runs.
-// Estimators: first order S_i = mean(f(B) (f(AB_i) - f(A))) / V (Saltelli et al. 2010),
+// Estimators: first order S_i = mean((f(B) - mean f) (f(AB_i) - f(A))) / V (Saltelli et al. 2010),
 // total order T_i = mean((f(A) - f(AB_i))^2) / (2 V) (Jansen 1999), V the variance of
 // f over A and B together. Intervals: percentile bootstrap over the N rows.
 #pragma once

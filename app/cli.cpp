@@ -181,12 +181,13 @@ CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& args) {
       ->transform(scenario_file());
   cmd->add_option("--indicator,-i", args.indicators, "Indicator (as `migflow compare` names them), repeatable")
       ->required();
-  cmd->add_option("--samples,-n", args.options.samples, "Saltelli base samples N: N (k + 2) runs (default 64)")
+  cmd->add_option("--samples,-n", args.options.samples,
+                  "Saltelli base samples N: N (k + 2) runs per scenario, twice that with --minus (default 64)")
       ->check(whole_number(4, 100000));
   cmd->add_flag("--prior", args.options.from_prior, "Vary the parameters over their priors (default: the posterior)");
   cmd->add_option("--agents", args.options.agents, "Scale the scenarios to about this many agents")
       ->check(whole_number(100, 100'000'000));
-  cmd->add_option("--seed", args.options.seed, "Seed of the design (default: the scenario's)")->check(kSeed);
+  cmd->add_option("--seed", args.seed, "Seed of the design (default: the scenario's)")->check(kSeed);
   cmd->add_option("--markdown", args.markdown, "Also write the table to this file");
   cmd->add_option("--csv", args.csv, "Write the indices as CSV (tools/plot_sensitivity.py draws them)");
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));

@@ -152,6 +152,7 @@ int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
                                   std::to_string(kFitCutoff) + " are held out for the backtest and may not be fitted");
     sc = load_scenario(args.scenario, policies);
     observed = observations_for(sc, args.data_dir, args.revision);
+    args.options.revision = args.revision;
   } catch (const std::exception& e) {  // InputError, a bad option, or no bundled data
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;
@@ -251,7 +252,7 @@ int sensitivity_command(SensitivityArgs args, const PolicyCatalog& policies) {
     title = sc.title + (reference ? " minus " + reference->title : "");
     ProgressBar bar("sensitivity");
     args.options.progress = [&](long long done, long long total) { bar.update(done, total); };
-    if (args.options.seed == 1) args.options.seed = sc.seed;
+    args.options.seed = args.seed.value_or(sc.seed);
     r = sensitivity(sc, reference ? &*reference : nullptr, args.indicators, args.options);
     bar.finish();
   } catch (const std::exception& e) {

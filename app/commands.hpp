@@ -83,6 +83,7 @@ struct SensitivityArgs {
   std::vector<std::string> indicators;
   std::string markdown, csv;
   int threads = 0;
+  std::optional<std::uint64_t> seed;  // of the design; default: the scenario's
   SensitivityOptions options;
 };
 // `migflow sensitivity`: Sobol indices of indicators (or of a difference) to the parameters.

@@ -89,8 +89,9 @@ struct OriginSpec {
   SourceLocation where;
 };
 
-// Which parameters replicates use: each its own draw from the origins' posteriors (the
-// default; origins without a posterior use their point values), or every replicate the
+// Which parameters replicates use: a draw from the origins' posteriors, shared by
+// replicates_per_draw consecutive replicates (the default; origins without a posterior
+// use their point values), or every replicate the
 // point values (`parameters: point`, `migflow run --parameters point`).
 enum class ParameterMode : std::uint8_t { Posterior, Point };
 inline constexpr std::array<std::string_view, 2> kParameterModeNames{"posterior", "point"};

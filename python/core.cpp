@@ -147,6 +147,7 @@ py::dict calibrate_scenario(const std::shared_ptr<Scenario>& sc, const std::stri
   options.smc.particles = particles;
   options.agents = agents;
   options.replicates = replicates;
+  options.revision = revision;
   options.smc.seed = seed.value_or(sc->seed);
   if (!progress.is_none())
     options.progress = [&progress](int stage, double temperature, long long evaluations) {
