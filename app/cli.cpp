@@ -62,7 +62,7 @@ CLI::App* add_run(CLI::App& app, RunArgs& args) {
       cmd->add_option("--parameters", args.parameters,
                       "posterior: each replicate draws its parameters from the calibration's posterior (the "
                       "default); point: every replicate uses the posterior medians (intervals are chance alone)")
-          ->check(CLI::IsMember({"posterior", "point"}));
+          ->check(CLI::IsMember(std::vector<std::string>(kParameterModeNames.begin(), kParameterModeNames.end())));
   auto* checkpoint = cmd->add_option("--checkpoint", args.checkpoint,
                                      "Checkpoint directory: the state is saved there (atomically) as the run goes");
   cmd->add_option("--checkpoint-every", args.checkpoint_every, "Save a checkpoint every K steps of a replicate")

@@ -54,7 +54,7 @@ std::shared_ptr<const World> load_world(const RunArgs& args, const PolicyCatalog
   auto sc = std::make_shared<Scenario>(load_scenario(args.scenario, policies));
   if (args.seed) sc->seed = *args.seed;
   if (args.replicates) sc->replicates = *args.replicates;
-  if (args.parameters) sc->parameters = *args.parameters == "point" ? ParameterMode::Point : ParameterMode::Posterior;
+  if (args.parameters) sc->parameters = parameter_mode_named(*args.parameters).value();  // checked by the CLI
   return std::make_shared<const World>(sc);
 }
 
@@ -88,7 +88,7 @@ RunArgs resumed_args(const RunArgs& given) {
     if (key == "seed") args.seed = number(0, 9'000'000'000'000'000'000ULL);
     if (key == "replicates") args.replicates = static_cast<int>(number(1, 100000));
     if (key == "parameters") {
-      if (value != "posterior" && value != "point")
+      if (!parameter_mode_named(value))
         throw CheckpointError(manifest + ": field 'run.parameters': '" + value + "' is not posterior or point");
       args.parameters = value;
     }

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -95,6 +96,12 @@ struct OriginSpec {
 // point values (`parameters: point`, `migflow run --parameters point`).
 enum class ParameterMode : std::uint8_t { Posterior, Point };
 inline constexpr std::array<std::string_view, 2> kParameterModeNames{"posterior", "point"};
+// The mode of one of kParameterModeNames, or nothing for another name.
+inline std::optional<ParameterMode> parameter_mode_named(std::string_view name) {
+  for (std::size_t i = 0; i < kParameterModeNames.size(); ++i)
+    if (kParameterModeNames[i] == name) return static_cast<ParameterMode>(i);
+  return std::nullopt;
+}
 
 // A module's parsed, validated parameters. Opaque here: the engine's policy interface
 // (sim/policy.hpp) defines it, and the module registry the loader is handed fills it.

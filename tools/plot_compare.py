@@ -254,8 +254,7 @@ def fig_arrivals(runs, out, context):
     panels.append(("Arrivals outside the EU (all channels)",
                    lambda r: only(r.ds["arrivals"], "destination", r.destinations(False))))
     for ax, (title, selected) in zip(axes, panels):
-        draw_runs(ax, runs, lambda r, f=selected: annual_totals(
-            f(r).sum([d for d in f(r).dims if d not in ("replicate", "time")]), r.step_months), scale=1e3)
+        draw_runs(ax, runs, lambda r, f=selected: annual_totals(f(r), r.step_months), scale=1e3)
         ax.set_title(title)
         ax.set_ylabel("arrivals per year (thousand persons)")
         style_year_axis(ax)
