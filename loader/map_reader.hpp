@@ -11,6 +11,7 @@
 #include "loader/fields.hpp"
 #include "loader/yaml_tree.hpp"
 #include "model/calendar.hpp"
+#include "model/scenario.hpp"
 
 namespace migflow {
 
@@ -55,6 +56,10 @@ class MapReader {
   std::string path_;
   std::set<std::string> known_;
 };
+
+// A yearly figure: one number (every year), or a map {year: number} with increasing
+// years; each value in [lo, hi]. Node attributes and policies' yearly sizes read it.
+YearSeries read_year_series(const Tree& node, const std::string& field, double lo, double hi);
 
 // Conversions of a scalar with errors that name the field.
 double scalar_number(const Tree& node, const std::string& field);

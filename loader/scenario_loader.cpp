@@ -14,33 +14,6 @@ namespace migflow {
 
 namespace {
 
-// A yearly attribute: a constant, or a map {year: value}.
-YearSeries read_series(const Tree& node, const std::string& field, double lo, double hi) {
-  YearSeries s;
-  auto check = [&](const Tree& at, double v) {
-    if (v < lo || v > hi)
-      fail(at, field,
-           "value " + std::to_string(v) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    return v;
-  };
-  if (node.is_scalar()) {
-    s.years = {2000};
-    s.values = {check(node, scalar_number(node, field))};
-    return s;
-  }
-  if (!node.is_map()) fail(node, field, "expected a number or a map {year: value}");
-  for (const auto& [year_text, value] : node.entries) {
-    char* end = nullptr;
-    const long year = std::strtol(year_text.c_str(), &end, 10);
-    if (*end != '\0' || year < 1900 || year > 2200) fail(*value, field, "bad year '" + year_text + "'");
-    if (!s.years.empty() && year <= s.years.back()) fail(*value, field, "years must increase");
-    s.years.push_back(static_cast<double>(year));
-    s.values.push_back(check(*value, scalar_number(*value, field + "." + year_text)));
-  }
-  if (s.years.empty()) fail(node, field, "no values");
-  return s;
-}
-
 void read_model_params(MapReader& r, ModelParams& m, bool per_origin_only) {
   for (const ParamSpec& p : model_param_specs())
     if (p.per_origin || !per_origin_only) m.*(p.member) = r.number_in(std::string(p.name), m.*(p.member), p.lo, p.hi);
@@ -106,7 +79,7 @@ struct Builder {
       // Checked, and kept in the scenario text that the output stores.
       r.choice(f::partner_type, 0);
       for (const auto& [spec, member] : kNodeAttributes)
-        if (const Tree* t = r.child(*spec)) n.*member = read_series(*t, r.field(*spec), spec->lo, spec->hi);
+        if (const Tree* t = r.child(*spec)) n.*member = read_year_series(*t, r.field(*spec), spec->lo, spec->hi);
       if (const Tree* t = r.child(f::entry_rules)) {
         if (n.role != Role::Destination && n.role != Role::Origin)
           fail(*t, r.field("entry"), "only a destination (or an origin that receives others) has entry rules");

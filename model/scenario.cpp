@@ -14,6 +14,13 @@ double YearSeries::at(double year) const {
   return values[i - 1] + w * (values[i] - values[i - 1]);
 }
 
+double YearSeries::held_at(double year) const {
+  if (years.empty()) return std::nan("");
+  double v = values.front();
+  for (size_t i = 0; i < years.size() && years[i] <= year; ++i) v = values[i];
+  return v;
+}
+
 int ParameterSample::column(const std::string& name) const {
   for (size_t i = 0; i < names.size(); ++i)
     if (names[i] == name) return static_cast<int>(i);

@@ -21,7 +21,11 @@ struct YearSeries {
   std::vector<double> years;
   std::vector<double> values;
   bool empty() const { return years.empty(); }
+  // Linear between the given years, flat before the first and after the last.
   double at(double year) const;
+  // The value of the latest given year not after `year` (the first before it): for
+  // figures that hold from their year until the next, such as a scheme's yearly size.
+  double held_at(double year) const;
 };
 
 // Who may move to a destination outside the EU (`entry:` of a node), and how.

@@ -44,6 +44,10 @@ std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const 
   return out;
 }
 
+NodeId read_node(MapReader& r, const std::string& key, const Scenario& sc, std::vector<Role> roles) {
+  return node_by_id(r.required_child(key), r.field(key), sc, roles);
+}
+
 std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scenario& sc) {
   const Tree& node = r.required_child(key);
   std::vector<const Tree*> items;

@@ -24,6 +24,9 @@ inline constexpr FieldSpec member_states =
 // just {Origin}, each must also have a population block.
 std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const std::string& plural, const Scenario& sc,
                                std::vector<Role> roles);
+// The node of a required single-node field (e.g. a host country), with one of `roles`.
+NodeId read_node(MapReader& r, const std::string& key, const Scenario& sc, std::vector<Role> roles);
+
 // Edges named "FROM->TO" (a string or a list of them), or the word `external`: every
 // land and sea edge across the EU's external border.
 std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scenario& sc);

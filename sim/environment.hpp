@@ -46,6 +46,8 @@ struct Environment {
 
   // --- per origin ---------------------------------------------------------------------
   std::vector<double> interception_return;  // share of intercepted who are returned home
+  std::vector<double> asylum_recognition;   // share of first decisions granting protection
+  double protection_permit_months = 36;     // the permit protection brings
 
   // --- per node (as a transit partner) --------------------------------------------------
   std::vector<double> transit_readmission;  // share of orders executed to this transit node

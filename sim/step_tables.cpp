@@ -41,6 +41,9 @@ Environment baseline_environment(const World& world, std::span<const ModelParams
   env.remittance_cost.assign(od, p.remittance_cost);
   env.return_execution.assign(od, p.return_execution);
   env.interception_return.assign(env.origins, 0.0);
+  env.asylum_recognition.resize(env.origins);
+  for (int o = 0; o < env.origins; ++o) env.asylum_recognition[o] = params[o].asylum_recognition;
+  env.protection_permit_months = p.protection_permit_months;
   env.transit_readmission.assign(env.nodes, 0.0);
   env.crossing_group.assign(env.edges, -1);
   env.interception.resize(env.edges);
@@ -197,7 +200,6 @@ void StepTables::derive_origin_rates(std::span<const ModelParams> params, double
   return_prob.resize(O);
   give_up_prob.resize(O);
   overstay.resize(O);
-  asylum_recognition.resize(O);
   for (int o = 0; o < O; ++o) {
     const ModelParams& b = params[o];
     migration_cost[o] = b.migration_cost;
@@ -206,7 +208,6 @@ void StepTables::derive_origin_rates(std::span<const ModelParams> params, double
     return_prob[o] = rate_to_prob(b.return_rate, months);
     give_up_prob[o] = rate_to_prob(b.transit_give_up, months);
     overstay[o] = b.overstay;
-    asylum_recognition[o] = b.asylum_recognition;
   }
   leave_bound.assign(static_cast<size_t>(O) * 2, 0.0);
   for (int o = 0; o < O; ++o)
@@ -226,7 +227,8 @@ void StepTables::derive_from_environment(const World& world, const Environment& 
   short_stay_access = env.short_stay_access;
   short_stay_steps = months_to_steps(env.short_stay_months, months);
   asylum_decision_steps = months_to_steps(p.asylum_decision_months, months);
-  protection_permit_steps = months_to_steps(p.protection_permit_months, months);
+  protection_permit_steps = months_to_steps(env.protection_permit_months, months);
+  asylum_recognition = env.asylum_recognition;
   detect_prob.resize(static_cast<size_t>(O) * D);
   detect_bound.assign(O, 0.0);
   asylum_application.assign(static_cast<size_t>(O) * D, 0.0);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "../test_support.hpp"
@@ -247,6 +248,93 @@ TEST(Remittances, TotalsEqualWhatStocksAndRatesImply) {
   }
 }
 
+// --- protection_resettlement --------------------------------------------------------------
+
+// Asylum decisions (recognised, rejected) summed over the run and the Member States.
+std::pair<double, double> decisions(const std::vector<ReplicateSeries>& r) {
+  const SeriesGroup& g = core(r);
+  const int series = g.find("asylum_decisions");
+  double recognised = 0, rejected = 0;
+  for (size_t s = 0; s < g.steps(series); ++s)
+    for (size_t m = 0; m < 3; ++m) {
+      recognised += g.at(series, s, m * kDecisionCount + static_cast<int>(Decision::Recognised));
+      rejected += g.at(series, s, m * kDecisionCount + static_cast<int>(Decision::Rejected));
+    }
+  return {recognised, rejected};
+}
+
+TEST(ProtectionResettlement, RecognitionSetsTheShareOfDecisionsGrantingProtection) {
+  const std::string model =
+      "model: {emigration_rate: 0.02, legal_access: 0, asylum_application: 1, "
+      "asylum_decision_months: 3, asylum_recognition: 0.05}\n";
+  const auto without = run(model);
+  const auto with = run(model + as_policy("name: protection_resettlement\nrecognition: 0.6\npermit_months: 60"));
+  for (const auto* r : {&without, &with}) {
+    const auto [recognised, rejected] = decisions(*r);
+    const double n = (recognised + rejected) / 130;  // agents decided on
+    ASSERT_GT(n, 200) << "too few decisions for the test to show anything";
+    const double expected = r == &with ? 0.6 : 0.05;
+    EXPECT_NEAR(recognised / (recognised + rejected), expected, 4.5 * std::sqrt(expected * (1 - expected) / n));
+  }
+  // The group records the rate and the persons granted protection, as the core counts them.
+  const SeriesGroup& g = with[0].policies[0];
+  EXPECT_DOUBLE_EQ(values(g, "recognition")[5], 0.6);
+  EXPECT_DOUBLE_EQ(sum(values(g, "granted_protection")), decisions(with).first);
+  // More recognised means more with a permit at the end.
+  const auto regular_end = [](const std::vector<ReplicateSeries>& r) {
+    const SeriesGroup& c = core(r);
+    const int stocks = c.find("stocks_by_origin");
+    double total = 0;
+    for (const char* ms : {"ROU", "ITA", "DEU"})
+      total += c.at(
+          stocks, 35,
+          static_cast<size_t>(small_scenario()->node_index(ms)) * kStatusCount + static_cast<int>(Status::Regular));
+    return total;
+  };
+  EXPECT_GT(regular_end(with), regular_end(without));
+}
+
+TEST(ProtectionResettlement, HostedStockBalancesArrivalsResettlementIntegrationAndReturns) {
+  const auto r = run(as_policy(
+      "name: protection_resettlement\nfrom: 2010-07\nresettlement:\n  - {host: UKR, refugees: {2010: 100000, 2012: "
+      "160000}, member_states: [DEU, ITA], per_year: {2010: 1200, 2011: 2400}, local_integration: 0.05, return: "
+      "0.02}"));
+  const SeriesGroup& g = r[0].policies[0];
+  const auto hosted = values(g, "hosted"), arrived = values(g, "arrived"), integrated = values(g, "integrated_locally"),
+             returned = values(g, "returned");
+  const int resettled = g.find("resettled");
+  const auto place = std::find_if(g.dims().begin(), g.dims().end(), [](const auto& d) { return d.name == "place"; });
+  ASSERT_NE(place, g.dims().end());
+  EXPECT_EQ(place->labels, (std::vector<std::string>{"DEU<-UKR", "ITA<-UKR"}));
+  // Nothing before the block's `from`; it starts from the data's stock (2010-07-01: 115,000).
+  EXPECT_EQ(hosted[5], 0);
+  const double start = 100000 + 60000 * (6.0 / 24);
+  double previous = start, resettled_2011 = 0;
+  for (size_t s = 6; s < 36; ++s) {
+    const double out = g.at(resettled, s, 0) + g.at(resettled, s, 1);
+    if (s >= 12 && s < 24) resettled_2011 += g.at(resettled, s, 0);
+    // The data's growth, a month's share, until its last year (2012-01 on: none).
+    EXPECT_NEAR(arrived[s], s < 24 ? 60000.0 / 24 : 0.0, 1e-6) << "step " << s;
+    // Stock and flows balance exactly, step by step.
+    EXPECT_NEAR(hosted[s], previous + arrived[s] - out - integrated[s] - returned[s], 1e-6) << "step " << s;
+    // Integration and return take their yearly shares, compounded monthly.
+    const double left = previous + arrived[s] - out;
+    EXPECT_NEAR(integrated[s], left * (1 - std::pow(0.95, 1.0 / 12)), 1e-6);
+    EXPECT_NEAR(returned[s], (left - integrated[s]) * (1 - std::pow(0.98, 1.0 / 12)), 1e-6);
+    previous = hosted[s];
+  }
+  EXPECT_DOUBLE_EQ(resettled_2011, 2400);  // each Member State's yearly places, in whole persons
+}
+
+TEST(ProtectionResettlement, ResettlementNeverTakesMoreThanAreHosted) {
+  const auto r =
+      run(as_policy("name: protection_resettlement\nresettlement:\n  - {host: UKR, refugees: 500, member_state: DEU, "
+                    "per_year: 12000, local_integration: 0, return: 0}"));
+  const SeriesGroup& g = r[0].policies[0];
+  EXPECT_NEAR(sum(values(g, "resettled")), 500, 1e-9);
+  EXPECT_NEAR(values(g, "hosted")[35], 0, 1e-9);
+}
+
 // --- bad policy blocks ------------------------------------------------------------------
 
 using testing::error_of;
@@ -274,6 +362,17 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: remittances\ncost_target: 3"), "policies[0].cost_target': must lie in [0, 1]"},
       {as_policy("name: remittances\ncots_target: 0.03"), "policies[0].cots_target': unknown field"},
       {as_policy("name: readmission\nfrom: 2012-01\nuntil: 2011-01"), "until is before from"},
+      {as_policy("name: protection_resettlement\nresettlement: [{host: DEU, refugees: 10, per_year: 1}]"),
+       "resettlement[0].host': node 'DEU' is a member_state, expected origin or transit"},
+      {as_policy("name: protection_resettlement\nresettlement: [{host: UKR, per_year: 1}]"),
+       "resettlement[0].refugees': required field is missing"},
+      {as_policy("name: protection_resettlement\nresettlement: [{host: UKR, refugees: {2012: 5, 2011: 6}, "
+                 "per_year: 1}]"),
+       "resettlement[0].refugees': years must increase"},
+      {as_policy("name: protection_resettlement\nrecognition: 1.5"), "policies[0].recognition': must lie in [0, 1]"},
+      {as_policy("name: protection_resettlement\nresettlement: [{host: UKR, refugees: 9, per_year: 1}, "
+                 "{host: UKR, refugees: 9, per_year: 1}]"),
+       "two programmes are labelled 'UKR'"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.yaml);
