@@ -16,6 +16,7 @@ UTF-8 CSV tables for the simulator to <out>:
     visa_regimes.csv            partner_iso3,instrument,in_force,verified
     frontex_detections.csv      origin,year,route,border_type,detections
     asylum_applications.csv     origin,destination,year,applicants
+    refugees_hosted.csv         host,origin,year,refugees  (UNHCR)
     employment_permits.csv      origin,destination,year,permits
 
 Only the Python standard library is used, and the output is deterministic
@@ -338,6 +339,22 @@ def build_permits(raw):
     return sorted(rows)
 
 
+# Refugee populations hosted by partners and transit countries that resettlement
+# programmes draw on (policies/protection_resettlement): Syrians in Jordan, Turkey and
+# Lebanon, the largest such populations near the EU's partners.
+HOSTED_REFUGEES = [("JOR", "SYR"), ("TUR", "SYR"), ("LBN", "SYR")]
+
+
+def build_refugees(raw):
+    """UNHCR end-year refugee stocks (group 'refugee') per (host, origin) pair and year."""
+    wanted = set(HOSTED_REFUGEES)
+    rows = []
+    for r in read_rows(raw / "unhcr_forcibly_displaced_selected.csv"):
+        if (r["asylum_iso3"], r["origin_iso3"]) in wanted and r["group"] == "refugee":
+            rows.append([r["asylum_iso3"], r["origin_iso3"], int(r["year"]), int(float(r["persons"]))])
+    return sorted(rows)
+
+
 # ------------------------------------------------------------------- main
 
 def parse_args():
@@ -378,6 +395,7 @@ def main():
                build_detections(raw))
     write_rows(out / "asylum_applications.csv", ["origin", "destination", "year", "applicants"],
                build_asylum(raw))
+    write_rows(out / "refugees_hosted.csv", ["host", "origin", "year", "refugees"], build_refugees(raw))
     write_rows(out / "employment_permits.csv", ["origin", "destination", "year", "permits"],
                build_permits(raw))
 
