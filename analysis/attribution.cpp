@@ -99,6 +99,30 @@ std::vector<double> shapley_values(const ShapleyPlan& plan, const std::vector<do
   return phi;
 }
 
+std::vector<double> shapley_sampling_error(const ShapleyPlan& plan, const std::vector<double>& values) {
+  if (values.size() != plan.coalitions.size())
+    throw std::invalid_argument("shapley_sampling_error: one value per coalition of the plan");
+  std::vector<double> se(static_cast<std::size_t>(plan.blocks), 0.0);
+  const auto n = static_cast<double>(plan.orders.size());
+  if (plan.orders.size() < 2) return se;
+  std::vector<std::vector<double>> marginal(se.size());  // [block][order]
+  for (const std::vector<int>& order : plan.orders) {
+    std::uint32_t prefix = 0;
+    for (int i : order) {
+      marginal[static_cast<std::size_t>(i)].push_back(values[static_cast<std::size_t>(plan.index_of(prefix | bit(i)))] -
+                                                      values[static_cast<std::size_t>(plan.index_of(prefix))]);
+      prefix |= bit(i);
+    }
+  }
+  for (std::size_t i = 0; i < se.size(); ++i) {
+    double mean = 0, ss = 0;
+    for (double x : marginal[i]) mean += x / n;
+    for (double x : marginal[i]) ss += (x - mean) * (x - mean);
+    se[i] = std::sqrt(ss / (n - 1) / n);
+  }
+  return se;
+}
+
 std::vector<std::string> attributed_blocks(const Scenario& sc, const std::vector<std::string>& named,
                                            const Scenario* baseline) {
   auto has = [](const Scenario& s, const std::string& id) {
@@ -213,6 +237,11 @@ BlockShare block_share(const AttributionResult& r, std::size_t j, std::size_t b)
     s.share_lo = quantile(ratio, 0.025);
     s.share_hi = quantile(ratio, 0.975);
   }
+  if (r.plan.permutations > 0) {  // marginal effects of the replicates' mean: the mean of theirs
+    std::vector<double> v;
+    for (const auto& coalition : r.values) v.push_back(summarize(coalition[j], r.groups).mean);
+    s.sampling_error = shapley_sampling_error(r.plan, v)[b];
+  }
   const int alone = r.plan.index_of(bit(static_cast<int>(b))), none = r.plan.index_of(0);
   if (alone < 0) {
     s.alone = {nan, nan, nan, nan, nan, nan};
@@ -274,7 +303,8 @@ std::string attribution_markdown(const AttributionResult& r) {
     for (std::size_t b = 0; b < k; ++b) {
       const BlockShare s = block_share(r, j, b);
       out << "| " << (b == 0 ? ind.name + " (" + ind.unit + ")" : "") << " | " << r.blocks[b] << " | "
-          << with_interval(s.value) << " | " << percent(s.share);
+          << with_interval(s.value) << (r.plan.permutations > 0 ? " ±" + number(s.sampling_error) : "") << " | "
+          << percent(s.share);
       if (!std::isnan(s.share_lo)) out << " [" << percent(s.share_lo) << ", " << percent(s.share_hi) << "]";
       out << " | " << with_interval(s.alone) << " |\n";
     }
@@ -289,26 +319,32 @@ std::string attribution_markdown(const AttributionResult& r) {
          "over mean package effect [2.5% to 97.5% of the per-replicate ratios; n/a when the package effect changes "
          "sign across replicates]. Alone: the block on by itself minus none. Efficiency: the values add up to the "
          "package effect in every replicate, to within "
-      << gap << " (" << method(r) << ").\n";
+      << gap << " (" << method(r) << ")."
+      << (r.plan.permutations > 0 ? " ±: the standard error of the mean value from sampling the orders (the spread "
+                                    "of the block's marginal effects over the orders, over the root of their number); "
+                                    "the interval over replicates does not include it."
+                                  : "")
+      << "\n";
   return out.str();
 }
 
 std::string attribution_csv(const AttributionResult& r) {
   std::ostringstream out;
   out.precision(10);
-  out << "indicator,unit,block,value,low,high,share,share_low,share_high,alone,alone_low,alone_high,replicates,"
-         "method\n";
+  out << "indicator,unit,block,value,low,high,share,share_low,share_high,alone,alone_low,alone_high,"
+         "sampling_error,replicates,method\n";
   for (std::size_t j = 0; j < r.indicators.size(); ++j) {
     const Indicator& ind = r.indicators[j];
     for (std::size_t b = 0; b < r.blocks.size(); ++b) {
       const BlockShare s = block_share(r, j, b);
       out << ind.name << ",\"" << ind.unit << "\"," << r.blocks[b] << "," << s.value.mean << "," << s.value.lo << ","
           << s.value.hi << "," << s.share << "," << s.share_lo << "," << s.share_hi << "," << s.alone.mean << ","
-          << s.alone.lo << "," << s.alone.hi << "," << r.replicates << "," << method(r) << "\n";
+          << s.alone.lo << "," << s.alone.hi << "," << s.sampling_error << "," << r.replicates << "," << method(r)
+          << "\n";
     }
     const Summary p = summarize(r.package[j], r.groups);
     out << ind.name << ",\"" << ind.unit << "\",package," << p.mean << "," << p.lo << "," << p.hi << ",1,1,1," << p.mean
-        << "," << p.lo << "," << p.hi << "," << r.replicates << "," << method(r) << "\n";
+        << "," << p.lo << "," << p.hi << ",0," << r.replicates << "," << method(r) << "\n";
   }
   return out.str();
 }

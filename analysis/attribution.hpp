@@ -52,6 +52,9 @@ ShapleyPlan exact_shapley_plan(int k);
 ShapleyPlan sampled_shapley_plan(int k, int permutations, std::uint64_t seed);
 // Each block's value from the coalitions' values (in the plan's order).
 std::vector<double> shapley_values(const ShapleyPlan& plan, const std::vector<double>& values);
+// A sampled plan's standard errors: the standard deviation of each block's marginal
+// effect over the orders, over the root of their number (all 0 for an exact plan).
+std::vector<double> shapley_sampling_error(const ShapleyPlan& plan, const std::vector<double>& values);
 
 struct AttributionOptions {
   // 0: exact, which needs k <= kMaxExactBlocks; else this many sampled orders.
@@ -103,13 +106,16 @@ struct BlockShare {
   double share = 0, share_lo = 0, share_hi = 0;
   // v({i}) - v(none): the block alone (NaN when a sampled plan did not run {i}).
   Summary alone;
+  // A sampled plan's standard error of value.mean from the choice of orders (0: exact);
+  // the interval over replicates does not include it.
+  double sampling_error = 0;
 };
 BlockShare block_share(const AttributionResult& r, std::size_t indicator, std::size_t block);
 
 // The table: per indicator, each block's value, share and effect alone, and the package.
 std::string attribution_markdown(const AttributionResult& r);
 // Long format: indicator, unit, block (or "package"), value, low, high, share, share_low,
-// share_high, alone, alone_low, alone_high, replicates, method.
+// share_high, alone, alone_low, alone_high, sampling_error, replicates, method.
 std::string attribution_csv(const AttributionResult& r);
 
 }  // namespace migflow

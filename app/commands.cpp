@@ -306,7 +306,7 @@ int attribute_command(AttributeArgs args, const PolicyCatalog& policies) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kUnexpected;
   }
-  std::fprintf(stderr, "migflow: %zu subsets run in %.0f s\n", r.plan.coalitions.size(), r.seconds);
+  std::fprintf(stderr, "migflow: %zu subsets run in %.1f s\n", r.plan.coalitions.size(), r.seconds);
   const std::string table = attribution_markdown(r);
   std::fputs(table.c_str(), stdout);
   if (!args.markdown.empty() && !write_text_file(args.markdown, table)) return kOutputFailure;

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 
 COLUMNS = [
     "indicator", "unit", "block", "value", "low", "high", "share", "share_low", "share_high",
-    "alone", "alone_low", "alone_high", "replicates", "method",
+    "alone", "alone_low", "alone_high", "sampling_error", "replicates", "method",
 ]
 # The headline indicators in persons that the partnership comparisons turn on.
 DEFAULT_INDICATORS = "arrivals_legal,stock_irregular_end,returns_executed,abroad_outside_eu_end"

@@ -94,6 +94,8 @@ TEST(Attribution, SampledEstimateConvergesToTheExactValues) {
   const ShapleyPlan sampled = sampled_shapley_plan(k, m, 20260101);
   EXPECT_EQ(sampled.orders.size(), static_cast<std::size_t>(m));
   const std::vector<double> est = shapley_values(sampled, values_of(sampled, v));
+  const std::vector<double> se_of_plan = shapley_sampling_error(sampled, values_of(sampled, v));
+  EXPECT_EQ(shapley_sampling_error(exact, values_of(exact, v)), std::vector<double>(k, 0.0));
   double worst = 0;
   for (int i = 0; i < k; ++i) {
     std::vector<double> marginal;  // block i's marginal effect in each sampled order
@@ -110,6 +112,7 @@ TEST(Attribution, SampledEstimateConvergesToTheExactValues) {
     double ss = 0;
     for (double x : marginal) ss += (x - mean) * (x - mean);
     const double se = std::sqrt(ss / (m - 1) / m);
+    EXPECT_NEAR(se_of_plan[static_cast<std::size_t>(i)], se, 1e-9 * se) << "the reported standard error";
     ASSERT_GT(se, 0.1) << "block " << i << ": the game must make orders matter";
     EXPECT_NEAR(est[static_cast<std::size_t>(i)], phi[static_cast<std::size_t>(i)], 4 * se) << "block " << i;
     worst = std::max(worst, std::fabs(est[static_cast<std::size_t>(i)] - phi[static_cast<std::size_t>(i)]));
