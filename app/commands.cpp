@@ -10,9 +10,11 @@
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
 #include "analysis/report.hpp"
+#include "analysis/scenario_runs.hpp"
 #include "app/bundled_data.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
+#include "ensemble/memory_estimate.hpp"
 #include "loader/scenario_loader.hpp"
 #include "loader/schema.hpp"
 #include "output/atomic_file.hpp"
@@ -283,6 +285,11 @@ int attribute_command(AttributeArgs args, const PolicyCatalog& policies) {
     if (!args.baseline.empty()) baseline = load_scenario(args.baseline, policies);
     blocks = attributed_blocks(sc, args.blocks, baseline ? &*baseline : nullptr);
     runs = attribution_plan(static_cast<int>(blocks.size()), args.options.permutations, sc.seed).coalitions.size();
+    // Subsets run one after another, each as `migflow run` would: the same memory check.
+    const int concurrent =
+        static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+    const std::string refusal = memory_refusal(*scaled_world(sc, args.options.agents), concurrent, 1);
+    if (!refusal.empty()) throw std::invalid_argument(refusal);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
     return kBadInput;

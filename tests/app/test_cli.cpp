@@ -142,6 +142,12 @@ TEST(Cli, RefusesAPopulationThatCannotFitInMemoryWithTheEstimate) {
   EXPECT_NE(out.find("huge.yaml: field 'population': 2650000000 agents"), std::string::npos) << out;
   EXPECT_NE(out.find("GB are available"), std::string::npos) << out;
   EXPECT_TRUE(fs::is_empty(dir));
+  // `attribute` runs each subset as `run` would, and makes the same check first.
+  const std::string package =
+      testing::write_temp("huge_package.yaml", "extends: " + huge + "\npolicies: [{id: cheap, name: remittances}]\n");
+  EXPECT_EQ(run_command(kBinary + " attribute " + package, &out), 2) << out;
+  EXPECT_NE(out.find("field 'population': 2650000000 agents"), std::string::npos) << out;
+  EXPECT_EQ(out.find("attributing"), std::string::npos) << "ran before checking memory: " << out;
 }
 
 }  // namespace
