@@ -12,8 +12,7 @@
 #include <stdexcept>
 
 #include "analysis/calibrate.hpp"
-#include "ensemble/run_metadata.hpp"
-#include "output/run_file_reader.hpp"
+#include "analysis/scenario_runs.hpp"
 #include "sim/engine.hpp"
 
 namespace migflow {
@@ -59,32 +58,16 @@ std::vector<Range> ranges_of(const Scenario& sc, bool from_prior) {
 }
 
 // The totals of `names` among a run's headline indicators (replicate 0).
-std::vector<double> indicators_of(const World& world, std::vector<ReplicateSeries> series,
-                                  const std::vector<std::string>& names) {
-  const RunFile run = run_in_memory(run_metadata(world), series);
-  const std::vector<Indicator> all = headline_indicators(run, false);
-  std::vector<double> out;
-  for (const std::string& name : names) {
-    const auto it = std::find_if(all.begin(), all.end(), [&](const Indicator& i) { return i.name == name; });
-    if (it == all.end()) throw std::invalid_argument("sensitivity: no indicator '" + name + "'");
-    out.push_back(it->per_replicate.at(0));
-  }
-  return out;
-}
-
 std::vector<double> simulate(const std::shared_ptr<const World>& world, const std::vector<ModelParams>& params,
                              const std::vector<std::string>& names) {
   Engine engine(world, 0, serial_comm(), params);
   engine.run();
   std::vector<ReplicateSeries> series;
   series.push_back(std::move(engine.series()));
-  return indicators_of(*world, std::move(series), names);
-}
-
-std::shared_ptr<const World> world_of(const Scenario& sc, std::uint64_t agents) {
-  auto copy = std::make_shared<Scenario>(sc);
-  if (agents > 0) copy->scale_to(agents);
-  return std::make_shared<const World>(copy);
+  std::vector<double> out;
+  for (const Indicator& i : indicators_named(headline_indicators(run_of(*world, std::move(series)), false), names))
+    out.push_back(i.per_replicate.at(0));
+  return out;
 }
 
 }  // namespace
@@ -94,8 +77,8 @@ SensitivityResult sensitivity(const Scenario& scenario, const Scenario* referenc
   const std::vector<Range> ranges = ranges_of(scenario, o.from_prior);
   if (ranges.empty()) throw std::invalid_argument("sensitivity: no model parameters to vary");
   if (indicators.empty()) throw std::invalid_argument("sensitivity: name at least one indicator");
-  const auto world = world_of(scenario, o.agents);
-  const auto ref_world = reference ? world_of(*reference, o.agents) : nullptr;
+  const auto world = scaled_world(scenario, o.agents);
+  const auto ref_world = reference ? scaled_world(*reference, o.agents) : nullptr;
   const int k = static_cast<int>(ranges.size());
   const SaltelliDesign design = saltelli_design(o.samples, k, o.seed);
   const std::size_t points = design.points.size();

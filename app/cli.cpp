@@ -194,6 +194,37 @@ CLI::App* add_sensitivity(CLI::App& app, SensitivityArgs& args) {
   return cmd;
 }
 
+CLI::App* add_attribute(CLI::App& app, AttributeArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "attribute",
+      "Shapley values of a package's policy blocks: how much of its effect on each headline indicator each block "
+      "buys, from runs of every subset of blocks with common random numbers (docs/attribution.md)");
+  cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file());
+  auto* blocks = cmd->add_option("--blocks,-b", args.blocks,
+                                 "Policy block ids to attribute, comma-separated (default: those not in --baseline, "
+                                 "else every block); the other blocks stay on in every run")
+                     ->delimiter(',');
+  cmd->add_option("--baseline", args.baseline,
+                  "Attribute the scenario's blocks whose ids this scenario does not have (e.g. moldova/baseline)")
+      ->transform(scenario_file())
+      ->excludes(blocks);
+  cmd->add_option("--permutations", args.options.permutations,
+                  "Sampled estimate from N random orders of the blocks instead of every subset; needed above " +
+                      std::to_string(kMaxExactBlocks) + " blocks (default 0: exact)")
+      ->check(whole_number(1, 100000));
+  cmd->add_option("--seed", args.seed, "Override the scenario's seed (the same in every subset)")->check(kSeed);
+  cmd->add_option("--replicates,-r", args.replicates, "Override the number of replicates (the same in every subset)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--parameters", args.parameters, "posterior (default) or point, as for `migflow run`")
+      ->check(CLI::IsMember(std::vector<std::string>(kParameterModeNames.begin(), kParameterModeNames.end())));
+  cmd->add_option("--agents", args.options.agents, "Scale every run to about this many agents")
+      ->check(whole_number(100, 100'000'000));
+  cmd->add_option("--markdown", args.markdown, "Also write the table to this file");
+  cmd->add_option("--csv", args.csv, "Write the values as CSV (tools/plot_attribution.py draws them)");
+  cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  return cmd;
+}
+
 // A run's unexpected error ends every process of the job, so none waits for this one.
 int run_or_abort(const RunArgs& args, const Comm& comm, const PolicyCatalog& policies) {
   try {
@@ -231,6 +262,8 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   CLI::App* backtest = add_backtest(app, backtest_args);
   SensitivityArgs sensitivity_args;
   CLI::App* sensitivity = add_sensitivity(app, sensitivity_args);
+  AttributeArgs attribute_args;
+  CLI::App* attribute = add_attribute(app, attribute_args);
 
   // A reader that went away (`| head`, or `| tee` ended by the same Ctrl-C) must not
   // kill a run before it writes its result: writes to it fail instead, and are ignored.
@@ -247,6 +280,7 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
   if (*calibrate) return calibrate_command(calibrate_args, policies);
   if (*backtest) return backtest_command(backtest_args, policies);
   if (*sensitivity) return sensitivity_command(sensitivity_args, policies);
+  if (*attribute) return attribute_command(attribute_args, policies);
   if (*bench) return bench_command(bench_args, mpi.world(), policies);
   if (*compare) return compare_command(compare_args);
   if (*report) return report_command(report_args.runs, report_args.out);

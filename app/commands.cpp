@@ -1,4 +1,4 @@
-// `migflow validate`, `compare` and `calibrate`.
+// `migflow validate`, `compare`, `calibrate`, `backtest`, `sensitivity` and `attribute`.
 #include <tbb/global_control.h>
 
 #include <algorithm>
@@ -10,13 +10,16 @@
 #include "analysis/calibrate.hpp"
 #include "analysis/compare.hpp"
 #include "analysis/report.hpp"
+#include "analysis/scenario_runs.hpp"
 #include "app/bundled_data.hpp"
 #include "app/commands.hpp"
 #include "app/progress.hpp"
+#include "ensemble/memory_estimate.hpp"
 #include "loader/scenario_loader.hpp"
 #include "loader/schema.hpp"
 #include "output/atomic_file.hpp"
 #include "output/run_file_reader.hpp"
+#include "output/run_file_writer.hpp"
 #include "sim/agents.hpp"
 #include "sim/world.hpp"
 
@@ -263,6 +266,58 @@ int sensitivity_command(SensitivityArgs args, const PolicyCatalog& policies) {
   std::fputs(table.c_str(), stdout);
   if (!args.markdown.empty() && !write_text_file(args.markdown, table)) return kOutputFailure;
   if (!args.csv.empty() && !write_text_file(args.csv, sensitivity_csv(r))) return kOutputFailure;
+  return 0;
+}
+
+int attribute_command(AttributeArgs args, const PolicyCatalog& policies) {
+  std::optional<tbb::global_control> threads;
+  if (args.threads > 0)
+    threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+  Scenario sc;
+  std::vector<std::string> blocks;
+  std::size_t runs = 0;
+  try {  // everything that can be refused is refused before the first run
+    sc = load_scenario(args.scenario, policies);
+    if (args.seed) sc.seed = *args.seed;
+    if (args.replicates) sc.replicates = *args.replicates;
+    if (args.parameters) sc.parameters = parameter_mode_named(*args.parameters).value();  // checked by the CLI
+    std::optional<Scenario> baseline;
+    if (!args.baseline.empty()) baseline = load_scenario(args.baseline, policies);
+    blocks = attributed_blocks(sc, args.blocks, baseline ? &*baseline : nullptr);
+    runs = attribution_plan(static_cast<int>(blocks.size()), args.options.permutations, sc.seed).coalitions.size();
+    // Subsets run one after another, each as `migflow run` would: the same memory check.
+    const int concurrent =
+        static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+    const std::string refusal = memory_refusal(*scaled_world(sc, args.options.agents), concurrent, 1);
+    if (!refusal.empty()) throw std::invalid_argument(refusal);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kBadInput;
+  }
+  try {
+    for (const std::string& path : {args.csv, args.markdown})
+      if (!path.empty()) check_writable(path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kOutputFailure;
+  }
+  std::fprintf(stderr, "migflow: attributing %zu blocks of %s: %zu subsets x %d replicates\n", blocks.size(),
+               sc.title.c_str(), runs, sc.replicates);
+  AttributionResult r;
+  try {
+    ProgressBar bar("attributing");
+    args.options.progress = [&](long long done, long long total) { bar.update(done, total); };
+    r = attribute(sc, blocks, args.options);
+    bar.finish();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "migflow: error: %s\n", e.what());
+    return kUnexpected;
+  }
+  std::fprintf(stderr, "migflow: %zu subsets run in %.1f s\n", r.plan.coalitions.size(), r.seconds);
+  const std::string table = attribution_markdown(r);
+  std::fputs(table.c_str(), stdout);
+  if (!args.markdown.empty() && !write_text_file(args.markdown, table)) return kOutputFailure;
+  if (!args.csv.empty() && !write_text_file(args.csv, attribution_csv(r))) return kOutputFailure;
   return 0;
 }
 

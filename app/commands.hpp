@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/attribution.hpp"
 #include "analysis/backtest.hpp"
 #include "analysis/calibrate.hpp"
 #include "analysis/sensitivity.hpp"
@@ -88,6 +89,24 @@ struct SensitivityArgs {
 };
 // `migflow sensitivity`: Sobol indices of indicators (or of a difference) to the parameters.
 int sensitivity_command(SensitivityArgs args, const PolicyCatalog& policies);
+
+struct AttributeArgs {
+  std::string scenario;
+  // Which blocks to attribute: `blocks` when given; else those whose id is not a block of
+  // `baseline`; else every block of the scenario (analysis/attribution.hpp).
+  std::vector<std::string> blocks;
+  std::string baseline;
+  std::string markdown, csv;
+  // Override the scenario's, as `migflow run` does; every subset runs with the same ones.
+  std::optional<std::uint64_t> seed;
+  std::optional<int> replicates;
+  std::optional<std::string> parameters;  // "posterior" or "point"
+  int threads = 0;
+  AttributionOptions options;
+};
+// `migflow attribute`: Shapley values of a package's policy blocks for every headline
+// indicator, from runs of the subsets of blocks with common random numbers.
+int attribute_command(AttributeArgs args, const PolicyCatalog& policies);
 
 struct BenchArgs {
   std::string scenario;          // default: the bundled default scenario

@@ -63,7 +63,7 @@ TEST(Cli, ValidateReportsTheScenarioOrItsError) {
 
 TEST(Cli, HelpForEachCommand) {
   std::string out;
-  for (const char* cmd : {"", " run", " validate"}) {
+  for (const char* cmd : {"", " run", " validate", " attribute"}) {
     EXPECT_EQ(run_command(kBinary + cmd + " --help", &out), 0) << cmd;
     EXPECT_NE(out.find("Usage"), std::string::npos) << out;
   }
@@ -142,6 +142,12 @@ TEST(Cli, RefusesAPopulationThatCannotFitInMemoryWithTheEstimate) {
   EXPECT_NE(out.find("huge.yaml: field 'population': 2650000000 agents"), std::string::npos) << out;
   EXPECT_NE(out.find("GB are available"), std::string::npos) << out;
   EXPECT_TRUE(fs::is_empty(dir));
+  // `attribute` runs each subset as `run` would, and makes the same check first.
+  const std::string package =
+      testing::write_temp("huge_package.yaml", "extends: " + huge + "\npolicies: [{id: cheap, name: remittances}]\n");
+  EXPECT_EQ(run_command(kBinary + " attribute " + package, &out), 2) << out;
+  EXPECT_NE(out.find("field 'population': 2650000000 agents"), std::string::npos) << out;
+  EXPECT_EQ(out.find("attributing"), std::string::npos) << "ran before checking memory: " << out;
 }
 
 }  // namespace
@@ -274,6 +280,37 @@ TEST(Cli, CompareRefusesAPartialFileUnlessAllowed) {
   EXPECT_NE(out.find("partial.h5: attribute 'run_status': partial"), std::string::npos) << out;
   EXPECT_EQ(run_command(kBinary + " compare --allow-partial " + run.path + " " + partial, &out), 0) << out;
   EXPECT_NE(out.find("warning"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace migflow
+
+namespace migflow {
+namespace {
+
+// `migflow attribute` refuses what it cannot do before the first run: an unknown block
+// (naming --blocks and the scenario's blocks), too many blocks for every subset, an
+// output file it could not write; bad numbers are usage errors.
+TEST(Cli, AttributeRefusesBadBlocksAndOutputsBeforeRunning) {
+  const std::string scenario = testing::write_temp(
+      "package.yaml", "extends: " + testing::data_path("small.yaml") +
+                          "\npolicies:\n  - {id: quota, name: labour_market_openness, quotas: [{member_state: ITA, "
+                          "per_year: 500}]}\n  - {id: cheap, name: remittances, cost_target: 0.02}\n");
+  std::string out;
+  EXPECT_EQ(run_command(kBinary + " attribute " + scenario + " --blocks quota,visa", &out), 2) << out;
+  EXPECT_NE(out.find("--blocks: 'visa' is not a policy block of"), std::string::npos) << out;
+  EXPECT_NE(out.find("its blocks: quota, cheap"), std::string::npos) << out;
+  EXPECT_EQ(out.find("attributing"), std::string::npos) << "ran before checking the blocks: " << out;
+  EXPECT_EQ(run_command(kBinary + " attribute " + scenario + " --baseline " + scenario, &out), 2) << out;
+  EXPECT_NE(out.find("--baseline: every policy block"), std::string::npos) << out;
+  EXPECT_EQ(run_command(kBinary + " attribute " + scenario + " --csv /nonexistent-dir/a.csv", &out), 3) << out;
+  EXPECT_NE(out.find("/nonexistent-dir/a.csv"), std::string::npos) << out;
+  EXPECT_EQ(out.find("attributing"), std::string::npos) << "ran before checking the output: " << out;
+  for (const std::string& args : {std::string(" --permutations 0"), std::string(" --permutations 2.5"),
+                                  std::string(" --replicates 0"), std::string(" --seed -3")}) {
+    EXPECT_EQ(run_command(kBinary + " attribute " + scenario + args, &out), 1) << args << ": " << out;
+    EXPECT_NE(out.find(args.substr(1, args.find(' ', 1) - 1)), std::string::npos) << args << ": " << out;
+  }
 }
 
 }  // namespace

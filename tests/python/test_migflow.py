@@ -160,6 +160,33 @@ def test_sensitivity_csv_is_drawn_by_the_plotting_script(tmp_path):
     assert r.returncode != 0 and "line 2" in r.stderr
 
 
+def test_attribution_csv_is_drawn_by_the_plotting_script(tmp_path):
+    # `migflow attribute --csv` on two blocks of the small world, through
+    # tools/plot_attribution.py: the figure exists, is a PNG and is not blank.
+    scenario = tmp_path / "package.yaml"
+    scenario.write_text(
+        f"extends: {SMALL}\npolicies:\n"
+        "  - {id: quota, name: labour_market_openness, quotas: [{member_state: ITA, per_year: 2000}]}\n"
+        "  - {id: detect, name: readmission, detection: 0.05}\n"
+    )
+    table = tmp_path / "values.csv"
+    cli("attribute", scenario, "--agents", 2000, "--replicates", 2, "--csv", table)
+    lines = table.read_text().splitlines()
+    assert lines[0].startswith("indicator,unit,block,value,low,high,share") and len(lines) > 3
+    figure = tmp_path / "attribution.png"
+    script = Path(__file__).resolve().parents[2] / "tools" / "plot_attribution.py"
+    subprocess.run(["/usr/bin/python3", str(script), str(table), "--out", str(figure)], check=True)
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(figure).convert("L"))
+    assert pixels.shape[0] > 100 and (pixels < 128).sum() > 1000
+    r = subprocess.run(
+        ["/usr/bin/python3", str(script), str(table), "--out", str(figure), "--indicators", "nonsense"],
+        capture_output=True, text=True,
+    )
+    assert r.returncode != 0 and "no indicator nonsense" in r.stderr
+
+
 def test_compare_figures_are_drawn(tmp_path, cli_run):
     # tools/plot_compare.py on two runs of the small world (Member States only, so the
     # panels of destinations outside the EU are drawn at zero): every figure is written.
