@@ -123,27 +123,59 @@ std::vector<double> shapley_sampling_error(const ShapleyPlan& plan, const std::v
   return se;
 }
 
+Player parse_player(const std::string& item) {
+  Player player;
+  const auto eq = item.find('=');
+  player.name = item.substr(0, eq);
+  if (eq == std::string::npos) {
+    player.ids = {item};
+  } else {
+    for (std::size_t at = eq + 1;;) {
+      const auto plus = item.find('+', at);
+      player.ids.push_back(item.substr(at, plus == std::string::npos ? std::string::npos : plus - at));
+      if (plus == std::string::npos) break;
+      at = plus + 1;
+    }
+  }
+  for (const std::string& part : player.ids)
+    if (player.name.empty() || part.empty())
+      throw std::invalid_argument("--blocks: '" + item + "': expected a block id or name=id1+id2+...");
+  return player;
+}
+
 std::vector<std::string> attributed_blocks(const Scenario& sc, const std::vector<std::string>& named,
                                            const Scenario* baseline) {
-  auto has = [](const Scenario& s, const std::string& id) {
-    return std::any_of(s.policies.begin(), s.policies.end(), [&](const PolicySpec& p) { return p.id == id; });
+  auto position = [](const Scenario& s, const std::string& id) {
+    const auto at = std::find_if(s.policies.begin(), s.policies.end(), [&](const PolicySpec& p) { return p.id == id; });
+    return at == s.policies.end() ? -1 : static_cast<int>(at - s.policies.begin());
   };
   std::string known;
   for (const PolicySpec& p : sc.policies) known += (known.empty() ? "" : ", ") + p.id;
-  for (std::size_t i = 0; i < named.size(); ++i) {
-    if (!has(sc, named[i]))
-      throw std::invalid_argument("--blocks: '" + named[i] + "' is not a policy block of " + sc.file +
-                                  " (its blocks: " + (known.empty() ? "none" : known) + ")");
-    if (std::find(named.begin(), named.begin() + static_cast<std::ptrdiff_t>(i), named[i]) !=
-        named.begin() + static_cast<std::ptrdiff_t>(i))
-      throw std::invalid_argument("--blocks: '" + named[i] + "' is named twice");
+  // (position of the player's first block, item)
+  std::vector<std::pair<int, std::string>> chosen;
+  std::vector<std::string> seen;
+  for (const std::string& item : named) {
+    const Player player = parse_player(item);
+    int first = static_cast<int>(sc.policies.size());
+    for (const std::string& id : player.ids) {
+      const int at = position(sc, id);
+      if (at < 0)
+        throw std::invalid_argument("--blocks: '" + id + "' is not a policy block of " + sc.file +
+                                    " (its blocks: " + (known.empty() ? "none" : known) + ")");
+      if (std::find(seen.begin(), seen.end(), id) != seen.end())
+        throw std::invalid_argument("--blocks: '" + id + "' is named twice");
+      seen.push_back(id);
+      first = std::min(first, at);
+    }
+    chosen.emplace_back(first, item);
   }
+  if (named.empty())
+    for (std::size_t i = 0; i < sc.policies.size(); ++i)
+      if (!(baseline && position(*baseline, sc.policies[i].id) >= 0))
+        chosen.emplace_back(static_cast<int>(i), sc.policies[i].id);
+  std::stable_sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out;
-  for (const PolicySpec& p : sc.policies) {
-    const bool chosen = !named.empty() ? std::find(named.begin(), named.end(), p.id) != named.end()
-                                       : !(baseline && has(*baseline, p.id));
-    if (chosen) out.push_back(p.id);
-  }
+  for (auto& [at, item] : chosen) out.push_back(std::move(item));
   if (out.empty())
     throw std::invalid_argument(baseline && named.empty()
                                     ? "--baseline: every policy block of " + sc.file + " is also in " + baseline->file +
@@ -171,9 +203,18 @@ AttributionResult attribute(const Scenario& scenario, const std::vector<std::str
   const auto start = std::chrono::steady_clock::now();
   AttributionResult r;
   r.title = scenario.title;
-  r.blocks = attributed_blocks(scenario, blocks, nullptr);
-  for (const PolicySpec& p : scenario.policies)
-    if (std::find(r.blocks.begin(), r.blocks.end(), p.id) == r.blocks.end()) r.others.push_back(p.id);
+  // The player each of the scenario's blocks belongs to, or -1 (on in every run).
+  std::vector<int> player_of(scenario.policies.size(), -1);
+  for (const std::string& item : attributed_blocks(scenario, blocks, nullptr)) {
+    const Player player = parse_player(item);
+    for (std::size_t i = 0; i < scenario.policies.size(); ++i)
+      if (std::find(player.ids.begin(), player.ids.end(), scenario.policies[i].id) != player.ids.end())
+        player_of[i] = static_cast<int>(r.blocks.size());
+    r.blocks.push_back(player.name);
+    r.members.push_back(player.ids);
+  }
+  for (std::size_t i = 0; i < scenario.policies.size(); ++i)
+    if (player_of[i] < 0) r.others.push_back(scenario.policies[i].id);
   const int k = static_cast<int>(r.blocks.size());
   r.plan = attribution_plan(k, options.permutations, scenario.seed);
   r.replicates = scenario.replicates;
@@ -182,11 +223,9 @@ AttributionResult attribute(const Scenario& scenario, const std::vector<std::str
   for (std::size_t c = 0; c < C; ++c) {
     Scenario variant = scenario;
     variant.policies.clear();
-    for (const PolicySpec& p : scenario.policies) {
-      const auto at = std::find(r.blocks.begin(), r.blocks.end(), p.id);
-      if (at == r.blocks.end() || (r.plan.coalitions[c] & bit(static_cast<int>(at - r.blocks.begin()))))
-        variant.policies.push_back(p);
-    }
+    for (std::size_t i = 0; i < scenario.policies.size(); ++i)
+      if (player_of[i] < 0 || (r.plan.coalitions[c] & bit(player_of[i])))
+        variant.policies.push_back(scenario.policies[i]);
     const auto world = scaled_world(variant, options.agents);
     EnsembleOptions run;
     run.replicates = scenario.replicates;
@@ -287,7 +326,14 @@ std::string attribution_markdown(const AttributionResult& r) {
   std::ostringstream out;
   const std::size_t k = r.blocks.size();
   std::string blocks, others;
-  for (const auto& b : r.blocks) blocks += (blocks.empty() ? "" : ", ") + b;
+  for (std::size_t b = 0; b < k; ++b) {
+    blocks += (blocks.empty() ? "" : ", ") + r.blocks[b];
+    if (r.members[b].size() > 1 || r.members[b][0] != r.blocks[b]) {  // a group: its blocks
+      std::string ids;
+      for (const auto& id : r.members[b]) ids += (ids.empty() ? "" : " + ") + id;
+      blocks += " (" + ids + ")";
+    }
+  }
   for (const auto& b : r.others) others += (others.empty() ? "" : ", ") + b;
   out << "# Attribution: " << r.title << "\n\n"
       << "Blocks attributed (k = " << k << "): " << blocks

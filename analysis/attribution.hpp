@@ -64,9 +64,20 @@ struct AttributionOptions {
   std::function<void(long long, long long)> progress;
 };
 
-// The blocks to attribute: `named` (each must be a block id of `sc`, once), else every
-// block of `sc` whose id is not a block of `baseline`, else (no baseline) every block
-// of `sc`. Throws std::invalid_argument naming the option (--blocks or --baseline).
+// A player of the game: one block (`id`), or a group of blocks switched on and off
+// together (`name=id1+id2+...`), e.g. a layer of competence.
+struct Player {
+  std::string name;
+  std::vector<std::string> ids;
+};
+// Reads `id` or `name=id1+id2+...`; throws std::invalid_argument naming --blocks.
+Player parse_player(const std::string& item);
+
+// The players to attribute, as their --blocks items: `named` (each an id or a group of
+// ids of `sc`'s blocks, every id named once), else every block of `sc` whose id is not
+// a block of `baseline`, else (no baseline) every block of `sc`; in the order of the
+// scenario's blocks (a group: of its first). Throws std::invalid_argument naming the
+// option (--blocks or --baseline).
 std::vector<std::string> attributed_blocks(const Scenario& sc, const std::vector<std::string>& named,
                                            const Scenario* baseline);
 // The plan for k blocks; throws std::invalid_argument naming --blocks or --permutations
@@ -75,8 +86,9 @@ ShapleyPlan attribution_plan(int k, int permutations, std::uint64_t seed);
 
 struct AttributionResult {
   std::string title;                // the scenario's
-  std::vector<std::string> blocks;  // the k attributed, in the scenario's order
-  std::vector<std::string> others;  // the blocks on in every run
+  std::vector<std::string> blocks;  // the k players' names (a block's id, or a group's name), in the scenario's order
+  std::vector<std::vector<std::string>> members;  // each player's block ids
+  std::vector<std::string> others;                // the blocks on in every run
   ShapleyPlan plan;
   int replicates = 0;
   std::vector<int> groups;  // the replicates' parameter-draw groups (draw_groups)
@@ -91,7 +103,8 @@ struct AttributionResult {
   double seconds = 0;
 };
 
-// Runs the plan's subsets of `scenario` (its seed, replicates and parameters as given)
+// Runs the plan's subsets of `scenario` (its seed, replicates and parameters as given;
+// `blocks` are --blocks items as attributed_blocks returns them)
 // and attributes every headline indicator. Throws as attributed_blocks and
 // attribution_plan do, before any run.
 AttributionResult attribute(const Scenario& scenario, const std::vector<std::string>& blocks,

@@ -201,8 +201,9 @@ CLI::App* add_attribute(CLI::App& app, AttributeArgs& args) {
       "buys, from runs of every subset of blocks with common random numbers (docs/attribution.md)");
   cmd->add_option("scenario", args.scenario, kScenarioHelp)->required()->transform(scenario_file());
   auto* blocks = cmd->add_option("--blocks,-b", args.blocks,
-                                 "Policy block ids to attribute, comma-separated (default: those not in --baseline, "
-                                 "else every block); the other blocks stay on in every run")
+                                 "Policy block ids to attribute, comma-separated, or groups switched together as "
+                                 "name=id1+id2 (default: those not in --baseline, else every block); the other "
+                                 "blocks stay on in every run")
                      ->delimiter(',');
   cmd->add_option("--baseline", args.baseline,
                   "Attribute the scenario's blocks whose ids this scenario does not have (e.g. moldova/baseline)")

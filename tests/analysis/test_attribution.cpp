@@ -262,5 +262,52 @@ TEST(Attribution, InteractingBlocksSplitTheirInteractionAsShapleyPrescribes) {
   EXPECT_GT(largest_interaction, 20) << "persons: the blocks interact, so values differ from effects alone";
 }
 
+// A group of blocks is one player: switched on and off together. Three blocks as two
+// players (the quota; detection and cheaper remittances as one group) must give the
+// two-player Shapley values of subsets run independently, the group's run holding both.
+TEST(Attribution, AGroupOfBlocksIsOnePlayer) {
+  const std::string quota =
+      "  - {id: quota, name: labour_market_openness, quotas: [{member_states: [ITA, DEU], partner: MDA, "
+      "per_year: 6000}]}\n";
+  const std::string detect =
+      "  - {id: detect, name: readmission, agreements: [{partner: MDA, execution: 0.9}], detection: 0.08}\n";
+  const std::string cheap = "  - {id: cheap, name: remittances, cost_target: 0.02}\n";
+  const std::string base = "replicates: 3\n";
+  const auto sc = testing::small_scenario(base + "policies:\n" + quota + detect + cheap);
+  const AttributionResult r = attribute(*sc, {"eu=detect+cheap", "quota"}, {});
+  ASSERT_EQ(r.blocks, (std::vector<std::string>{"quota", "eu"}));  // the scenario's order
+  ASSERT_EQ(r.members[1], (std::vector<std::string>{"detect", "cheap"}));
+  ASSERT_EQ(r.plan.coalitions.size(), 4u);
+  const std::vector<Indicator> v0 = indicators_with(base + "policies: []\n", 3);
+  const std::vector<Indicator> v1 = indicators_with(base + "policies:\n" + quota, 3);
+  const std::vector<Indicator> v2 = indicators_with(base + "policies:\n" + detect + cheap, 3);
+  const std::vector<Indicator> v12 = indicators_with(base + "policies:\n" + quota + detect + cheap, 3);
+  for (std::size_t j = 0; j < r.indicators.size(); ++j)
+    for (std::size_t rep = 0; rep < 3; ++rep) {
+      const double a0 = v0[j].per_replicate[rep], a1 = v1[j].per_replicate[rep], a2 = v2[j].per_replicate[rep],
+                   a12 = v12[j].per_replicate[rep];
+      const double tol = 1e-9 * (1 + std::fabs(a12));
+      EXPECT_NEAR(r.shapley[j][0][rep], 0.5 * (a1 - a0) + 0.5 * (a12 - a2), tol) << r.indicators[j].name;
+      EXPECT_NEAR(r.shapley[j][1][rep], 0.5 * (a2 - a0) + 0.5 * (a12 - a1), tol) << r.indicators[j].name;
+    }
+  // Bad groups are refused naming --blocks.
+  for (const char* bad : {"eu=", "=detect", "eu=detect+", "eu=detect+nope", "eu=detect+cheap,cheap"}) {
+    std::vector<std::string> items;
+    std::string all = bad;
+    for (std::size_t at = 0;;) {
+      const auto comma = all.find(',', at);
+      items.push_back(all.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    try {
+      attributed_blocks(*sc, items, nullptr);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("--blocks"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace migflow
