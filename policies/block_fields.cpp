@@ -1,6 +1,8 @@
 #include "policies/block_fields.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <sstream>
 
 namespace migflow {
 
@@ -42,6 +44,48 @@ std::vector<NodeId> read_nodes(MapReader& r, const std::string& singular, const 
     for (size_t n = 0; n < sc.nodes.size(); ++n)
       if (sc.nodes[n].role == roles.front()) out.push_back(static_cast<NodeId>(n));
   return out;
+}
+
+std::vector<std::string> origin_ids(const World& world) {
+  std::vector<std::string> out;
+  for (int o = 0; o < world.origin_count(); ++o) out.push_back(world.scenario().nodes[world.origin_node(o)].id);
+  return out;
+}
+
+double YearlyFigures::at(double year) const {
+  double figure = from_year.front().second;
+  for (const auto& [y, v] : from_year)
+    if (year >= y) figure = v;
+  return figure;
+}
+
+YearlyFigures read_yearly_figures(MapReader& r, const FieldSpec& f) {
+  YearlyFigures out;
+  const Tree& figures = r.required_child(f);
+  if (!figures.is_map()) {
+    out.from_year = {{0, r.number(f, 0)}};
+    return out;
+  }
+  for (const auto& [year_text, value] : figures.entries) {
+    const std::string field = r.field(f) + "." + year_text;
+    char* end = nullptr;
+    const long year = std::strtol(year_text.c_str(), &end, 10);
+    if (*end != '\0' || year < 1900 || year > 2200) fail(*value, field, "bad year '" + year_text + "'");
+    if (!out.from_year.empty() && year <= out.from_year.back().first) fail(*value, field, "years must increase");
+    const double v = scalar_number(*value, field);
+    if (!(v >= f.lo && v <= f.hi)) {
+      std::ostringstream message;
+      message << "must lie in [" << f.lo << ", " << f.hi << "], got " << v;
+      fail(*value, field, message.str());
+    }
+    out.from_year.emplace_back(static_cast<int>(year), v);
+  }
+  if (out.from_year.empty()) fail(figures, r.field(f), "no values");
+  return out;
+}
+
+int months_since(const Calendar& calendar, int step, const YearMonth& since) {
+  return calendar.date(step).index() - since.index();
 }
 
 std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scenario& sc) {

@@ -12,6 +12,7 @@ PolicyModule readmission_module();
 PolicyModule border_capacity_module();
 PolicyModule remittances_module();
 PolicyModule visa_regime_module();
+PolicyModule information_campaign_module();
 
 const PolicyRegistry& builtin_policies() {
   static const PolicyRegistry registry({
@@ -20,6 +21,7 @@ const PolicyRegistry& builtin_policies() {
       border_capacity_module(),
       remittances_module(),
       visa_regime_module(),
+      information_campaign_module(),
   });
   return registry;
 }

@@ -1,9 +1,6 @@
 // labour_market_openness: work-permit quotas that a Member State opens to a partner
 // country (a Member State competence), with circular-migration rules at expiry.
 // See README.md beside this file.
-#include <cmath>
-#include <cstdlib>
-
 #include "loader/fields.hpp"
 
 #include "policies/block_fields.hpp"
@@ -15,21 +12,9 @@ namespace migflow {
 
 namespace {
 
-// Permits per year: one figure, or {year: figure} held from each year to the next
-// (earlier years hold the first figure), as national schemes changed year by year.
-struct YearlySizes {
-  std::vector<std::pair<int, double>> from_year;  // sorted by year
-  double at(double year) const {
-    double size = from_year.front().second;
-    for (const auto& [y, v] : from_year)
-      if (year >= y) size = v;
-    return size;
-  }
-};
-
 struct QuotaSpec {
   NodeId member_state, partner;
-  YearlySizes per_year;  // persons
+  YearlyFigures per_year;  // persons
   std::uint8_t skill_mask;
   double permit_months, renewal, return_home;
   std::string label;
@@ -121,23 +106,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     const auto member_states = read_nodes(r, f::member_state, f::member_states, sc, {Role::MemberState});
     const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin});
     QuotaSpec q;
-    const Tree& sizes = r.required_child(f::per_year);
-    if (sizes.is_map()) {
-      for (const auto& [year_text, value] : sizes.entries) {
-        const std::string field = r.field("per_year") + "." + year_text;
-        char* end = nullptr;
-        const long year = std::strtol(year_text.c_str(), &end, 10);
-        if (*end != '\0' || year < 1900 || year > 2200) fail(*value, field, "bad year '" + year_text + "'");
-        if (!q.per_year.from_year.empty() && year <= q.per_year.from_year.back().first)
-          fail(*value, field, "years must increase");
-        const double v = scalar_number(*value, field);
-        if (!(v >= f::per_year.lo && v <= f::per_year.hi)) fail(*value, field, "value outside [0, 1e9]");
-        q.per_year.from_year.emplace_back(static_cast<int>(year), v);
-      }
-      if (q.per_year.from_year.empty()) fail(sizes, r.field("per_year"), "no values");
-    } else {
-      q.per_year.from_year = {{0, r.number(f::per_year, 0)}};
-    }
+    q.per_year = read_yearly_figures(r, f::per_year);
     q.skill_mask = 0;
     if (const Tree* skills = r.child(f::skills)) {
       if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");

@@ -247,6 +247,82 @@ TEST(Remittances, TotalsEqualWhatStocksAndRatesImply) {
   }
 }
 
+// --- information_campaign ---------------------------------------------------------------
+
+// Persons setting off irregularly in each step: irregular arrivals plus the change in
+// the stock in transit. Exact when no one leaves transit but by arriving (no giving up,
+// no interception), as in kIrregular.
+std::vector<double> irregular_departures(const SeriesGroup& g) {
+  const int arrivals = g.find("arrivals"), stocks = g.find("stocks");
+  std::vector<double> out;
+  double in_transit_before = 0;
+  for (size_t s = 0; s < g.steps(arrivals); ++s) {
+    double arrived = 0, in_transit = 0;
+    for (size_t d = 0; d < 3; ++d)
+      arrived += g.at(arrivals, s, d * kChannelCount + static_cast<int>(Channel::Irregular));
+    for (size_t n = 0; n < 5; ++n)
+      in_transit += g.at(stocks, s, n * kStatusCount + static_cast<int>(Status::InTransit));
+    out.push_back(arrived + in_transit - in_transit_before);
+    in_transit_before = in_transit;
+  }
+  return out;
+}
+
+// Few enough leave that the deterred are not the ones who would leave later anyway: in a
+// world where most of those able to leave have left, a campaign delays departures more
+// than it prevents them, and the run-long effect is smaller than reach * effect.
+const std::string kIrregular =
+    "model: {emigration_rate: 0.005, transit_give_up: 0, crossing_interception: 0, legal_access: 0.1}\n";
+
+// Departures with a policy in steps [a, b) against what the baseline's departures times
+// the recorded factor imply; the tolerance is 4.5 standard deviations of the difference
+// of two independent Poisson counts of agents (the runs share random numbers, so the
+// real spread is smaller).
+void expect_departures_scaled(const std::vector<double>& with, const std::vector<double>& without,
+                              const std::vector<double>& factor, size_t a, size_t b, const char* what) {
+  double observed = 0, expected = 0, variance = 0;
+  for (size_t s = a; s < b; ++s) {
+    observed += with[s];
+    expected += without[s] * factor[s];
+    variance += (with[s] + without[s] * factor[s] * factor[s]) * 130;  // persons^2, 130 persons per agent
+  }
+  EXPECT_GT(expected, 100 * 130) << what << ": too few departures to show anything";
+  EXPECT_NEAR(observed, expected, 4.5 * std::sqrt(variance)) << what;
+}
+
+TEST(InformationCampaign, IrregularDeparturesFallByReachTimesEffect) {
+  const auto without = run(kIrregular);
+  const auto with = run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
+                                               "reach: 0.6, effect: 0.5, half_life_months: 1200}]"));
+  const auto& factor = values(with[0].policies[0], "irregular_factor");
+  const auto& reach = values(with[0].policies[0], "reach");
+  for (size_t s = 0; s < factor.size(); ++s) {
+    EXPECT_NEAR(reach[s], 0.6 * std::exp2(-static_cast<double>(s) / 1200), 1e-12);
+    EXPECT_NEAR(factor[s], 1 - 0.5 * reach[s], 1e-12);
+  }
+  const auto dep_with = irregular_departures(core(with)), dep_without = irregular_departures(core(without));
+  expect_departures_scaled(dep_with, dep_without, factor, 0, 36, "whole run");
+}
+
+TEST(InformationCampaign, DecayReturnsDeparturesTowardsBaseline) {
+  const auto without = run(kIrregular);
+  const auto with = run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
+                                               "reach: 0.8, effect: 0.6, half_life_months: 4}]"));
+  const auto& factor = values(with[0].policies[0], "irregular_factor");
+  EXPECT_NEAR(factor[0], 1 - 0.8 * 0.6, 1e-12);
+  EXPECT_NEAR(factor[4], 1 - 0.4 * 0.6, 1e-12);  // one half-life
+  EXPECT_GT(factor[24], 0.99);
+  const auto dep_with = irregular_departures(core(with)), dep_without = irregular_departures(core(without));
+  expect_departures_scaled(dep_with, dep_without, factor, 0, 6, "first half year");
+  expect_departures_scaled(dep_with, dep_without, factor, 18, 36, "last year and a half");
+  auto ratio = [&](size_t a, size_t b) {
+    double w = 0, wo = 0;
+    for (size_t s = a; s < b; ++s) w += dep_with[s], wo += dep_without[s];
+    return w / wo;
+  };
+  EXPECT_LT(ratio(0, 6) + 0.2, ratio(18, 36));  // 1 - 0.8 * 0.6 at first, about 1 at the end
+}
+
 // --- bad policy blocks ------------------------------------------------------------------
 
 using testing::error_of;
@@ -274,6 +350,15 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: remittances\ncost_target: 3"), "policies[0].cost_target': must lie in [0, 1]"},
       {as_policy("name: remittances\ncots_target: 0.03"), "policies[0].cots_target': unknown field"},
       {as_policy("name: readmission\nfrom: 2012-01\nuntil: 2011-01"), "until is before from"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: XXX}]"),
+       "policies[0].campaigns[0].partner': unknown node 'XXX'"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: MDA, reach: 1.5}]"),
+       "policies[0].campaigns[0].reach': must lie in [0, 1]"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: MDA, half_life_months: 0}]"),
+       "campaigns[0].half_life_months': must lie in [1, 1200]"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: MDA}, {partner: MDA}]"),
+       "a second campaign MDA@2010-01"},
+      {as_policy("name: information_campaign"), "policies[0].campaigns': required field is missing"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.yaml);
