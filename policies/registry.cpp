@@ -13,6 +13,7 @@ PolicyModule border_capacity_module();
 PolicyModule remittances_module();
 PolicyModule visa_regime_module();
 PolicyModule information_campaign_module();
+PolicyModule development_aid_module();
 
 const PolicyRegistry& builtin_policies() {
   static const PolicyRegistry registry({
@@ -22,6 +23,7 @@ const PolicyRegistry& builtin_policies() {
       remittances_module(),
       visa_regime_module(),
       information_campaign_module(),
+      development_aid_module(),
   });
   return registry;
 }

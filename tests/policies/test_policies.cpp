@@ -9,6 +9,7 @@
 #include "ensemble/ensemble.hpp"
 #include "policies/registry.hpp"
 #include "sim/engine.hpp"
+#include "sim/expectation.hpp"
 
 namespace migflow {
 
@@ -323,6 +324,78 @@ TEST(InformationCampaign, DecayReturnsDeparturesTowardsBaseline) {
   EXPECT_LT(ratio(0, 6) + 0.2, ratio(18, 36));  // 1 - 0.8 * 0.6 at first, about 1 at the end
 }
 
+// --- development_aid --------------------------------------------------------------------
+
+TEST(DevelopmentAid, WagesRiseByElasticityTimesTheAidOfLagMonthsBefore) {
+  const auto r =
+      run(as_policy("name: development_aid\nfrom: 2010-07\nlag_months: 12\nwage_elasticity: 0.8\n"
+                    "programmes: [{partner: MDA, share_of_gdp: {2010: 0.05, 2012: 0.1}}]"));
+  const SeriesGroup& g = r[0].policies[0];
+  const auto& factor = values(g, "home_wage_factor");
+  const auto& aid = values(g, "aid_share_of_gdp");
+  for (size_t s = 0; s < 36; ++s) {
+    // Funding from step 6 (2010-07); wages respond from step 18: to 2010's budget until
+    // step 35 (2012-12) takes 2011's, which is still 2010's figure.
+    EXPECT_DOUBLE_EQ(aid[s], s < 6 ? 0.0 : s < 24 ? 0.05 : 0.1) << "step " << s;
+    EXPECT_DOUBLE_EQ(factor[s], s < 18 ? 1.0 : 1 + 0.8 * 0.05) << "step " << s;
+  }
+}
+
+// The small world with Moldova's GDP per head replaced, for the migration hump. `model`
+// adds to the model: block.
+std::string hump_world(int gdp_pc, const std::string& model = "") {
+  return "nodes: [{id: MDA, role: origin, partner_type: neighbourhood, population: 2600000, gdp_pc: " +
+         std::to_string(gdp_pc) + ", unemployment: 0.07}]\nmodel: {emigration_rate: 0.002" + model + "}\n";
+}
+// Aid of 30% of GDP, all of it in wages at once: wages 30% higher.
+const std::string kAid =
+    "name: development_aid\nlag_months: 0\nwage_elasticity: 1\n"
+    "programmes: [{partner: MDA, share_of_gdp: 0.3}]";
+
+// Share of Moldova's agents at home with `status` (never left: at_home; came back:
+// returned) at the end of the run, from the exact expectation (agents do not interact:
+// no diaspora or remittance feedback).
+double expected_at_home(const std::string& yaml, Status status = Status::AtHome) {
+  auto world = world_of(small_scenario(yaml));
+  const ExpectedStocks ex = expected_stocks(*world, 36);
+  const NodeId mda = static_cast<NodeId>(world->scenario().node_index("MDA"));
+  return ex.share.back()[static_cast<size_t>(mda) * kStatusCount + static_cast<int>(status)];
+}
+const std::string kIsolated = "model: {remittance_share: 0, logit_diaspora: 0, aspiration_diaspora: 0}\n";
+
+// Poor: wages of 28 PPP $ a month, so savings are far below the cost of migrating and
+// higher wages raise the means to leave more than they lower the wish to. Richer: a
+// third of the EU's wages, savings above the cost, and higher wages mostly lower the
+// wish to leave.
+constexpr int kPoorGdp = 600, kRicherGdp = 30000;
+
+TEST(DevelopmentAid, ExactExpectationRisesForAPoorPartnerAndFallsForARicherOne) {
+  const std::string isolated = ", remittance_share: 0, logit_diaspora: 0, aspiration_diaspora: 0";  // kIsolated
+  const double poor = expected_at_home(hump_world(kPoorGdp, isolated));
+  const double poor_aid = expected_at_home(hump_world(kPoorGdp, isolated) + as_policy(kAid));
+  const double richer = expected_at_home(hump_world(kRicherGdp, isolated));
+  const double richer_aid = expected_at_home(hump_world(kRicherGdp, isolated) + as_policy(kAid));
+  EXPECT_LT(poor_aid, poor) << "aid should raise emigration from the poor partner";
+  EXPECT_GT(richer_aid, richer) << "aid should lower emigration from the richer partner";
+}
+
+// Persons who left home over the run (at home at the start minus at the end).
+double left_home(const std::vector<ReplicateSeries>& r) {
+  const SeriesGroup& g = core(r);
+  const int stocks = g.find("stocks");
+  const size_t at_home = static_cast<size_t>(Status::AtHome);  // MDA is node 0
+  return g.at(stocks, 0, at_home) - g.at(stocks, g.steps(stocks) - 1, at_home);
+}
+
+TEST(DevelopmentAid, SimulationWithFeedbackShowsBothSidesOfTheHump) {
+  // The poor partner's diaspora sends nothing home (remittances would lift its
+  // households' means above the cost); the runs share their random numbers, so the
+  // difference is the aid's.
+  const std::string poor = hump_world(kPoorGdp, ", remittance_share: 0"), richer = hump_world(kRicherGdp);
+  EXPECT_GT(left_home(run(poor + as_policy(kAid))), left_home(run(poor)));
+  EXPECT_LT(left_home(run(richer + as_policy(kAid))), left_home(run(richer)));
+}
+
 // --- bad policy blocks ------------------------------------------------------------------
 
 using testing::error_of;
@@ -359,6 +432,19 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: information_campaign\ncampaigns: [{partner: MDA}, {partner: MDA}]"),
        "a second campaign MDA@2010-01"},
       {as_policy("name: information_campaign"), "policies[0].campaigns': required field is missing"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: XXX, share_of_gdp: 0.01}]"),
+       "policies[0].programmes[0].partner': unknown node 'XXX'"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: 2}]"),
+       "programmes[0].share_of_gdp': must lie in [0, 0.5]"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: {2011: 0.01, 2012: 0.9}}]"),
+       "programmes[0].share_of_gdp.2012': must lie in [0, 0.5]"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA}]"),
+       "programmes[0].share_of_gdp': required field is missing"},
+      {as_policy("name: development_aid\nlag_months: -3\nprogrammes: [{partner: MDA, share_of_gdp: 0.01}]"),
+       "policies[0].lag_months': must lie in [0, 240]"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: 0.01}, {partner: MDA, "
+                 "share_of_gdp: 0.02}]"),
+       "a second programme for MDA"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.yaml);
