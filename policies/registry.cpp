@@ -14,6 +14,7 @@ PolicyModule remittances_module();
 PolicyModule visa_regime_module();
 PolicyModule information_campaign_module();
 PolicyModule development_aid_module();
+PolicyModule diaspora_engagement_module();
 
 const PolicyRegistry& builtin_policies() {
   static const PolicyRegistry registry({
@@ -24,6 +25,7 @@ const PolicyRegistry& builtin_policies() {
       visa_regime_module(),
       information_campaign_module(),
       development_aid_module(),
+      diaspora_engagement_module(),
   });
   return registry;
 }

@@ -396,6 +396,50 @@ TEST(DevelopmentAid, SimulationWithFeedbackShowsBothSidesOfTheHump) {
   EXPECT_LT(left_home(run(richer + as_policy(kAid))), left_home(run(richer)));
 }
 
+// --- diaspora_engagement ----------------------------------------------------------------
+
+std::string engagement(double cost_reduction, double savings_increase, double return_increase) {
+  return as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, remittance_cost_reduction: " +
+                   std::to_string(cost_reduction) + ", savings_increase: " + std::to_string(savings_increase) +
+                   ", return_increase: " + std::to_string(return_increase) + "}]");
+}
+
+double stock_at_end(const std::vector<ReplicateSeries>& r, Status status) {
+  const SeriesGroup& g = core(r);
+  const int stocks = g.find("stocks");
+  return g.at(stocks, g.steps(stocks) - 1, static_cast<size_t>(status));  // MDA is node 0
+}
+
+TEST(DiasporaEngagement, CheaperTransfersRaiseRemittancesReceivedByTheCostRatio) {
+  const auto without = run(kBusy), with = run(kBusy + engagement(0.5, 0, 0));
+  const double cost = small_scenario()->model.remittance_cost;
+  EXPECT_DOUBLE_EQ(values(with[0].policies[0], "remittance_cost")[0], cost * 0.5);
+  // Step 1 reads the stocks step 0 left, which the cost did not change (step 0 saw no
+  // remittances yet): the same sending, of which households receive more. DEU has no
+  // diaspora yet.
+  const auto& a = values(core(with), "remittances");
+  const auto& b = values(core(without), "remittances");
+  for (size_t m = 0; m < 2; ++m) {
+    ASSERT_GT(b[3 + m], 0);
+    EXPECT_NEAR(a[3 + m] / b[3 + m], (1 - cost * 0.5) / (1 - cost), 1e-12) << "Member State " << m;
+  }
+  EXPECT_GT(sum(a), sum(b));
+}
+
+TEST(DiasporaEngagement, MoreSavingsMoreDepartures) {
+  // Savings are the means to leave (capability), so more of them mean more departures.
+  EXPECT_LT(expected_at_home(kIsolated + engagement(0, 1, 0)), expected_at_home(kIsolated));
+  EXPECT_GT(left_home(run(kBusy + engagement(0, 1, 0))), left_home(run(kBusy)));
+}
+
+TEST(DiasporaEngagement, ReturnProgrammesBringMoreMigrantsHome) {
+  EXPECT_GT(expected_at_home(kIsolated + engagement(0, 0, 1), Status::Returned),
+            expected_at_home(kIsolated, Status::Returned));
+  const auto without = run(kBusy), with = run(kBusy + engagement(0, 0, 1));
+  EXPECT_DOUBLE_EQ(values(with[0].policies[0], "return_factor")[0], 2.0);
+  EXPECT_GT(stock_at_end(with, Status::Returned), stock_at_end(without, Status::Returned));
+}
+
 // --- bad policy blocks ------------------------------------------------------------------
 
 using testing::error_of;
@@ -445,6 +489,12 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: 0.01}, {partner: MDA, "
                  "share_of_gdp: 0.02}]"),
        "a second programme for MDA"},
+      {as_policy("name: diaspora_engagement\nprogrammes: [{partner: ROU}]"),
+       "programmes[0].partner': node 'ROU' is a member_state, expected origin"},
+      {as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, remittance_cost_reduction: 1.5}]"),
+       "programmes[0].remittance_cost_reduction': must lie in [0, 1]"},
+      {as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, return_increase: -1}]"),
+       "programmes[0].return_increase': must lie in [0, 10]"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.yaml);
