@@ -213,12 +213,47 @@ TEST(BorderCapacity, CrossingsNeverExceedCapacityAndInterceptionsMatchTheirRate)
 
 TEST(BorderCapacity, CapacityBuildingRaisesInterceptionOverTime) {
   const auto r =
-      run(as_policy("name: border_capacity\nfrom: 2010-01\ncrossings: [{edges: [MDA->ROU], interception: 0.1, "
-                    "interception_growth: 0.1, interception_max: 0.25}]"));
+      run(as_policy("name: border_capacity\nfrom: 2010-01\ncapacity_lag_months: 0\ncrossings: [{edges: [MDA->ROU], "
+                    "interception: 0.1, interception_growth: 0.1, interception_max: 0.25}]"));
   const auto& rate = values(r[0].policies[0], "interception");
   EXPECT_DOUBLE_EQ(rate[0], 0.1);
   EXPECT_NEAR(rate[12], 0.2, 1e-12);
   EXPECT_DOUBLE_EQ(rate[35], 0.25);
+}
+
+TEST(BorderCapacity, FundingTurnsIntoInterceptionAfterTheLag) {
+  // Funding from 2010-04, capacity in service 9 months later (2011-01, step 12); every
+  // crossing goes through MDA->ROU (the route through Ukraine is made expensive).
+  const std::string model =
+      "edges: [{from: MDA, to: ROU, distance_km: 350, external_border: true}, {from: UKR, to: ROU, distance_km: 500, "
+      "cost: 100000, external_border: true}]\n"
+      "model: {emigration_rate: 0.02, legal_access: 0, transit_give_up: 0}\n";
+  const auto r = run(model + as_policy("name: border_capacity\nfrom: 2010-04\ncapacity_lag_months: 9\ncrossings: "
+                                       "[{edges: [MDA->ROU], interception: 0.1, interception_growth: 0.6}]"));
+  const SeriesGroup& g = r[0].policies[0];
+  const auto& rate = values(g, "interception");
+  const auto& attempts = values(g, "attempts");
+  const auto& intercepted = values(g, "intercepted");
+  for (size_t s = 3; s < 36; ++s) {
+    const double years_built = std::max(0.0, (static_cast<double>(s) - 12) / 12);
+    EXPECT_NEAR(rate[s], std::min(0.9, 0.1 + 0.6 * years_built), 1e-12) << "step " << s;
+  }
+  // Interceptions follow the rate: the share intercepted before the capacity is in
+  // service, and in the last year (rate 0.7 at step 24, capped at 0.9 from step 28).
+  auto share = [&](size_t a, size_t b, double* expected, double* sd) {
+    double n = 0, k = 0, p = 0;
+    for (size_t s = a; s < b; ++s) n += attempts[s] / 130, k += intercepted[s] / 130, p += rate[s] * attempts[s] / 130;
+    *expected = p / n;
+    *sd = std::sqrt(*expected * (1 - *expected) / n);
+    EXPECT_GT(n, 200) << "too few attempts in steps " << a << "-" << b;
+    return k / n;
+  };
+  double before_expected, before_sd, after_expected, after_sd;
+  const double before = share(3, 12, &before_expected, &before_sd);
+  const double after = share(24, 36, &after_expected, &after_sd);
+  EXPECT_NEAR(before, 0.1, 4.5 * before_sd);
+  EXPECT_NEAR(after, after_expected, 4.5 * after_sd);
+  EXPECT_GT(after_expected, 0.7);
 }
 
 // --- remittances ------------------------------------------------------------------------
@@ -464,6 +499,8 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->XXX]}]"), "unknown edge 'MDA->XXX'"},
       {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->ROU], capacity_per_month: -1}]"),
        "capacity_per_month': must lie in [0"},
+      {as_policy("name: border_capacity\ncapacity_lag_months: -2\ncrossings: [{edges: [MDA->ROU]}]"),
+       "policies[0].capacity_lag_months': must lie in [0, 240]"},
       {as_policy("name: remittances\ncost_target: 3"), "policies[0].cost_target': must lie in [0, 1]"},
       {as_policy("name: remittances\ncots_target: 0.03"), "policies[0].cots_target': unknown field"},
       {as_policy("name: readmission\nfrom: 2012-01\nuntil: 2011-01"), "until is before from"},
