@@ -138,13 +138,13 @@ void MapReader::finish() const {
 
 YearSeries read_year_series(const Tree& node, const std::string& field, double lo, double hi) {
   YearSeries s;
-  auto check = [&](const Tree& at, double v) {
-    if (!(v >= lo && v <= hi)) fail(at, field, "must lie in [" + num(lo) + ", " + num(hi) + "], got " + num(v));
+  auto check = [&](const Tree& at, double v, const std::string& where) {
+    if (!(v >= lo && v <= hi)) fail(at, where, "must lie in [" + num(lo) + ", " + num(hi) + "], got " + num(v));
     return v;
   };
   if (node.is_scalar()) {
     s.years = {2000};
-    s.values = {check(node, scalar_number(node, field))};
+    s.values = {check(node, scalar_number(node, field), field)};
     return s;
   }
   if (!node.is_map()) fail(node, field, "expected a number or a map {year: value}");
@@ -154,7 +154,8 @@ YearSeries read_year_series(const Tree& node, const std::string& field, double l
     if (*end != '\0' || year < 1900 || year > 2200) fail(*value, field, "bad year '" + year_text + "'");
     if (!s.years.empty() && year <= s.years.back()) fail(*value, field, "years must increase");
     s.years.push_back(static_cast<double>(year));
-    s.values.push_back(check(*value, scalar_number(*value, field + "." + year_text)));
+    const std::string where = field + "." + year_text;
+    s.values.push_back(check(*value, scalar_number(*value, where), where));
   }
   if (s.years.empty()) fail(node, field, "no values");
   return s;

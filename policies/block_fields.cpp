@@ -48,6 +48,16 @@ NodeId read_node(MapReader& r, const std::string& key, const Scenario& sc, std::
   return node_by_id(r.required_child(key), r.field(key), sc, roles);
 }
 
+std::vector<std::string> origin_ids(const World& world) {
+  std::vector<std::string> out;
+  for (int o = 0; o < world.origin_count(); ++o) out.push_back(world.scenario().nodes[world.origin_node(o)].id);
+  return out;
+}
+
+int months_since(const Calendar& calendar, int step, const YearMonth& since) {
+  return calendar.date(step).index() - since.index();
+}
+
 std::vector<EdgeId> read_edges(MapReader& r, const std::string& key, const Scenario& sc) {
   const Tree& node = r.required_child(key);
   std::vector<const Tree*> items;

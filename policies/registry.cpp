@@ -13,6 +13,9 @@ PolicyModule border_capacity_module();
 PolicyModule remittances_module();
 PolicyModule visa_regime_module();
 PolicyModule protection_resettlement_module();
+PolicyModule information_campaign_module();
+PolicyModule development_aid_module();
+PolicyModule diaspora_engagement_module();
 
 const PolicyRegistry& builtin_policies() {
   static const PolicyRegistry registry({
@@ -22,6 +25,9 @@ const PolicyRegistry& builtin_policies() {
       remittances_module(),
       visa_regime_module(),
       protection_resettlement_module(),
+      information_campaign_module(),
+      development_aid_module(),
+      diaspora_engagement_module(),
   });
   return registry;
 }

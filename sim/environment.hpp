@@ -48,6 +48,12 @@ struct Environment {
   std::vector<double> interception_return;  // share of intercepted who are returned home
   std::vector<double> asylum_recognition;   // share of first decisions granting protection
   double protection_permit_months = 36;     // the permit protection brings
+  // Multipliers of the origin's own parameters; 1 (no effect) in the baseline. Policies
+  // multiply them as they stand, so that blocks acting on one origin compound.
+  std::vector<double> irregular_factor;  // times irregular_propensity (information campaigns)
+  std::vector<double> home_wage_factor;  // times the home wage: aspiration and savings (aid)
+  std::vector<double> savings_factor;    // times household savings, not remittances (investment)
+  std::vector<double> return_factor;     // times return_rate (return programmes)
 
   // --- per node (as a transit partner) --------------------------------------------------
   std::vector<double> transit_readmission;  // share of orders executed to this transit node

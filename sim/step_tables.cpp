@@ -44,6 +44,10 @@ Environment baseline_environment(const World& world, std::span<const ModelParams
   env.asylum_recognition.resize(env.origins);
   for (int o = 0; o < env.origins; ++o) env.asylum_recognition[o] = params[o].asylum_recognition;
   env.protection_permit_months = p.protection_permit_months;
+  env.irregular_factor.assign(env.origins, 1.0);
+  env.home_wage_factor.assign(env.origins, 1.0);
+  env.savings_factor.assign(env.origins, 1.0);
+  env.return_factor.assign(env.origins, 1.0);
   env.transit_readmission.assign(env.nodes, 0.0);
   env.crossing_group.assign(env.edges, -1);
   env.interception.resize(env.edges);
@@ -89,7 +93,7 @@ void StepTables::build(const World& world, const Environment& env, std::span<con
   dest_cdf.assign(static_cast<std::size_t>(origins) * destinations * kSkillCount, 0.0);
   remittances.assign(static_cast<std::size_t>(origins) * destinations, 0.0);
   for (int o = 0; o < origins; ++o) derive_origin_choice(world, env, params[o], last, dest, o, year, months);
-  derive_origin_rates(params, months);
+  derive_origin_rates(env, params, months);
   derive_from_environment(world, env, params, months);
 }
 
@@ -138,7 +142,7 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
   const NodeId home = world.origin_node(o);
   const NodeSpec& hn = sc.nodes[home];
   const double ppa = sc.origins[o].persons_per_agent;
-  const double home_wage = monthly_wage(hn, p, year);
+  const double home_wage = monthly_wage(hn, p, year) * env.home_wage_factor[o];
   const double home_persons =
       (last.stocks[last.stock(o, home, Status::AtHome)] + last.stocks[last.stock(o, home, Status::Returned)]) * ppa;
   const double population = hn.population.empty() ? home_persons : hn.population.at(year);
@@ -157,7 +161,7 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
   }
   // Remittances add a year's worth of transfers per person to household resources.
   remittance_income[o] = home_persons > 0 ? received_total / months * 12.0 / home_persons : 0.0;
-  savings_scale[o] = b.savings_months * home_wage;
+  savings_scale[o] = b.savings_months * home_wage * env.savings_factor[o];
 
   for (int k = 0; k < kSkillCount; ++k) {
     std::vector<double> v(D, -INFINITY);
@@ -192,7 +196,7 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
 }
 
 // Each origin's own behaviour as per-step figures, and the bound on leaving.
-void StepTables::derive_origin_rates(std::span<const ModelParams> params, double months) {
+void StepTables::derive_origin_rates(const Environment& env, std::span<const ModelParams> params, double months) {
   const int O = origins;
   migration_cost.resize(O);
   reemigration_factor.resize(O);
@@ -204,8 +208,8 @@ void StepTables::derive_origin_rates(std::span<const ModelParams> params, double
     const ModelParams& b = params[o];
     migration_cost[o] = b.migration_cost;
     reemigration_factor[o] = b.reemigration_factor;
-    irregular_propensity[o] = b.irregular_propensity;
-    return_prob[o] = rate_to_prob(b.return_rate, months);
+    irregular_propensity[o] = std::min(1.0, b.irregular_propensity * env.irregular_factor[o]);
+    return_prob[o] = rate_to_prob(b.return_rate * env.return_factor[o], months);
     give_up_prob[o] = rate_to_prob(b.transit_give_up, months);
     overstay[o] = b.overstay;
   }

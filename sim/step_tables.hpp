@@ -76,7 +76,7 @@ struct StepTables {
   void derive_quotas_and_permits(const Environment& env, std::span<const ModelParams> params, double months);
   void derive_origin_choice(const World& world, const Environment& env, const ModelParams& b, const StepCounts& last,
                             const Destinations& dest, int o, double year, double months);
-  void derive_origin_rates(std::span<const ModelParams> params, double months);
+  void derive_origin_rates(const Environment& env, std::span<const ModelParams> params, double months);
   void derive_from_environment(const World& world, const Environment& env, std::span<const ModelParams> params,
                                double months);
 };

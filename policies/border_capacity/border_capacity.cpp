@@ -1,6 +1,8 @@
 // border_capacity: how many people an external-border crossing (an edge or a named
 // group of edges) lets through per step, and the chance of interception, which
-// capacity-building funds raise over time. See README.md.
+// capacity-building funds (the EU's, for equipment and training of a partner's or a
+// Member State's border guards) raise over time, from `capacity_lag_months` after the
+// funding starts. See README.md.
 #include <algorithm>
 
 #include "loader/fields.hpp"
@@ -25,7 +27,11 @@ struct Crossing {
 
 struct Config : PolicyConfig {
   std::vector<Crossing> crossings;
-  YearMonth from;  // capacity building counts from here
+  YearMonth from;  // funding for capacity building starts
+  // Months from the start of funding to the first added interception capacity.
+  // Default 12: equipment is procured and border guards trained before anything is
+  // in service; no published value.
+  double capacity_lag_months = 12;
   std::unique_ptr<Policy> instantiate(const World& world) const override;
 };
 
@@ -46,8 +52,8 @@ class BorderCapacity : public Policy {
   }
 
   double interception(const Crossing& c, int step) const {
-    const Calendar& cal = world_.scenario().calendar;
-    const double years = std::max(0.0, (cal.date(step).index() - config_.from.index()) / 12.0);
+    const double months = months_since(world_.scenario().calendar, step, config_.from) - config_.capacity_lag_months;
+    const double years = std::max(0.0, months / 12.0);
     return std::min(c.interception_max, c.interception + c.interception_growth * years);
   }
 
@@ -104,16 +110,20 @@ constexpr FieldSpec name = text("name", "the crossing's name (default: its first
 constexpr FieldSpec capacity_per_month =
     number("capacity_per_month", 0, 1e9, "persons let through (default: no limit)");
 constexpr FieldSpec interception = share("interception", "chance a crossing attempt is intercepted at the start");
-constexpr FieldSpec interception_growth = number("interception_growth", 0, 1, "added per year of capacity building");
+constexpr FieldSpec interception_growth =
+    number("interception_growth", 0, 1, "added per year of capacity building, from capacity_lag_months after from");
 constexpr FieldSpec interception_max = share("interception_max", "interception grows to this at most");
 constexpr FieldSpec crossing[] = {edges, name, capacity_per_month, interception, interception_growth, interception_max};
 constexpr FieldSpec crossings = list("crossings", crossing, "crossings: an edge or a group of edges each");
-constexpr FieldSpec all[] = {crossings};
+constexpr FieldSpec capacity_lag_months =
+    number("capacity_lag_months", 0, 240, "months from funding start (from) to the growth of interception");
+constexpr FieldSpec all[] = {crossings, capacity_lag_months};
 }  // namespace f
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
   auto config = std::make_shared<Config>();
   config->from = params.month("from", sc.calendar.start);
+  config->capacity_lag_months = params.number(f::capacity_lag_months, config->capacity_lag_months);
   const Tree* list = params.child(f::crossings);
   if (list && !list->is_list()) fail(*list, params.field(f::crossings), "expected a list of crossings");
   std::vector<bool> used(sc.edges.size(), false);

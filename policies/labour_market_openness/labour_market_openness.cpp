@@ -108,7 +108,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     const auto member_states = read_nodes(r, f::member_state, f::member_states, sc, {Role::MemberState});
     const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin});
     QuotaSpec q;
-    q.per_year = read_year_series(r.required_child(f::per_year), r.field(f::per_year), f::per_year.lo, f::per_year.hi);
+    q.per_year = read_yearly_figures(r, f::per_year);
     q.skill_mask = 0;
     if (const Tree* skills = r.child(f::skills)) {
       if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");

@@ -27,10 +27,7 @@ class Remittances : public Policy {
   Remittances(const Config& c, const World& w) : config_(c), world_(w) {}
 
   void declare(SeriesGroup& out) override {
-    std::vector<std::string> origins;
-    for (int o = 0; o < world_.origin_count(); ++o)
-      origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
-    out.dimension("origin", origins);
+    out.dimension("origin", origin_ids(world_));
     cost_ = out.declare("cost", {"origin"}, "1", "share of a transfer lost to fees");
     fees_saved_ = out.declare("fees_saved", {"origin"}, "PPP dollars",
                               "fees households did not pay this step, compared with the model's baseline cost");

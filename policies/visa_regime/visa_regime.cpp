@@ -137,14 +137,10 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     if (regime.until.index() < regime.from.index()) fail(*list.items[i], r.field(f::until), "until is before from");
     const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin});
     r.finish();
-    for (NodeId p : partners) {
-      regime.partner = p;
-      regime.label = sc.nodes[p].id + ":" + std::string(kKindNames[static_cast<int>(regime.kind)]);
-      for (const Regime& other : config->regimes)
-        if (other.label == regime.label)
-          fail(*list.items[i], r.field("partner"), "a second " + regime.label + " regime");
-      config->regimes.push_back(regime);
-    }
+    const std::string kind(kKindNames[static_cast<int>(regime.kind)]);
+    add_per_partner(
+        config->regimes, regime, partners, [&](NodeId p) { return sc.nodes[p].id + ":" + kind; }, *list.items[i],
+        r.field("partner"), "regime");
   }
   return config;
 }

@@ -10,6 +10,7 @@
 #include "ensemble/ensemble.hpp"
 #include "policies/registry.hpp"
 #include "sim/engine.hpp"
+#include "sim/expectation.hpp"
 
 namespace migflow {
 
@@ -213,12 +214,47 @@ TEST(BorderCapacity, CrossingsNeverExceedCapacityAndInterceptionsMatchTheirRate)
 
 TEST(BorderCapacity, CapacityBuildingRaisesInterceptionOverTime) {
   const auto r =
-      run(as_policy("name: border_capacity\nfrom: 2010-01\ncrossings: [{edges: [MDA->ROU], interception: 0.1, "
-                    "interception_growth: 0.1, interception_max: 0.25}]"));
+      run(as_policy("name: border_capacity\nfrom: 2010-01\ncapacity_lag_months: 0\ncrossings: [{edges: [MDA->ROU], "
+                    "interception: 0.1, interception_growth: 0.1, interception_max: 0.25}]"));
   const auto& rate = values(r[0].policies[0], "interception");
   EXPECT_DOUBLE_EQ(rate[0], 0.1);
   EXPECT_NEAR(rate[12], 0.2, 1e-12);
   EXPECT_DOUBLE_EQ(rate[35], 0.25);
+}
+
+TEST(BorderCapacity, FundingTurnsIntoInterceptionAfterTheLag) {
+  // Funding from 2010-04, capacity in service 9 months later (2011-01, step 12); every
+  // crossing goes through MDA->ROU (the route through Ukraine is made expensive).
+  const std::string model =
+      "edges: [{from: MDA, to: ROU, distance_km: 350, external_border: true}, {from: UKR, to: ROU, distance_km: 500, "
+      "cost: 100000, external_border: true}]\n"
+      "model: {emigration_rate: 0.02, legal_access: 0, transit_give_up: 0}\n";
+  const auto r = run(model + as_policy("name: border_capacity\nfrom: 2010-04\ncapacity_lag_months: 9\ncrossings: "
+                                       "[{edges: [MDA->ROU], interception: 0.1, interception_growth: 0.6}]"));
+  const SeriesGroup& g = r[0].policies[0];
+  const auto& rate = values(g, "interception");
+  const auto& attempts = values(g, "attempts");
+  const auto& intercepted = values(g, "intercepted");
+  for (size_t s = 3; s < 36; ++s) {
+    const double years_built = std::max(0.0, (static_cast<double>(s) - 12) / 12);
+    EXPECT_NEAR(rate[s], std::min(0.9, 0.1 + 0.6 * years_built), 1e-12) << "step " << s;
+  }
+  // Interceptions follow the rate: the share intercepted before the capacity is in
+  // service, and in the last year (rate 0.7 at step 24, capped at 0.9 from step 28).
+  auto share = [&](size_t a, size_t b, double* expected, double* sd) {
+    double n = 0, k = 0, p = 0;
+    for (size_t s = a; s < b; ++s) n += attempts[s] / 130, k += intercepted[s] / 130, p += rate[s] * attempts[s] / 130;
+    *expected = p / n;
+    *sd = std::sqrt(*expected * (1 - *expected) / n);
+    EXPECT_GT(n, 200) << "too few attempts in steps " << a << "-" << b;
+    return k / n;
+  };
+  double before_expected, before_sd, after_expected, after_sd;
+  const double before = share(3, 12, &before_expected, &before_sd);
+  const double after = share(24, 36, &after_expected, &after_sd);
+  EXPECT_NEAR(before, 0.1, 4.5 * before_sd);
+  EXPECT_NEAR(after, after_expected, 4.5 * after_sd);
+  EXPECT_GT(after_expected, 0.7);
 }
 
 // --- remittances ------------------------------------------------------------------------
@@ -335,6 +371,198 @@ TEST(ProtectionResettlement, ResettlementNeverTakesMoreThanAreHosted) {
   EXPECT_NEAR(values(g, "hosted")[35], 0, 1e-9);
 }
 
+// --- information_campaign ---------------------------------------------------------------
+
+// Persons setting off irregularly in each step: irregular arrivals plus the change in
+// the stock in transit. Exact when no one leaves transit but by arriving (no giving up,
+// no interception), as in kIrregular.
+std::vector<double> irregular_departures(const SeriesGroup& g) {
+  const int arrivals = g.find("arrivals"), stocks = g.find("stocks");
+  std::vector<double> out;
+  double in_transit_before = 0;
+  for (size_t s = 0; s < g.steps(arrivals); ++s) {
+    double arrived = 0, in_transit = 0;
+    for (size_t d = 0; d < 3; ++d)
+      arrived += g.at(arrivals, s, d * kChannelCount + static_cast<int>(Channel::Irregular));
+    for (size_t n = 0; n < 5; ++n)
+      in_transit += g.at(stocks, s, n * kStatusCount + static_cast<int>(Status::InTransit));
+    out.push_back(arrived + in_transit - in_transit_before);
+    in_transit_before = in_transit;
+  }
+  return out;
+}
+
+// Few enough leave that the deterred are not the ones who would leave later anyway: in a
+// world where most of those able to leave have left, a campaign delays departures more
+// than it prevents them, and the run-long effect is smaller than reach * effect.
+const std::string kIrregular =
+    "model: {emigration_rate: 0.005, transit_give_up: 0, crossing_interception: 0, legal_access: 0.1}\n";
+
+// Departures with a policy in steps [a, b) against what the baseline's departures times
+// the recorded factor imply; the tolerance is 4.5 standard deviations of the difference
+// of two independent Poisson counts of agents (the runs share random numbers, so the
+// real spread is smaller).
+void expect_departures_scaled(const std::vector<double>& with, const std::vector<double>& without,
+                              const std::vector<double>& factor, size_t a, size_t b, const char* what) {
+  double observed = 0, expected = 0, variance = 0;
+  for (size_t s = a; s < b; ++s) {
+    observed += with[s];
+    expected += without[s] * factor[s];
+    variance += (with[s] + without[s] * factor[s] * factor[s]) * 130;  // persons^2, 130 persons per agent
+  }
+  EXPECT_GT(expected, 100 * 130) << what << ": too few departures to show anything";
+  EXPECT_NEAR(observed, expected, 4.5 * std::sqrt(variance)) << what;
+}
+
+TEST(InformationCampaign, IrregularDeparturesFallByReachTimesEffect) {
+  const auto without = run(kIrregular);
+  const auto with = run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
+                                               "reach: 0.6, effect: 0.5, half_life_months: 1200}]"));
+  const auto& factor = values(with[0].policies[0], "irregular_factor");
+  const auto& reach = values(with[0].policies[0], "reach");
+  for (size_t s = 0; s < factor.size(); ++s) {
+    EXPECT_NEAR(reach[s], 0.6 * std::exp2(-static_cast<double>(s) / 1200), 1e-12);
+    EXPECT_NEAR(factor[s], 1 - 0.5 * reach[s], 1e-12);
+  }
+  const auto dep_with = irregular_departures(core(with)), dep_without = irregular_departures(core(without));
+  expect_departures_scaled(dep_with, dep_without, factor, 0, 36, "whole run");
+}
+
+TEST(InformationCampaign, DecayReturnsDeparturesTowardsBaseline) {
+  const auto without = run(kIrregular);
+  const auto with = run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
+                                               "reach: 0.8, effect: 0.6, half_life_months: 4}]"));
+  const auto& factor = values(with[0].policies[0], "irregular_factor");
+  EXPECT_NEAR(factor[0], 1 - 0.8 * 0.6, 1e-12);
+  EXPECT_NEAR(factor[4], 1 - 0.4 * 0.6, 1e-12);  // one half-life
+  EXPECT_GT(factor[24], 0.99);
+  const auto dep_with = irregular_departures(core(with)), dep_without = irregular_departures(core(without));
+  expect_departures_scaled(dep_with, dep_without, factor, 0, 6, "first half year");
+  expect_departures_scaled(dep_with, dep_without, factor, 18, 36, "last year and a half");
+  auto ratio = [&](size_t a, size_t b) {
+    double w = 0, wo = 0;
+    for (size_t s = a; s < b; ++s) w += dep_with[s], wo += dep_without[s];
+    return w / wo;
+  };
+  EXPECT_LT(ratio(0, 6) + 0.2, ratio(18, 36));  // 1 - 0.8 * 0.6 at first, about 1 at the end
+}
+
+// --- development_aid --------------------------------------------------------------------
+
+TEST(DevelopmentAid, WagesRiseByElasticityTimesTheAidOfLagMonthsBefore) {
+  const auto r =
+      run(as_policy("name: development_aid\nfrom: 2010-07\nlag_months: 12\nwage_elasticity: 0.8\n"
+                    "programmes: [{partner: MDA, share_of_gdp: {2010: 0.05, 2012: 0.1}}]"));
+  const SeriesGroup& g = r[0].policies[0];
+  const auto& factor = values(g, "home_wage_factor");
+  const auto& aid = values(g, "aid_share_of_gdp");
+  for (size_t s = 0; s < 36; ++s) {
+    // Funding from step 6 (2010-07); wages respond from step 18: to 2010's budget until
+    // step 35 (2012-12) takes 2011's, which is still 2010's figure.
+    EXPECT_DOUBLE_EQ(aid[s], s < 6 ? 0.0 : s < 24 ? 0.05 : 0.1) << "step " << s;
+    EXPECT_DOUBLE_EQ(factor[s], s < 18 ? 1.0 : 1 + 0.8 * 0.05) << "step " << s;
+  }
+}
+
+// The small world with Moldova's GDP per head replaced, for the migration hump. `model`
+// adds to the model: block.
+std::string hump_world(int gdp_pc, const std::string& model = "") {
+  return "nodes: [{id: MDA, role: origin, partner_type: neighbourhood, population: 2600000, gdp_pc: " +
+         std::to_string(gdp_pc) + ", unemployment: 0.07}]\nmodel: {emigration_rate: 0.002" + model + "}\n";
+}
+// Aid of 30% of GDP, all of it in wages at once: wages 30% higher.
+const std::string kAid =
+    "name: development_aid\nlag_months: 0\nwage_elasticity: 1\n"
+    "programmes: [{partner: MDA, share_of_gdp: 0.3}]";
+
+// Share of Moldova's agents at home with `status` (never left: at_home; came back:
+// returned) at the end of the run, from the exact expectation (agents do not interact:
+// no diaspora or remittance feedback).
+double expected_at_home(const std::string& yaml, Status status = Status::AtHome) {
+  auto world = world_of(small_scenario(yaml));
+  const ExpectedStocks ex = expected_stocks(*world, 36);
+  const NodeId mda = static_cast<NodeId>(world->scenario().node_index("MDA"));
+  return ex.share.back()[static_cast<size_t>(mda) * kStatusCount + static_cast<int>(status)];
+}
+const std::string kIsolated = "model: {remittance_share: 0, logit_diaspora: 0, aspiration_diaspora: 0}\n";
+
+// Poor: wages of 28 PPP $ a month, so savings are far below the cost of migrating and
+// higher wages raise the means to leave more than they lower the wish to. Richer: a
+// third of the EU's wages, savings above the cost, and higher wages mostly lower the
+// wish to leave.
+constexpr int kPoorGdp = 600, kRicherGdp = 30000;
+
+TEST(DevelopmentAid, ExactExpectationRisesForAPoorPartnerAndFallsForARicherOne) {
+  const std::string isolated = ", remittance_share: 0, logit_diaspora: 0, aspiration_diaspora: 0";  // kIsolated
+  const double poor = expected_at_home(hump_world(kPoorGdp, isolated));
+  const double poor_aid = expected_at_home(hump_world(kPoorGdp, isolated) + as_policy(kAid));
+  const double richer = expected_at_home(hump_world(kRicherGdp, isolated));
+  const double richer_aid = expected_at_home(hump_world(kRicherGdp, isolated) + as_policy(kAid));
+  EXPECT_LT(poor_aid, poor) << "aid should raise emigration from the poor partner";
+  EXPECT_GT(richer_aid, richer) << "aid should lower emigration from the richer partner";
+}
+
+// Persons who left home over the run (at home at the start minus at the end).
+double left_home(const std::vector<ReplicateSeries>& r) {
+  const SeriesGroup& g = core(r);
+  const int stocks = g.find("stocks");
+  const size_t at_home = static_cast<size_t>(Status::AtHome);  // MDA is node 0
+  return g.at(stocks, 0, at_home) - g.at(stocks, g.steps(stocks) - 1, at_home);
+}
+
+TEST(DevelopmentAid, SimulationWithFeedbackShowsBothSidesOfTheHump) {
+  // The poor partner's diaspora sends nothing home (remittances would lift its
+  // households' means above the cost); the runs share their random numbers, so the
+  // difference is the aid's.
+  const std::string poor = hump_world(kPoorGdp, ", remittance_share: 0"), richer = hump_world(kRicherGdp);
+  EXPECT_GT(left_home(run(poor + as_policy(kAid))), left_home(run(poor)));
+  EXPECT_LT(left_home(run(richer + as_policy(kAid))), left_home(run(richer)));
+}
+
+// --- diaspora_engagement ----------------------------------------------------------------
+
+std::string engagement(double cost_reduction, double savings_increase, double return_increase) {
+  return as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, remittance_cost_reduction: " +
+                   std::to_string(cost_reduction) + ", savings_increase: " + std::to_string(savings_increase) +
+                   ", return_increase: " + std::to_string(return_increase) + "}]");
+}
+
+double stock_at_end(const std::vector<ReplicateSeries>& r, Status status) {
+  const SeriesGroup& g = core(r);
+  const int stocks = g.find("stocks");
+  return g.at(stocks, g.steps(stocks) - 1, static_cast<size_t>(status));  // MDA is node 0
+}
+
+TEST(DiasporaEngagement, CheaperTransfersRaiseRemittancesReceivedByTheCostRatio) {
+  const auto without = run(kBusy), with = run(kBusy + engagement(0.5, 0, 0));
+  const double cost = small_scenario()->model.remittance_cost;
+  EXPECT_DOUBLE_EQ(values(with[0].policies[0], "remittance_cost")[0], cost * 0.5);
+  // Step 1 reads the stocks step 0 left, which the cost did not change (step 0 saw no
+  // remittances yet): the same sending, of which households receive more. DEU has no
+  // diaspora yet.
+  const auto& a = values(core(with), "remittances");
+  const auto& b = values(core(without), "remittances");
+  for (size_t m = 0; m < 2; ++m) {
+    ASSERT_GT(b[3 + m], 0);
+    EXPECT_NEAR(a[3 + m] / b[3 + m], (1 - cost * 0.5) / (1 - cost), 1e-12) << "Member State " << m;
+  }
+  EXPECT_GT(sum(a), sum(b));
+}
+
+TEST(DiasporaEngagement, MoreSavingsMoreDepartures) {
+  // Savings are the means to leave (capability), so more of them mean more departures.
+  EXPECT_LT(expected_at_home(kIsolated + engagement(0, 1, 0)), expected_at_home(kIsolated));
+  EXPECT_GT(left_home(run(kBusy + engagement(0, 1, 0))), left_home(run(kBusy)));
+}
+
+TEST(DiasporaEngagement, ReturnProgrammesBringMoreMigrantsHome) {
+  EXPECT_GT(expected_at_home(kIsolated + engagement(0, 0, 1), Status::Returned),
+            expected_at_home(kIsolated, Status::Returned));
+  const auto without = run(kBusy), with = run(kBusy + engagement(0, 0, 1));
+  EXPECT_DOUBLE_EQ(values(with[0].policies[0], "return_factor")[0], 2.0);
+  EXPECT_GT(stock_at_end(with, Status::Returned), stock_at_end(without, Status::Returned));
+}
+
 // --- bad policy blocks ------------------------------------------------------------------
 
 using testing::error_of;
@@ -359,6 +587,8 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->XXX]}]"), "unknown edge 'MDA->XXX'"},
       {as_policy("name: border_capacity\ncrossings: [{edges: [MDA->ROU], capacity_per_month: -1}]"),
        "capacity_per_month': must lie in [0"},
+      {as_policy("name: border_capacity\ncapacity_lag_months: -2\ncrossings: [{edges: [MDA->ROU]}]"),
+       "policies[0].capacity_lag_months': must lie in [0, 240]"},
       {as_policy("name: remittances\ncost_target: 3"), "policies[0].cost_target': must lie in [0, 1]"},
       {as_policy("name: remittances\ncots_target: 0.03"), "policies[0].cots_target': unknown field"},
       {as_policy("name: readmission\nfrom: 2012-01\nuntil: 2011-01"), "until is before from"},
@@ -373,6 +603,34 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
       {as_policy("name: protection_resettlement\nresettlement: [{host: UKR, refugees: 9, per_year: 1}, "
                  "{host: UKR, refugees: 9, per_year: 1}]"),
        "two programmes are labelled 'UKR'"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: XXX}]"),
+       "policies[0].campaigns[0].partner': unknown node 'XXX'"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: MDA, reach: 1.5}]"),
+       "policies[0].campaigns[0].reach': must lie in [0, 1]"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: MDA, half_life_months: 0}]"),
+       "campaigns[0].half_life_months': must lie in [1, 1200]"},
+      {as_policy("name: information_campaign\ncampaigns: [{partner: MDA}, {partner: MDA}]"),
+       "a second campaign MDA@2010-01"},
+      {as_policy("name: information_campaign"), "policies[0].campaigns': required field is missing"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: XXX, share_of_gdp: 0.01}]"),
+       "policies[0].programmes[0].partner': unknown node 'XXX'"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: 2}]"),
+       "programmes[0].share_of_gdp': must lie in [0, 0.5]"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: {2011: 0.01, 2012: 0.9}}]"),
+       "programmes[0].share_of_gdp.2012': must lie in [0, 0.5]"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA}]"),
+       "programmes[0].share_of_gdp': required field is missing"},
+      {as_policy("name: development_aid\nlag_months: -3\nprogrammes: [{partner: MDA, share_of_gdp: 0.01}]"),
+       "policies[0].lag_months': must lie in [0, 240]"},
+      {as_policy("name: development_aid\nprogrammes: [{partner: MDA, share_of_gdp: 0.01}, {partner: MDA, "
+                 "share_of_gdp: 0.02}]"),
+       "a second programme for MDA"},
+      {as_policy("name: diaspora_engagement\nprogrammes: [{partner: ROU}]"),
+       "programmes[0].partner': node 'ROU' is a member_state, expected origin"},
+      {as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, remittance_cost_reduction: 1.5}]"),
+       "programmes[0].remittance_cost_reduction': must lie in [0, 1]"},
+      {as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, return_increase: -1}]"),
+       "programmes[0].return_increase': must lie in [0, 10]"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.yaml);
