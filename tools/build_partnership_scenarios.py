@@ -679,7 +679,8 @@ def package_scenario(p, row, kind):
 # quota sizes (scenarios/data/partnerships.csv lists only the signatories).
 MS_SKILLED_PER_YEAR = 12000
 MS_SEASONAL_PER_YEAR = 8000
-EU_LAYER_IDS = ["eu_readmission", "eu_border", "eu_visa_facilitation"]
+EU_LAYER_IDS = ["eu_readmission", "eu_border", "eu_visa_facilitation", "eu_development_aid",
+                "eu_information_campaign"]
 # Resettlement by the signatories from a partner hosting many refugees (Jordan: Syrians,
 # scenarios/data/refugees_hosted.csv): a what-if of this many places a year in all, split
 # evenly, about 0.5% of the Syrians Jordan hosted in 2015; not an agreed figure.

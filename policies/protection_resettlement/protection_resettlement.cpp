@@ -50,14 +50,12 @@ class ProtectionResettlement : public Policy {
   ProtectionResettlement(const Config& c, const World& w) : config_(c), world_(w), hosted_(c.programmes.size(), -1.0) {}
 
   void declare(SeriesGroup& out) override {
-    std::vector<std::string> origins, programmes, places;
-    for (int o = 0; o < world_.origin_count(); ++o)
-      origins.push_back(world_.scenario().nodes[world_.origin_node(o)].id);
+    std::vector<std::string> programmes, places;
     for (const Programme& p : config_.programmes) {
       programmes.push_back(p.label);
       for (NodeId m : p.member_states) places.push_back(world_.scenario().nodes[m].id + "<-" + p.label);
     }
-    out.dimension("origin", origins);
+    out.dimension("origin", origin_ids(world_));
     recognition_ = out.declare("recognition", {"origin"}, "1", "share of first asylum decisions granting protection");
     protected_ = out.declare("granted_protection", {"origin"}, "persons",
                              "the partners' nationals granted protection in the Member States this step");
