@@ -22,23 +22,16 @@ runs=("$out/baseline.h5" "$out/security_heavy.h5" "$out/mobility_heavy.h5")
 /usr/bin/python3 tools/plot_compare.py "${runs[@]}" --labels baseline,security_heavy,mobility_heavy --out "$out/figures"
 "$build/migflow" report "${runs[@]}" --out "$out/report.html"
 
-# The two layers: the EU layer's blocks are the eu_* ids of the partner's eu_layer.yaml.
-"$build/migflow" run scenarios/moldova/eu_layer.yaml --out "$out/eu_layer.h5"
-"$build/migflow" run scenarios/moldova/eu_and_member_states.yaml --out "$out/eu_and_member_states.h5"
-layers=("$out/baseline.h5" "$out/eu_layer.h5" "$out/eu_and_member_states.h5")
-"$build/migflow" compare "${layers[@]}" --csv "$out/two_layers.csv" --markdown "$out/two_layers.md" > /dev/null
-eu=$(grep -o 'id: eu_[a-z_]*' scenarios/moldova/eu_layer.yaml | cut -d' ' -f2 | paste -sd+)
-"$build/migflow" attribute scenarios/moldova/eu_and_member_states.yaml \
-  --blocks "eu_layer=$eu,member_states=member_state_quotas" \
-  --csv "$out/two_layers_attribution.csv" --markdown "$out/two_layers_attribution.md" > /dev/null
+# The two layers (tools/two_layers.sh writes moldova_two_layers*.md and .csv).
+bash tools/two_layers.sh "$build" "$out" moldova > /dev/null
 echo
 echo "The two layers of competence (Moldova): EU layer only, and EU and Member States, minus the baseline;"
-echo "then each layer's Shapley share of the EU-and-Member-States package (all in $out/two_layers*.md):"
-"$build/migflow" compare "${layers[@]}" | grep -E "^\| (indicator|---|arrivals_legal|arrivals_irregular|stock_irregular_end|returns_executed|abroad_outside_eu_end) " | cut -d'|' -f2,3,7,8 | sed 's/$/|/'
+echo "then each layer's Shapley share of the EU-and-Member-States package (all in $out/moldova_two_layers*.md):"
+grep -E "^\| (indicator|---|arrivals_legal|arrivals_irregular|stock_irregular_end|returns_executed|abroad_outside_eu_end) " "$out/moldova_two_layers.md" | cut -d'|' -f2,3,7,8 | sed 's/$/|/'
 # The attribution table's rows of those indicators (a block's rows leave the indicator cell empty).
 awk -F'|' '/^\| indicator/ || /^\|---/ {print; next} /^\|/ {if ($2 !~ /^ *$/) keep = ($2 ~ /^ (arrivals_legal|stock_irregular_end|returns_executed|abroad_outside_eu_end) /); if (keep) print}' \
-  "$out/two_layers_attribution.md"
+  "$out/moldova_two_layers_attribution.md"
 echo
-echo "Results in $out/: baseline.h5 security_heavy.h5 mobility_heavy.h5 eu_layer.h5 eu_and_member_states.h5 (HDF5/netCDF-4),"
-echo "comparison.md and comparison.csv (with per-Member-State rows), two_layers*.md/.csv, figures/*.png, and report.html"
+echo "Results in $out/: baseline.h5 security_heavy.h5 mobility_heavy.h5 moldova_*.h5 (HDF5/netCDF-4),"
+echo "comparison.md and comparison.csv (with per-Member-State rows), moldova_two_layers*.md/.csv, figures/*.png, and report.html"
 echo "(one self-contained page: table, figures, settings that differ, provenance) ($(( $(date +%s) - start )) s)."
