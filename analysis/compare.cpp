@@ -137,11 +137,13 @@ Keep abroad(const RunFile& run, Status status) {
   return both(only(CoreDim::status, name_of(status)), in_eu(run, true));
 }
 
-// Residents (regular, irregular, asylum seekers) of destinations outside the EU.
+// Residents (regular, irregular, asylum seekers, exploited) of destinations outside the EU.
 Keep residents_outside_eu(const RunFile& run) {
   return both(in_eu(run, false), [](const std::string& dim, const std::string& label) {
-    return dim != name_of(CoreDim::status) || label == name_of(Status::Regular) ||
-           label == name_of(Status::Irregular) || label == name_of(Status::AsylumSeeker);
+    if (dim != name_of(CoreDim::status)) return true;
+    for (int s = 0; s < kStatusCount; ++s)
+      if (is_resident_abroad(static_cast<Status>(s)) && label == name_of(static_cast<Status>(s))) return true;
+    return false;
   });
 }
 

@@ -65,8 +65,9 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
         for (int d = 0; d < world_->destination_count(); ++d) {
           const NodeId at = world_->destination_node(d);
           std::int64_t residents = 0;
-          for (Status s : {Status::Regular, Status::Irregular, Status::AsylumSeeker})
-            residents += c.stocks[c.stock(o, at, s)];
+          for (int s = 0; s < kStatusCount; ++s)
+            if (is_resident_abroad(static_cast<Status>(s)))
+              residents += c.stocks[c.stock(o, at, static_cast<Status>(s))];
           seen.stocks[{o, d, date.year}] = static_cast<double>(residents) * ppa;
         }
       }

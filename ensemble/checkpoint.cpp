@@ -24,8 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // 2: replicate groups; 3: sparse recorded series; 4: checksums (rank files sealed,
-// the manifest's last line), the fingerprint covers the data files
-constexpr std::uint32_t kFormat = 4;
+// the manifest's last line), the fingerprint covers the data files; 5: the exploited
+// status and the trafficking counts (victims identified, granted a permit)
+constexpr std::uint32_t kFormat = 5;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 

@@ -71,6 +71,24 @@ struct ModelParams {
   // (Directive 2011/95/EU, article 24), renewed like other permits.
   double protection_permit_months = 36;
 
+  // --- Trafficking in human beings (docs/model.md, "Exploitation") ----------------------
+  // Share of irregular arrivals who fall into exploitation by traffickers (status
+  // exploited). 0: exploitation is not modelled unless a scenario sets it, since the
+  // calibrations were fitted without it; no published share of irregular arrivals
+  // exists (docs/model.md gives reasoning for a value to try).
+  double exploitation_share = 0;
+  // Monthly rate at which exploited persons are identified as victims without extra
+  // capacity (the anti_trafficking module raises it). No published rate: 0.01 (a mean
+  // of about eight years to identification) reflects that registered victims are held
+  // to be a small part of all victims; a scenario should vary it.
+  double victim_identification = 0.01;
+  // Of identified victims, the share granted a residence permit; the rest are assisted
+  // home. No EU-wide published share; 0.5 is neutral between the two outcomes.
+  double victim_protection = 0.5;
+  // A victim's residence permit is valid for at least six months (Directive 2004/81/EC,
+  // article 8(3)), renewed like other permits.
+  double victim_permit_months = 6;
+
   // --- Income and remittances -----------------------------------------------------------
   double wage_share_of_gdp = 0.55;  // monthly wage = gdp_pc_ppp * share / 12
   double irregular_income = 0.6;    // irregular migrants earn this share of the wage

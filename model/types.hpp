@@ -19,14 +19,16 @@ enum class Mode : std::uint8_t { Land, Sea, Air };
 inline constexpr std::array<std::string_view, 3> kModeNames{"land", "sea", "air"};
 
 // visitor: in a destination on a short stay (a visa or visa-free entry, ~3 months);
-// asylum_seeker: applied for protection in a Member State, waiting for the decision.
-enum class Status : std::uint8_t { AtHome, InTransit, Regular, Irregular, Returned, Visitor, AsylumSeeker };
-inline constexpr int kStatusCount = 7;
+// asylum_seeker: applied for protection in a Member State, waiting for the decision;
+// exploited: an irregular arrival held in exploitation by traffickers, not (yet)
+// identified as a victim.
+enum class Status : std::uint8_t { AtHome, InTransit, Regular, Irregular, Returned, Visitor, AsylumSeeker, Exploited };
+inline constexpr int kStatusCount = 8;
 inline constexpr std::array<std::string_view, kStatusCount> kStatusNames{
-    "at_home", "in_transit", "regular", "irregular", "returned", "visitor", "asylum_seeker"};
+    "at_home", "in_transit", "regular", "irregular", "returned", "visitor", "asylum_seeker", "exploited"};
 // Residents of a destination, as migrant-stock statistics count them (not visitors).
 inline constexpr bool is_resident_abroad(Status s) {
-  return s == Status::Regular || s == Status::Irregular || s == Status::AsylumSeeker;
+  return s == Status::Regular || s == Status::Irregular || s == Status::AsylumSeeker || s == Status::Exploited;
 }
 
 // How a mover arrives: with a residence permit (legal), across a border irregularly, or

@@ -16,6 +16,7 @@ PolicyModule protection_resettlement_module();
 PolicyModule information_campaign_module();
 PolicyModule development_aid_module();
 PolicyModule diaspora_engagement_module();
+PolicyModule anti_trafficking_module();
 
 const PolicyRegistry& builtin_policies() {
   static const PolicyRegistry registry({
@@ -28,6 +29,7 @@ const PolicyRegistry& builtin_policies() {
       information_campaign_module(),
       development_aid_module(),
       diaspora_engagement_module(),
+      anti_trafficking_module(),
   });
   return registry;
 }

@@ -164,7 +164,12 @@ struct AgentRules {
     const int d = a.destination[i];
     if (edge.to == world.destination_node(d)) {
       ++c.arrivals[c.od(o, d) * kChannelCount + static_cast<int>(Channel::Irregular)];
-      stay_on(i, o, d, u(3));  // u(3) was not used: the crossing was not intercepted
+      // u(0) and u(3) were not used on this path (the crossing was not intercepted); with
+      // no exploitation the draws, and so the run, are those of a model without it.
+      if (u(0) < t.exploitation[t.od(o, d)])
+        set_status(i, Status::Exploited);
+      else
+        stay_on(i, o, d, u(3));
     }
   }
 
@@ -229,6 +234,13 @@ struct AgentRules {
     return false;
   }
 
+  // A residence permit on protection grounds (a recognised asylum seeker, an identified
+  // victim of trafficking), in the destination they are in.
+  void grant_protection(std::size_t i, std::uint16_t permit_steps) {
+    set_status(i, Status::Regular);
+    a.timer[i] = static_cast<std::uint16_t>(step + permit_steps);
+  }
+
   // The decision on an application: protection (a permit), or a return order; those not
   // returned stay irregularly.
   void asylum_seeker(std::size_t i, int o, double gate) {
@@ -239,8 +251,7 @@ struct AgentRules {
     const int d = a.destination[i];
     if (gate < t.asylum_recognition[o]) {
       ++c.asylum_decisions[c.od(o, d) * kDecisionCount + static_cast<int>(Decision::Recognised)];
-      set_status(i, Status::Regular);
-      a.timer[i] = static_cast<std::uint16_t>(step + t.protection_permit_steps);
+      grant_protection(i, t.protection_permit_steps);
       return;
     }
     ++c.asylum_decisions[c.od(o, d) * kDecisionCount + static_cast<int>(Decision::Rejected)];
@@ -255,6 +266,23 @@ struct AgentRules {
     order_return(i, o, d, draws(i).uniform(1));  // detected
   }
 
+  // Held by traffickers: some get away home, as any migrant returns; the rest may be
+  // identified as victims, and then get a permit or are assisted home. Unidentified,
+  // they are not detected as irregular migrants (no return order).
+  void exploited(std::size_t i, int o, double gate) {
+    if (gate < t.return_prob[o]) return go_home(i, o);
+    const int d = a.destination[i];
+    const std::size_t od = t.od(o, d);
+    if (gate >= t.return_prob[o] + t.identify_prob[od]) return;
+    ++c.victims_identified[c.od(o, d)];
+    if (draws(i).uniform(1) < t.victim_protection[od]) {
+      ++c.victims_protected[c.od(o, d)];
+      grant_protection(i, t.victim_permit_steps[od]);
+    } else {
+      go_home(i, o);  // assisted return
+    }
+  }
+
   // One step of agent i; true when it waits for resolve.
   bool act(std::size_t i, int o, double gate) {
     switch (static_cast<Status>(a.status[i])) {
@@ -267,6 +295,7 @@ struct AgentRules {
       case Status::Irregular: irregular(i, o, gate); return false;
       case Status::Visitor: visitor(i, o, gate); return false;
       case Status::AsylumSeeker: asylum_seeker(i, o, gate); return false;
+      case Status::Exploited: exploited(i, o, gate); return false;
     }
     return false;
   }

@@ -41,6 +41,10 @@ struct Environment {
   std::vector<double> remittance_cost;   // share lost in transfer
   std::vector<double> detection_rate;    // per month, of irregular migrants
   std::vector<double> return_execution;  // share of return orders executed (own nationals)
+  // Trafficking: share of irregular arrivals exploited; monthly rate of identifying the
+  // exploited as victims; of those identified, the share granted a permit (the rest are
+  // assisted home), and its length.
+  std::vector<double> exploitation_share, victim_identification, victim_protection, victim_permit_months;
   std::vector<Quota> quotas;
   double short_stay_months = 3;  // a short stay: 90 days in any 180 (Schengen)
 

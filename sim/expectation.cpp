@@ -102,6 +102,7 @@ class Chain {
       case Status::Irregular: return irregular(t, s);
       case Status::Visitor: return short_stay(t, s);
       case Status::AsylumSeeker: return asylum(t, s);
+      case Status::Exploited: return exploited(t, s);
     }
     return {};
   }
@@ -163,9 +164,11 @@ class Chain {
     next.location = edge.to;
     if (edge.external_border) next.via = edge.from;
     const double crossed = go * (1 - hazard) * (1 - caught);
-    if (edge.to == w_.destination_node(s.destination))
-      stay_on(t, next, crossed, out);
-    else
+    if (edge.to == w_.destination_node(s.destination)) {
+      const double ex = t.exploitation[t.od(o_, s.destination)];
+      out.push_back({{Status::Exploited, next.location, next.destination, next.via, 0}, crossed * ex});
+      stay_on(t, next, crossed * (1 - ex), out);
+    } else
       out.push_back({next, crossed});
     return out;
   }
@@ -211,6 +214,17 @@ class Chain {
     irregular.permit_left = 0;
     order_return(t, s, 1 - recognised, irregular, out);
     return out;
+  }
+
+  Outcomes exploited(const StepTables& t, const State& s) const {
+    const double leave = t.return_prob[o_];
+    const size_t od = t.od(o_, s.destination);
+    const double identified = std::min(1.0, leave + t.identify_prob[od]) - leave;
+    const double protection = t.victim_protection[od];
+    return {
+        {home(Status::Returned), leave + identified * (1 - protection)},
+        {{Status::Regular, s.location, s.destination, s.via, t.victim_permit_steps[od] - 1}, identified * protection},
+        {s, 1 - leave - identified}};
   }
 
   Outcomes irregular(const StepTables& t, const State& s) const {

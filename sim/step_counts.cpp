@@ -21,6 +21,8 @@ void StepCounts::resize(int o, int d, int n, int e, int q) {
   returns_executed.assign(static_cast<size_t>(o) * d, 0);
   asylum_applications.assign(static_cast<size_t>(o) * d, 0);
   asylum_decisions.assign(static_cast<size_t>(o) * d * kDecisionCount, 0);
+  victims_identified.assign(static_cast<size_t>(o) * d, 0);
+  victims_protected.assign(static_cast<size_t>(o) * d, 0);
   quota_requests.assign(q, 0);
   quota_granted.assign(q, 0);
 }

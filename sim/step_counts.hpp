@@ -26,6 +26,8 @@ struct StepCounts {
   std::vector<std::int64_t> returns_executed;     // (origin, destination)
   std::vector<std::int64_t> asylum_applications;  // (origin, destination): first applications
   std::vector<std::int64_t> asylum_decisions;     // (origin, destination, decision)
+  std::vector<std::int64_t> victims_identified;   // (origin, destination): exploited identified
+  std::vector<std::int64_t> victims_protected;    // (origin, destination): of them, granted a permit
   std::vector<std::int64_t> quota_requests;       // per quota
   std::vector<std::int64_t> quota_granted;        // per quota
   // Remittances received by origin households this step, PPP $ (origin, destination);
@@ -56,6 +58,8 @@ void for_each_flow_table(Counts& c, F f) {
   f(c.returns_executed);
   f(c.asylum_applications);
   f(c.asylum_decisions);
+  f(c.victims_identified);
+  f(c.victims_protected);
   f(c.quota_requests);
   f(c.quota_granted);
 }

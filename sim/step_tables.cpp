@@ -40,6 +40,15 @@ Environment baseline_environment(const World& world, std::span<const ModelParams
   env.permit_renewal.assign(od, p.permit_renewal);
   env.remittance_cost.assign(od, p.remittance_cost);
   env.return_execution.assign(od, p.return_execution);
+  env.exploitation_share.resize(od);
+  env.victim_identification.resize(od);
+  for (int o = 0; o < env.origins; ++o)
+    for (int d = 0; d < env.destinations; ++d) {
+      env.exploitation_share[env.od(o, d)] = params[o].exploitation_share;
+      env.victim_identification[env.od(o, d)] = params[o].victim_identification;
+    }
+  env.victim_protection.assign(od, p.victim_protection);
+  env.victim_permit_months.assign(od, p.victim_permit_months);
   env.interception_return.assign(env.origins, 0.0);
   env.asylum_recognition.resize(env.origins);
   for (int o = 0; o < env.origins; ++o) env.asylum_recognition[o] = params[o].asylum_recognition;
@@ -153,7 +162,10 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
     const double regular = last.stocks[last.stock(o, at, Status::Regular)] * ppa;
     const double irregular = last.stocks[last.stock(o, at, Status::Irregular)] * ppa;
     // The diaspora are the residents (the start-of-run diaspora is among the agents).
-    diaspora[d] = regular + irregular + last.stocks[last.stock(o, at, Status::AsylumSeeker)] * ppa;
+    diaspora[d] =
+        regular + irregular +
+        (last.stocks[last.stock(o, at, Status::AsylumSeeker)] + last.stocks[last.stock(o, at, Status::Exploited)]) *
+            ppa;
     diaspora_total += diaspora[d];
     const double income = (regular + irregular * p.irregular_income) * dest.wage[d] * months;
     remittances[od(o, d)] = income * p.remittance_share * (1.0 - env.remittance_cost[env.od(o, d)]);
@@ -243,6 +255,14 @@ void StepTables::derive_from_environment(const World& world, const Environment& 
       if (world.governed_by_eu(d)) asylum_application[od(o, d)] = params[o].asylum_application;
     }
   return_execution = env.return_execution;
+  exploitation = env.exploitation_share;
+  victim_protection = env.victim_protection;
+  identify_prob.resize(static_cast<size_t>(O) * D);
+  victim_permit_steps.resize(static_cast<size_t>(O) * D);
+  for (size_t i = 0; i < identify_prob.size(); ++i) {
+    identify_prob[i] = rate_to_prob(env.victim_identification[i], months);
+    victim_permit_steps[i] = months_to_steps(env.victim_permit_months[i], months);
+  }
   interception_return = env.interception_return;
   transit_readmission = env.transit_readmission;
   edge_hazard.resize(edges);

@@ -51,13 +51,17 @@ struct StepTables {
   std::vector<double> asylum_recognition;  // per origin
   std::uint16_t asylum_decision_steps = 12, protection_permit_steps = 36;
   // After arrival.
-  std::vector<double> return_prob;          // per origin: voluntary return per step
-  std::vector<double> give_up_prob;         // per origin: a waiting migrant goes home, per step
-  std::vector<double> detect_prob;          // (origin, destination), per step
-  std::vector<double> detect_bound;         // per origin: the largest over destinations
-  std::vector<double> return_execution;     // (origin, destination)
-  std::vector<double> interception_return;  // per origin
-  std::vector<double> transit_readmission;  // per node
+  std::vector<double> return_prob;       // per origin: voluntary return per step
+  std::vector<double> give_up_prob;      // per origin: a waiting migrant goes home, per step
+  std::vector<double> detect_prob;       // (origin, destination), per step
+  std::vector<double> detect_bound;      // per origin: the largest over destinations
+  std::vector<double> return_execution;  // (origin, destination)
+  // Trafficking: on irregular arrival the share exploited; per step, the chance an
+  // exploited person is identified; of those, the share granted a permit, and its length.
+  std::vector<double> exploitation, identify_prob, victim_protection;  // (origin, destination)
+  std::vector<std::uint16_t> victim_permit_steps;                      // (origin, destination)
+  std::vector<double> interception_return;                             // per origin
+  std::vector<double> transit_readmission;                             // per node
   // Edges.
   std::vector<double> edge_hazard, edge_interception;
   std::vector<int> crossing_group;     // per edge, -1 unlimited

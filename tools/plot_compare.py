@@ -162,7 +162,7 @@ def residents_outside_eu(run):
     """End-of-month residents (every status but visitors and those in transit) of the
     destinations outside the EU, (replicate, time); zero when the world has none."""
     nodes = run.destinations(False)
-    statuses = [s for s in ("regular", "irregular", "asylum_seeker") if s in run.ds["status"].values.tolist()]
+    statuses = [s for s in ("regular", "irregular", "asylum_seeker", "exploited") if s in run.ds["status"].values.tolist()]
     return only(run.ds["stocks"].sel(status=statuses), "node", nodes).sum(["node", "status"])
 
 

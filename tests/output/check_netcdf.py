@@ -16,7 +16,7 @@ subprocess.run([binary, "run", scenario, "--out", path, "--replicates", "2"], ch
 ds = xr.open_dataset(path, engine="h5netcdf")
 assert ds.stocks.dims == ("replicate", "time", "node", "status"), ds.stocks.dims
 assert list(ds.status.values) == ["at_home", "in_transit", "regular", "irregular", "returned", "visitor",
-                                  "asylum_seeker"]
+                                  "asylum_seeker", "exploited"]
 assert ds.destination_in_eu.dims == ("destination",)
 assert set(ds.destination_in_eu.sel(destination=["ROU", "ITA", "DEU"]).values) == {1}
 assert ds.asylum_decisions.dims == ("replicate", "time", "origin", "destination", "decision")

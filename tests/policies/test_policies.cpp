@@ -563,6 +563,83 @@ TEST(DiasporaEngagement, ReturnProgrammesBringMoreMigrantsHome) {
   EXPECT_GT(stock_at_end(with, Status::Returned), stock_at_end(without, Status::Returned));
 }
 
+// --- anti_trafficking -------------------------------------------------------------------
+
+// Plenty of irregular arrivals, a third of them exploited; identification at the
+// baseline rate (0.01 a month) unless funded.
+const std::string kTrafficked = "model: {emigration_rate: 0.01, legal_access: 0, exploitation_share: 0.3}\n";
+
+std::vector<ReplicateSeries> trafficking_run(double funding, const std::string& extra = "") {
+  return run(kTrafficked + as_policy("name: anti_trafficking\nfunding_per_year: " + std::to_string(funding) +
+                                     "\nlag_months: 0\nramp_years: 0" + extra));
+}
+
+// The exploited in every node at the end of the run, from the core stocks.
+double exploited_at_end(const std::vector<ReplicateSeries>& r) {
+  const SeriesGroup& g = core(r);
+  const int stocks = g.find("stocks");
+  double total = 0;
+  for (size_t n = 0; n < small_scenario()->nodes.size(); ++n)
+    total += g.at(stocks, 35, n * kStatusCount + static_cast<int>(Status::Exploited));
+  return total;
+}
+
+TEST(AntiTrafficking, FundingIdentifiesMoreVictimsAndShrinksTheExploitedStock) {
+  const auto base = run(kTrafficked);
+  const auto unfunded = trafficking_run(0);
+  // Without funding the module keeps the baseline rate and the model's shares.
+  for (const Series& s : core(base).series()) EXPECT_EQ(s.dense(), values(core(unfunded), s.name.c_str())) << s.name;
+  double last_identified = sum(values(unfunded[0].policies[0], "victims_identified"));
+  double last_exploited = exploited_at_end(unfunded);
+  EXPECT_GT(last_identified, 0) << "no victim identified at the baseline rate: the test shows nothing";
+  EXPECT_GT(last_exploited, 0);
+  for (double funding : {5e5, 2e6, 8e6}) {
+    const auto r = trafficking_run(funding);
+    const double identified = sum(values(r[0].policies[0], "victims_identified"));
+    const double exploited = exploited_at_end(r);
+    EXPECT_GT(identified, last_identified) << funding << " EUR a year";
+    EXPECT_LT(exploited, last_exploited) << funding << " EUR a year";
+    // The policy's own stock is the core one (every Member State is covered).
+    EXPECT_DOUBLE_EQ(values(r[0].policies[0], "exploited")[35], exploited);
+    last_identified = identified;
+    last_exploited = exploited;
+  }
+}
+
+TEST(AntiTrafficking, IdentificationRateFollowsTheCapacityRamp) {
+  const auto r = run(kTrafficked + as_policy("name: anti_trafficking\nfrom: 2010-01\nfunding_per_year: 1000000\n"
+                                             "funding_scale: 1000000\nmax_identification: 0.11\nlag_months: 6\n"
+                                             "ramp_years: 1"));
+  const auto& rate = values(r[0].policies[0], "identification_rate");
+  const double base = 0.01, gap = 0.1;
+  EXPECT_DOUBLE_EQ(rate[5], base);                                   // still within the lag
+  EXPECT_NEAR(rate[6], base + gap * -std::expm1(-1.0 / 12), 1e-12);  // a month of the ramp
+  EXPECT_NEAR(rate[17], base + gap * -std::expm1(-1.0), 1e-12);      // full funding
+  EXPECT_NEAR(rate[35], base + gap * -std::expm1(-1.0), 1e-12);
+}
+
+TEST(AntiTrafficking, ProtectionShareSplitsIdentifiedVictimsBetweenPermitsAndReturns) {
+  for (double share : {0.25, 0.8}) {
+    const auto r = trafficking_run(4e6, "\nprotection_share: " + std::to_string(share));
+    const SeriesGroup& g = r[0].policies[0];
+    const double identified = sum(values(g, "victims_identified")), granted = sum(values(g, "granted_protection"));
+    EXPECT_DOUBLE_EQ(granted + sum(values(g, "assisted_returns")), identified);
+    const double n = identified / 130;  // agents
+    ASSERT_GT(n, 200) << "too few victims for the share to mean anything";
+    EXPECT_NEAR(granted / 130, share * n, 4.5 * std::sqrt(n * share * (1 - share))) << share;
+  }
+}
+
+TEST(AntiTrafficking, WithoutExploitationIdentificationChangesNothing) {
+  // No one is exploited (the baseline default): funding, shares and permits act on an
+  // empty stock, and every draw is the same as without the module.
+  const auto without = run(kBusy);
+  const auto with = run(kBusy + as_policy("name: anti_trafficking\nfunding_per_year: 5000000\nlag_months: 0\n"
+                                          "protection_share: 0.9\npermit_months: 12"));
+  for (const Series& s : core(without).series()) EXPECT_EQ(s.dense(), values(core(with), s.name.c_str())) << s.name;
+  EXPECT_EQ(sum(values(with[0].policies[0], "victims_identified")), 0);
+}
+
 // --- bad policy blocks ------------------------------------------------------------------
 
 using testing::error_of;
@@ -631,6 +708,8 @@ TEST(PolicyBlocks, BadBlocksNameFileLineAndField) {
        "programmes[0].remittance_cost_reduction': must lie in [0, 1]"},
       {as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, return_increase: -1}]"),
        "programmes[0].return_increase': must lie in [0, 10]"},
+      {as_policy("name: anti_trafficking\nprotection_share: 1.5"), "policies[0].protection_share': must lie in [0, 1]"},
+      {as_policy("name: anti_trafficking\nmember_states: [MDA]"), "node 'MDA' is a origin, expected member_state"},
   };
   for (const Case& c : cases) {
     const std::string message = error_of(c.yaml);

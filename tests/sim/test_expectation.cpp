@@ -114,7 +114,9 @@ TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
 
 // Every channel and status at once: a destination outside the EU open to the origin
 // (visa-free, legal access 1), short stays under a visa regime with overstays, asylum
-// applications with decisions and returns, readmission with a detection factor.
+// applications with decisions and returns, readmission with a detection factor,
+// exploitation of irregular arrivals with identification raised by anti_trafficking in
+// one Member State (victims granted short permits or assisted home).
 TEST(Expectation, SimulatedMeanMatchesExactExpectationWithEveryChannel) {
   auto sc = testing::small_scenario(std::string(kIndependent) + R"(
 nodes:
@@ -125,13 +127,20 @@ edges:
 policies:
   - {name: visa_regime, member_states: [ITA, DEU], regimes: [{partner: MDA, kind: liberalisation, from: 2010-06}]}
   - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.7}], detection_factor: 2}
+  - {name: anti_trafficking, member_states: [ITA], from: 2010-07, funding_per_year: 1000000, lag_months: 3,
+     ramp_years: 1, protection_share: 0.4, permit_months: 4}
 )");
-  // The origin's own overstay, asylum and irregular shares, as a calibration sets them.
+  // The origin's own overstay, asylum, irregular and exploitation shares, as a
+  // calibration sets them.
   ModelParams& own = sc->origins[0].behaviour;
   own.overstay = 0.5;
   own.asylum_application = 0.4;
   own.asylum_recognition = 0.3;
   own.irregular_propensity = 0.6;
+  own.exploitation_share = 0.3;
+  own.victim_identification = 0.03;
+  sc->model.victim_protection = 0.7;
+  sc->model.victim_permit_months = 3;
   sc->model.asylum_decision_months = 4;
   sc->model.protection_permit_months = 5;
   auto world = testing::world_of(sc);
@@ -167,6 +176,29 @@ policies:
   for (size_t cell = 0; cell < ex.share.back().size(); ++cell)
     if (cell % kStatusCount == static_cast<size_t>(Status::AsylumSeeker)) asylum += ex.share.back()[cell];
   EXPECT_GT(asylum, 5e-3);
+}
+
+// Exploitation as the main route: no legal access and no asylum, every irregular
+// arrival is exploited; victims are identified at the baseline rate in DEU and at the
+// rate anti_trafficking funds in ITA, and most of them get a permit that outlasts the run.
+TEST(Expectation, SimulatedMeanMatchesExactExpectationWhenExploitationIsTheMainRoute) {
+  auto sc = testing::small_scenario(std::string(kIndependent) + R"(
+policies:
+  - {name: anti_trafficking, member_states: [ITA], funding_per_year: 3000000, lag_months: 6, ramp_years: 1,
+     protection_share: 0.8, permit_months: 120}
+)");
+  ModelParams& own = sc->origins[0].behaviour;
+  own.legal_access = 0;
+  own.irregular_propensity = 1;
+  own.asylum_application = 0;
+  own.exploitation_share = 1;
+  own.victim_identification = 0.02;
+  own.return_rate = 0.001;
+  const ExpectedStocks ex = expect_simulation_matches_expectation(sc);
+  double exploited = 0;
+  for (size_t cell = 0; cell < ex.share.back().size(); ++cell)
+    if (cell % kStatusCount == static_cast<size_t>(Status::Exploited)) exploited += ex.share.back()[cell];
+  EXPECT_GT(exploited, 5e-3);
 }
 
 }  // namespace
