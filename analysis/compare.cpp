@@ -210,6 +210,9 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   out.push_back(stock(run, "stock_asylum_seekers_end", "", "persons",
                       "asylum seekers waiting in Member States at the end",
                       steps(run, CoreSeries::stocks, abroad(run, Status::AsylumSeeker))));
+  out.push_back(stock(run, "stock_exploited_end", "", "persons",
+                      "persons held in exploitation by traffickers in Member States at the end",
+                      steps(run, CoreSeries::stocks, abroad(run, Status::Exploited))));
   out.push_back(stock(run, "abroad_outside_eu_end", "", "persons",
                       "migrants living in destinations outside the EU at the end",
                       steps(run, CoreSeries::stocks, residents_outside_eu(run))));
