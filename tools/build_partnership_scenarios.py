@@ -679,7 +679,7 @@ def package_scenario(p, row, kind):
 # quota sizes (scenarios/data/partnerships.csv lists only the signatories).
 MS_SKILLED_PER_YEAR = 12000
 MS_SEASONAL_PER_YEAR = 8000
-EU_LAYER_IDS = ["eu_readmission", "eu_border", "eu_visa_facilitation", "eu_development_aid",
+EU_LAYER_IDS = ["eu_readmission", "eu_border", "eu_visa_facilitation", "eu_development_aid", "eu_anti_trafficking",
                 "eu_information_campaign"]
 # Resettlement by the signatories from a partner hosting many refugees (Jordan: Syrians,
 # scenarios/data/refugees_hosted.csv): a what-if of this many places a year in all, split
