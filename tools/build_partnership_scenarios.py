@@ -602,13 +602,24 @@ def partner_baseline(p, row, info, d):
     return "\n".join(out) + "\n"
 
 
-def scheme_sizes(years):
-    """{year: permits} up to the cut-off -> the quota's per_year map: those years, then
-    the mean of the last three known years from the year after the cut-off."""
+def scheme_map(years):
+    """{year: permits} up to the cut-off -> the quota's per_year figures: those years,
+    then the mean of the last three known years from the year after the cut-off."""
     last = sorted(years)[-3:]
     sizes = dict(sorted(years.items()))
     sizes[FIT_CUTOFF + 1] = round(sum(years[y] for y in last) / len(last))
-    return "{" + ", ".join(f"{y}: {n}" for y, n in sizes.items()) + "}"
+    return sizes
+
+
+def scheme_sizes(years, extra=0):
+    """The per_year map of a national scheme, `extra` permits a year added to each figure."""
+    return "{" + ", ".join(f"{y}: {n + extra}" for y, n in scheme_map(years).items()) + "}"
+
+
+def national_scheme(d, m, p):
+    """The (Member State, partner) national labour scheme of the baselines, or None."""
+    years = d["permits"].get((m, p))
+    return years if years and max(years.values()) >= SCHEME_MIN else None
 
 
 def timeline_blocks(partners, d):
@@ -628,8 +639,7 @@ def timeline_blocks(partners, d):
         w("    regimes:")
         for p, kind, date in regimes:
             w("      - " + flow([("partner", p), ("kind", kind), ("from", date)]))
-    schemes = [(m, p) for (m, p), years in sorted(d["permits"].items())
-               if p in partners and max(years.values()) >= SCHEME_MIN]
+    schemes = [(m, p) for (m, p) in sorted(d["permits"]) if p in partners and national_scheme(d, m, p)]
     if schemes:
         w("  # National labour schemes: first residence permits for employment issued to the")
         w(f"  # partner's citizens (Eurostat migr_resfirst, scenarios/data/employment_permits.csv), per")
@@ -714,12 +724,23 @@ def layer_scenario(p, row, kind, d):
     w("    name: labour_market_openness")
     w(f"    from: {date}")
     w("    quotas:")
-    w("      # Skilled work permits, 2 years, mostly renewed or followed by return (as mobility_heavy).")
-    w(f"      - {{member_states: [{', '.join(signed)}], partner: {p}, per_year: {skilled},")
-    w("         skills: [medium, high], permit_months: 24, renewal: 0.5, return: 0.4}")
-    w("      # Seasonal schemes: short permits, most go home (circular), as mobility_heavy.")
-    w(f"      - {{member_states: [{', '.join(signed)}], partner: {p}, per_year: {seasonal},")
-    w("         skills: [low], permit_months: 9, renewal: 0.1, return: 0.85}")
+    # A later quota for the same (Member State, partner, skill) takes the requests of an
+    # earlier one (docs/policies.md), so where the baseline has a national scheme the
+    # state expands it instead: the scheme's yearly sizes plus its share of both quotas.
+    expanded = [m for m in signed if national_scheme(d, m, p)]
+    new = [m for m in signed if m not in expanded]
+    if new:
+        w("      # Skilled work permits, 2 years, mostly renewed or followed by return (as mobility_heavy).")
+        w(f"      - {{member_states: [{', '.join(new)}], partner: {p}, per_year: {skilled},")
+        w("         skills: [medium, high], permit_months: 24, renewal: 0.5, return: 0.4}")
+        w("      # Seasonal schemes: short permits, most go home (circular), as mobility_heavy.")
+        w(f"      - {{member_states: [{', '.join(new)}], partner: {p}, per_year: {seasonal},")
+        w("         skills: [low], permit_months: 9, renewal: 0.1, return: 0.85}")
+    if expanded:
+        w(f"      # National schemes of the baseline, expanded by {skilled + seasonal} permits a year (all skills,")
+        w("      # the scheme's own permit rules: the model's).")
+        for m in expanded:
+            w(f"      - {{member_state: {m}, partner: {p}, per_year: {scheme_sizes(d['permits'][(m, p)], skilled + seasonal)}}}")
     if p in RESETTLEMENT_FROM:
         who = RESETTLEMENT_FROM[p]
         stocks = {y: n for (h, o, y), n in d["refugees"].items() if h == p and o == who and START_YEAR <= y <= END_YEAR}
