@@ -48,7 +48,8 @@ class Policy {
                       SeriesGroup& out) const = 0;
   // A policy that carries state from one step to the next (anything update() reads
   // besides its config and its arguments) saves and restores it here. The built-in
-  // modules recompute everything in update(), so they carry none.
+  // modules recompute everything in update() but protection_resettlement, which carries
+  // its hosted refugee stocks.
   virtual void save(BinaryWriter&) const {}
   virtual void restore(BinaryReader&) {}
 };
