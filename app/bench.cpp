@@ -16,6 +16,7 @@
 #include "loader/scenario_loader.hpp"
 #include "output/run_file_writer.hpp"
 #include "sim/engine.hpp"
+#include "sim/event_schedule.hpp"
 
 namespace migflow {
 
@@ -40,6 +41,7 @@ std::string temp_output() {
 struct ReplicateTimes {
   double init_s = 0, simulate_s = 0, record_s = 0, write_s = 0, total_s = 0;
   Comm::Traffic traffic;
+  std::uint64_t looks = 0, class_redraws = 0, agents_redrawn = 0;  // event-driven engine, this rank
 };
 
 ReplicateTimes time_one_replicate(const std::shared_ptr<const World>& world, const Comm& comm) {
@@ -59,6 +61,11 @@ ReplicateTimes time_one_replicate(const std::shared_ptr<const World>& world, con
     engine.finish_step();
   }
   times.traffic = comm.traffic();
+  if (const EventSchedule* schedule = engine.schedule()) {
+    times.looks = schedule->looks();
+    times.class_redraws = schedule->class_redraws();
+    times.agents_redrawn = schedule->agents_redrawn();
+  }
   const auto t0 = Clock::now();
   if (comm.rank() == 0) {
     const std::string out = temp_output();
@@ -84,7 +91,15 @@ void print_replicate(const std::string& path, const Scenario& sc, const Replicat
                   ? args.threads
                   : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
   std::printf("agent_steps_per_s: %.4g\n", agent_steps / (t.simulate_s + t.record_s));
-  std::printf("bytes_per_agent: %zu\n", AgentStore::kBytesPerAgent);
+  std::printf("engine: %s\n", std::string(kEngineModeNames[static_cast<int>(sc.engine)]).c_str());
+  std::printf("bytes_per_agent: %zu\n", bytes_per_agent(sc.engine));
+  if (sc.engine == EngineMode::Event) {
+    // The event-driven engine's work: agents looked at on their step (per agent-step),
+    // and bound changes that drew a class's agents again (agents per agent-step).
+    std::printf("looks_per_agent_step: %.5f\n", static_cast<double>(t.looks) / agent_steps * comm.size());
+    std::printf("class_redraws: %llu\n", static_cast<unsigned long long>(t.class_redraws));
+    std::printf("redraws_per_agent_step: %.5f\n", static_cast<double>(t.agents_redrawn) / agent_steps * comm.size());
+  }
   std::printf("init_s: %.3f\n", t.init_s);
   std::printf("run_s: %.3f\n", t.total_s);
   std::printf("record_s: %.3f\n", t.record_s);
@@ -141,6 +156,7 @@ int bench_command(const BenchArgs& args, const Comm& comm, const PolicyCatalog& 
   }
   if (args.agents > 0) sc->scale_to(args.agents);
   if (args.steps > 0) sc->truncate_steps(args.steps);
+  if (args.engine) sc->engine = engine_mode_named(*args.engine).value();  // checked by the CLI
   const auto world = std::make_shared<const World>(sc);
   const std::string refusal = memory_refusal(*world, 1, comm.size());
   if (comm.any(!refusal.empty())) {

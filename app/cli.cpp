@@ -118,6 +118,8 @@ CLI::App* add_bench(CLI::App& app, BenchArgs& args) {
   cmd->add_option("--steps", args.steps, "Run only the first steps")->check(CLI::Range(1, 65000));
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-comparison", args.skip_comparison, "Skip timing the default comparison");
+  cmd->add_option("--engine", args.engine, "stepped or event: override the scenario's engine")
+      ->check(CLI::IsMember(std::vector<std::string>(kEngineModeNames.begin(), kEngineModeNames.end())));
   return cmd;
 }
 

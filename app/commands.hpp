@@ -109,11 +109,12 @@ struct AttributeArgs {
 int attribute_command(AttributeArgs args, const PolicyCatalog& policies);
 
 struct BenchArgs {
-  std::string scenario;          // default: the bundled default scenario
-  std::uint64_t agents = 0;      // 0: the scenario's own count
-  int steps = 0;                 // 0: the whole calendar
-  int threads = 0;               // 0: all cores
-  bool skip_comparison = false;  // skip the scenarios_per_hour measurement
+  std::string scenario;               // default: the bundled default scenario
+  std::uint64_t agents = 0;           // 0: the scenario's own count
+  int steps = 0;                      // 0: the whole calendar
+  int threads = 0;                    // 0: all cores
+  bool skip_comparison = false;       // skip the scenarios_per_hour measurement
+  std::optional<std::string> engine;  // stepped or event: overrides the scenario's
 };
 // `migflow bench`: throughput on this machine, one figure a line. Under mpirun, every
 // rank takes part and rank 0 prints.

@@ -25,8 +25,9 @@ namespace {
 
 // 2: replicate groups; 3: sparse recorded series; 4: checksums (rank files sealed,
 // the manifest's last line), the fingerprint covers the data files; 5: the exploited
-// status and the trafficking counts (victims identified, granted a permit)
-constexpr std::uint32_t kFormat = 5;
+// status and the trafficking counts (victims identified, granted a permit); 6: the
+// event-driven engine's schedule (each agent's next event step, the class bounds)
+constexpr std::uint32_t kFormat = 6;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 

@@ -12,6 +12,7 @@
 
 #include "sim/agents.hpp"
 #include "sim/core_series.hpp"
+#include "sim/event_schedule.hpp"
 
 namespace migflow {
 
@@ -23,7 +24,7 @@ std::uint64_t estimated_run_bytes(const World& world, int concurrent_replicates,
   const std::uint64_t series =
       cells * 12 * static_cast<std::uint64_t>(sc.calendar.steps()) * static_cast<std::uint64_t>(sc.replicates);
   const std::uint64_t agents = (sc.total_agents() / static_cast<std::uint64_t>(ranks_per_replicate) + 1) *
-                               AgentStore::kBytesPerAgent *
+                               bytes_per_agent(sc.engine) *
                                static_cast<std::uint64_t>(std::min(concurrent_replicates, sc.replicates));
   return agents + series;
 }
@@ -89,7 +90,7 @@ std::string memory_refusal(const World& world, int concurrent, int ranks_per_rep
       "(%zu bytes per agent, plus the recorded series), but %.1f GB are available; "
       "raise persons_per_agent, run fewer replicates or use more machines",
       sc.file.c_str(), static_cast<unsigned long long>(sc.total_agents()), std::min(concurrent, sc.replicates),
-      ranks_per_replicate, static_cast<double>(need) / 1e9, AgentStore::kBytesPerAgent,
+      ranks_per_replicate, static_cast<double>(need) / 1e9, bytes_per_agent(sc.engine),
       static_cast<double>(have) / 1e9);
   return text;
 }

@@ -27,6 +27,7 @@ RunMetadata run_metadata(const World& world) {
   meta.scenario_text = sc.text;
   meta.version = MIGFLOW_VERSION;
   meta.seed = sc.seed;
+  meta.engine = kEngineModeNames[static_cast<int>(sc.engine)];
   meta.step_months = sc.calendar.step_months;
   meta.start_date = sc.calendar.start.str();
   for (int s = 0; s < sc.calendar.steps(); ++s) meta.dates.push_back(sc.calendar.date(s).str());

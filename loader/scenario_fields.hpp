@@ -119,6 +119,8 @@ inline constexpr FieldSpec parameters =
     choice("parameters", kParameterModeNames, "posterior: each replicate draws its parameters; point: medians");
 inline constexpr FieldSpec replicates_per_draw =
     integer("replicates_per_draw", 1, 100000, "replicates sharing one posterior draw");
+inline constexpr FieldSpec engine =
+    choice("engine", kEngineModeNames, "event: only agents with an event (default); stepped: every agent every step");
 inline constexpr FieldSpec nodes = required(list("nodes", node::all, "countries and hubs"));
 inline constexpr FieldSpec attributes_csv = text("attributes_csv", "CSV of node attributes by year");
 inline constexpr FieldSpec edges = list("edges", edge::all, "routes between nodes");
@@ -128,8 +130,8 @@ inline constexpr FieldSpec diaspora = list("diaspora", diaspora::all, "migrants 
 inline constexpr FieldSpec diaspora_csv = text("diaspora_csv", "CSV of migrants abroad at the start");
 inline constexpr FieldSpec policies = list("policies", policy::all, "policy blocks (docs/policies.md)");
 inline constexpr FieldSpec all[] = {
-    extends, title, calendar,   seed,     replicates,   parameters, replicates_per_draw, nodes, attributes_csv,
-    edges,   model, population, diaspora, diaspora_csv, policies};
+    extends, title,          calendar, seed,  replicates, parameters, replicates_per_draw, engine,
+    nodes,   attributes_csv, edges,    model, population, diaspora,   diaspora_csv,        policies};
 }  // namespace top
 
 }  // namespace fields

@@ -429,6 +429,7 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   sc.replicates = static_cast<int>(r.integer(f::replicates, 1));
   sc.parameters = static_cast<ParameterMode>(r.choice(f::parameters, 0));
   sc.replicates_per_draw = static_cast<int>(r.integer(f::replicates_per_draw, sc.replicates_per_draw));
+  sc.engine = static_cast<EngineMode>(r.choice(f::engine, static_cast<int>(sc.engine)));
   b.read_nodes(r.required_child(f::nodes));
   if (const Tree* t = r.child(f::attributes_csv)) b.read_attributes_csv(*t);
   if (const Tree* t = r.child(f::edges)) b.read_edges(*t);

@@ -94,17 +94,33 @@ struct OriginSpec {
   SourceLocation where;
 };
 
+// The value of an enum whose names are `names` (in the enum's order) named `name`, or
+// nothing for another name.
+template <class Enum, std::size_t N>
+std::optional<Enum> enum_named(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (names[i] == name) return static_cast<Enum>(i);
+  return std::nullopt;
+}
+
 // Which parameters replicates use: a draw from the origins' posteriors, shared by
 // replicates_per_draw consecutive replicates (the default; origins without a posterior
 // use their point values), or every replicate the
 // point values (`parameters: point`, `migflow run --parameters point`).
 enum class ParameterMode : std::uint8_t { Posterior, Point };
 inline constexpr std::array<std::string_view, 2> kParameterModeNames{"posterior", "point"};
-// The mode of one of kParameterModeNames, or nothing for another name.
 inline std::optional<ParameterMode> parameter_mode_named(std::string_view name) {
-  for (std::size_t i = 0; i < kParameterModeNames.size(); ++i)
-    if (kParameterModeNames[i] == name) return static_cast<ParameterMode>(i);
-  return std::nullopt;
+  return enum_named<ParameterMode>(kParameterModeNames, name);
+}
+
+// How the engine steps the agents (docs/design.md, "Event-driven stepping"): every
+// agent every step with a gate draw (stepped, the reference), or only the agents whose
+// next event falls in the step (event, the default). Both are exact and give the same
+// distribution; their random numbers differ, so their runs differ replicate by replicate.
+enum class EngineMode : std::uint8_t { Stepped, Event };
+inline constexpr std::array<std::string_view, 2> kEngineModeNames{"stepped", "event"};
+inline std::optional<EngineMode> engine_mode_named(std::string_view name) {
+  return enum_named<EngineMode>(kEngineModeNames, name);
 }
 
 // A module's parsed, validated parameters. Opaque here: the engine's policy interface
@@ -138,6 +154,7 @@ struct Scenario {
   // so that `migflow compare` can split an interval's width into parameter uncertainty
   // and chance. 2: the smallest that can.
   int replicates_per_draw = 2;
+  EngineMode engine = EngineMode::Event;
   std::vector<NodeSpec> nodes;
   std::vector<EdgeSpec> edges;
   std::vector<OriginSpec> origins;

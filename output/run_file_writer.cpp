@@ -152,6 +152,7 @@ void write_global_attributes(hid_t root, const RunMetadata& meta) {
   write_text_attribute(root, "scenario_file", meta.scenario_file);
   write_text_attribute(root, "scenario", meta.scenario_text);
   write_number_attribute(root, "seed", H5T_NATIVE_UINT64, &meta.seed);
+  write_text_attribute(root, "engine", meta.engine);
   const int step_months = meta.step_months;
   write_number_attribute(root, "step_months", H5T_NATIVE_INT, &step_months);
   write_text_attribute(root, "history", "created by migflow " + meta.version);

@@ -32,6 +32,7 @@ struct RunMetadata {
   std::string scenario_text;  // the resolved scenario YAML
   std::string version;        // migflow version
   std::uint64_t seed = 0;
+  std::string engine;  // "event" or "stepped": the same process, different random numbers
   int step_months = 1;
   std::string start_date;          // "2005-01"
   std::vector<std::string> dates;  // "YYYY-MM" per step

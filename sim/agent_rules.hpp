@@ -300,19 +300,58 @@ struct AgentRules {
     return false;
   }
 
-  // Adds agent i's current state to the stocks (the observe phase, fused into decide).
-  // Agents at home or returned are at their origin, so their location is not read.
-  void count(std::size_t i, int o, NodeId origin_node) {
-    const std::uint8_t s = a.status[i];
-    if (s == static_cast<std::uint8_t>(Status::AtHome) || s == static_cast<std::uint8_t>(Status::Returned)) {
-      ++c.stocks[c.stock(o, origin_node, static_cast<Status>(s))];
-      return;
+  // The step at which agent i's timer makes act() look past the gate bound (a permit
+  // expires, a short stay ends, an asylum decision is due), or kPermanent for none.
+  std::uint16_t timer_event(std::size_t i) const { return timer_event_of(a, i); }
+  static std::uint16_t timer_event_of(const AgentStore& a, std::size_t i) {
+    switch (static_cast<Status>(a.status[i])) {
+      case Status::Regular:  // a permanent residence's timer is kPermanent already
+      case Status::Visitor:
+      case Status::AsylumSeeker: return a.timer[i];
+      default: return kPermanent;
     }
-    const NodeId at = a.location[i];
-    ++c.stocks[c.stock(o, at, static_cast<Status>(s))];
-    if (s == static_cast<std::uint8_t>(Status::InTransit)) c.transit_wait[c.on(o, at)] += step - a.timer[i];
+  }
+
+  // Where agent i is counted: agents at home or returned are at their origin, so their
+  // location is not read.
+  NodeId counted_at(std::size_t i, NodeId origin_node) const { return counted_at_of(a, i, origin_node); }
+  static NodeId counted_at_of(const AgentStore& a, std::size_t i, NodeId origin_node) {
+    const auto s = static_cast<Status>(a.status[i]);
+    return s == Status::AtHome || s == Status::Returned ? origin_node : a.location[i];
+  }
+
+  // Adds agent i's current state to the stocks (the observe phase, fused into decide).
+  void count(std::size_t i, int o, NodeId origin_node) {
+    const NodeId at = counted_at(i, origin_node);
+    const auto s = static_cast<Status>(a.status[i]);
+    ++c.stocks[c.stock(o, at, s)];
+    if (s == Status::InTransit) c.transit_wait[c.on(o, at)] += step - a.timer[i];
   }
 };
+
+// The gate bound of (origin o, status s) in a step with tables t: when no timer of the
+// agent is due, act() changes nothing for a gate at or above it. So an agent whose
+// gate is drawn only below the bound, as U * bound, on steps that come up with
+// probability `bound`, moves exactly as one drawn every step (thinning; the
+// event-driven engine, sim/event_schedule.hpp). Keep it next to act(): each case
+// mirrors the early exit of the rule above.
+inline double gate_bound(const StepTables& t, int o, Status s) {
+  switch (s) {
+    case Status::AtHome: return t.leave_bound[2 * o];
+    case Status::Returned: return t.leave_bound[2 * o + 1];
+    case Status::InTransit: return 1.0;  // gives up or tries a crossing every step
+    case Status::Regular:
+    case Status::AsylumSeeker: return t.return_prob[o];  // before expiry or decision
+    case Status::Irregular: return std::min(1.0, t.return_prob[o] + t.detect_bound[o]);
+    case Status::Visitor: return 0.0;  // only the end of the stay
+    case Status::Exploited: {
+      double identify = 0;
+      for (int d = 0; d < t.destinations; ++d) identify = std::max(identify, t.identify_prob[t.od(o, d)]);
+      return std::min(1.0, t.return_prob[o] + identify);
+    }
+  }
+  return 1.0;
+}
 
 // The gate uniforms of four consecutive agent ids come from one Philox block.
 class GateStream {

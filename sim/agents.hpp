@@ -1,6 +1,7 @@
 // Agents in structure-of-arrays form: 13 bytes per agent. An agent's id is its index
 // plus `first_id`; agents of one origin are contiguous, so the origin is not stored.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -37,6 +38,14 @@ struct AgentStore {
   static constexpr std::size_t kBytesPerAgent = 1 + 1 + sizeof(NodeId) + 1 + sizeof(NodeId) + 2 + sizeof(float);
 
   std::size_t size() const { return status.size(); }
+  // Asks the cache for agent i's fields that every transition reads.
+  void prefetch(std::size_t i) const {
+    __builtin_prefetch(&status[i]);
+    __builtin_prefetch(&skill[i]);
+    __builtin_prefetch(&resources[i]);
+    __builtin_prefetch(&timer[i]);
+    __builtin_prefetch(&location[i]);
+  }
   void resize(std::size_t n) {
     status.resize(n);
     skill.resize(n);
@@ -47,6 +56,20 @@ struct AgentStore {
     resources.resize(n);
   }
 };
+
+// Calls f(origin, begin, end) for the parts of [begin, end) in each origin's block.
+template <class F>
+void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f) {
+  int o =
+      static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) - a.origin_begin.begin()) -
+      1;
+  while (begin < end) {
+    const std::uint64_t stop = std::min(end, a.origin_begin[o + 1]);
+    f(o, begin, stop);
+    begin = stop;
+    ++o;
+  }
+}
 
 // This rank's block of a replicate's agents at the start: each origin's people at home,
 // then its diaspora (permanent residents), with skills and resources drawn from

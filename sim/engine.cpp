@@ -10,16 +10,30 @@
 #include <span>
 
 #include "sim/agent_rules.hpp"
+#include "sim/event_schedule.hpp"
 
 namespace migflow {
 
 namespace {
 
-// What one thread accumulates in a parallel phase, summed after it.
+// What one thread accumulates in a parallel phase, summed after it. In the event-driven
+// engine and in recounts, counts.stocks and counts.transit_wait hold changes to the
+// rank's stocks and to its in-transit timer sums (see tally).
 struct Partial {
   StepCounts counts;
   std::vector<Request> requests;
+  std::vector<std::uint32_t> due;  // event-driven decide: offsets of the due agents in a block
 };
+
+// Adds agent i (sign +1) to, or takes it (-1) from, a rank's stocks and the sum of its
+// in-transit agents' entry steps, from which transit_wait follows (publish_stocks).
+void tally(const AgentStore& a, const StepCounts& shape, std::size_t i, int o, NodeId home, int sign,
+           std::vector<std::int64_t>& stocks, std::vector<std::int64_t>& transit_timers) {
+  const NodeId at = AgentRules::counted_at_of(a, i, home);
+  const auto s = static_cast<Status>(a.status[i]);
+  stocks[shape.stock(o, at, s)] += sign;
+  if (s == Status::InTransit) transit_timers[shape.on(o, at)] += sign * static_cast<std::int64_t>(a.timer[i]);
+}
 
 }  // namespace
 
@@ -39,14 +53,17 @@ struct PartialSet {
       std::fill(p.counts.transit_wait.begin(), p.counts.transit_wait.end(), 0);
     }
   }
-  // Replaces the stocks in `total` by the sum of the threads' counts.
-  void sum_stocks(StepCounts& total) const {
-    std::fill(total.stocks.begin(), total.stocks.end(), 0);
-    std::fill(total.transit_wait.begin(), total.transit_wait.end(), 0);
+  // Adds the threads' stocks and transit_wait to `stocks` and `transit` (cleared first
+  // when `replace`).
+  void sum_stocks(std::vector<std::int64_t>& stocks, std::vector<std::int64_t>& transit, bool replace) const {
+    if (replace) {
+      std::fill(stocks.begin(), stocks.end(), 0);
+      std::fill(transit.begin(), transit.end(), 0);
+    }
     for (const Partial& p : local) {
-      if (p.counts.stocks.size() != total.stocks.size()) continue;
-      for (size_t i = 0; i < total.stocks.size(); ++i) total.stocks[i] += p.counts.stocks[i];
-      for (size_t i = 0; i < total.transit_wait.size(); ++i) total.transit_wait[i] += p.counts.transit_wait[i];
+      if (p.counts.stocks.size() != stocks.size()) continue;
+      for (size_t i = 0; i < stocks.size(); ++i) stocks[i] += p.counts.stocks[i];
+      for (size_t i = 0; i < transit.size(); ++i) transit[i] += p.counts.transit_wait[i];
     }
   }
 };
@@ -79,6 +96,8 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   series_.core.reserve_steps(static_cast<size_t>(steps_));
   for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
   populate_agents(agents_, *world_, params_, seed_, comm_);
+  if (sc.engine == EngineMode::Event)
+    schedule_ = std::make_unique<EventSchedule>(agents_.size(), world_->origin_count(), steps_, seed_);
   observe();
   share_counts();
 }
@@ -95,31 +114,32 @@ ReplicateSeries declared_series(const World& world) {
   return series;
 }
 
-// Calls f(origin, begin, end) for the parts of [r.begin, r.end) in each origin's block.
-template <class F>
-static void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f) {
-  int o =
-      static_cast<int>(std::upper_bound(a.origin_begin.begin(), a.origin_begin.end(), begin) - a.origin_begin.begin()) -
-      1;
-  while (begin < end) {
-    const std::uint64_t stop = std::min(end, a.origin_begin[o + 1]);
-    f(o, begin, stop);
-    begin = stop;
-    ++o;
-  }
+void Engine::observe() {
+  recount_own();
+  publish_stocks();
 }
 
-void Engine::observe() {
+void Engine::recount_own() {
   partials_->clear_stocks();
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kAgentGrain), [&](const auto& r) {
     Partial& p = partials_->mine(counts_);
-    AgentRules k{agents_, *world_, tables_, p.counts, nullptr, seed_, step_, counts_.quotas};
     by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
       const NodeId home = world_->origin_node(o);
-      for (std::uint64_t i = b; i < e; ++i) k.count(i, o, home);
+      for (std::uint64_t i = b; i < e; ++i)
+        tally(agents_, counts_, i, o, home, +1, p.counts.stocks, p.counts.transit_wait);
     });
   });
-  partials_->sum_stocks(counts_);
+  own_stocks_.assign(counts_.stocks.size(), 0);
+  own_transit_timers_.assign(counts_.transit_wait.size(), 0);
+  partials_->sum_stocks(own_stocks_, own_transit_timers_, true);
+}
+
+void Engine::publish_stocks() {
+  counts_.stocks = own_stocks_;
+  for (int o = 0; o < counts_.origins; ++o)
+    for (int n = 0; n < counts_.nodes; ++n)
+      counts_.transit_wait[counts_.on(o, n)] =
+          own_stocks_[counts_.stock(o, n, Status::InTransit)] * step_ - own_transit_timers_[counts_.on(o, n)];
 }
 
 void Engine::update() {
@@ -137,6 +157,7 @@ void Engine::update() {
   }
   counts_.clear_flows();
   counts_.remittances = tables_.remittances;
+  if (schedule_) schedule_->refresh(agents_, tables_, step_);
 }
 
 void Engine::decide() {
@@ -145,6 +166,7 @@ void Engine::decide() {
     p.counts.clear_flows();
     p.requests.clear();
   }
+  if (schedule_) return decide_events();
   tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kAgentGrain), [&](const auto& r) {
     Partial& p = partials_->mine(counts_);
     AgentRules k{agents_, *world_, tables_, p.counts, &p.requests, seed_, step_, counts_.quotas};
@@ -155,7 +177,40 @@ void Engine::decide() {
         if (!k.act(i, o, gate(agents_.first_id + i))) k.count(i, o, home);  // requesters: counted after resolve
     });
   });
-  partials_->sum_stocks(counts_);  // everyone who did not request; requesters follow in apply
+  // Everyone who did not request; requesters follow in apply.
+  partials_->sum_stocks(counts_.stocks, counts_.transit_wait, true);
+}
+
+// Only the agents whose step it is: each is taken out of the stocks, acts with its
+// scheduled gate, and (unless it waits for resolve) is put back in its new state with
+// its next event drawn.
+void Engine::decide_events() {
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, agents_.size(), kAgentGrain), [&](const auto& r) {
+    Partial& p = partials_->mine(counts_);
+    AgentRules k{agents_, *world_, tables_, p.counts, &p.requests, seed_, step_, counts_.quotas};
+    std::uint64_t looks = 0;
+    by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
+      const NodeId home = world_->origin_node(o);
+      // The due agents are sparse (about 1 in 100), so their fields are cache misses:
+      // find them first, then fetch a few ahead of the one being done.
+      std::vector<std::uint32_t>& due = p.due;
+      due.clear();
+      schedule_->collect_due(b, e, step_, due);
+      constexpr std::size_t kAhead = 8;
+      for (std::size_t j = 0; j < due.size(); ++j) {
+        if (j + kAhead < due.size()) agents_.prefetch(b + due[j + kAhead]);
+        const std::uint64_t i = b + due[j];
+        tally(agents_, counts_, i, o, home, -1, p.counts.stocks, p.counts.transit_wait);
+        const Draws look = schedule_->look(agents_, i, step_);
+        if (k.act(i, o, schedule_->gate(agents_, i, o, step_, look))) continue;
+        tally(agents_, counts_, i, o, home, +1, p.counts.stocks, p.counts.transit_wait);
+        schedule_->reschedule(agents_, i, o, step_, look);
+      }
+      looks += due.size();
+    });
+    schedule_->add_looks(looks);
+  });
+  partials_->sum_stocks(own_stocks_, own_transit_timers_, false);
 }
 
 // Every rank's requests, on every rank: each needs the whole lottery to know its winners.
@@ -208,10 +263,17 @@ void Engine::resolve_and_apply() {
         else
           ++counts_.edge_blocked[counts_.oe(req.origin, e)];
       }
-      k.count(i, req.origin, world_->origin_node(req.origin));
+      const NodeId home = world_->origin_node(req.origin);
+      if (schedule_) {
+        tally(agents_, counts_, i, req.origin, home, +1, own_stocks_, own_transit_timers_);
+        schedule_->reschedule(agents_, i, req.origin, step_, schedule_->look(agents_, i, step_));
+      } else {
+        k.count(i, req.origin, home);
+      }
     }
     begin = end;
   }
+  if (schedule_) publish_stocks();
   share_counts();
 }
 

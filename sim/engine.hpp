@@ -33,6 +33,7 @@ namespace migflow {
 
 class BinaryReader;
 class BinaryWriter;
+class EventSchedule;
 
 class Engine {
  public:
@@ -58,6 +59,8 @@ class Engine {
   const World& world() const { return *world_; }
   const AgentStore& agents() const { return agents_; }
   const StepCounts& counts() const { return counts_; }
+  // The event-driven engine's schedule; null when the scenario's engine is stepped.
+  const EventSchedule* schedule() const { return schedule_.get(); }
   // Each origin's parameter set in this replicate (sim/parameter_draw.hpp).
   const std::vector<ModelParams>& parameters() const { return params_; }
   // The whole state between two steps, for checkpoints: step, agents, counts, policy
@@ -75,7 +78,7 @@ class Engine {
 
   // The phases, public so benchmarks can time them one at a time; step() is
   // update, decide (which observes too), resolve_and_apply, record, finish_step.
-  void observe();
+  void observe();  // recounts every agent of this rank
   void update();
   void decide();
   void resolve_and_apply();
@@ -91,6 +94,9 @@ class Engine {
   };
 
   void share_counts();
+  void decide_events();
+  void recount_own();     // this rank's stocks and in-transit timer sums, from every agent
+  void publish_stocks();  // counts_.stocks and transit_wait from this rank's, before sharing
 
   std::shared_ptr<const World> world_;
   const Comm& comm_;
@@ -110,6 +116,10 @@ class Engine {
   CoreSeriesHandles core_series_;
   std::vector<double> persons_per_agent_;        // per origin, for the core series
   std::unique_ptr<struct PartialSet> partials_;  // per-thread counts and requests
+  // The event-driven engine's schedule (null when stepped), and this rank's stocks and
+  // sums of in-transit agents' entry steps, kept up to date event by event.
+  std::unique_ptr<EventSchedule> schedule_;
+  std::vector<std::int64_t> own_stocks_, own_transit_timers_;
 };
 
 // The series a replicate of `world` records (core and every policy's), declared but

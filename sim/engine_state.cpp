@@ -7,6 +7,7 @@
 
 #include "output/binary.hpp"
 #include "sim/engine.hpp"
+#include "sim/event_schedule.hpp"
 
 namespace migflow {
 
@@ -22,6 +23,7 @@ void Engine::save(BinaryWriter& out) const {
   out.put_compressed(agents_.destination);
   out.put_compressed(agents_.via);
   out.put_compressed(agents_.timer);
+  if (schedule_) schedule_->save(out);
   out.put<std::int32_t>(counts_.quotas);
   for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { out.put_vector(v); });
   out.put_vector(counts_.remittances);
@@ -53,6 +55,7 @@ void Engine::restore(BinaryReader& in) {
     if (static_cast<int>(agents_.status[i]) >= kStatusCount || agents_.location[i] >= nodes ||
         agents_.destination[i] >= destinations || (agents_.via[i] >= nodes && agents_.via[i] != kNoNode))
       throw CorruptData("agent state out of range");
+  if (schedule_) schedule_->restore(in, step);
   counts_.quotas = in.get<std::int32_t>();
   if (counts_.quotas < 0 || counts_.quotas > 1'000'000) throw CorruptData("quota count out of range");
   for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) {
@@ -88,6 +91,7 @@ void Engine::restore(BinaryReader& in) {
     g = std::move(loaded);
   }
   step_ = step;
+  if (schedule_) recount_own();  // the counts saved are every rank's; the events change this rank's
 }
 
 }  // namespace migflow

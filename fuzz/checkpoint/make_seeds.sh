@@ -18,7 +18,7 @@ cp "$here/scenario.yaml" scenario.yaml
 
 # $1: seed name, $2: mode byte, $3: a line the manifest must hold (grep -x pattern).
 save() {
-  for delay in 0.02 0.04 0.06 0.08 0.1 0.12 0.15 0.2 0.25 0.3 0.35 0.4 0.5 0.6; do
+  for delay in 0.02 0.025 0.03 0.032 0.034 0.036 0.038 0.04 0.045 0.05 0.06 0.08 0.1 0.15 0.2 0.3 0.4 0.6; do
     for _ in 1 2 3; do
       rm -rf ck out.h5 out.partial.h5
       "$migflow" run scenario.yaml --out out.h5 --threads 1 --checkpoint ck --checkpoint-every 1 2>/dev/null &

@@ -94,6 +94,7 @@ TEST(Output, PolicyGroupsNameTheirModuleAndCarryTheBlocksParameters) {
   H5Aclose(a);
   EXPECT_EQ(detection, 0.03);  // numbers as numbers
   H5Gclose(group);
+  EXPECT_EQ(text_attribute(file, "engine"), "event");  // the default engine, named
   H5Fclose(file);
 }
 

@@ -4,7 +4,9 @@
 
 #include "../test_support.hpp"
 #include "ensemble/ensemble.hpp"
+#include "output/binary.hpp"
 #include "sim/engine.hpp"
+#include "sim/event_schedule.hpp"
 
 namespace migflow {
 namespace {
@@ -119,6 +121,124 @@ TEST(Engine, NoIrregularMovesWithoutIrregularPropensity) {
     }
   EXPECT_GT(legal, 0);
   EXPECT_EQ(irregular, 0);
+}
+
+// --- the event-driven engine (sim/event_schedule.hpp) -----------------------------------
+
+// Every mechanism at once, on the event-driven engine: quotas and a capped border (moves
+// that wait for resolve), waits in transit, permits, short stays, asylum, readmission,
+// and a visa regime and quotas that start mid-run (gate bounds change, classes are
+// drawn again).
+std::string event_world(int agents = 60000, int replicates = 2) {
+  return "engine: event\npopulation: [{origin: MDA, agents: " + std::to_string(agents) +
+         "}]\nreplicates: " + std::to_string(replicates) + R"(
+model: {emigration_rate: 0.02, irregular_propensity: 0.4, overstay: 0.3, asylum_application: 0.3}
+policies:
+  - {name: labour_market_openness, from: 2010-07,
+     quotas: [{member_state: DEU, partner: MDA, per_year: 600}]}
+  - {name: border_capacity, capacity_lag_months: 0,
+     crossings: [{name: mr, edges: [MDA->ROU], capacity_per_month: 40, interception: 0.2}]}
+  - {name: visa_regime, member_states: [ITA, DEU], regimes: [{partner: MDA, kind: liberalisation, from: 2011-06}]}
+  - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.6}]}
+)";
+}
+
+// The stocks the event-driven engine updates event by event equal a recount of the
+// agents at every step, and so does the in-transit waiting time; and it looks at far
+// fewer agents than a stepped engine would (all of them every step), although this
+// world moves fast (2% leave a month, and those in transit are looked at every step).
+TEST(Engine, EventDrivenCountsEqualARecountEveryStep) {
+  auto world = testing::world_of(testing::small_scenario(event_world()));
+  Engine engine(world, 0);
+  ASSERT_NE(engine.schedule(), nullptr);
+  std::int64_t requests = 0, in_transit = 0;
+  while (!engine.done()) {
+    engine.step();
+    const StepCounts& c = engine.counts();
+    ASSERT_EQ(recount(engine), c.stocks) << "step " << engine.steps_done();
+    std::vector<std::int64_t> wait(c.transit_wait.size(), 0);
+    const AgentStore& a = engine.agents();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a.status[i] == static_cast<std::uint8_t>(Status::InTransit)) {
+        wait[c.on(0, a.location[i])] += (engine.steps_done() - 1) - a.timer[i];
+        ++in_transit;
+      }
+    ASSERT_EQ(wait, c.transit_wait) << "step " << engine.steps_done();
+    for (auto v : c.quota_requests) requests += v;
+    for (auto v : c.edge_blocked) requests += v;
+  }
+  EXPECT_GT(requests, 0);    // quotas and the capped border were contested
+  EXPECT_GT(in_transit, 0);  // waits were counted
+  const EventSchedule& schedule = *engine.schedule();
+  const double agent_steps = static_cast<double>(world->scenario().total_agents()) * engine.steps();
+  EXPECT_LT(static_cast<double>(schedule.looks()), 0.5 * agent_steps);
+  EXPECT_GT(schedule.looks(), 0u);
+  // The mid-run policies changed gate bounds: more classes drawn than the first step's.
+  EXPECT_GT(schedule.class_redraws(), static_cast<std::uint64_t>(kStatusCount));
+}
+
+TEST(Engine, EventDrivenIdenticalOnOneTwoAndFourThreads) {
+  auto world = testing::world_of(testing::small_scenario(event_world(150000, 3)));
+  const auto one = run_with_threads(world, 1);
+  expect_identical(one, run_with_threads(world, 2));
+  expect_identical(one, run_with_threads(world, 4));
+}
+
+// A run saved halfway and restored into a fresh engine carries on exactly as if never
+// stopped: the schedule (next events, gate bounds) is part of the state.
+TEST(Engine, EventDrivenResumesExactlyFromASavedState) {
+  auto world = testing::world_of(testing::small_scenario(event_world()));
+  Engine whole(world, 1);
+  whole.run();
+  Engine first(world, 1);
+  for (int s = 0; s < 17; ++s) first.step();
+  BinaryWriter out;
+  first.save(out);
+  Engine second(world, 1);
+  BinaryReader in(out.bytes().data(), out.bytes().size());
+  second.restore(in);
+  second.run();
+  std::vector<ReplicateSeries> a, b;
+  a.push_back(std::move(whole.series()));
+  b.push_back(std::move(second.series()));
+  expect_identical(a, b);
+  EXPECT_EQ(whole.schedule()->looks(), first.schedule()->looks() + second.schedule()->looks());
+}
+
+// The two engines draw different random numbers but the same process: over replicates,
+// their mean stocks at the end agree within sampling error, on a world where agents
+// interact (quotas, a capped border, diaspora feedback) so no exact expectation exists.
+TEST(Engine, EventDrivenAndSteppedAgreeInDistribution) {
+  auto event_sc = testing::small_scenario(event_world(60000, 24));
+  auto stepped_sc = std::make_shared<Scenario>(*event_sc);
+  stepped_sc->engine = EngineMode::Stepped;
+  const auto event_runs = run_with_threads(testing::world_of(event_sc), 2);
+  const auto stepped_runs = run_with_threads(testing::world_of(stepped_sc), 2);
+  const int stocks = event_runs[0].core.find("stocks");
+  const std::size_t cells = event_runs[0].core.series()[stocks].cells;
+  const int last = event_sc->calendar.steps() - 1;
+  auto moments = [&](const std::vector<ReplicateSeries>& runs, std::size_t cell) {
+    double sum = 0, sq = 0;
+    for (const auto& r : runs) {
+      const double v = r.core.at(stocks, last, cell);
+      sum += v;
+      sq += v * v;
+    }
+    const double n = static_cast<double>(runs.size());
+    const double mean = sum / n;
+    return std::pair{mean, std::max(0.0, sq / n - mean * mean) * n / (n - 1)};
+  };
+  int compared = 0;
+  for (std::size_t cell = 0; cell < cells; ++cell) {
+    const auto [me, ve] = moments(event_runs, cell);
+    const auto [ms, vs] = moments(stepped_runs, cell);
+    if (me + ms < 200) continue;  // too few persons to compare
+    const double se = std::sqrt((ve + vs) / static_cast<double>(event_runs.size()));
+    // 4.5 standard errors, and a floor for cells with almost no spread.
+    EXPECT_NEAR(me, ms, 4.5 * se + 0.002 * (me + ms)) << "cell " << cell;
+    ++compared;
+  }
+  EXPECT_GE(compared, 8);
 }
 
 }  // namespace

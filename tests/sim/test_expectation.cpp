@@ -82,7 +82,7 @@ TEST(Expectation, RefusesInteractingScenarios) {
 // The simulated stocks of one million agents lie within 4.5 standard deviations of the
 // exact expectation, in every (node, status) cell, at three dates. A cell's count is a
 // sum of independent Bernoulli indicators, so its sd is sqrt(N p (1 - p)).
-ExpectedStocks expect_simulation_matches_expectation(const std::shared_ptr<Scenario>& sc) {
+ExpectedStocks expect_engine_matches_expectation(const std::shared_ptr<Scenario>& sc) {
   auto world = testing::world_of(sc);
   const int steps = sc->calendar.steps();
   const ExpectedStocks ex = expected_stocks(*world, steps);
@@ -105,6 +105,18 @@ ExpectedStocks expect_simulation_matches_expectation(const std::shared_ptr<Scena
       }
   }
   EXPECT_GE(checked, 20);  // the comparison covered many occupied cells
+  return ex;
+}
+
+// Both engines (stepped and event-driven) must match the exact expectation.
+ExpectedStocks expect_simulation_matches_expectation(const std::shared_ptr<Scenario>& sc) {
+  ExpectedStocks ex;
+  for (EngineMode mode : {EngineMode::Stepped, EngineMode::Event}) {
+    SCOPED_TRACE(std::string("engine: ") + std::string(kEngineModeNames[static_cast<int>(mode)]));
+    auto own = std::make_shared<Scenario>(*sc);
+    own->engine = mode;
+    ex = expect_engine_matches_expectation(own);
+  }
   return ex;
 }
 
