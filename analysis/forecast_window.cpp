@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "sim/engine.hpp"
+#include "sim/rng.hpp"
 
 namespace migflow {
 
@@ -45,7 +46,9 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
   std::vector<ModelObservations> out(static_cast<size_t>(replicates));
   tbb::parallel_for(0, replicates, [&](int r) {
     ModelObservations& seen = out[static_cast<size_t>(r)];
-    Engine engine(world_, first + r, serial_comm(), std::vector<ModelParams>(params.begin(), params.end()));
+    const auto initial = params.empty() ? nullptr : initial_agents(first + r, params);
+    Engine engine(world_, first + r, serial_comm(), std::vector<ModelParams>(params.begin(), params.end()),
+                  initial.get());
     engine.set_recording(false);  // only the counts are read
     while (!engine.done()) {
       engine.step();
@@ -74,6 +77,23 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
     }
   });
   return out;
+}
+
+std::shared_ptr<const AgentStore> ForecastWindow::initial_agents(int replicate,
+                                                                 std::span<const ModelParams> params) const {
+  std::pair<int, std::vector<double>> key{replicate, {}};
+  for (const ModelParams& p : params) key.second.push_back(p.savings_dispersion);
+  {
+    const std::lock_guard lock(initial_->mutex);
+    if (auto it = initial_->by_key.find(key); it != initial_->by_key.end()) return it->second;
+  }
+  auto agents = std::make_shared<AgentStore>();
+  populate_agents(*agents, *world_, params, replicate_seed(world_->scenario().seed, replicate), serial_comm());
+  const std::lock_guard lock(initial_->mutex);
+  // A few replicates are run at many parameter sets (the fit's, the noise measurement's):
+  // keep a bounded number so memory stays that of a few windows' agents.
+  if (initial_->by_key.size() >= kInitialKept) initial_->by_key.clear();
+  return initial_->by_key.emplace(std::move(key), std::move(agents)).first->second;
 }
 
 ModelObservations mean_of(const std::vector<ModelObservations>& replicates) {

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <tuple>
 #include <vector>
 
 #include "analysis/observations.hpp"
+#include "sim/agents.hpp"
 #include "sim/world.hpp"
 
 namespace migflow {
@@ -47,9 +49,20 @@ class ForecastWindow {
   int start_year() const { return start_year_; }
 
  private:
+  // The agents at the start of a replicate, drawn once and copied into every engine
+  // after: they depend on the replicate and the origins' savings_dispersion only, and a
+  // calibration runs replicate 0 at thousands of parameter sets.
+  std::shared_ptr<const AgentStore> initial_agents(int replicate, std::span<const ModelParams> params) const;
+
   std::shared_ptr<const World> world_;
   std::vector<EdgeId> into_eu_;  // edges where an irregular crossing is a Frontex detection
   int start_year_;
+  static constexpr std::size_t kInitialKept = 16;
+  struct InitialAgents {
+    std::mutex mutex;
+    std::map<std::pair<int, std::vector<double>>, std::shared_ptr<const AgentStore>> by_key;
+  };
+  std::shared_ptr<InitialAgents> initial_ = std::make_shared<InitialAgents>();  // shared by copies: same world
 };
 
 // The mean over replicates.

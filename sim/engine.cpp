@@ -68,7 +68,8 @@ struct PartialSet {
   }
 };
 
-Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm, std::vector<ModelParams> params)
+Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm, std::vector<ModelParams> params,
+               const AgentStore* initial)
     : world_(std::move(world)),
       comm_(comm),
       replicate_(replicate),
@@ -95,7 +96,10 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   core_series_ = declare_core_series(*world_, series_.core);
   series_.core.reserve_steps(static_cast<size_t>(steps_));
   for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
-  populate_agents(agents_, *world_, params_, seed_, comm_);
+  if (initial)
+    agents_ = *initial;
+  else
+    populate_agents(agents_, *world_, params_, seed_, comm_);
   if (sc.engine == EngineMode::Event)
     schedule_ = std::make_unique<EventSchedule>(agents_.size(), world_->origin_count(), steps_, seed_);
   observe();

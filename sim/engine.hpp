@@ -41,8 +41,11 @@ class Engine {
   // agents, and every rank ends each step with the same (summed) counts and series.
   // `params`: each origin's parameter set; empty: the replicate's own
   // (sim/parameter_draw.hpp). Calibration passes the parameters it tries.
+  // `initial`: the agents populate_agents makes for this world, replicate seed, rank and
+  // parameters' savings_dispersion, copied instead of drawn again (calibration runs the
+  // same replicate at many parameter sets); null: drawn here.
   Engine(std::shared_ptr<const World> world, int replicate, const Comm& comm = serial_comm(),
-         std::vector<ModelParams> params = {});
+         std::vector<ModelParams> params = {}, const AgentStore* initial = nullptr);
   ~Engine();
 
   void step();

@@ -18,13 +18,14 @@ double EventSchedule::gate(const AgentStore& a, std::size_t i, int o, int step, 
   return u * bound_[cls(o, static_cast<Status>(a.status[i]))];
 }
 
-std::uint16_t EventSchedule::next_event(const AgentStore& a, std::size_t i, int o, int from, double uniform) const {
+std::uint16_t EventSchedule::next_event(const AgentStore& a, std::size_t i, int o, int from, double uniform,
+                                        const std::vector<double>& miss_to_end) const {
   const std::size_t c = cls(o, static_cast<Status>(a.status[i]));
   const double b = bound_[c];
   int at = steps_;  // none before the end
   if (b >= 1.0) {
     at = from;
-  } else if (b > 0.0) {
+  } else if (b > 0.0 && 1.0 - uniform > miss_to_end[c]) {  // else no candidate before the end: no log needed
     // Failures before the first success of Bernoulli(b) trials: P(gap >= j) = (1 - b)^j.
     const double gap = std::floor(std::log(1.0 - uniform) / log_miss_[c]);
     if (gap < static_cast<double>(steps_ - from)) at = from + static_cast<int>(gap);
@@ -56,6 +57,13 @@ int EventSchedule::refresh(const AgentStore& a, const StepTables& t, int step) {
       redraw[c] = 1;
       ++classes;
     }
+  // Gaps that reach the end need no log: (1 - b)^(steps left), for draws from this step
+  // (redraws) and from the next (agents that act in this step).
+  std::vector<double> miss_from_here(bound_.size());
+  for (std::size_t c = 0; c < bound_.size(); ++c) {
+    miss_from_here[c] = std::pow(1.0 - bound_[c], steps_ - step);
+    miss_to_end_[c] = std::pow(1.0 - bound_[c], steps_ - step - 1);
+  }
   if (classes == 0) return 0;
   class_redraws_ += static_cast<std::uint64_t>(classes);
   std::atomic<std::uint64_t> redrawn{0};
@@ -71,7 +79,8 @@ int EventSchedule::refresh(const AgentStore& a, const StepTables& t, int step) {
             if (redraw[cls(o, static_cast<Status>(a.status[i]))]) {
               next_[i] =
                   next_event(a, i, o, step,
-                             draw(seed_, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Redraw).uniform(0));
+                             draw(seed_, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Redraw).uniform(0),
+                             miss_from_here);
               ++mine;
             }
           redrawn += mine;

@@ -52,6 +52,7 @@ class EventSchedule {
       : next_(agents, kNever),
         bound_(static_cast<std::size_t>(origins) * kStatusCount, -1.0),
         log_miss_(bound_.size(), 0.0),
+        miss_to_end_(bound_.size(), 0.0),
         steps_(steps),
         seed_(seed) {}
 
@@ -82,7 +83,7 @@ class EventSchedule {
 
   // Draws agent i's next event after it acted in `step` (its state is the new one).
   void reschedule(const AgentStore& a, std::size_t i, int o, int step, const Draws& look) {
-    next_[i] = next_event(a, i, o, step + 1, look.uniform(1));
+    next_[i] = next_event(a, i, o, step + 1, look.uniform(1), miss_to_end_);
   }
 
   // At the start of `step`, with that step's tables: new bounds where the need left
@@ -119,11 +120,15 @@ class EventSchedule {
   std::size_t cls(int o, Status s) const { return static_cast<std::size_t>(o) * kStatusCount + static_cast<int>(s); }
   // The first step at or after `from` with a candidate or the timer, or kNever;
   // `uniform` draws the gap.
-  std::uint16_t next_event(const AgentStore& a, std::size_t i, int o, int from, double uniform) const;
+  // `miss_to_end`: per class, (1 - bound)^(steps - from), the chance of no candidate
+  // before the end.
+  std::uint16_t next_event(const AgentStore& a, std::size_t i, int o, int from, double uniform,
+                           const std::vector<double>& miss_to_end) const;
 
   std::vector<std::uint16_t> next_;  // per agent
   std::vector<double> bound_;        // per (origin, status); negative: not drawn yet
   std::vector<double> log_miss_;     // per (origin, status): ln(1 - bound), for the gaps
+  std::vector<double> miss_to_end_;  // per (origin, status): no candidate after this step (refresh)
   int steps_ = 0;
   std::uint64_t seed_ = 0;
   std::uint64_t class_redraws_ = 0, agents_redrawn_ = 0;
