@@ -11,6 +11,10 @@
 // Observe runs at the end of a step (after apply), which is the start of the next one:
 // the counts policies see in `update` are those the previous step left.
 //
+// Decide visits every agent (`engine: stepped`) or only those whose next event falls in
+// the step (`engine: event`, the default: sim/event_schedule.hpp), and then the stocks
+// change as agents act instead of being recounted.
+//
 // An agent's transition in decide reads only its own fields and the step's frozen
 // tables, so uncontested transitions are written in place during decide (no other agent
 // can observe them before observe); only capacity-limited moves wait for resolve.
