@@ -41,7 +41,7 @@ std::string temp_output() {
 struct ReplicateTimes {
   double init_s = 0, simulate_s = 0, record_s = 0, write_s = 0, total_s = 0;
   Comm::Traffic traffic;
-  std::uint64_t looks = 0, class_redraws = 0, agents_redrawn = 0;  // event-driven engine, this rank
+  std::uint64_t looks = 0, class_redraws = 0, agents_redrawn = 0;  // event-driven engine, all ranks
 };
 
 ReplicateTimes time_one_replicate(const std::shared_ptr<const World>& world, const Comm& comm) {
@@ -62,9 +62,13 @@ ReplicateTimes time_one_replicate(const std::shared_ptr<const World>& world, con
   }
   times.traffic = comm.traffic();
   if (const EventSchedule* schedule = engine.schedule()) {
-    times.looks = schedule->looks();
+    // Every rank's looks and redrawn agents; class redraws are the same on every rank.
+    std::vector<std::int64_t> work{static_cast<std::int64_t>(schedule->looks()),
+                                   static_cast<std::int64_t>(schedule->agents_redrawn())};
+    comm.sum(work);
+    times.looks = static_cast<std::uint64_t>(work[0]);
+    times.agents_redrawn = static_cast<std::uint64_t>(work[1]);
     times.class_redraws = schedule->class_redraws();
-    times.agents_redrawn = schedule->agents_redrawn();
   }
   const auto t0 = Clock::now();
   if (comm.rank() == 0) {
@@ -96,9 +100,9 @@ void print_replicate(const std::string& path, const Scenario& sc, const Replicat
   if (sc.engine == EngineMode::Event) {
     // The event-driven engine's work: agents looked at on their step (per agent-step),
     // and bound changes that drew a class's agents again (agents per agent-step).
-    std::printf("looks_per_agent_step: %.5f\n", static_cast<double>(t.looks) / agent_steps * comm.size());
+    std::printf("looks_per_agent_step: %.5f\n", static_cast<double>(t.looks) / agent_steps);
     std::printf("class_redraws: %llu\n", static_cast<unsigned long long>(t.class_redraws));
-    std::printf("redraws_per_agent_step: %.5f\n", static_cast<double>(t.agents_redrawn) / agent_steps * comm.size());
+    std::printf("redraws_per_agent_step: %.5f\n", static_cast<double>(t.agents_redrawn) / agent_steps);
   }
   std::printf("init_s: %.3f\n", t.init_s);
   std::printf("run_s: %.3f\n", t.total_s);

@@ -21,6 +21,7 @@
 #include "output/run_file_reader.hpp"
 #include "output/run_file_writer.hpp"
 #include "sim/agents.hpp"
+#include "sim/event_schedule.hpp"
 #include "sim/world.hpp"
 
 namespace migflow {
@@ -37,8 +38,9 @@ int validate_command(const std::string& path, const PolicyCatalog& policies) {
         "  %d steps from %s, %d replicates, seed %llu\n",
         path.c_str(), sc.title.c_str(), sc.nodes.size(), world->origin_count(), world->member_state_count(),
         sc.edges.size(), static_cast<int>(sc.policies.size()), static_cast<unsigned long long>(sc.total_agents()),
-        static_cast<unsigned long long>(at_home), sc.total_agents() * AgentStore::kBytesPerAgent / 1e6,
-        sc.calendar.steps(), sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
+        static_cast<unsigned long long>(at_home),
+        static_cast<double>(sc.total_agents() * bytes_per_agent(sc.engine)) / 1e6, sc.calendar.steps(),
+        sc.calendar.start.str().c_str(), sc.replicates, static_cast<unsigned long long>(sc.seed));
     return 0;
   } catch (const InputError& e) {
     std::fprintf(stderr, "migflow: error: %s\n", e.what());
