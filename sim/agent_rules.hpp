@@ -302,7 +302,6 @@ struct AgentRules {
 
   // The step at which agent i's timer makes act() look past the gate bound (a permit
   // expires, a short stay ends, an asylum decision is due), or kPermanent for none.
-  std::uint16_t timer_event(std::size_t i) const { return timer_event_of(a, i); }
   static std::uint16_t timer_event_of(const AgentStore& a, std::size_t i) {
     switch (static_cast<Status>(a.status[i])) {
       case Status::Regular:  // a permanent residence's timer is kPermanent already

@@ -56,7 +56,6 @@ class EventSchedule {
         steps_(steps),
         seed_(seed) {}
 
-  bool due(std::size_t i, int step) const { return next_[i] == step; }
   // Appends the offsets from `begin` of the agents in [begin, end) due in `step`.
   void collect_due(std::uint64_t begin, std::uint64_t end, int step, std::vector<std::uint32_t>& out) const {
     const std::uint16_t* next = next_.data();
