@@ -22,7 +22,8 @@ struct Request {
   std::uint64_t key;    // Philox(seed, agent, step, Resolve): the lottery ticket
   std::uint64_t agent;  // global id, so that the order is the same whatever the ranks
   std::int32_t resource;
-  std::int32_t origin;
+  std::int16_t origin;
+  std::int16_t skill;  // a quota's loser applies to the next scheme open to its skill
   bool operator<(const Request& r) const {
     if (resource != r.resource) return resource < r.resource;
     if (key != r.key) return key < r.key;
@@ -78,7 +79,8 @@ struct AgentRules {
 
   void request(std::size_t i, int o, std::int32_t resource) {
     requests->push_back({draw(seed, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Resolve).key(),
-                         a.first_id + i, resource, o});
+                         a.first_id + i, resource, static_cast<std::int16_t>(o),
+                         static_cast<std::int16_t>(a.skill[i])});
   }
 
   // A legal journey, done within the step along the cheapest route: with a residence

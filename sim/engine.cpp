@@ -236,45 +236,70 @@ void Engine::resolve_and_apply() {
   std::vector<Request> all = gather_requests(std::move(mine), comm_);
   std::sort(all.begin(), all.end());  // by resource, then key: the order is the lottery
   AgentRules k{agents_, *world_, tables_, counts_, nullptr, seed_, step_, counts_.quotas};
-  for (size_t begin = 0; begin < all.size();) {
-    const std::int32_t resource = all[begin].resource;
-    size_t end = begin;
-    while (end < all.size() && all[end].resource == resource) ++end;
-    const bool is_quota = resource < counts_.quotas;
-    const double capacity =
-        is_quota ? tables_.quota_capacity[resource] : tables_.group_capacity[resource - counts_.quotas];
+  const std::int32_t quotas = counts_.quotas;
+  // Quotas are decided in their order, each over its own applicants and the losers of
+  // earlier quotas open to them (tables_.next_quota), who join with a fresh key.
+  std::vector<std::vector<Request>> applicants(static_cast<size_t>(quotas));
+  const auto groups =
+      std::partition_point(all.begin(), all.end(), [&](const Request& r) { return r.resource < quotas; });
+  for (auto it = all.begin(); it != groups; ++it) applicants[static_cast<size_t>(it->resource)].push_back(*it);
+
+  // Settles one local requester after the lottery (counting it unless it was passed on).
+  auto settle = [&](const Request& req, bool wins) {
+    if (req.agent < agents_.first_id || req.agent - agents_.first_id >= agents_.size()) return;  // another rank's
+    const std::size_t i = req.agent - agents_.first_id;
+    AgentRules::Uniforms u{k, i};
+    if (req.resource < quotas) {
+      ++counts_.quota_requests[req.resource];
+      if (wins) {
+        ++counts_.quota_granted[req.resource];
+        k.travel_legal(i, req.origin, env_.quotas[req.resource].member_state);
+      } else {
+        k.without_permit(i, req.origin, env_.quotas[req.resource].member_state, u);
+      }
+    } else {
+      const EdgeId e = world_->irregular_next_hop(agents_.location[i], agents_.destination[i]);
+      if (wins)
+        k.cross(i, req.origin, e, u);
+      else
+        ++counts_.edge_blocked[counts_.oe(req.origin, e)];
+    }
+    const NodeId home = world_->origin_node(req.origin);
+    if (schedule_) {
+      tally(agents_, counts_, i, req.origin, home, +1, own_stocks_, own_transit_timers_);
+      schedule_->reschedule(agents_, i, req.origin, step_, schedule_->look(agents_, i, step_));
+    } else {
+      k.count(i, req.origin, home);
+    }
+  };
+  // The requests of one resource, in key order, win while the persons admitted fit.
+  auto decide = [&](std::span<const Request> requests, double capacity, auto&& outcome) {
     double used = 0;  // persons admitted so far, in key order: exact whatever the scales
-    for (size_t r = begin; r < end; ++r) {
-      const Request& req = all[r];
+    for (const Request& req : requests) {
       const double persons = sc.origins[req.origin].persons_per_agent;
       const bool wins = used + persons <= capacity * (1 + 1e-12);
       if (wins) used += persons;
-      if (req.agent < agents_.first_id || req.agent - agents_.first_id >= agents_.size()) continue;  // another rank's
-      const std::size_t i = req.agent - agents_.first_id;
-      AgentRules::Uniforms u{k, i};
-      if (is_quota) {
-        ++counts_.quota_requests[resource];
-        if (wins) {
-          ++counts_.quota_granted[resource];
-          k.travel_legal(i, req.origin, env_.quotas[resource].member_state);
-        } else {
-          k.without_permit(i, req.origin, env_.quotas[resource].member_state, u);
-        }
-      } else {
-        const EdgeId e = world_->irregular_next_hop(agents_.location[i], agents_.destination[i]);
-        if (wins)
-          k.cross(i, req.origin, e, u);
-        else
-          ++counts_.edge_blocked[counts_.oe(req.origin, e)];
-      }
-      const NodeId home = world_->origin_node(req.origin);
-      if (schedule_) {
-        tally(agents_, counts_, i, req.origin, home, +1, own_stocks_, own_transit_timers_);
-        schedule_->reschedule(agents_, i, req.origin, step_, schedule_->look(agents_, i, step_));
-      } else {
-        k.count(i, req.origin, home);
-      }
+      outcome(req, wins);
     }
+  };
+  for (std::int32_t q = 0; q < quotas; ++q) {
+    std::vector<Request>& requests = applicants[static_cast<size_t>(q)];
+    std::sort(requests.begin(), requests.end());
+    decide(requests, tables_.quota_capacity[q], [&](const Request& req, bool wins) {
+      const std::int32_t next = wins ? -1 : tables_.next_quota[static_cast<size_t>(q) * kSkillCount + req.skill];
+      if (next < 0) return settle(req, wins);
+      if (req.agent >= agents_.first_id && req.agent - agents_.first_id < agents_.size()) ++counts_.quota_requests[q];
+      Request passed = req;
+      passed.resource = next;
+      passed.key = replicate_seed(req.key, next);  // a SplitMix64 mix: a new ticket for the next lottery
+      applicants[static_cast<size_t>(next)].push_back(passed);
+    });
+  }
+  for (auto begin = groups; begin != all.end();) {
+    auto end = begin;
+    while (end != all.end() && end->resource == begin->resource) ++end;
+    decide(std::span<const Request>(&*begin, static_cast<size_t>(end - begin)),
+           tables_.group_capacity[begin->resource - quotas], settle);
     begin = end;
   }
   if (schedule_) publish_stocks();

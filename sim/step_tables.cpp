@@ -110,13 +110,21 @@ void StepTables::derive_quotas_and_permits(const Environment& env, std::span<con
   const int O = origins, D = destinations;
   // Quotas: which (origin, destination, skill) each one opens.
   quota_of.assign(static_cast<size_t>(O) * D * kSkillCount, -1);
+  next_quota.assign(env.quotas.size() * kSkillCount, -1);
   quota_capacity.assign(env.quotas.size(), 0);
+  std::vector<std::int32_t> last_of(quota_of.size(), -1);  // the latest quota in each chain
   for (size_t q = 0; q < env.quotas.size(); ++q) {
     const Quota& quota = env.quotas[q];
     quota_capacity[q] = quota.per_step;
     for (int k = 0; k < kSkillCount; ++k)
-      if (quota.skill_mask & (1u << k))
-        quota_of[odk(quota.origin, quota.member_state, k)] = static_cast<std::int32_t>(q);
+      if (quota.skill_mask & (1u << k)) {
+        const size_t i = odk(quota.origin, quota.member_state, k);
+        if (quota_of[i] < 0)
+          quota_of[i] = static_cast<std::int32_t>(q);
+        else
+          next_quota[static_cast<size_t>(last_of[i]) * kSkillCount + k] = static_cast<std::int32_t>(q);
+        last_of[i] = static_cast<std::int32_t>(q);
+      }
   }
 
   const size_t odk_size = static_cast<size_t>(O) * D * kSkillCount;

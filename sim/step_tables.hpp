@@ -38,7 +38,12 @@ struct StepTables {
   std::vector<double> legal_access;       // (origin, destination)
   std::vector<double> short_stay_access;  // (origin, destination)
   std::uint16_t short_stay_steps = 3;
-  std::vector<std::int32_t> quota_of;        // (origin, destination, skill): quota or -1
+  // (origin, destination, skill): the first quota open to it, or -1. Later quotas open
+  // to the same (origin, destination, skill) add their places after it: a loser of one
+  // scheme's lottery applies to the next (next_quota), so a package's quota adds to a
+  // Member State's national scheme instead of taking its applicants.
+  std::vector<std::int32_t> quota_of;
+  std::vector<std::int32_t> next_quota;      // (quota, skill): the next quota open to the same pair, or -1
   std::vector<double> quota_capacity;        // persons per step
   std::vector<double> irregular_propensity;  // per origin
   // Permits: length, and at expiry the shares renewing and going home; the rest stay

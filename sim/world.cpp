@@ -100,8 +100,16 @@ void World::plan_routes() {
   irregular_next_.assign(static_cast<size_t>(N) * D, kNoEdge);
   for (int d = 0; d < D; ++d) {
     const NodeId target = destinations_[d];
-    const auto legal = next_hops_towards(g, sc, target, [](const EdgeSpec&) { return true; });
-    const auto irregular = next_hops_towards(g, sc, target, [](const EdgeSpec& e) { return e.mode != Mode::Air; });
+    // A route to a Member State never leaves the EU once inside it: a crossing back out
+    // (ESP -> DZA on the way from Morocco to Italy) would be counted as a second entry,
+    // and a package's border controls would intercept people already in the EU.
+    const bool to_member_state = governed_by_eu(d);
+    auto stays_inside = [&](const EdgeSpec& e) {
+      return !to_member_state || sc.nodes[e.from].role != Role::MemberState || sc.nodes[e.to].role == Role::MemberState;
+    };
+    const auto legal = next_hops_towards(g, sc, target, stays_inside);
+    const auto irregular =
+        next_hops_towards(g, sc, target, [&](const EdgeSpec& e) { return e.mode != Mode::Air && stays_inside(e); });
     for (int n = 0; n < N; ++n) irregular_next_[static_cast<size_t>(n) * D + d] = irregular[n];
     for (int o = 0; o < origin_count(); ++o) {
       if (!open(o, d)) continue;

@@ -118,6 +118,36 @@ TEST(LabourMarketOpenness, BindingQuotaCapsLegalArrivalsExactlyAndDoublingDouble
   EXPECT_DOUBLE_EQ(total_twice, 2 * total_single);
 }
 
+TEST(LabourMarketOpenness, ASecondQuotaForTheSamePairAddsItsPlacesToTheFirst) {
+  // Two schemes of DEU for MDA, 4 and 2 agents a month, and far more applicants: the
+  // second takes the first's losers, so arrivals are exactly the sum of both (before,
+  // the later quota took every applicant and the first's places went unused).
+  const auto r = run(std::string("model: {emigration_rate: 0.02, legal_access: 0, logit_openness: 3}\n") +
+                     "policies:\n"
+                     "  - {id: national, name: labour_market_openness, quotas: [{member_state: DEU, partner: MDA, "
+                     "per_year: " +
+                     std::to_string(130 * 12 * 4) +
+                     "}]}\n"
+                     "  - {id: package, name: labour_market_openness, quotas: [{member_state: DEU, partner: MDA, "
+                     "per_year: " +
+                     std::to_string(130 * 12 * 2) + "}]}\n");
+  const SeriesGroup& g = core(r);
+  const int arrivals = g.find("arrivals");
+  auto series = [&](int block, const char* name) {
+    const SeriesGroup& quotas = r[0].policies[static_cast<size_t>(block)];
+    return quotas.series()[quotas.find(name)].dense();
+  };
+  const auto national = series(0, "granted"), package = series(1, "granted");
+  const auto applied_national = series(0, "requests"), applied_package = series(1, "requests");
+  for (size_t s = 0; s < g.steps(arrivals); ++s) {
+    EXPECT_DOUBLE_EQ(g.at(arrivals, s, 2 * kChannelCount), 130.0 * 6) << "step " << s;  // DEU, legal
+    EXPECT_DOUBLE_EQ(national[s], 130.0 * 4) << "step " << s;
+    EXPECT_DOUBLE_EQ(package[s], 130.0 * 2) << "step " << s;
+    // The package's applicants are the national scheme's losers.
+    EXPECT_DOUBLE_EQ(applied_package[s], applied_national[s] - national[s]) << "step " << s;
+  }
+}
+
 TEST(LabourMarketOpenness, AdmitsOnlyTheListedSkills) {
   auto world = world_of(small_scenario("model: {emigration_rate: 0.02, legal_access: 0, asylum_application: 0}\n" +
                                        as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: "

@@ -4,7 +4,9 @@
 
 #include "../test_support.hpp"
 #include "ensemble/ensemble.hpp"
+#include "loader/scenario_loader.hpp"
 #include "output/binary.hpp"
+#include "policies/registry.hpp"
 #include "sim/engine.hpp"
 #include "sim/event_schedule.hpp"
 
@@ -23,6 +25,52 @@ std::vector<std::int64_t> recount(const Engine& e) {
       ++cells[c.stock(o, a.location[i], static_cast<Status>(a.status[i]))];
     }
   return cells;
+}
+
+// Morocco to Italy: via Spain and France, or out of Spain to Algeria and Tunisia and
+// across the sea again, which is shorter. A route into the EU never leaves it once
+// inside: the crossing out would count as a second entry (a Frontex detection).
+TEST(World, RoutesToAMemberStateNeverLeaveTheEuOnceInside) {
+  const std::string path = testing::write_temp("routes.yaml", R"(calendar: {start: 2010-01, end: 2010-12}
+nodes:
+  - {id: MAR, role: origin, population: 1000000, gdp_pc: 7000, unemployment: 0.1}
+  - {id: DZA, role: transit, gdp_pc: 11000, unemployment: 0.1}
+  - {id: TUN, role: transit, gdp_pc: 10000, unemployment: 0.1}
+  - {id: ESP, role: member_state, population: 30000000, gdp_pc: 35000, unemployment: 0.2}
+  - {id: FRA, role: member_state, population: 40000000, gdp_pc: 40000, unemployment: 0.09}
+  - {id: ITA, role: member_state, population: 39000000, gdp_pc: 38000, unemployment: 0.1}
+edges:
+  - {from: MAR, to: ESP, distance_km: 760, mode: sea, external_border: true}
+  - {from: DZA, to: ESP, distance_km: 700, mode: sea, external_border: true}
+  - {from: MAR, to: DZA, distance_km: 900, mode: land}
+  - {from: DZA, to: TUN, distance_km: 640, mode: land}
+  - {from: TUN, to: ITA, distance_km: 600, mode: sea, external_border: true}
+  - {from: ESP, to: FRA, distance_km: 1050, mode: land}
+  - {from: FRA, to: ITA, distance_km: 1110, mode: land}
+population:
+  - {origin: MAR, agents: 100}
+)");
+  const World world(std::make_shared<const Scenario>(load_scenario(path, builtin_policies())));
+  const Scenario& sc = world.scenario();
+  for (int d = 0; d < world.destination_count(); ++d) {
+    NodeId at = world.origin_node(0);
+    std::string route = sc.nodes[at].id;
+    bool inside = false;
+    for (int hops = 0; at != world.destination_node(d) && hops < 10; ++hops) {
+      const EdgeId e = world.irregular_next_hop(at, d);
+      ASSERT_NE(e, kNoEdge) << route;
+      at = world.edge(e).to;
+      route += "->" + sc.nodes[at].id;
+      const bool in_eu = sc.nodes[at].role == Role::MemberState;
+      EXPECT_FALSE(inside && !in_eu) << "leaves the EU: " << route;
+      inside = inside || in_eu;
+    }
+    EXPECT_EQ(at, world.destination_node(d)) << route;
+  }
+  // To Italy: through Spain and France, not back out through Algeria and Tunisia.
+  const int italy = world.destination_index(static_cast<NodeId>(sc.node_index("ITA")));
+  EXPECT_EQ(sc.nodes[world.edge(world.irregular_next_hop(static_cast<NodeId>(sc.node_index("ESP")), italy)).to].id,
+            "FRA");
 }
 
 TEST(Engine, ConservesAgentsInExactlyOneCellEveryStep) {
