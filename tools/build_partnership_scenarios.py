@@ -631,7 +631,7 @@ def timeline_blocks(partners, d):
     if regimes:
         w("  # EU visa facilitation (easier short-stay visas) and liberalisation (visa-free short")
         w("  # stays with a biometric passport), from the dates they took effect")
-        w("  # (scenarios/data/visa_regimes.csv; sources per row in ../shared/data/raw/eu_visa_regimes.csv).")
+        w("  # (scenarios/data/visa_regimes.csv; sources per row in data/raw/eu_visa_regimes.csv).")
         w("  # They act in the Member States that apply the EU's common visa policy (not IRL, GBR).")
         w("  - id: visa_regimes_in_force")
         w("    name: visa_regime")

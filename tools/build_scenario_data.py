@@ -9,6 +9,7 @@ UTF-8 CSV tables for the simulator to <out>:
     diaspora.csv                origin,destination,persons,year  (UN DESA 2020 revision)
     diaspora_rev2024.csv        origin,destination,persons,year  (UN DESA 2024 revision)
     diaspora_2005.csv           origin,destination,persons
+    diaspora_2024.csv           origin,destination,persons,year  (UN DESA 2024 revision, 2024)
     distances.csv               from,to,distance_km,contiguous
     land_borders.csv            a,b
     partnerships.csv            partner,partner_iso3,signed,member_states
@@ -18,12 +19,23 @@ UTF-8 CSV tables for the simulator to <out>:
     asylum_applications.csv     origin,destination,year,applicants
     refugees_hosted.csv         host,origin,year,refugees  (UNHCR)
     employment_permits.csv      origin,destination,year,permits
+    enforcement.csv             origin,destination,year,ordered_to_leave,returned_to_third_country,
+                                returned_total,illegally_present
+    visas.csv                   origin,destination,year,c_applied,c_issued,c_not_issued
+    remittances.csv             origin,year,received_current_usd,received_pct_gdp,
+                                received_const2021_usd
+    pair_ties.csv               origin,destination,contig,comlang_off,comlang_ethno,colony,comcol,smctry
+    valid_permits.csv           origin,destination,year,valid_permits
+    immigration.csv             origin,destination,year,immigrants
+    romanian_citizenship_mda.csv  year,restorations
+    irregular_population_estimates.csv  area,year,low,high,includes_waiting_asylum_seekers,source_id
 
 Only the Python standard library is used, and the output is deterministic
 (rows sorted, floats written with a fixed number of decimals).  See
 scenarios/data/README.md for the meaning, unit and source of every column.
 
 Usage:  /usr/bin/python3 tools/build_scenario_data.py [--raw DIR] [--out DIR]
+        (default raw folder: <repo>/data/raw, described in data/raw/PROVENANCE.md)
 """
 
 import argparse
@@ -162,7 +174,7 @@ def outside_eu_destinations(raw):
     return out
 
 
-def diaspora_cells(raw, revision_file, destinations_of):
+def diaspora_cells(raw, revision_file, destinations_of, years=DIASPORA_YEARS):
     """Yield (origin, destination, year, persons) for the included corridors of one
     UN DESA revision, skipping missing and zero cells. `destinations_of(origin)` is
     the set of destinations kept for that origin."""
@@ -170,7 +182,7 @@ def diaspora_cells(raw, revision_file, destinations_of):
         o, d = r["orig_iso3"], r["dest_iso3"]
         if o not in ORIGINS or d not in destinations_of(o):
             continue
-        for year in DIASPORA_YEARS:
+        for year in years:
             value = to_float(r.get(f"stock_{year}", ""))
             if value is not None and round(value) > 0:
                 yield o, d, year, round(value)
@@ -188,7 +200,9 @@ def build_diaspora(raw, outside):
         cells = sorted(diaspora_cells(raw, revision_file, destinations_of))
         tables[name] = [[o, d, str(p), str(y)] for o, d, y, p in cells]
     start = [[o, d, p] for o, d, p, y in tables["rev2020"] if y == str(DIASPORA_START_YEAR)]
-    return tables["rev2020"], tables["rev2024"], start
+    cells_2024 = diaspora_cells(raw, "undesa_ims2024_bilateral_stock.csv", destinations_of, (2024,))
+    latest = [[o, d, str(p), str(y)] for o, d, y, p in sorted(cells_2024)]
+    return tables["rev2020"], tables["rev2024"], start, latest
 
 
 def build_outside_eu(outside):
@@ -355,11 +369,258 @@ def build_refugees(raw):
     return sorted(rows)
 
 
+# ------------------------------------------------- Eurostat names to ISO3
+
+# Eurostat's English names of reporting countries, as written in the raw files that
+# carry names rather than codes (the post-2014 extractions in data/raw). An exact
+# table, no fuzzy matching; a name not in it (and not in EUROSTAT_GEO_IGNORED)
+# stops the script, so a new spelling cannot be dropped silently.
+EUROSTAT_GEO = {
+    "Austria": "AUT", "Belgium": "BEL", "Bulgaria": "BGR", "Croatia": "HRV", "Cyprus": "CYP",
+    "Czechia": "CZE", "Denmark": "DNK", "Estonia": "EST", "Finland": "FIN", "France": "FRA",
+    "Germany": "DEU", "Greece": "GRC", "Hungary": "HUN", "Iceland": "ISL", "Ireland": "IRL",
+    "Italy": "ITA", "Latvia": "LVA", "Liechtenstein": "LIE", "Lithuania": "LTU",
+    "Luxembourg": "LUX", "Malta": "MLT", "Montenegro": "MNE", "Netherlands": "NLD",
+    "Norway": "NOR", "Poland": "POL", "Portugal": "PRT", "Romania": "ROU", "Slovakia": "SVK",
+    "Slovenia": "SVN", "Spain": "ESP", "Sweden": "SWE", "Switzerland": "CHE",
+    "United Kingdom": "GBR",
+}
+# Reporting units that are not among the 30 Member States and have no ISO3 here:
+# the EU aggregate and the non-European or candidate countries that report
+# immigration to Eurostat (migr_imm1ctz).
+EUROSTAT_GEO_IGNORED = {
+    "European Union - 27 countries (from 2020)", "Andorra", "Armenia", "Azerbaijan", "Belarus",
+    "Bosnia and Herzegovina", "Kyrgyzstan", "Moldova", "North Macedonia", "Russia",
+    "San Marino", "Tajikistan", "United States", "Uzbekistan",
+}
+
+
+def eurostat_geo(name):
+    """ISO3 of a Eurostat reporting-country name, or None for an ignored unit."""
+    if name in EUROSTAT_GEO:
+        return EUROSTAT_GEO[name]
+    if name in EUROSTAT_GEO_IGNORED:
+        return None
+    raise ValueError(f"unknown Eurostat reporting country {name!r}")
+
+
+def to_count(text):
+    """A count written as '35', '35.0' or '' (missing) -> int or None."""
+    value = to_float(text)
+    return None if value is None else round(value)
+
+
+def count_cell(value):
+    return "" if value is None else str(value)
+
+
+# ------------------------------------------------------------ enforcement
+
+def reported_citizenship_cells(rows, geo_col, year_col, citizen_col, value_col):
+    """{(partner, Member State, year): count or None} from an extraction whose compiler
+    dropped the zero cells (data/raw/PROVENANCE.md). A state-year is reported when the
+    file has a row of that state and year for any citizenship; a partner cell absent
+    from a reported state-year was a zero, so it is given 0."""
+    values, reported = {}, set()
+    for r in rows:
+        state = eurostat_geo(r[geo_col])
+        if state not in MEMBER_STATES:
+            continue
+        year = int(r[year_col])
+        reported.add((state, year))
+        o = CITIZENSHIP_LABEL.get(r[citizen_col])
+        if o:
+            values[(o, state, year)] = to_count(r[value_col])
+    for state, year in reported:
+        for o in PARTNERS:
+            values.setdefault((o, state, year), 0)
+    return values
+
+
+def iso3_citizenship_cells(rows, value_col, years=None):
+    """{(partner, state, year): count or None} from a Deutsche Welle extraction
+    (reporting_iso3, citizenship_iso3; zero cells kept, ':' written as empty)."""
+    values = {}
+    for r in rows:
+        o, d, year = r["citizenship_iso3"], r["reporting_iso3"], int(r["year"])
+        if o in PARTNERS and d in MEMBER_STATES and (years is None or year in years):
+            values[(o, d, year)] = to_count(r[value_col])
+    return values
+
+
+# migr_eipre: the 2017 Deutsche Welle extraction is used for 2012 only; the 2024/25
+# extraction (NATIX) for 2013 on, because it carries Eurostat's later revisions.
+EIPRE_DW_YEARS = {2012}
+
+
+def build_enforcement(raw):
+    """Orders to leave, returns and persons found illegally present, per partner
+    nationality, Member State and year (Eurostat migr_eiord, migr_eirtn, migr_eipre)."""
+    ordered = iso3_citizenship_cells(read_rows(raw / "eurostat_migr_eiord_by_citizenship.csv"),
+                                     "persons_ordered_to_leave")
+    returned_total = iso3_citizenship_cells(
+        read_rows(raw / "eurostat_migr_eirtn_returned_total_by_citizenship_2012_2016.csv"),
+        "persons_returned_total")
+    returned_third = reported_citizenship_cells(
+        read_rows(raw / "eurostat_migr_eirtn_returned_to_third_country_by_citizenship.csv"),
+        "reporting_country", "year", "citizenship", "persons_returned")
+    present = iso3_citizenship_cells(
+        read_rows(raw / "eurostat_migr_eipre_illegally_present_by_citizenship.csv"),
+        "persons_illegally_present", EIPRE_DW_YEARS)
+    present.update(reported_citizenship_cells(
+        read_rows(raw / "eurostat_migr_eipre_by_citizenship_2013_2024.csv"),
+        "geo", "year", "citizen", "Illegal Third Country Nationals"))
+    columns = (ordered, returned_third, returned_total, present)
+    rows = []
+    for key in sorted(set().union(*columns)):
+        values = [c.get(key) for c in columns]
+        if any(v is not None for v in values):
+            rows.append([*key, *map(count_cell, values)])
+    return rows
+
+
+# ------------------------------------------------------------------ visas
+
+# 2023, France, "MOROCCO", consulate city ORAN: Oran is in Algeria; the row (73,215
+# applications) is Algerian demand filed under Morocco in the Commission's workbook.
+VISA_ROWS_DROPPED = {("2023", "FRA", "MAR", "ORAN")}
+# The 2009 workbook mixes in national visas of three states then outside Schengen.
+VISA_NATIONAL_2009 = {"BGR", "CYP", "ROU"}
+
+
+def build_visas(raw):
+    """Schengen short-stay (C) visa applications and decisions at the consulates of
+    each Schengen state located in each partner, summed over consulate cities."""
+    sums = {}
+    for r in read_rows(raw / "schengen_visa_statistics_consulates.csv"):
+        o, d, year = r["consulate_country_iso3"], r["schengen_state_iso3"], r["year"]
+        if (year, d, o, r["consulate_city"]) in VISA_ROWS_DROPPED:
+            continue
+        if year == "2009" and d in VISA_NATIONAL_2009:
+            continue
+        if o not in PARTNERS or d not in MEMBER_STATES:
+            continue
+        # 2009-2010 have no C-only refusal column: their A+B+C total is used.
+        not_issued = r["total_not_issued"] if year in ("2009", "2010") else r["c_not_issued"]
+        cells = [to_count(r["c_applied"]), to_count(r["c_issued"]), to_count(not_issued)]
+        key = (o, d, int(year))
+        if key not in sums:
+            sums[key] = cells
+        else:
+            # a sum with an empty cell in any of its cities is unknown
+            sums[key] = [None if a is None or b is None else a + b for a, b in zip(sums[key], cells)]
+    return [[*key, *map(count_cell, cells)] for key, cells in sorted(sums.items())
+            if any(c is not None for c in cells)]
+
+
+# ------------------------------------------------------------ remittances
+
+REMITTANCE_BASE_YEAR = 2021
+
+
+def us_cpi_index(wdi_rows):
+    """{year: US consumer price index, REMITTANCE_BASE_YEAR = 1} chained from WDI's
+    US CPI inflation (FP.CPI.TOTL.ZG, % per year)."""
+    inflation = {int(r["year"]): to_float(r["inflation_cpi_pct"])
+                 for r in wdi_rows if r["iso3"] == "USA" and r["inflation_cpi_pct"].strip()}
+    index = {REMITTANCE_BASE_YEAR: 1.0}
+    year = REMITTANCE_BASE_YEAR
+    while year + 1 in inflation:
+        index[year + 1] = index[year] * (1 + inflation[year + 1] / 100)
+        year += 1
+    year = REMITTANCE_BASE_YEAR
+    while year in inflation:
+        index[year - 1] = index[year] / (1 + inflation[year] / 100)
+        year -= 1
+    return index
+
+
+def build_remittances(raw):
+    """Personal remittances received by each partner (WDI), in current US$, as a share
+    of GDP, and in constant 2021 US$ (deflated by the US CPI)."""
+    wdi = read_rows(raw / "wdi_country_indicators.csv")
+    cpi = us_cpi_index(wdi)
+    rows = []
+    for r in wdi:
+        received = to_float(r["remittances_received_current_usd"])
+        if r["iso3"] not in PARTNERS or received is None:
+            continue
+        year = int(r["year"])
+        deflator = cpi.get(year)
+        constant = None if deflator is None else received / deflator
+        rows.append([r["iso3"], year, fmt(received, 0),
+                     fmt(to_float(r["remittances_received_pct_gdp_derived"]), 4), fmt(constant, 0)])
+    return sorted(rows)
+
+
+# -------------------------------------------------------------- pair ties
+
+PAIR_TIES = ("contig", "comlang_off", "comlang_ethno", "colony", "comcol", "smctry")
+
+
+def build_pair_ties(raw, outside):
+    """CEPII GeoDist language, colonial and border ties of each partner with every
+    destination of the world: the 30 Member States and the destinations outside the EU."""
+    ties = {(r["iso_o"], r["iso_d"]): [r[c] for c in PAIR_TIES]
+            for r in read_rows(raw / "cepii_geodist_dist.csv")}
+    non_eu = {d for dests in outside.values() for d, _, _ in dests}
+    rows = []
+    for o in PARTNERS:
+        for d in sorted(set(MEMBER_STATES) | non_eu):
+            if d != o:
+                rows.append([o, d, *ties[(cepii(o), cepii(d))]])
+    return rows
+
+
+# ------------------------------------------------- permits and immigration
+
+def partner_state_year_counts(path, citizen_col, value_col):
+    """{(partner, Member State, year): count or None} from a name-coded Eurostat
+    extraction that keeps its zero cells."""
+    values = {}
+    for r in read_rows(path):
+        o, d = CITIZENSHIP_LABEL.get(r[citizen_col]), eurostat_geo(r["geo"])
+        if o and d in MEMBER_STATES:
+            values[(o, d, int(r["year"]))] = to_count(r[value_col])
+    return [[*key, count_cell(v)] for key, v in sorted(values.items())]
+
+
+def build_valid_permits(raw):
+    """Valid residence permits held by partner nationals on 31 December (migr_resvalid)."""
+    return partner_state_year_counts(raw / "eurostat_migr_resvalid_by_citizenship_30_origins.csv",
+                                     "Country of citizenship", "Migrants number")
+
+
+def build_immigration(raw):
+    """Immigrants of partner citizenship arriving in each Member State (migr_imm1ctz)."""
+    return partner_state_year_counts(raw / "eurostat_migr_imm1ctz_by_citizenship_30_origins.csv",
+                                     "Country of citizenship", "Migrants number")
+
+
+# ------------------------------------------ hand-typed published figures
+
+def build_romanian_citizenship(raw):
+    """Positive decisions restoring Romanian citizenship to citizens of Moldova, per
+    year (a published table, data/raw/PROVENANCE.md section 9). The 1991-2002 total
+    (about 85,500, not by year) is left out of the yearly table."""
+    return [[int(r["year_from"]), int(r["persons"])]
+            for r in read_rows(raw / "romanian_citizenship_restored_moldova.csv")
+            if r["year_from"] == r["year_to"]]
+
+
+def build_irregular_estimates(raw):
+    """Published estimates (low, high) of the irregular migrant population in Europe."""
+    rows = [[r["area"], int(r["year"]), int(r["low"]), int(r["high"]),
+             r["includes_waiting_asylum_seekers"], r["source_id"]]
+            for r in read_rows(raw / "irregular_migrant_population_estimates.csv")]
+    return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
 # ------------------------------------------------------------------- main
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--raw", type=Path, default=REPO.parent / "shared" / "data" / "raw",
+    parser.add_argument("--raw", type=Path, default=REPO / "data" / "raw",
                         help="folder with the raw CSV files (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=REPO / "scenarios" / "data",
                         help="output folder (default: %(default)s)")
@@ -378,10 +639,11 @@ def main():
                build_attributes(raw, countries))
     write_rows(out / "destinations_outside_eu.csv", ["partner", "destination", "persons_2005", "cumulative_share"],
                build_outside_eu(outside))
-    rev2020, rev2024, start = build_diaspora(raw, outside)
+    rev2020, rev2024, start, latest = build_diaspora(raw, outside)
     write_rows(out / "diaspora.csv", ["origin", "destination", "persons", "year"], rev2020)
     write_rows(out / "diaspora_rev2024.csv", ["origin", "destination", "persons", "year"], rev2024)
     write_rows(out / "diaspora_2005.csv", ["origin", "destination", "persons"], start)
+    write_rows(out / "diaspora_2024.csv", ["origin", "destination", "persons", "year"], latest)
     write_rows(out / "distances.csv", ["from", "to", "distance_km", "contiguous"],
                build_distances(raw, countries))
     write_rows(out / "land_borders.csv", ["a", "b"], build_land_borders(raw, countries))
@@ -398,6 +660,26 @@ def main():
     write_rows(out / "refugees_hosted.csv", ["host", "origin", "year", "refugees"], build_refugees(raw))
     write_rows(out / "employment_permits.csv", ["origin", "destination", "year", "permits"],
                build_permits(raw))
+    write_rows(out / "enforcement.csv",
+               ["origin", "destination", "year", "ordered_to_leave", "returned_to_third_country",
+                "returned_total", "illegally_present"], build_enforcement(raw))
+    write_rows(out / "visas.csv",
+               ["origin", "destination", "year", "c_applied", "c_issued", "c_not_issued"],
+               build_visas(raw))
+    write_rows(out / "remittances.csv",
+               ["origin", "year", "received_current_usd", "received_pct_gdp", "received_const2021_usd"],
+               build_remittances(raw))
+    write_rows(out / "pair_ties.csv", ["origin", "destination", *PAIR_TIES],
+               build_pair_ties(raw, outside))
+    write_rows(out / "valid_permits.csv", ["origin", "destination", "year", "valid_permits"],
+               build_valid_permits(raw))
+    write_rows(out / "immigration.csv", ["origin", "destination", "year", "immigrants"],
+               build_immigration(raw))
+    write_rows(out / "romanian_citizenship_mda.csv", ["year", "restorations"],
+               build_romanian_citizenship(raw))
+    write_rows(out / "irregular_population_estimates.csv",
+               ["area", "year", "low", "high", "includes_waiting_asylum_seekers", "source_id"],
+               build_irregular_estimates(raw))
 
 if __name__ == "__main__":
     main()
