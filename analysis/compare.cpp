@@ -123,6 +123,16 @@ Keep both(Keep a, Keep b) {
   return [a, b](const std::string& dim, const std::string& label) { return a(dim, label) && b(dim, label); };
 }
 
+// Arrivals with a residence permit: for work and other reasons, family, education.
+Keep with_permit() {
+  return [d = name_of(CoreDim::channel)](const std::string& dim, const std::string& label) {
+    if (dim != d) return true;
+    for (int c = 0; c < kChannelCount; ++c)
+      if (label == kChannelNames[static_cast<std::size_t>(c)]) return is_residence_permit(static_cast<Channel>(c));
+    return false;
+  };
+}
+
 // Cells of Member States (or of destinations outside the EU): on the node or
 // destination axis, whichever the series has.
 Keep in_eu(const RunFile& run, bool eu) {
@@ -180,9 +190,9 @@ Indicator mean_transit_wait(const RunFile& run) {
 // Arrivals by channel and returns executed in one Member State.
 void add_member_state(const RunFile& run, const std::string& ms, std::vector<Indicator>& out) {
   const Keep in_ms = only(CoreDim::destination, ms);
-  const std::string legal = name_of(Channel::Legal), irregular = name_of(Channel::Irregular);
-  out.push_back(flow(run, "arrivals_legal", ms, "persons", "regular arrivals over the period",
-                     steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, legal)))));
+  const std::string irregular = name_of(Channel::Irregular);
+  out.push_back(flow(run, "arrivals_legal", ms, "persons", "arrivals with a residence permit over the period",
+                     steps(run, CoreSeries::arrivals, both(in_ms, with_permit()))));
   out.push_back(flow(run, "arrivals_irregular", ms, "persons", "irregular arrivals over the period",
                      steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)))));
   out.push_back(flow(run, "returns_executed", ms, "persons", "returns executed over the period",
@@ -196,8 +206,17 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   auto channel = [&](Channel ch) { return both(eu, only(CoreDim::channel, name_of(ch))); };
   std::vector<Indicator> out;
   out.push_back(flow(run, "arrivals_legal", "", "persons",
-                     "arrivals in Member States with a residence permit over the period",
+                     "arrivals in Member States with a residence permit (any reason) over the period",
+                     steps(run, CoreSeries::arrivals, both(eu, with_permit()))));
+  out.push_back(flow(run, "arrivals_employment", "", "persons",
+                     "arrivals in Member States with a permit for work or other reasons (not family, not education)",
                      steps(run, CoreSeries::arrivals, channel(Channel::Legal))));
+  out.push_back(flow(run, "arrivals_family", "", "persons",
+                     "arrivals in Member States joining family (family reunification permits) over the period",
+                     steps(run, CoreSeries::arrivals, channel(Channel::Family))));
+  out.push_back(flow(run, "arrivals_education", "", "persons",
+                     "arrivals in Member States with a study permit over the period",
+                     steps(run, CoreSeries::arrivals, channel(Channel::Education))));
   out.push_back(flow(run, "arrivals_short_stay", "", "persons",
                      "arrivals in Member States on a short stay over the period",
                      steps(run, CoreSeries::arrivals, channel(Channel::ShortStay))));

@@ -82,7 +82,10 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
 std::shared_ptr<const AgentStore> ForecastWindow::initial_agents(int replicate,
                                                                  std::span<const ModelParams> params) const {
   std::pair<int, std::vector<double>> key{replicate, {}};
-  for (const ModelParams& p : params) key.second.push_back(p.savings_dispersion);
+  for (const ModelParams& p : params) {  // what the initial agents depend on
+    key.second.push_back(p.savings_dispersion);
+    key.second.push_back(p.initial_irregular_share);
+  }
   {
     const std::lock_guard lock(initial_->mutex);
     if (auto it = initial_->by_key.find(key); it != initial_->by_key.end()) return it->second;

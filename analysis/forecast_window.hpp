@@ -50,7 +50,8 @@ class ForecastWindow {
 
  private:
   // The agents at the start of a replicate, drawn once and copied into every engine
-  // after: they depend on the replicate and the origins' savings_dispersion only, and a
+  // after: they depend on the replicate and the origins' savings_dispersion and
+  // initial_irregular_share only, and a
   // calibration runs replicate 0 at thousands of parameter sets.
   std::shared_ptr<const AgentStore> initial_agents(int replicate, std::span<const ModelParams> params) const;
 

@@ -27,7 +27,7 @@ namespace {
 // the manifest's last line), the fingerprint covers the data files; 5: the exploited
 // status and the trafficking counts (victims identified, granted a permit); 6: the
 // event-driven engine's schedule (each agent's next event step, the class bounds)
-constexpr std::uint32_t kFormat = 6;
+constexpr std::uint32_t kFormat = 7;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 

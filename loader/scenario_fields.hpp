@@ -90,7 +90,10 @@ inline constexpr FieldSpec skills = map("skills", skill_shares, "shares of each 
 inline constexpr FieldSpec model = of("model", K::Model, "the origin's own behavioural parameters", 1);
 inline constexpr FieldSpec sample =
     map("posterior", posterior::all, "calibrated parameter draws (tools/calibrate_all.sh writes them)");
-inline constexpr FieldSpec all[] = {origin, agents, persons_per_agent, skills, model, sample};
+inline constexpr FieldSpec destination_effects =
+    of("destination_effects", K::NumberMap, "{destination: utility} beyond the choice's terms (the calibration's)", -20,
+       20);
+inline constexpr FieldSpec all[] = {origin, agents, persons_per_agent, skills, model, sample, destination_effects};
 }  // namespace population
 
 namespace diaspora {
@@ -128,10 +131,15 @@ inline constexpr FieldSpec model = of("model", K::Model, "behavioural parameters
 inline constexpr FieldSpec population = required(list("population", population::all, "the simulated origins"));
 inline constexpr FieldSpec diaspora = list("diaspora", diaspora::all, "migrants abroad at the start");
 inline constexpr FieldSpec diaspora_csv = text("diaspora_csv", "CSV of migrants abroad at the start");
+inline constexpr FieldSpec short_stays_csv =
+    text("short_stays_csv", "CSV of visits on short stays (origin, destination, year, visits, regime)");
+inline constexpr FieldSpec pair_ties_csv =
+    text("pair_ties_csv", "CSV of ties between origins and destinations (origin, destination, comlang_off, colony)");
 inline constexpr FieldSpec policies = list("policies", policy::all, "policy blocks (docs/policies.md)");
 inline constexpr FieldSpec all[] = {
-    extends, title,          calendar, seed,  replicates, parameters, replicates_per_draw, engine,
-    nodes,   attributes_csv, edges,    model, population, diaspora,   diaspora_csv,        policies};
+    extends,      title,           calendar,       seed,    replicates, parameters, replicates_per_draw,
+    engine,       nodes,           attributes_csv, edges,   model,      population, diaspora,
+    diaspora_csv, short_stays_csv, pair_ties_csv,  policies};
 }  // namespace top
 
 }  // namespace fields

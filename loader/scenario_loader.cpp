@@ -250,6 +250,18 @@ struct Builder {
         m.finish();
       }
       if (const Tree* post = r.child(f::sample)) o.posterior = read_posterior(*post, r.field(f::sample));
+      if (const Tree* effects = r.child(f::destination_effects)) {
+        MapReader e(*effects, r.field(f::destination_effects));
+        if (!effects->is_map()) fail(*effects, r.field(f::destination_effects), "expected {destination: utility}");
+        for (const auto& [id, value] : effects->entries) {
+          const auto it = node_ids.find(id);
+          if (it == node_ids.end()) fail(*value, e.field(id), "unknown node '" + id + "' (not in nodes:)");
+          if (!is_destination(sc.nodes[it->second])) fail(*value, e.field(id), "'" + id + "' is not a destination");
+          o.destination_effects.emplace_back(static_cast<NodeId>(it->second),
+                                             e.number_in(id, 0, f::destination_effects.lo, f::destination_effects.hi));
+        }
+        e.finish();
+      }
       r.finish();
       sc.origins.push_back(o);
     }
@@ -338,6 +350,59 @@ struct Builder {
       if (persons < 0 || persons > kMaxPersons)
         throw InputError(t.where(row, pc), "persons", "must lie in [0, " + std::to_string(kMaxPersons) + "]");
       diaspora.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), persons});
+    }
+  }
+
+  // short_stays_csv: columns origin, destination, year, visits and regime (none or
+  // facilitation: the visa regime the visits were made under). Rows about countries
+  // outside the scenario are skipped.
+  void read_short_stays_csv(const Tree& ref) {
+    const CsvTable t = CsvTable::read(resolve_path(ref, "short_stays_csv"), ref.where, "short_stays_csv");
+    sc.data_digest = content_digest(std::to_string(t.digest()), sc.data_digest);
+    t.only_columns({"origin", "destination", "year", "visits", "regime"});
+    const int oc = t.column("origin", true), dc = t.column("destination", true), yc = t.column("year", true),
+              vc = t.column("visits", true), rc = t.column("regime", true);
+    std::map<std::pair<NodeId, NodeId>, std::map<double, std::pair<double, double>>> by_pair;
+    for (size_t row = 0; row < t.rows(); ++row) {
+      const auto o = node_ids.find(t.cell(row, oc)), d = node_ids.find(t.cell(row, dc));
+      if (o == node_ids.end() || d == node_ids.end()) continue;
+      const double year = static_cast<double>(t.integer(row, yc, 1900, 2200));
+      const double visits = t.number(row, vc);
+      if (!(visits >= 0 && visits <= kMaxPersons))
+        throw InputError(t.where(row, vc), "visits", "must lie in [0, " + std::to_string(kMaxPersons) + "]");
+      const std::string& regime = t.cell(row, rc);
+      if (regime != "none" && regime != "facilitation")
+        throw InputError(t.where(row, rc), "regime", "must be none or facilitation, not '" + regime + "'");
+      auto& years = by_pair[{static_cast<NodeId>(o->second), static_cast<NodeId>(d->second)}];
+      if (!years.emplace(year, std::pair{visits, regime == "none" ? 0.0 : 1.0}).second)
+        throw InputError(t.where(row, yc), "year",
+                         "a second row for " + t.cell(row, oc) + " in " + t.cell(row, dc) + " in " +
+                             std::to_string(static_cast<int>(year)));
+    }
+    for (const auto& [pair, years] : by_pair) {
+      ShortStays s{pair.first, pair.second, {}, {}};
+      for (const auto& [year, value] : years) {
+        s.visits.years.push_back(year);
+        s.visits.values.push_back(value.first);
+        s.regime.years.push_back(year);
+        s.regime.values.push_back(value.second);
+      }
+      sc.short_stays.push_back(std::move(s));
+    }
+  }
+
+  // pair_ties_csv: columns origin, destination, comlang_off and colony (0 or 1), as
+  // CEPII's GeoDist gives them; other columns are ignored.
+  void read_pair_ties_csv(const Tree& ref) {
+    const CsvTable t = CsvTable::read(resolve_path(ref, "pair_ties_csv"), ref.where, "pair_ties_csv");
+    sc.data_digest = content_digest(std::to_string(t.digest()), sc.data_digest);
+    const int oc = t.column("origin", true), dc = t.column("destination", true), lc = t.column("comlang_off", true),
+              cc = t.column("colony", true);
+    for (size_t row = 0; row < t.rows(); ++row) {
+      const auto o = node_ids.find(t.cell(row, oc)), d = node_ids.find(t.cell(row, dc));
+      if (o == node_ids.end() || d == node_ids.end()) continue;
+      sc.ties.push_back({static_cast<NodeId>(o->second), static_cast<NodeId>(d->second), t.integer(row, lc, 0, 1) == 1,
+                         t.integer(row, cc, 0, 1) == 1});
     }
   }
 
@@ -437,6 +502,8 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   b.read_population(r.required_child(f::population));
   if (const Tree* t = r.child(f::diaspora)) b.read_diaspora(*t);
   if (const Tree* t = r.child(f::diaspora_csv)) b.read_diaspora_csv(*t);
+  if (const Tree* t = r.child(f::short_stays_csv)) b.read_short_stays_csv(*t);
+  if (const Tree* t = r.child(f::pair_ties_csv)) b.read_pair_ties_csv(*t);
   require_attributes(sc, *root);
   // The start-of-run diaspora in the destinations becomes agents abroad, at each
   // origin's scale (stocks in transit countries are not simulated).

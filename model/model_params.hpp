@@ -12,8 +12,13 @@ struct ModelParams {
   // h = emigration_rate * exp(aspiration) * capability. With the defaults a partner
   // whose wages are a quarter of the EU's loses ~1% of its working-age population a
   // year, the order of Moldova's net emigration in the 2000s (UN DESA stocks).
-  double emigration_rate = 0.0004;       // per month, at zero wage gap and unemployment
-  double aspiration_wage_gap = 0.8;      // x ln(expected EU wage / home wage)
+  double emigration_rate = 0.0004;  // per month, at zero wage gap and unemployment
+  // x ln(expected EU wage / home wage). With capability below, the hazard's elasticity
+  // to the home wage is 1 - aspiration_wage_gap for the poorest households and
+  // -aspiration_wage_gap for the richest: 0.65 gives +0.35 where savings are far below
+  // the cost of a move, Clemens (2020, CGD WP 540)'s within-country elasticity of
+  // emigration to GDP per head before the peak (docs/model.md, "The migration hump").
+  double aspiration_wage_gap = 0.65;
   double aspiration_unemployment = 3.0;  // x home unemployment share (0..1)
   double aspiration_diaspora = 0.3;      // x ln(1 + 100 * diaspora abroad / home population)
   // Capability = resources / (resources + migration_cost): savings make leaving
@@ -36,11 +41,46 @@ struct ModelParams {
   // destination-size elasticity between about 0.3 and 1; 0.5 is a starting point that
   // the calibration moves (docs/calibration.md).
   double logit_size = 0.5;
+  // Ties between the origin and a destination (CEPII GeoDist, pair_ties_csv): a common
+  // official language and a colonial link. Gravity models of bilateral migration find
+  // both raise flows by about 0.3 to 1 log points (docs/calibration.md); 0.5 is the
+  // centre of that range, and the calibration's prior.
+  double logit_language = 0.5;
+  double logit_colony = 0.5;
 
   // --- Channel ------------------------------------------------------------------------
   double legal_access = 0.25;           // share of movers with a legal route besides quotas
   double irregular_propensity = 0.5;    // of the rest, share who go irregularly (else stay)
   double crossing_interception = 0.05;  // baseline chance an external-border crossing fails
+
+  // --- Legal channels besides the decision to leave ---------------------------------------
+  // Family reunification: family members who join a regular resident abroad, per
+  // resident and year, in the resident's destination. Moroccans' first permits for
+  // family reasons in the EU were 2.5% (2014) to 3.1% (2023) a year of the Morocco-born
+  // living there (Eurostat first permits by reason, as reported by CCME and the Moroccan
+  // press, over UN DESA stocks; docs/model.md).
+  double family_reunification = 0.025;
+  // Students leaving with a study permit, per working-age person at home and year, to a
+  // destination chosen like any mover's. Moroccans received about 10,400 first permits
+  // for education in 2014 (10.8% of 96,273), 0.05% of the 21.9 million of working age.
+  double study_rate = 0.0005;
+  double study_months = 36;  // a study permit; at expiry, the destination's renewal rules
+
+  // --- Short stays (visas) --------------------------------------------------------------
+  // Visits follow the Schengen visas issued at the Member States' consulates in the
+  // partner (short_stays_csv); at the end of a visit this share stays on (asylum or
+  // irregular stay). Of Georgians travelling in the first months without a visa, 6.1%
+  // had not returned (GFSIS, 2017); Frontex counted irregular stay for 0.5% of
+  // Moldovans' entries (2019). 0.02 is between; fitted per partner.
+  double visit_overstay = 0.02;
+  // ln of the factor on visits while a visa regime is in force, against none.
+  // Facilitation (cheaper, quicker visas; fewer refusals): no published effect on
+  // visits, 0.15 is a reasoned small one. Liberalisation (no visa): a visa requirement
+  // cuts bilateral travel by 52-63% (Neumayer 2010, Professional Geographer 62(2)) or
+  // about 20% in a panel with fixed effects (Czaika & Neumayer 2017, Applied Geography
+  // 84): its removal, a factor of 1.25 to 2.7; 0.7 (a factor of 2) between.
+  double visa_facilitation_effect = 0.15;
+  double visa_liberalisation_effect = 0.7;
 
   // --- After arrival ------------------------------------------------------------------
   double permit_months = 24;    // length of a regular permit
@@ -49,9 +89,20 @@ struct ModelParams {
   // share who stay on irregularly; the rest go home. 0.625 keeps the earlier defaults
   // (of all permits expiring, 60% renewed, 15% home, 25% overstay).
   double overstay = 0.625;
-  double return_rate = 0.003;     // voluntary return, per month, of any migrant
-  double detection_rate = 0.01;   // irregular migrants detected per month
-  double return_execution = 0.3;  // share of return orders executed without agreement
+  double return_rate = 0.003;    // voluntary return, per month, of any migrant
+  double detection_rate = 0.01;  // irregular migrants detected per month
+  // Share of return orders executed without a readmission agreement: the EU's returns
+  // over orders were about 30-40% (Eurostat migr_eirtn / migr_eiord); fitted per partner.
+  double return_execution = 0.3;
+  // ln of the factor on return_execution while an EU readmission agreement with the
+  // partner is in force. Binding bilateral agreements raise return rates by 5-10% and EU
+  // agreements show no demonstrable effect (WODC 2022, Leerkes, Maliepaard & Van der
+  // Meer); EU agreements bring at most temporary increases (Stutz & Trauner 2022).
+  double readmission_effect = 0.1;
+  // Share of the start-of-run diaspora in the Member States who are irregular residents:
+  // 1.9-3.8 million irregular residents in the EU-27 in 2008 (Clandestino: Vogel,
+  // Kovacheva & Prescott 2011), about an eighth of the non-EU citizens living there.
+  double initial_irregular_share = 0.12;
   double transit_give_up = 0.02;  // per month, a waiting migrant goes home
 
   // --- Asylum (Member States only) ------------------------------------------------------
@@ -94,6 +145,17 @@ struct ModelParams {
   double irregular_income = 0.6;    // irregular migrants earn this share of the wage
   double remittance_share = 0.15;   // share of income sent home
   double remittance_cost = 0.07;    // share of a transfer lost to fees
+  // Remittances sent rise by this factor per unit of transfer cost saved against
+  // remittance_cost: exp(semielasticity * (remittance_cost - cost)). Kpodar & Imam (2024,
+  // World Development 177) find remittances rise by more than the fees saved (about
+  // +1.7% per point of cost in recorded flows, partly informal transfers becoming
+  // formal); what households receive rises less: 0.8 (docs/policies.md).
+  double remittance_cost_semielasticity = 0.8;
+  // Of the places a Member State announces in a labour quota, the share that become
+  // permits (a quota block's `places: announced`): Italy's decreto flussi 8-35%,
+  // Germany's Western Balkans regulation about 38% of approvals, employer-run seasonal
+  // schemes such as Huelva's near their planned contingents (docs/policies.md).
+  double quota_fill = 0.5;
 };
 
 // Every parameter by name, with its valid range. Shares are in [0,1]; rates per month

@@ -72,6 +72,23 @@ struct ParameterSample {
   int column(const std::string& name) const;  // -1 when absent
 };
 
+// Visits of an origin's citizens to a destination on short stays (short_stays_csv): visas
+// issued a year, and the visa regime they were issued under (0 none, 1 facilitation;
+// held from its year on), so that a scenario with another regime in force can scale
+// them (docs/model.md, "Short stays").
+struct ShortStays {
+  NodeId origin = 0, destination = 0;
+  YearSeries visits;  // persons a year, linear between years
+  YearSeries regime;  // held_at: the regime of the data year
+};
+
+// Ties of an origin to a destination that enter its people's choice (pair_ties_csv).
+struct PairTie {
+  NodeId origin = 0, destination = 0;
+  bool language = false;  // a common official language
+  bool colony = false;    // a colonial link, ever
+};
+
 struct OriginSpec {
   NodeId node = 0;
   double persons_per_agent = 1;  // scale: each agent stands for this many persons
@@ -91,6 +108,11 @@ struct OriginSpec {
   // renewal, return execution, remittances) stay the scenario's.
   ModelParams behaviour;
   ParameterSample posterior;
+  // Pair effects in the choice of destination (`destination_effects:`, written by the
+  // calibration): utility added for a destination beyond what wages, distance,
+  // diaspora, size and ties explain, estimated with shrinkage on data up to the fit
+  // cut-off (docs/calibration.md).
+  std::vector<std::pair<NodeId, double>> destination_effects;
   SourceLocation where;
 };
 
@@ -159,6 +181,8 @@ struct Scenario {
   std::vector<EdgeSpec> edges;
   std::vector<OriginSpec> origins;
   ModelParams model;
+  std::vector<ShortStays> short_stays;
+  std::vector<PairTie> ties;
   std::vector<PolicySpec> policies;
 
   std::uint64_t total_agents() const;

@@ -31,11 +31,28 @@ inline constexpr bool is_resident_abroad(Status s) {
   return s == Status::Regular || s == Status::Irregular || s == Status::AsylumSeeker || s == Status::Exploited;
 }
 
-// How a mover arrives: with a residence permit (legal), across a border irregularly, or
-// on a short stay (short_stay).
-enum class Channel : std::uint8_t { Legal, Irregular, ShortStay };
-inline constexpr int kChannelCount = 3;
-inline constexpr std::array<std::string_view, kChannelCount> kChannelNames{"legal", "irregular", "short_stay"};
+// How a mover arrives: with a residence permit for work or other reasons besides
+// family and study (legal), across a border irregularly, on a short stay (short_stay:
+// visits on a Schengen visa or visa-free), joining family settled there (family), or
+// to study (education). Legal, family and education are the first residence permits
+// Eurostat counts by reason (migr_resfirst: employment and other, family, education).
+enum class Channel : std::uint8_t { Legal, Irregular, ShortStay, Family, Education };
+inline constexpr int kChannelCount = 5;
+inline constexpr std::array<std::string_view, kChannelCount> kChannelNames{"legal", "irregular", "short_stay", "family",
+                                                                           "education"};
+inline constexpr bool is_residence_permit(Channel c) {
+  return c == Channel::Legal || c == Channel::Family || c == Channel::Education;
+}
+
+// Why a migrant went home (the core series `returns`): the end of a short stay, of their
+// own accord (a resident's return, a withdrawn asylum application, a victim who got
+// away), at the end of a permit, an executed return order (Eurostat's returns following
+// an order to leave), assisted as an identified victim of trafficking, returned at
+// once when intercepted at a border, or giving up on the way.
+enum class ReturnCause : std::uint8_t { VisitEnded, Voluntary, PermitEnded, Ordered, Assisted, Intercepted, GaveUp };
+inline constexpr int kReturnCauseCount = 7;
+inline constexpr std::array<std::string_view, kReturnCauseCount> kReturnCauseNames{
+    "visit_ended", "voluntary", "permit_ended", "ordered", "assisted", "intercepted", "gave_up"};
 
 // The outcome of an asylum decision.
 enum class Decision : std::uint8_t { Recognised, Rejected };

@@ -71,9 +71,11 @@ struct AgentRules {
   }
   void set_status(std::size_t i, Status s) { a.status[i] = static_cast<std::uint8_t>(s); }
 
-  void go_home(std::size_t i, int o) {
+  // Back at the origin, counted by cause: a migrant returned, or a visitor home.
+  void go_home(std::size_t i, int o, ReturnCause cause) {
+    ++c.returns[c.od(o, a.destination[i]) * kReturnCauseCount + static_cast<int>(cause)];
     a.location[i] = home(o);
-    set_status(i, Status::Returned);
+    set_status(i, cause == ReturnCause::VisitEnded ? Status::AtHome : Status::Returned);
     a.via[i] = kNoNode;
   }
 
@@ -99,16 +101,8 @@ struct AgentRules {
     travel(i, o, d, Status::Regular, step + t.permit_steps[t.odk(o, d, a.skill[i])], Channel::Legal);
   }
 
-  // No residence permit (none offered, or the quota lottery lost): a short stay where
-  // the visa regime allows one, else some set off irregularly.
+  // No residence permit (none offered, or the quota lottery lost): some set off irregularly.
   void without_permit(std::size_t i, int o, int d, Uniforms& u) {
-    if (u(0) < t.short_stay_access[t.od(o, d)])
-      travel(i, o, d, Status::Visitor, step + t.short_stay_steps, Channel::ShortStay);
-    else
-      maybe_irregular(i, o, d, u);
-  }
-
-  void maybe_irregular(std::size_t i, int o, int d, Uniforms& u) {
     if (!world.irregular_reachable(o, d) || u(3) >= t.irregular_propensity[o]) return;
     set_status(i, Status::InTransit);
     a.destination[i] = static_cast<std::uint8_t>(d);
@@ -129,8 +123,14 @@ struct AgentRules {
   }
 
   // Returns true when the agent made a request (its outcome is known after resolve).
-  // act() has already passed over the agents for whom no event is possible.
+  // act() has already passed over the agents for whom no event is possible; a gate
+  // past the bound on leaving is one of the events that do not depend on the agent.
   bool at_home(std::size_t i, int o, double gate, bool returned) {
+    const double bound = t.leave_bound[2 * o + returned];
+    if (gate >= bound) {
+      home_event(i, o, gate - bound);
+      return false;
+    }
     const int k = a.skill[i];
     const double resources = a.resources[i] * t.savings_scale[o] + t.remittance_income[o];
     const double capability = resources / (resources + t.migration_cost[o]);
@@ -151,13 +151,38 @@ struct AgentRules {
     return false;
   }
 
+  // x uniform below home_other[o]: a visit (the destination by the cumulative chances of
+  // visits, which x itself picks), joining family, or leaving to study.
+  void home_event(std::size_t i, int o, double x) {
+    const double* visits = &t.visit_cum[t.od(o, 0)];
+    const double visit_total = visits[t.destinations - 1];
+    if (x < visit_total) {
+      const int d = static_cast<int>(std::upper_bound(visits, visits + t.destinations - 1, x) - visits);
+      travel(i, o, d, Status::Visitor, step + t.short_stay_steps, Channel::ShortStay);
+      return;
+    }
+    x -= visit_total;
+    const double* family = &t.family_cum[t.od(o, 0)];
+    const double family_total = family[t.destinations - 1];
+    if (x < family_total) {
+      const int d = static_cast<int>(std::upper_bound(family, family + t.destinations - 1, x) - family);
+      travel(i, o, d, Status::Regular, kPermanent, Channel::Family);  // settled with their family
+      return;
+    }
+    if (x - family_total >= t.study_prob[o]) return;
+    Uniforms u{*this, i};
+    const double* cdf = t.destination_cdf(o, a.skill[i]);
+    const int d = static_cast<int>(std::upper_bound(cdf, cdf + t.destinations - 1, u(1)) - cdf);
+    travel(i, o, d, Status::Regular, step + t.study_steps, Channel::Education);
+  }
+
   void cross(std::size_t i, int o, EdgeId e, Uniforms& u) {
     ++c.edge_attempts[c.oe(o, e)];
     if (u(1) < t.edge_hazard[e]) return;  // failed attempt: try again next step
     const EdgeSpec& edge = world.edge(e);
     if (u(2) < t.edge_interception[e]) {
       ++c.edge_intercepted[c.oe(o, e)];
-      if (u(3) < t.interception_return[o]) go_home(i, o);
+      if (u(3) < t.interception_return[o]) go_home(i, o, ReturnCause::Intercepted);
       return;  // otherwise turned back: still waiting where they were
     }
     a.location[i] = edge.to;
@@ -177,7 +202,7 @@ struct AgentRules {
 
   bool in_transit(std::size_t i, int o, double gate) {
     if (gate < t.give_up_prob[o]) {
-      go_home(i, o);
+      go_home(i, o, ReturnCause::GaveUp);
       return false;
     }
     const EdgeId e = world.irregular_next_hop(a.location[i], a.destination[i]);
@@ -198,21 +223,21 @@ struct AgentRules {
       if (gate < t.permit_renewal[r])
         a.timer[i] = static_cast<std::uint16_t>(step + t.permit_steps[r]);
       else if (gate < t.permit_renewal[r] + t.permit_home[r])
-        go_home(i, o);
+        go_home(i, o, ReturnCause::PermitEnded);
       else
         stay_on(i, o, d, draws(i).uniform(1));
       return;
     }
-    if (gate < t.return_prob[o]) go_home(i, o);
+    if (gate < t.return_prob[o]) go_home(i, o, ReturnCause::Voluntary);
   }
 
-  // A short stay ends: most go home; `overstay` stay on without a right to.
+  // A short stay ends: most go home; `visit_overstay` stay on without a right to.
   void visitor(std::size_t i, int o, double gate) {
     if (step < a.timer[i]) return;
-    if (gate < t.overstay[o])
+    if (gate < t.visit_overstay[o])
       stay_on(i, o, a.destination[i], draws(i).uniform(1));
     else
-      go_home(i, o);
+      go_home(i, o, ReturnCause::VisitEnded);
   }
 
   // A return order, executed as far as readmission allows; true when it was.
@@ -221,7 +246,7 @@ struct AgentRules {
     const double own = t.return_execution[t.od(o, d)];
     if (x < own) {
       ++c.returns_executed[c.od(o, d)];
-      go_home(i, o);
+      go_home(i, o, ReturnCause::Ordered);
       return true;
     }
     const NodeId via = a.via[i];
@@ -247,7 +272,7 @@ struct AgentRules {
   // returned stay irregularly.
   void asylum_seeker(std::size_t i, int o, double gate) {
     if (step < a.timer[i]) {
-      if (gate < t.return_prob[o]) go_home(i, o);  // withdrawn
+      if (gate < t.return_prob[o]) go_home(i, o, ReturnCause::Voluntary);  // withdrawn
       return;
     }
     const int d = a.destination[i];
@@ -261,7 +286,7 @@ struct AgentRules {
   }
 
   void irregular(std::size_t i, int o, double gate) {
-    if (gate < t.return_prob[o]) return go_home(i, o);
+    if (gate < t.return_prob[o]) return go_home(i, o, ReturnCause::Voluntary);
     if (gate >= t.return_prob[o] + t.detect_bound[o]) return;  // detected nowhere: skip reading more
     const int d = a.destination[i];
     if (gate >= t.return_prob[o] + t.detect_prob[t.od(o, d)]) return;
@@ -272,7 +297,7 @@ struct AgentRules {
   // identified as victims, and then get a permit or are assisted home. Unidentified,
   // they are not detected as irregular migrants (no return order).
   void exploited(std::size_t i, int o, double gate) {
-    if (gate < t.return_prob[o]) return go_home(i, o);
+    if (gate < t.return_prob[o]) return go_home(i, o, ReturnCause::Voluntary);
     const int d = a.destination[i];
     const std::size_t od = t.od(o, d);
     if (gate >= t.return_prob[o] + t.identify_prob[od]) return;
@@ -281,7 +306,7 @@ struct AgentRules {
       ++c.victims_protected[c.od(o, d)];
       grant_protection(i, t.victim_permit_steps[od]);
     } else {
-      go_home(i, o);  // assisted return
+      go_home(i, o, ReturnCause::Assisted);
     }
   }
 
@@ -290,8 +315,8 @@ struct AgentRules {
     switch (static_cast<Status>(a.status[i])) {
       // Most agents are at home and stay: the bound over skills and resources settles
       // them here, inline, without a call or another field read.
-      case Status::AtHome: return gate < t.leave_bound[2 * o] && at_home(i, o, gate, false);
-      case Status::Returned: return gate < t.leave_bound[2 * o + 1] && at_home(i, o, gate, true);
+      case Status::AtHome: return gate < t.home_bound[2 * o] && at_home(i, o, gate, false);
+      case Status::Returned: return gate < t.home_bound[2 * o + 1] && at_home(i, o, gate, true);
       case Status::InTransit: return in_transit(i, o, gate);
       case Status::Regular: regular(i, o, gate); return false;
       case Status::Irregular: irregular(i, o, gate); return false;
@@ -338,8 +363,8 @@ struct AgentRules {
 // mirrors the early exit of the rule above.
 inline double gate_bound(const StepTables& t, int o, Status s) {
   switch (s) {
-    case Status::AtHome: return t.leave_bound[2 * o];
-    case Status::Returned: return t.leave_bound[2 * o + 1];
+    case Status::AtHome: return t.home_bound[2 * o];
+    case Status::Returned: return t.home_bound[2 * o + 1];
     case Status::InTransit: return 1.0;  // gives up or tries a crossing every step
     case Status::Regular:
     case Status::AsylumSeeker: return t.return_prob[o];  // before expiry or decision

@@ -25,7 +25,7 @@ void populate_agents(AgentStore& agents, const World& world, std::span<const Mod
   agents.resize(last - first);
   for (int o = 0; o < world.origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
-    const double sigma = params[o].savings_dispersion;
+    const double sigma = params[o].savings_dispersion, irregular_share = params[o].initial_irregular_share;
     // Each origin's block: its agents at home, then its diaspora, destination by destination.
     struct Part {
       std::uint64_t begin, end;
@@ -57,6 +57,12 @@ void populate_agents(AgentStore& agents, const World& world, std::span<const Mod
           agents.destination[i] = part.destination;
           agents.via[i] = kNoNode;
           agents.timer[i] = part.timer;
+          // A share of the diaspora in the Member States live there irregularly.
+          if (part.status == Status::Regular && world.governed_by_eu(part.destination) &&
+              d.uniform(3) < irregular_share) {
+            agents.status[i] = static_cast<std::uint8_t>(Status::Irregular);
+            agents.timer[i] = 0;
+          }
         }
       });
     }

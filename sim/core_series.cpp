@@ -96,8 +96,15 @@ constexpr CoreSeriesSpec kSpecs[] = {
      {D::origin, D::destination},
      2,
      "persons",
-     "return orders executed",
+     "return orders executed (home, or to the transit partner a readmission agreement covers)",
      [](const CoreStep& s, double* row) { per_origin(s, s.counts.returns_executed, row); }},
+    {CoreSeries::returns,
+     "returns",
+     {D::origin, D::destination, D::cause},
+     3,
+     "persons",
+     "persons back home at the origin during the step, from the destination they were in or bound for, by cause",
+     [](const CoreStep& s, double* row) { per_origin(s, s.counts.returns, row); }},
     {CoreSeries::transit_wait,
      "transit_wait",
      {D::node},
@@ -154,6 +161,7 @@ std::vector<Dimension> core_dimensions(const World& world) {
   labels(D::channel).assign(kChannelNames.begin(), kChannelNames.end());
   for (int e = 0; e < world.edge_count(); ++e) labels(D::edge).push_back(sc.edge_label(static_cast<EdgeId>(e)));
   labels(D::decision).assign(kDecisionNames.begin(), kDecisionNames.end());
+  labels(D::cause).assign(kReturnCauseNames.begin(), kReturnCauseNames.end());
   return dims;
 }
 

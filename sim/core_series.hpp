@@ -18,9 +18,9 @@
 namespace migflow {
 
 // The labelled axes of the core series (besides replicate and time), in file order.
-enum class CoreDim : std::uint8_t { node, status, origin, destination, channel, edge, decision };
-inline constexpr std::array<std::string_view, 7> kCoreDimNames{"node",    "status", "origin",  "destination",
-                                                               "channel", "edge",   "decision"};
+enum class CoreDim : std::uint8_t { node, status, origin, destination, channel, edge, decision, cause };
+inline constexpr std::array<std::string_view, 8> kCoreDimNames{"node",    "status", "origin",   "destination",
+                                                               "channel", "edge",   "decision", "cause"};
 
 enum class CoreSeries : std::uint8_t {
   stocks,
@@ -32,12 +32,13 @@ enum class CoreSeries : std::uint8_t {
   border_interceptions,
   return_orders,
   returns_executed,
+  returns,
   transit_wait,
   remittances,
   asylum_applications,
   asylum_decisions,
 };
-inline constexpr std::size_t kCoreSeriesCount = 13;
+inline constexpr std::size_t kCoreSeriesCount = 14;
 
 // What a step's rows are made of.
 struct CoreStep {

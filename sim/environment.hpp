@@ -7,8 +7,10 @@
 // engine, and the hot loop never calls a policy.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "model/model_params.hpp"
 #include "model/types.hpp"
 
 namespace migflow {
@@ -33,14 +35,19 @@ struct Environment {
   int od(int o, int d) const { return o * destinations + d; }
 
   // --- (origin, destination) ------------------------------------------------------------
-  std::vector<double> legal_access;       // share of movers with a legal route, besides quotas
-  std::vector<double> short_stay_access;  // of the rest, share who may enter on a short stay
-  std::vector<double> openness;           // 0..1, enters the destination logit
-  std::vector<double> permit_months;      // permits obtained outside quotas
+  std::vector<double> legal_access;  // share of movers with a legal route, besides quotas
+  // The visa regime for short stays in force: 0 none, 1 facilitation, 2 liberalisation
+  // (the most open one any block sets). Visits are scaled from the regime they were
+  // recorded under to this one by the origin's visa_*_effect (sim/step_tables.cpp).
+  std::vector<std::uint8_t> visa_regime;
+  std::vector<double> openness;       // 0..1, enters the destination logit
+  std::vector<double> permit_months;  // permits obtained outside quotas
   std::vector<double> permit_renewal;
-  std::vector<double> remittance_cost;   // share lost in transfer
-  std::vector<double> detection_rate;    // per month, of irregular migrants
-  std::vector<double> return_execution;  // share of return orders executed (own nationals)
+  std::vector<double> remittance_cost;  // share lost in transfer
+  std::vector<double> detection_rate;   // per month, of irregular migrants
+  // Share of return orders executed (own nationals), before readmission: the origin's
+  // return_execution, or a value a block sets as an explicit assumption.
+  std::vector<double> return_execution;
   // Trafficking: share of irregular arrivals exploited; monthly rate of identifying the
   // exploited as victims; of those identified, the share granted a permit (the rest are
   // assisted home), and its length.
@@ -49,6 +56,12 @@ struct Environment {
   double short_stay_months = 3;  // a short stay: 90 days in any 180 (Schengen)
 
   // --- per origin ---------------------------------------------------------------------
+  // Each origin's parameter set of this replicate (its posterior draw, or point values):
+  // the strengths of the mechanisms through which policies act (docs/policies.md).
+  std::span<const ModelParams> params;
+  // 1 while an EU readmission agreement with the origin is in force: return_execution
+  // is then multiplied by exp(readmission_effect), the evidence's effect.
+  std::vector<std::uint8_t> readmission;
   std::vector<double> interception_return;  // share of intercepted who are returned home
   std::vector<double> asylum_recognition;   // share of first decisions granting protection
   double protection_permit_months = 36;     // the permit protection brings

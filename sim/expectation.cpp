@@ -46,14 +46,20 @@ struct State {
 class Chain {
  public:
   // Starts from the origin's split between home and its diaspora (permanent residents).
-  Chain(const World& w, int o, int k, double resources) : w_(w), o_(o), k_(k), resources_(resources) {
+  // A share initial_irregular of the diaspora in the Member States starts irregular.
+  Chain(const World& w, int o, int k, double resources, double initial_irregular)
+      : w_(w), o_(o), k_(k), resources_(resources) {
     const OriginSpec& spec = w.scenario().origins[o];
     const double total = static_cast<double>(spec.total_agents());
     std::vector<double> start{static_cast<double>(spec.agents) / total};
     index({Status::AtHome, w.origin_node(o), 0, kNoNode, 0});
     for (const auto& [node, count] : spec.abroad) {
-      index({Status::Regular, node, w.destination_index(node), kNoNode, kPermanentLeft});
-      start.push_back(static_cast<double>(count) / total);
+      const int d = w.destination_index(node);
+      const double irregular = w.governed_by_eu(d) ? initial_irregular : 0.0;
+      index({Status::Regular, node, d, kNoNode, kPermanentLeft});
+      start.push_back(static_cast<double>(count) / total * (1 - irregular));
+      index({Status::Irregular, node, d, kNoNode, 0});
+      start.push_back(static_cast<double>(count) / total * irregular);
     }
     x_ = Eigen::Map<Eigen::VectorXd>(start.data(), static_cast<Eigen::Index>(start.size()));
   }
@@ -125,25 +131,36 @@ class Chain {
     out.push_back({not_executed, p * (1 - own - transit)});
   }
 
+  // Leaving (the gate below the chance of leaving), or else one of the events at home
+  // that do not depend on the agent: a visit, joining family, leaving to study.
   Outcomes leave(const StepTables& t, const State& s, bool returned) const {
     const double r = resources_ * t.savings_scale[o_] + t.remittance_income[o_];
     const double hazard =
         t.leave_hazard[t.ok(o_, k_)] * r / (r + t.migration_cost[o_]) * (returned ? t.reemigration_factor[o_] : 1);
     const double p_leave = -std::expm1(-hazard);
-    Outcomes out{{s, 1 - p_leave}};
     const double* cdf = t.destination_cdf(o_, k_);
+    const double study = t.study_prob[o_];
+    double stays = 1 - p_leave - study;
+    Outcomes out;
     for (int d = 0; d < t.destinations; ++d) {
-      const double p_d = p_leave * (cdf[d] - (d > 0 ? cdf[d - 1] : 0.0));
-      if (p_d <= 0) continue;
+      const double share = cdf[d] - (d > 0 ? cdf[d - 1] : 0.0);
       const NodeId at = w_.destination_node(d);
-      const double legal = t.legal_access[t.od(o_, d)], short_stay = t.short_stay_access[t.od(o_, d)];
+      const double visit = t.visit_cum[t.od(o_, d)] - (d > 0 ? t.visit_cum[t.od(o_, d - 1)] : 0.0);
+      const double family = t.family_cum[t.od(o_, d)] - (d > 0 ? t.family_cum[t.od(o_, d - 1)] : 0.0);
+      stays -= visit + family;
+      out.push_back({{Status::Visitor, at, d, kNoNode, t.short_stay_steps - 1}, visit});
+      out.push_back({{Status::Regular, at, d, kNoNode, kPermanentLeft}, family});
+      out.push_back({{Status::Regular, at, d, kNoNode, t.study_steps - 1}, study * share});
+      const double p_d = p_leave * share;
+      if (p_d <= 0) continue;
+      const double legal = t.legal_access[t.od(o_, d)];
       out.push_back({{Status::Regular, at, d, kNoNode, t.permit_steps[t.odk(o_, d, k_)] - 1}, p_d * legal});
-      out.push_back({{Status::Visitor, at, d, kNoNode, t.short_stay_steps - 1}, p_d * (1 - legal) * short_stay});
-      const double rest = p_d * (1 - legal) * (1 - short_stay);
+      const double rest = p_d * (1 - legal);
       const double irregular = w_.irregular_reachable(o_, d) ? t.irregular_propensity[o_] : 0.0;
       out.push_back({{Status::InTransit, s.location, d, kNoNode, 0}, rest * irregular});
-      out.push_back({s, rest * (1 - irregular)});
+      stays += rest * (1 - irregular);
     }
+    out.push_back({s, stays});
     return out;
   }
 
@@ -196,8 +213,8 @@ class Chain {
       --stay.permit_left;
       return {{stay, 1.0}};
     }
-    Outcomes out{{home(Status::Returned), 1 - t.overstay[o_]}};
-    stay_on(t, s, t.overstay[o_], out);
+    Outcomes out{{home(Status::AtHome), 1 - t.visit_overstay[o_]}};
+    stay_on(t, s, t.visit_overstay[o_], out);
     return out;
   }
 
@@ -252,7 +269,7 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
     throw std::invalid_argument("expected_stocks: agents interact through remittances");
   const std::vector<ModelParams> params = scenario_parameters(sc);
   for (size_t o = 0; o < sc.origins.size(); ++o) {
-    if (params[o].logit_diaspora != 0 || params[o].aspiration_diaspora != 0)
+    if (params[o].logit_diaspora != 0 || params[o].aspiration_diaspora != 0 || params[o].family_reunification != 0)
       throw std::invalid_argument("expected_stocks: agents interact through the diaspora");
     if (sc.parameters == ParameterMode::Posterior && !sc.origins[o].posterior.empty())
       throw std::invalid_argument(
@@ -273,7 +290,7 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
         const double share = sc.origins[o].skill_shares[k] * wz[j];
         if (share <= 0) continue;
         const double resources = std::exp(sigma * z[j] - 0.5 * sigma * sigma);
-        classes.push_back({Chain(world, o, k, resources), share});
+        classes.push_back({Chain(world, o, k, resources, params[o].initial_irregular_share), share});
       }
   }
 

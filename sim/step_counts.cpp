@@ -19,6 +19,7 @@ void StepCounts::resize(int o, int d, int n, int e, int q) {
   edge_intercepted.assign(static_cast<size_t>(o) * e, 0);
   return_orders.assign(static_cast<size_t>(o) * d, 0);
   returns_executed.assign(static_cast<size_t>(o) * d, 0);
+  returns.assign(static_cast<size_t>(o) * d * kReturnCauseCount, 0);
   asylum_applications.assign(static_cast<size_t>(o) * d, 0);
   asylum_decisions.assign(static_cast<size_t>(o) * d * kDecisionCount, 0);
   victims_identified.assign(static_cast<size_t>(o) * d, 0);

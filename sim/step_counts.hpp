@@ -24,6 +24,7 @@ struct StepCounts {
   std::vector<std::int64_t> edge_intercepted;     // (origin, edge)
   std::vector<std::int64_t> return_orders;        // (origin, destination)
   std::vector<std::int64_t> returns_executed;     // (origin, destination)
+  std::vector<std::int64_t> returns;              // (origin, destination, cause): went home
   std::vector<std::int64_t> asylum_applications;  // (origin, destination): first applications
   std::vector<std::int64_t> asylum_decisions;     // (origin, destination, decision)
   std::vector<std::int64_t> victims_identified;   // (origin, destination): exploited identified
@@ -56,6 +57,7 @@ void for_each_flow_table(Counts& c, F f) {
   f(c.edge_intercepted);
   f(c.return_orders);
   f(c.returns_executed);
+  f(c.returns);
   f(c.asylum_applications);
   f(c.asylum_decisions);
   f(c.victims_identified);

@@ -34,12 +34,16 @@ Environment baseline_environment(const World& world, std::span<const ModelParams
       env.legal_access[env.od(o, d)] = std::isnan(entry) ? params[o].legal_access : entry;
       env.detection_rate[env.od(o, d)] = params[o].detection_rate;
     }
-  env.short_stay_access.assign(od, 0.0);
+  env.params = params;
+  env.visa_regime.assign(od, 0);
   env.openness.assign(od, 0.0);
   env.permit_months.assign(od, p.permit_months);
   env.permit_renewal.assign(od, p.permit_renewal);
   env.remittance_cost.assign(od, p.remittance_cost);
-  env.return_execution.assign(od, p.return_execution);
+  env.return_execution.resize(od);
+  for (int o = 0; o < env.origins; ++o)
+    for (int d = 0; d < env.destinations; ++d) env.return_execution[env.od(o, d)] = params[o].return_execution;
+  env.readmission.assign(env.origins, 0);
   env.exploitation_share.resize(od);
   env.victim_identification.resize(od);
   for (int o = 0; o < env.origins; ++o)
@@ -104,6 +108,56 @@ void StepTables::build(const World& world, const Environment& env, std::span<con
   for (int o = 0; o < origins; ++o) derive_origin_choice(world, env, params[o], last, dest, o, year, months);
   derive_origin_rates(env, params, months);
   derive_from_environment(world, env, params, months);
+  derive_home_events(world, env, params, last, year, months);
+}
+
+// Visits, family reunification and study: chances per step for anyone at home.
+void StepTables::derive_home_events(const World& world, const Environment& env, std::span<const ModelParams> params,
+                                    const StepCounts& last, double year, double months) {
+  const Scenario& sc = world.scenario();
+  const int O = origins, D = destinations;
+  visit_cum.assign(static_cast<size_t>(O) * D, 0.0);
+  family_cum.assign(static_cast<size_t>(O) * D, 0.0);
+  study_prob.assign(O, 0.0);
+  home_other.assign(O, 0.0);
+  home_bound.assign(static_cast<size_t>(O) * 2, 0.0);
+  study_steps = months_to_steps(sc.model.study_months, months);
+  for (int o = 0; o < O; ++o) {
+    const ModelParams& b = params[o];
+    const NodeId home = world.origin_node(o);
+    const NodeSpec& hn = sc.nodes[home];
+    const double ppa = sc.origins[o].persons_per_agent;
+    const double at_home =
+        (last.stocks[last.stock(o, home, Status::AtHome)] + last.stocks[last.stock(o, home, Status::Returned)]) * ppa;
+    const double population = hn.population.empty() ? at_home : hn.population.at(year);
+    // Visits: the visas issued a year per person of working age, scaled from the regime
+    // they were issued under to the one in force.
+    const double regime_effect[] = {0.0, b.visa_facilitation_effect, b.visa_liberalisation_effect};
+    double cumulative = 0;
+    for (int d = 0; d < D; ++d) {
+      if (const ShortStays* stays = world.short_stays(o, d); stays && population > 0) {
+        const int observed = static_cast<int>(stays->regime.held_at(year));
+        const double factor = std::exp(regime_effect[env.visa_regime[env.od(o, d)]] - regime_effect[observed]);
+        cumulative += rate_to_prob(stays->visits.at(year) / 12.0 / population * factor, months);
+      }
+      visit_cum[od(o, d)] = cumulative;
+    }
+    // Family reunification: each regular resident brings family_reunification relatives
+    // a year, who join them where they live.
+    double regular_abroad = 0;
+    for (int d = 0; d < D; ++d) {
+      regular_abroad += last.stocks[last.stock(o, world.destination_node(d), Status::Regular)] * ppa;
+      family_cum[od(o, d)] = regular_abroad;
+    }
+    const double family =
+        at_home > 0 ? rate_to_prob(b.family_reunification / 12.0 * regular_abroad / at_home, months) : 0.0;
+    for (int d = 0; d < D; ++d)
+      family_cum[od(o, d)] = regular_abroad > 0 ? family * family_cum[od(o, d)] / regular_abroad : 0.0;
+    study_prob[o] = rate_to_prob(b.study_rate / 12.0, months);
+    home_other[o] = cumulative + family + study_prob[o];
+    for (int returned = 0; returned < 2; ++returned)
+      home_bound[2 * o + returned] = std::min(1.0, leave_bound[2 * o + returned] + home_other[o]);
+  }
 }
 
 void StepTables::derive_quotas_and_permits(const Environment& env, std::span<const ModelParams> params, double months) {
@@ -176,7 +230,10 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
             ppa;
     diaspora_total += diaspora[d];
     const double income = (regular + irregular * p.irregular_income) * dest.wage[d] * months;
-    remittances[od(o, d)] = income * p.remittance_share * (1.0 - env.remittance_cost[env.od(o, d)]);
+    // Cheaper transfers: more is sent (remittance_cost_semielasticity), and less is lost.
+    const double cost = env.remittance_cost[env.od(o, d)];
+    remittances[od(o, d)] = income * p.remittance_share *
+                            std::exp(b.remittance_cost_semielasticity * (p.remittance_cost - cost)) * (1.0 - cost);
     received_total += remittances[od(o, d)];
   }
   // Remittances add a year's worth of transfers per person to household resources.
@@ -191,7 +248,9 @@ void StepTables::derive_origin_choice(const World& world, const Environment& env
       const double open = env.openness[env.od(o, d)] + (quota_of[odk(o, d, k)] >= 0 ? 1.0 : 0.0);
       v[d] = b.logit_wage * std::log(dest.wage[d]) - b.logit_unemployment * dest.unemployment[d] +
              b.logit_diaspora * std::log1p(diaspora[d] / 1000.0) - b.logit_distance * std::log(km / 1000.0) +
-             b.logit_openness * open + b.logit_size * dest.log_size[d];
+             b.logit_openness * open + b.logit_size * dest.log_size[d] +
+             b.logit_language * world.common_language(o, d) + b.logit_colony * world.colonial_link(o, d) +
+             world.destination_effect(o, d);
     }
     const double vmax = *std::max_element(v.begin(), v.end());
     double total = 0, expected_wage = 0;
@@ -223,7 +282,7 @@ void StepTables::derive_origin_rates(const Environment& env, std::span<const Mod
   irregular_propensity.resize(O);
   return_prob.resize(O);
   give_up_prob.resize(O);
-  overstay.resize(O);
+  visit_overstay.resize(O);
   for (int o = 0; o < O; ++o) {
     const ModelParams& b = params[o];
     migration_cost[o] = b.migration_cost;
@@ -231,7 +290,7 @@ void StepTables::derive_origin_rates(const Environment& env, std::span<const Mod
     irregular_propensity[o] = std::min(1.0, b.irregular_propensity * env.irregular_factor[o]);
     return_prob[o] = rate_to_prob(b.return_rate * env.return_factor[o], months);
     give_up_prob[o] = rate_to_prob(b.transit_give_up, months);
-    overstay[o] = b.overstay;
+    visit_overstay[o] = b.visit_overstay;
   }
   leave_bound.assign(static_cast<size_t>(O) * 2, 0.0);
   for (int o = 0; o < O; ++o)
@@ -248,7 +307,6 @@ void StepTables::derive_from_environment(const World& world, const Environment& 
   const int O = origins, D = destinations;
   const ModelParams& p = world.scenario().model;
   legal_access = env.legal_access;
-  short_stay_access = env.short_stay_access;
   short_stay_steps = months_to_steps(env.short_stay_months, months);
   asylum_decision_steps = months_to_steps(p.asylum_decision_months, months);
   protection_permit_steps = months_to_steps(env.protection_permit_months, months);
@@ -262,7 +320,13 @@ void StepTables::derive_from_environment(const World& world, const Environment& 
       detect_bound[o] = std::max(detect_bound[o], detect_prob[od(o, d)]);
       if (world.governed_by_eu(d)) asylum_application[od(o, d)] = params[o].asylum_application;
     }
+  // An EU readmission agreement multiplies the share executed in the Member States by
+  // the evidence's factor (model_params.hpp, readmission_effect).
   return_execution = env.return_execution;
+  for (int o = 0; o < O; ++o)
+    if (env.readmission[o])
+      for (int m = 0; m < world.member_state_count(); ++m)
+        return_execution[od(o, m)] = std::min(1.0, return_execution[od(o, m)] * std::exp(params[o].readmission_effect));
   exploitation = env.exploitation_share;
   victim_protection = env.victim_protection;
   identify_prob.resize(static_cast<size_t>(O) * D);

@@ -26,6 +26,15 @@ struct StepTables {
   // (origin, returned?): a bound on the chance of leaving over skills and resources
   // (capability < 1), so most agents at home are passed over without reading more.
   std::vector<double> leave_bound;
+  // At home, besides leaving: a visit on a short stay, joining family abroad or leaving
+  // to study, each a chance per step that does not depend on the agent. A gate in
+  // [leave_bound, leave_bound + home_other) picks one of them, in that order.
+  std::vector<double> visit_cum;   // (origin, destination): cumulative chance of a visit there
+  std::vector<double> family_cum;  // (origin, destination): cumulative chance of joining family there
+  std::vector<double> study_prob;  // per origin
+  std::vector<double> home_other;  // per origin: the chance of any of the three
+  std::vector<double> home_bound;  // (origin, returned?): leave_bound + home_other, the gate bound at home
+  std::uint16_t study_steps = 36;
   std::vector<double> savings_scale;        // per origin: $ of resources per unit multiplier
   std::vector<double> remittance_income;    // per origin: $ per person a year from remittances
   std::vector<double> migration_cost;       // per origin, PPP $
@@ -35,8 +44,7 @@ struct StepTables {
   std::vector<double> dest_cdf;
   const double* destination_cdf(int o, int k) const { return dest_cdf.data() + ok(o, k) * destinations; }
   // Channel.
-  std::vector<double> legal_access;       // (origin, destination)
-  std::vector<double> short_stay_access;  // (origin, destination)
+  std::vector<double> legal_access;  // (origin, destination)
   std::uint16_t short_stay_steps = 3;
   // (origin, destination, skill): the first quota open to it, or -1. Later quotas open
   // to the same (origin, destination, skill) add their places after it: a loser of one
@@ -50,7 +58,7 @@ struct StepTables {
   // on irregularly (and may apply for asylum).
   std::vector<std::uint16_t> permit_steps;          // (origin, destination, skill)
   std::vector<double> permit_renewal, permit_home;  // (origin, destination, skill)
-  std::vector<double> overstay;                     // per origin: at the end of a short stay
+  std::vector<double> visit_overstay;               // per origin: at the end of a short stay
   // Asylum: application on irregular arrival or on overstaying (0 outside the EU).
   std::vector<double> asylum_application;  // (origin, destination)
   std::vector<double> asylum_recognition;  // per origin
@@ -88,6 +96,8 @@ struct StepTables {
   void derive_origin_rates(const Environment& env, std::span<const ModelParams> params, double months);
   void derive_from_environment(const World& world, const Environment& env, std::span<const ModelParams> params,
                                double months);
+  void derive_home_events(const World& world, const Environment& env, std::span<const ModelParams> params,
+                          const StepCounts& last, double year, double months);
 };
 
 // The scenario's baseline Environment before any policy acts: the model: block, with

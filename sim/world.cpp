@@ -84,6 +84,21 @@ World::World(std::shared_ptr<const Scenario> scenario) : scenario_(std::move(sce
           entry_access_[od(o, d)] = rule.legal_access;
         }
   }
+  ties_.assign(origins_.size() * D, 0);
+  effects_.assign(origins_.size() * D, 0.0);
+  short_stays_.assign(origins_.size() * D, nullptr);
+  auto pair = [&](NodeId origin, NodeId destination) -> std::ptrdiff_t {
+    const int o = origin_index_[origin], d = destination_index_[destination];
+    return o < 0 || d < 0 ? -1 : static_cast<std::ptrdiff_t>(od(o, d));
+  };
+  for (const PairTie& t : sc.ties)
+    if (const auto i = pair(t.origin, t.destination); i >= 0)
+      ties_[static_cast<size_t>(i)] = (t.language ? kLanguage : 0) | (t.colony ? kColony : 0);
+  for (const OriginSpec& o : sc.origins)
+    for (const auto& [node, effect] : o.destination_effects)
+      if (const auto i = pair(o.node, node); i >= 0) effects_[static_cast<size_t>(i)] = effect;
+  for (const ShortStays& s : sc.short_stays)
+    if (const auto i = pair(s.origin, s.destination); i >= 0) short_stays_[static_cast<size_t>(i)] = &s;
   plan_routes();
 }
 

@@ -46,6 +46,14 @@ class World {
   bool open(int o, int d) const { return open_[od(o, d)] != 0; }
   double entry_legal_access(int o, int d) const { return entry_access_[od(o, d)]; }
 
+  // What else enters origin o's choice of destination d: its ties (a common official
+  // language, a colonial link) and its pair effect (the calibration's).
+  bool common_language(int o, int d) const { return (ties_[od(o, d)] & kLanguage) != 0; }
+  bool colonial_link(int o, int d) const { return (ties_[od(o, d)] & kColony) != 0; }
+  double destination_effect(int o, int d) const { return effects_[od(o, d)]; }
+  // Origin o's visits to destination d on short stays, or null when none are recorded.
+  const ShortStays* short_stays(int o, int d) const { return short_stays_[od(o, d)]; }
+
   // Legal travel: the cheapest route over all edges, done within one step (empty when d
   // is not open to o).
   const std::vector<EdgeId>& legal_route(int o, int d) const { return legal_routes_[od(o, d)]; }
@@ -65,7 +73,10 @@ class World {
   std::vector<NodeId> origins_, destinations_;
   int member_states_ = 0;
   std::vector<int> origin_index_, destination_index_;
-  std::vector<std::uint8_t> open_;
+  static constexpr std::uint8_t kLanguage = 1, kColony = 2;
+  std::vector<std::uint8_t> open_, ties_;
+  std::vector<double> effects_;
+  std::vector<const ShortStays*> short_stays_;
   std::vector<double> entry_access_;
   std::vector<std::vector<EdgeId>> legal_routes_;
   std::vector<double> route_km_;

@@ -67,6 +67,11 @@ TRANSIT = "TUR UKR RUS SRB MKD ALB BIH MNE LBY DZA EGY SEN MRT MLI NER SYR LBN I
 #    are there at the start and may return home; no one moves there in the model.
 #  - everywhere else (the Gulf, the Americas, Angola, Libya, Iraq): open, with the
 #    partner's own legal access; no irregular route (they are reached only by air).
+#  - a destination outside the EU where a partner has a diaspora but that is not among
+#    its largest (Tunisians and Georgians in the United States, Moroccans and Tunisians
+#    in the Emirates): open to it where the partner's stock there grew from 2005 to the
+#    fit cut-off (UN DESA 2020 revision, diaspora.csv), so new movers keep arriving as
+#    the data show; else a legacy stock.
 VISA_FREE = {
     "RUS": "MDA ARM AZE BLR", "UKR": "MDA GEO ARM AZE BLR", "KAZ": "MDA ARM AZE BLR",
     "UZB": "MDA ARM AZE BLR", "AZE": "GEO",
@@ -185,12 +190,12 @@ SKILL_NOTE = {
     "MDA": "rounded from ILO education data",
 }
 
-PERSONS_PER_AGENT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
-# At most this many agents per partner scenario (at home and abroad): a cell of 1,000
-# persons is then 5 to 50 agents, and the default comparison runs in seconds.
+PERSONS_PER_AGENT_STEPS = [1, 2, 5, 10, 20, 50]
+# At most this many agents per partner scenario (at home and abroad) where 50 persons an
+# agent or fewer allow it; never more than 50 persons an agent, so that a cell of 1,000
+# persons (the stock cells the calibration fits and the backtest scores) is at least 20
+# agents, in the bundled runs as in the fits. Morocco needs about 500,000 agents.
 MAX_AGENTS = 150000
-
-OWN_EXECUTION, TRANSIT_OWN_EXECUTION, TRANSIT_EXECUTION = 0.6, 0.6, 0.3
 
 
 # ---------------------------------------------------------------- data
@@ -212,6 +217,8 @@ def load():
         d["attr_ids"].add(r["id"])
         if int(r["year"]) == START_YEAR and r["population"]:
             d["pop"][r["id"]] = float(r["population"])
+    d["stock"] = {(r["origin"], r["destination"], int(r["year"])): int(r["persons"])
+                  for r in read_rows("diaspora.csv") if int(r["year"]) <= FIT_CUTOFF}
     d["diaspora"] = {}
     for r in read_rows("diaspora_2005.csv"):
         d["diaspora"].setdefault(r["origin"], []).append((r["destination"], int(r["persons"])))
@@ -245,13 +252,22 @@ def entry_rules(partners, d):
     """{destination: [(partner, legal_access or None)]}: who may choose each destination
     outside the EU, and with what legal access (None: the partner's own)."""
     rules = {}
+    outside = {dest for p in partners for dest in d["outside_eu"].get(p, [])} - set(partners)
     for p in partners:
-        for dest in d["outside_eu"].get(p, []):
+        largest = d["outside_eu"].get(p, [])
+        growing = [dest for dest in sorted(outside) if dest not in largest and grew(d, p, dest)]
+        for dest in largest + growing:
             if (p, dest) in LEGACY_ONLY:
                 continue
             free = p in VISA_FREE.get(dest, "").split()
             rules.setdefault(dest, []).append((p, 1.0 if free else None))
-    return rules
+    return {dest: sorted(r) for dest, r in rules.items()}
+
+
+def grew(d, p, dest):
+    """Whether partner p's stock in dest grew from 2005 to the fit cut-off (UN DESA)."""
+    start, end = d["stock"].get((p, dest, START_YEAR), 0), d["stock"].get((p, dest, FIT_CUTOFF), 0)
+    return start > 0 and end > start
 
 
 def build_world(d):
@@ -419,6 +435,11 @@ def world_yaml(world, d):
     w("")
     w("attributes_csv: ../data/attributes.csv")
     w("diaspora_csv: ../data/diaspora_2005.csv")
+    w("# Visits on short stays: Schengen visas issued at the Member States' consulates in each")
+    w("# partner, and the visa regime they were issued under (scenarios/data/short_stays.csv).")
+    w("short_stays_csv: ../data/short_stays.csv")
+    w("# A common official language and colonial links (CEPII GeoDist, scenarios/data/pair_ties.csv).")
+    w("pair_ties_csv: ../data/pair_ties.csv")
     w("")
     w("nodes:")
     sections = [("  # Mobility Partnership partners (scenarios/data/partnerships.csv).", world["partners"]),
@@ -504,7 +525,7 @@ def entry_yaml(rules):
 
 def persons_per_agent(pop):
     """The smallest round scale at which the origin's agents (at home and, at the same
-    scale, its diaspora abroad) number at most MAX_AGENTS."""
+    scale, its diaspora abroad) number at most MAX_AGENTS; never above 50."""
     for s in PERSONS_PER_AGENT_STEPS:
         if pop / s <= MAX_AGENTS:
             return s
@@ -530,15 +551,16 @@ def agreements(p, info, d, tcn_own=False):
     """Readmission agreements for partner p: own nationals, then the transit countries
     (with an agreement) through which its irregular routes leave for the EU."""
     out = []
+    # What was agreed and when; its effect is the readmission module's mechanism (the
+    # partner's readmission_effect, docs/policies.md), not a share written here.
     if p in d["readmission"]:
-        fields = [("partner", p), ("in_force", d["readmission"][p]), ("execution", OWN_EXECUTION)]
+        fields = [("partner", p), ("in_force", d["readmission"][p])]
         if tcn_own:
-            fields += [("third_country_nationals", "true"), ("transit_execution", TRANSIT_EXECUTION)]
+            fields += [("third_country_nationals", "true")]
         out.append((p, fields))
     for v in sorted(info[p]["vias"]):
         if v != p and v in d["readmission"]:
-            out.append((v, [("partner", v), ("in_force", d["readmission"][v]), ("execution", TRANSIT_OWN_EXECUTION),
-                            ("third_country_nationals", "true"), ("transit_execution", TRANSIT_EXECUTION)]))
+            out.append((v, [("partner", v), ("in_force", d["readmission"][v]), ("third_country_nationals", "true")]))
     return out
 
 
@@ -611,9 +633,9 @@ def scheme_map(years):
     return sizes
 
 
-def scheme_sizes(years, extra=0):
-    """The per_year map of a national scheme, `extra` permits a year added to each figure."""
-    return "{" + ", ".join(f"{y}: {n + extra}" for y, n in scheme_map(years).items()) + "}"
+def scheme_sizes(years):
+    """The per_year map of a national scheme."""
+    return "{" + ", ".join(f"{y}: {n}" for y, n in scheme_map(years).items()) + "}"
 
 
 def national_scheme(d, m, p):
@@ -724,23 +746,14 @@ def layer_scenario(p, row, kind, d):
     w("    name: labour_market_openness")
     w(f"    from: {date}")
     w("    quotas:")
-    # A later quota for the same (Member State, partner, skill) takes the requests of an
-    # earlier one (docs/policies.md), so where the baseline has a national scheme the
-    # state expands it instead: the scheme's yearly sizes plus its share of both quotas.
-    expanded = [m for m in signed if national_scheme(d, m, p)]
-    new = [m for m in signed if m not in expanded]
-    if new:
-        w("      # Skilled work permits, 2 years, mostly renewed or followed by return (as mobility_heavy).")
-        w(f"      - {{member_states: [{', '.join(new)}], partner: {p}, per_year: {skilled},")
-        w("         skills: [medium, high], permit_months: 24, renewal: 0.5, return: 0.4}")
-        w("      # Seasonal schemes: short permits, most go home (circular), as mobility_heavy.")
-        w(f"      - {{member_states: [{', '.join(new)}], partner: {p}, per_year: {seasonal},")
-        w("         skills: [low], permit_months: 9, renewal: 0.1, return: 0.85}")
-    if expanded:
-        w(f"      # National schemes of the baseline, expanded by {skilled + seasonal} permits a year (all skills,")
-        w("      # the scheme's own permit rules: the model's).")
-        for m in expanded:
-            w(f"      - {{member_state: {m}, partner: {p}, per_year: {scheme_sizes(d['permits'][(m, p)], skilled + seasonal)}}}")
+    # Announced places, which become permits at the partner's quota_fill; where the
+    # baseline has a national scheme, they add to it (a quota's losers apply to the next).
+    w("      # Skilled work permits, 2 years, mostly renewed or followed by return (as mobility_heavy).")
+    w(f"      - {{member_states: [{', '.join(signed)}], partner: {p}, per_year: {skilled}, places: announced,")
+    w("         skills: [medium, high], permit_months: 24, renewal: 0.5, return: 0.4}")
+    w("      # Seasonal schemes: short permits, most go home (circular), as mobility_heavy.")
+    w(f"      - {{member_states: [{', '.join(signed)}], partner: {p}, per_year: {seasonal}, places: announced,")
+    w("         skills: [low], permit_months: 9, renewal: 0.1, return: 0.85}")
     if p in RESETTLEMENT_FROM:
         who = RESETTLEMENT_FROM[p]
         stocks = {y: n for (h, o, y), n in d["refugees"].items() if h == p and o == who and START_YEAR <= y <= END_YEAR}

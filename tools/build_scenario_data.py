@@ -513,6 +513,31 @@ def build_visas(raw):
             if any(c is not None for c in cells)]
 
 
+def build_short_stays(visas, regimes):
+    """Visits on short stays, the simulation's input: the C visas issued at each
+    Schengen state's consulates in a partner per year (the rows of build_visas with a
+    count of issued visas), and the regime they were issued under: facilitation from
+    the first whole year with a visa facilitation agreement in force, else none. The
+    years from a visa liberalisation on are left out (visa-free travellers need no visa,
+    so the counts no longer measure visits); the simulation holds the last year before
+    and scales it by the liberalisation's effect."""
+    facilitation, liberalisation = {}, {}
+    for partner, kind, date, _ in regimes:
+        year = int(date[:4])
+        if kind == "facilitation":  # the first whole year in force
+            facilitation[partner] = year if date[5:10] == "01-01" else year + 1
+        else:  # the year it took effect, the first with visa-free travel
+            liberalisation[partner] = year
+    rows = []
+    for o, d, year, _, issued, _ in visas:
+        if issued == "" or year >= liberalisation.get(o, 9999):
+            continue
+        facilitated = facilitation.get(o)
+        regime = "facilitation" if facilitated is not None and year >= facilitated else "none"
+        rows.append([o, d, year, issued, regime])
+    return rows
+
+
 # ------------------------------------------------------------ remittances
 
 REMITTANCE_BASE_YEAR = 2021
@@ -663,9 +688,10 @@ def main():
     write_rows(out / "enforcement.csv",
                ["origin", "destination", "year", "ordered_to_leave", "returned_to_third_country",
                 "returned_total", "illegally_present"], build_enforcement(raw))
-    write_rows(out / "visas.csv",
-               ["origin", "destination", "year", "c_applied", "c_issued", "c_not_issued"],
-               build_visas(raw))
+    visas = build_visas(raw)
+    write_rows(out / "visas.csv", ["origin", "destination", "year", "c_applied", "c_issued", "c_not_issued"], visas)
+    write_rows(out / "short_stays.csv", ["origin", "destination", "year", "visits", "regime"],
+               build_short_stays(visas, build_visa_regimes(raw)))
     write_rows(out / "remittances.csv",
                ["origin", "year", "received_current_usd", "received_pct_gdp", "received_const2021_usd"],
                build_remittances(raw))

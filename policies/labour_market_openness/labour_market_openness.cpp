@@ -17,6 +17,10 @@ namespace {
 struct QuotaSpec {
   NodeId member_state, partner;
   YearSeries per_year;  // persons a year, each figure held from its year on (held_at)
+  // Announced places become permits at the partner's quota_fill (a parameter with a
+  // prior from the take-up of quota systems, docs/policies.md); issued ones (permits
+  // counted by Eurostat, as the baselines' national schemes) are permits already.
+  bool announced;
   std::uint8_t skill_mask;
   double permit_months, renewal, return_home;
   std::string label;
@@ -47,7 +51,8 @@ class LabourMarketOpenness : public Policy {
       quota.origin = world_.origin_index(q.partner);
       quota.member_state = world_.member_state_index(q.member_state);
       quota.skill_mask = q.skill_mask;
-      quota.per_step = ctx.per_step_share(q.per_year.held_at(ctx.year));
+      const double fill = q.announced ? env.params[quota.origin].quota_fill : 1.0;
+      quota.per_step = ctx.per_step_share(q.per_year.held_at(ctx.year) * fill);
       quota.permit_months = q.permit_months;
       quota.renewal = q.renewal;
       quota.return_home = q.return_home;
@@ -86,12 +91,15 @@ using namespace field;
 using fields::member_state, fields::member_states, fields::partner, fields::partners;
 constexpr FieldSpec per_year =
     required(of("per_year", K::YearNumbers, "permits per year, or {year: permits} held from each year on", 0, 1e9));
+constexpr std::string_view kPlaces[] = {"issued", "announced"};
+constexpr FieldSpec places =
+    choice("places", kPlaces, "issued: per_year are permits (default); announced: places, filled at quota_fill");
 constexpr FieldSpec skills = choices("skills", kSkillNames, "skill levels admitted (default all)");
 constexpr FieldSpec permit_months = number("permit_months", 1, 600, "length of a permit (default: the model's)");
 constexpr FieldSpec renewal = share("renewal", "share renewing at expiry");
 constexpr FieldSpec return_home = share("return", "share going home at expiry (the rest overstay)");
-constexpr FieldSpec quota[] = {member_state, member_states, partner, partners,   per_year,
-                               skills,       permit_months, renewal, return_home};
+constexpr FieldSpec quota[] = {member_state, member_states, partner,       partners, per_year,
+                               places,       skills,        permit_months, renewal,  return_home};
 constexpr FieldSpec quotas = list("quotas", quota, "work-permit quotas, one per (Member State, partner) named");
 constexpr FieldSpec all[] = {quotas};
 }  // namespace f
@@ -109,6 +117,7 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin});
     QuotaSpec q;
     q.per_year = read_yearly_figures(r, f::per_year);
+    q.announced = r.choice(f::places, 0) == 1;
     q.skill_mask = 0;
     if (const Tree* skills = r.child(f::skills)) {
       if (!skills->is_list()) fail(*skills, r.field("skills"), "expected a list such as [low, medium, high]");

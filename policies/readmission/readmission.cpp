@@ -1,5 +1,12 @@
 // readmission: EU readmission agreements with partner countries (an EU competence),
-// and the detection of irregular migrants by each Member State. See README.md.
+// and the detection of irregular migrants by each Member State. An agreement in force
+// multiplies the share of the partner's nationals' return orders executed by
+// exp(readmission_effect), the origin's parameter with a prior from the evaluations of
+// readmission agreements (docs/policies.md); a block may instead state the share it
+// assumes, with its reason (`execution` and `assumption`). See README.md.
+#include <algorithm>
+#include <cmath>
+
 #include "loader/fields.hpp"
 #include "policies/block_fields.hpp"
 #include "policies/registry.hpp"
@@ -13,10 +20,12 @@ namespace {
 struct Agreement {
   NodeId partner;
   YearMonth in_force;
-  double execution;            // share of return orders executed, own nationals
+  // Share of return orders executed for its nationals, as the block assumes it; NaN: the
+  // evidence's mechanism (the origin's return_execution times exp(readmission_effect)).
+  double execution;
   bool third_country;          // covers third-country nationals who transited the partner
   double transit_execution;    // share executed to the partner for those
-  double interception_return;  // share of intercepted nationals returned at once
+  double interception_return;  // share of intercepted nationals returned at once; NaN: as executed
 };
 
 struct Config : PolicyConfig {
@@ -45,8 +54,15 @@ class Readmission : public Policy {
       if (now.index() < a.in_force.index()) continue;
       if (const int o = world_.origin_index(a.partner); o >= 0) {
         // An EU agreement: returns from the Member States only.
-        for (int m = 0; m < env.member_states; ++m) env.return_execution[env.od(o, m)] = a.execution;
-        env.interception_return[o] = a.interception_return;
+        const ModelParams& p = env.params[o];
+        double executed = a.execution;
+        if (std::isnan(executed)) {
+          env.readmission[o] = 1;
+          executed = std::min(1.0, p.return_execution * std::exp(p.readmission_effect));
+        } else {
+          for (int m = 0; m < env.member_states; ++m) env.return_execution[env.od(o, m)] = executed;
+        }
+        env.interception_return[o] = std::isnan(a.interception_return) ? executed : a.interception_return;
       }
       if (a.third_country) env.transit_readmission[a.partner] = a.transit_execution;
     }
@@ -67,7 +83,9 @@ class Readmission : public Policy {
       const Agreement& a = config_.agreements[i];
       in_force[i] = active && now.index() >= a.in_force.index() ? 1.0 : 0.0;
       const int o = world_.origin_index(a.partner);
-      execution[i] = o >= 0 ? env.return_execution[env.od(o, 0)] : env.transit_readmission[a.partner];
+      const double multiplier = o >= 0 && env.readmission[o] ? std::exp(env.params[o].readmission_effect) : 1.0;
+      execution[i] =
+          o >= 0 ? std::min(1.0, env.return_execution[env.od(o, 0)] * multiplier) : env.transit_readmission[a.partner];
     }
   }
 
@@ -86,12 +104,16 @@ using namespace field;
 constexpr FieldSpec partner = node_id("partner", "the partner (or give partners)");
 constexpr FieldSpec partners = node_ids("partners", "origins, transit countries or destinations outside the EU");
 constexpr FieldSpec in_force = month("in_force", "first month in force (default: the start)");
-constexpr FieldSpec execution = share("execution", "share of return orders executed for its nationals");
+constexpr FieldSpec execution =
+    share("execution", "an assumed share of return orders executed for its nationals (needs assumption)");
+constexpr FieldSpec assumption =
+    text("assumption", "why the block assumes an execution share instead of the evidence's mechanism");
 constexpr FieldSpec third_country_nationals =
     boolean("third_country_nationals", "also readmits others who transited the partner");
 constexpr FieldSpec transit_execution = share("transit_execution", "share executed for those");
 constexpr FieldSpec interception_return = share("interception_return", "share of intercepted nationals returned");
-constexpr FieldSpec agreement[] = {partner,           partners,           in_force, execution, third_country_nationals,
+constexpr FieldSpec agreement[] = {partner,           partners,           in_force,
+                                   execution,         assumption,         third_country_nationals,
                                    transit_execution, interception_return};
 constexpr FieldSpec agreements = list("agreements", agreement, "EU readmission agreements");
 constexpr FieldSpec detection = of(
@@ -111,10 +133,17 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
     const auto partners = read_nodes(r, f::partner, f::partners, sc, {Role::Origin, Role::Transit, Role::Destination});
     Agreement a;
     a.in_force = r.month(f::in_force, sc.calendar.start);
-    a.execution = r.number(f::execution, 0.6);
+    // An effect size the evidence does not support must say so in the file.
+    a.execution = r.has(f::execution) ? r.number(f::execution, 0) : std::nan("");
+    if (!std::isnan(a.execution) && r.string(f::assumption, "").empty())
+      fail(*list->items[i], r.field(f::assumption),
+           "an execution share is an assumption against the evidence's mechanism (docs/policies.md, readmission): "
+           "give its reason in `assumption`, or leave execution out");
     a.third_country = r.boolean(f::third_country_nationals, false);
-    a.transit_execution = r.number(f::transit_execution, a.third_country ? 0.3 : 0.0);
-    a.interception_return = r.number(f::interception_return, a.execution);
+    // Agreements' clauses on third-country nationals do not raise returns measurably
+    // (Stutz & Trauner 2022): 0.05, a small share, unless the block says otherwise.
+    a.transit_execution = r.number(f::transit_execution, a.third_country ? 0.05 : 0.0);
+    a.interception_return = r.has(f::interception_return) ? r.number(f::interception_return, 0) : std::nan("");
     r.finish();
     for (NodeId p : partners) {
       for (const Agreement& other : config->agreements)
@@ -150,7 +179,7 @@ PolicyModule readmission_module() {
   return {"readmission", &parse,
           R"(name: readmission
 agreements:
-  - {partner: MDA, in_force: 2010-06, execution: 0.8, third_country_nationals: true, transit_execution: 0.4}
+  - {partner: MDA, in_force: 2010-06, third_country_nationals: true}
 detection: {ITA: 0.03, DEU: 0.02})",
           f::all};
 }

@@ -1,7 +1,9 @@
 // visa_regime: the EU's visa facilitation and visa liberalisation for a partner's
-// citizens (an EU competence), from the dates they took effect: movers without a
-// residence permit may enter a Member State on a short stay, and the Member States
-// weigh more in the choice of destination. See docs/policies.md.
+// citizens (an EU competence), from the dates they took effect. Visits on short stays
+// follow the visas the Member States' consulates issued; a regime in force scales them
+// from the regime they were issued under by the partner's visa_*_effect, a parameter
+// with a prior from the evidence on visas and travel (docs/policies.md). Some visitors
+// stay on at the end of their stay (visit_overstay).
 #include <algorithm>
 
 #include "loader/fields.hpp"
@@ -25,16 +27,9 @@ struct Regime {
   std::string label;
 };
 
-// What each kind of regime does (defaults and their reasoning in docs/policies.md).
-struct Effect {
-  double access;    // share of movers without a permit who may enter on a short stay
-  double openness;  // added to the Member States' legal openness in the choice
-};
-
 struct Config : PolicyConfig {
   std::vector<Regime> regimes;
   std::vector<NodeId> member_states;
-  Effect effects[2];
   double stay_months = 3;
   std::unique_ptr<Policy> instantiate(const World& world) const override;
 };
@@ -63,13 +58,10 @@ class VisaRegime : public Policy {
     env.short_stay_months = config_.stay_months;
     for (const Regime& r : config_.regimes) {
       if (!in_force(r, ctx.step)) continue;
-      const Effect& e = config_.effects[static_cast<int>(r.kind)];
       const int o = world_.origin_index(r.partner);
       // Regimes of one partner do not add up: the most open one in force counts.
-      for (int m : member_states_) {
-        env.short_stay_access[env.od(o, m)] = std::max(env.short_stay_access[env.od(o, m)], e.access);
-        env.openness[env.od(o, m)] = std::max(env.openness[env.od(o, m)], e.openness);
-      }
+      const auto regime = static_cast<std::uint8_t>(static_cast<int>(r.kind) + 1);
+      for (int m : member_states_) env.visa_regime[env.od(o, m)] = std::max(env.visa_regime[env.od(o, m)], regime);
     }
   }
 
@@ -106,14 +98,9 @@ constexpr FieldSpec kind = required(choice("kind", kKindNames, "facilitation or 
 constexpr FieldSpec from = required(month("from", "first month in force"));
 constexpr FieldSpec until = month("until", "last month in force (default: open-ended)");
 constexpr FieldSpec regime[] = {partner, partners, kind, from, until};
-constexpr FieldSpec facilitation_access = share("facilitation_access", "share of movers without a permit let in");
-constexpr FieldSpec facilitation_openness = number("facilitation_openness", 0, 10, "added to legal openness");
-constexpr FieldSpec liberalisation_access = share("liberalisation_access", "share of movers without a permit let in");
-constexpr FieldSpec liberalisation_openness = number("liberalisation_openness", 0, 10, "added to legal openness");
 constexpr FieldSpec stay_months = number("stay_months", 0.5, 24, "months of a short stay");
 constexpr FieldSpec regimes = required(list("regimes", regime, "each partner's regimes and their dates"));
-constexpr FieldSpec all[] = {member_state,          member_states,           facilitation_access, facilitation_openness,
-                             liberalisation_access, liberalisation_openness, stay_months,         regimes};
+constexpr FieldSpec all[] = {member_state, member_states, stay_months, regimes};
 }  // namespace f
 
 std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc) {
@@ -121,8 +108,6 @@ std::shared_ptr<const PolicyConfig> parse(MapReader& params, const Scenario& sc)
   // Member States that apply the EU's common visa policy (Schengen and the states bound
   // to join it; not Ireland, nor the UK): listed in the scenario, default all.
   config->member_states = read_nodes(params, f::member_state, f::member_states, sc, {Role::MemberState});
-  config->effects[0] = {params.number(f::facilitation_access, 0.3), params.number(f::facilitation_openness, 0.25)};
-  config->effects[1] = {params.number(f::liberalisation_access, 1.0), params.number(f::liberalisation_openness, 0.5)};
   config->stay_months = params.number(f::stay_months, 3);
   const Tree& list = params.required_child(f::regimes);
   if (!list.is_list()) fail(list, params.field("regimes"), "expected a list of regimes");

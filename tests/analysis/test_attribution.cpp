@@ -194,7 +194,7 @@ double mean(const std::vector<double>& x) { return std::accumulate(x.begin(), x.
 // in every replicate and for every indicator.
 TEST(Attribution, BlocksOnDifferentPeopleGetTheirOwnEffects) {
   const std::string readmit =
-      "  - {id: readmit_mda, name: readmission, agreements: [{partner: MDA, execution: 0.95}]}\n";
+      "  - {id: readmit_mda, name: readmission, agreements: [{partner: MDA, execution: 0.95, assumption: a test}]}\n";
   const std::string remit =
       "  - {id: remit_geo, name: remittances, partners: [GEO], cost_start: 0.01, cost_target: 0.01}\n";
   const auto sc = testing::small_scenario(kTwoPartners + "policies:\n" + readmit + remit);
@@ -232,7 +232,8 @@ TEST(Attribution, InteractingBlocksSplitTheirInteractionAsShapleyPrescribes) {
       "  - {id: quota, name: labour_market_openness, quotas: [{member_states: [ITA, DEU], partner: MDA, "
       "per_year: 6000}]}\n";
   const std::string detect =
-      "  - {id: detect, name: readmission, agreements: [{partner: MDA, execution: 0.9}], detection: 0.08}\n";
+      "  - {id: detect, name: readmission, agreements: [{partner: MDA, execution: 0.9, assumption: a test}], "
+      "detection: 0.08}\n";
   const std::string base = "replicates: 4\n";
   const auto sc = testing::small_scenario(base + "policies:\n" + quota + detect);
   const AttributionResult r = attribute(*sc, {"quota", "detect"}, {});
@@ -270,7 +271,8 @@ TEST(Attribution, AGroupOfBlocksIsOnePlayer) {
       "  - {id: quota, name: labour_market_openness, quotas: [{member_states: [ITA, DEU], partner: MDA, "
       "per_year: 6000}]}\n";
   const std::string detect =
-      "  - {id: detect, name: readmission, agreements: [{partner: MDA, execution: 0.9}], detection: 0.08}\n";
+      "  - {id: detect, name: readmission, agreements: [{partner: MDA, execution: 0.9, assumption: a test}], "
+      "detection: 0.08}\n";
   const std::string cheap = "  - {id: cheap, name: remittances, cost_target: 0.02}\n";
   const std::string base = "replicates: 3\n";
   const auto sc = testing::small_scenario(base + "policies:\n" + quota + detect + cheap);

@@ -77,7 +77,7 @@ std::string text_attribute(hid_t object, const char* name) {
 TEST(Output, PolicyGroupsNameTheirModuleAndCarryTheBlocksParameters) {
   const auto run = testing::run_and_write(
       "policies:\n  - {name: readmission, id: deal, from: 2011-01, detection: 0.03, "
-      "agreements: [{partner: MDA, execution: 0.8}]}\n",
+      "agreements: [{partner: MDA, execution: 0.8, assumption: a test}]}\n",
       1);
   const hid_t file = H5Fopen(run.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   ASSERT_GE(file, 0);
@@ -86,7 +86,7 @@ TEST(Output, PolicyGroupsNameTheirModuleAndCarryTheBlocksParameters) {
   EXPECT_EQ(text_attribute(group, "policy"), "deal");
   EXPECT_EQ(text_attribute(group, "module"), "readmission");
   EXPECT_EQ(text_attribute(group, "from"), "2011-01");
-  EXPECT_EQ(text_attribute(group, "agreements"), "[{partner: MDA, execution: 0.8}]");
+  EXPECT_EQ(text_attribute(group, "agreements"), "[{partner: MDA, execution: 0.8, assumption: a test}]");
   double detection = 0;
   const hid_t a = H5Aopen(group, "detection", H5P_DEFAULT);
   ASSERT_GE(a, 0);

@@ -192,8 +192,10 @@ double executed_share(const std::vector<ReplicateSeries>& r) {
 TEST(Readmission, AgreementRaisesExecutedReturnsToTheConfiguredShare) {
   const std::string model = "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0.3}\n";
   const auto without = run(model);
-  const auto with =
-      run(model + as_policy("name: readmission\nagreements: [{partner: MDA, in_force: 2010-01, execution: 0.8}]"));
+  const auto with = run(
+      model +
+      as_policy(
+          "name: readmission\nagreements: [{partner: MDA, in_force: 2010-01, execution: 0.8, assumption: a test}]"));
   const double orders = sum(values(core(with), "return_orders")) / 130;  // agents
   const double tolerance = 4.5 * std::sqrt(0.25 / orders);               // binomial sd of a share
   EXPECT_NEAR(executed_share(without), 0.3, tolerance);
@@ -203,12 +205,12 @@ TEST(Readmission, AgreementRaisesExecutedReturnsToTheConfiguredShare) {
 TEST(Readmission, ThirdCountryNationalsAreReturnedToTheTransitPartner) {
   // Routes through Ukraine (the direct border is made expensive); Moldova does not
   // take its own nationals back, Ukraine readmits half of those who transited it.
-  auto world = world_of(
-      small_scenario("edges: [{from: MDA, to: ROU, distance_km: 350, cost: 100000, external_border: true}]\n"
-                     "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0, legal_access: 0, "
-                     "transit_give_up: 0}\n" +
-                     as_policy("name: readmission\nagreements: [{partner: UKR, in_force: 2010-01, execution: 0, "
-                               "third_country_nationals: true, transit_execution: 0.5}]")));
+  auto world = world_of(small_scenario(
+      "edges: [{from: MDA, to: ROU, distance_km: 350, cost: 100000, external_border: true}]\n"
+      "model: {emigration_rate: 0.02, detection_rate: 0.05, return_execution: 0, legal_access: 0, "
+      "transit_give_up: 0}\n" +
+      as_policy("name: readmission\nagreements: [{partner: UKR, in_force: 2010-01, execution: 0, assumption: a test, "
+                "third_country_nationals: true, transit_execution: 0.5}]")));
   Engine engine(world, 0);
   engine.run();
   const auto& r = engine.series().core;
@@ -308,7 +310,9 @@ TEST(Remittances, TotalsEqualWhatStocksAndRatesImply) {
       // Migrants abroad at the start of the step send remittances during it.
       const double regular = g.at(stocks, s - 1, at + static_cast<int>(Status::Regular));
       const double irregular = g.at(stocks, s - 1, at + static_cast<int>(Status::Irregular));
-      const double expected = (regular + irregular * p.irregular_income) * wage * p.remittance_share * (1 - c);
+      // Cheaper transfers: more is sent (the origin's semi-elasticity), less is lost.
+      const double sent = std::exp(sc->origins[0].behaviour.remittance_cost_semielasticity * (p.remittance_cost - c));
+      const double expected = (regular + irregular * p.irregular_income) * wage * p.remittance_share * sent * (1 - c);
       EXPECT_NEAR(g.at(remit, s, static_cast<size_t>(m)), expected, 1e-9 * expected) << "step " << s << " " << ms[m];
     }
   }
@@ -565,16 +569,19 @@ double stock_at_end(const std::vector<ReplicateSeries>& r, Status status) {
 
 TEST(DiasporaEngagement, CheaperTransfersRaiseRemittancesReceivedByTheCostRatio) {
   const auto without = run(kBusy), with = run(kBusy + engagement(0.5, 0, 0));
-  const double cost = small_scenario()->model.remittance_cost;
+  const auto sc = small_scenario();
+  const double cost = sc->model.remittance_cost;
+  const double semielasticity = sc->origins[0].behaviour.remittance_cost_semielasticity;
   EXPECT_DOUBLE_EQ(values(with[0].policies[0], "remittance_cost")[0], cost * 0.5);
   // Step 1 reads the stocks step 0 left, which the cost did not change (step 0 saw no
-  // remittances yet): the same sending, of which households receive more. DEU has no
-  // diaspora yet.
+  // remittances yet): migrants send more (the semi-elasticity), of which households
+  // receive more. DEU has no diaspora yet.
   const auto& a = values(core(with), "remittances");
   const auto& b = values(core(without), "remittances");
   for (size_t m = 0; m < 2; ++m) {
     ASSERT_GT(b[3 + m], 0);
-    EXPECT_NEAR(a[3 + m] / b[3 + m], (1 - cost * 0.5) / (1 - cost), 1e-12) << "Member State " << m;
+    EXPECT_NEAR(a[3 + m] / b[3 + m], std::exp(semielasticity * cost * 0.5) * (1 - cost * 0.5) / (1 - cost), 1e-12)
+        << "Member State " << m;
   }
   EXPECT_GT(sum(a), sum(b));
 }

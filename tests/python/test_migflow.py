@@ -80,6 +80,7 @@ def test_notebook_bar_is_html():
 
 def test_load_from_a_dict_with_overrides():
     doc = yaml.safe_load(open(SMALL))
+    doc["short_stays_csv"] = str(DATA / doc["short_stays_csv"])  # a dict has no folder to resolve it from
     sc = migflow.load(doc, replicates=5, model={"emigration_rate": 0.001})
     assert (sc.replicates, sc.title, sc.file) == (5, "small test world", "<dict>")
     assert "emigration_rate: 0.001" in sc.yaml
@@ -99,6 +100,7 @@ def test_errors_carry_the_command_lines_message(tmp_path):
     assert err.value.line == open(bad).read().splitlines().index("  emigration_rate: 7") + 1
     with pytest.raises(migflow.InputError, match=r"<dict>:\d+:\d+: field 'nodes\[0\]\.role': unknown value 'capital'"):
         doc = yaml.safe_load(open(SMALL))
+        doc["short_stays_csv"] = str(DATA / doc["short_stays_csv"])
         doc["nodes"][0]["role"] = "capital"
         migflow.load(doc)
     with pytest.raises(ValueError):  # InputError is a ValueError

@@ -43,6 +43,7 @@ def test_every_bundled_scenario_validates(path):
 
 
 SMALL = yaml.safe_load((DATA / "small.yaml").read_text())
+SMALL["short_stays_csv"] = str(DATA / SMALL["short_stays_csv"])  # a dict has no folder to resolve it from
 POLICIES = yaml.safe_load((DATA / "all_policies.yaml").read_text())["policies"]
 
 

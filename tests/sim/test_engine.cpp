@@ -187,7 +187,7 @@ policies:
   - {name: border_capacity, capacity_lag_months: 0,
      crossings: [{name: mr, edges: [MDA->ROU], capacity_per_month: 40, interception: 0.2}]}
   - {name: visa_regime, member_states: [ITA, DEU], regimes: [{partner: MDA, kind: liberalisation, from: 2011-06}]}
-  - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.6}]}
+  - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.6, assumption: a test}]}
 )";
 }
 

@@ -46,7 +46,9 @@ TEST(Expectation, GaussHermiteIntegratesNormalMoments) {
 
 TEST(Expectation, MatchesClosedFormForOneWayLegalMoves) {
   // Everyone who leaves goes legally and never comes back: P(home after T) = (1-p)^T.
+  // No visits: a visitor is away from home for a while.
   auto sc = testing::small_scenario(R"(
+short_stays_csv: ~
 model: {logit_diaspora: 0, aspiration_diaspora: 0, remittance_share: 0, savings_dispersion: 0,
         legal_access: 1, return_rate: 0, permit_renewal: 1, overstay: 0})");
   auto world = testing::world_of(sc);
@@ -125,7 +127,8 @@ TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
 }
 
 // Every channel and status at once: a destination outside the EU open to the origin
-// (visa-free, legal access 1), short stays under a visa regime with overstays, asylum
+// (visa-free, legal access 1), visits on short stays under a visa regime with
+// overstays, students, a starting diaspora partly irregular, asylum
 // applications with decisions and returns, readmission with a detection factor,
 // exploitation of irregular arrivals with identification raised by anti_trafficking in
 // one Member State (victims granted short permits or assisted home).
@@ -138,7 +141,7 @@ edges:
   - {from: MDA, to: RUS, distance_km: 1150, mode: air}
 policies:
   - {name: visa_regime, member_states: [ITA, DEU], regimes: [{partner: MDA, kind: liberalisation, from: 2010-06}]}
-  - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.7}], detection_factor: 2}
+  - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.7, assumption: a test}], detection_factor: 2}
   - {name: anti_trafficking, member_states: [ITA], from: 2010-07, funding_per_year: 1000000, lag_months: 3,
      ramp_years: 1, protection_share: 0.4, permit_months: 4}
 )");
@@ -146,6 +149,9 @@ policies:
   // calibration sets them.
   ModelParams& own = sc->origins[0].behaviour;
   own.overstay = 0.5;
+  own.visit_overstay = 0.3;
+  own.study_rate = 0.02;
+  own.initial_irregular_share = 0.2;
   own.asylum_application = 0.4;
   own.asylum_recognition = 0.3;
   own.irregular_propensity = 0.6;
@@ -173,7 +179,7 @@ policies:
 TEST(Expectation, SimulatedMeanMatchesExactExpectationWhenAsylumIsTheMainRoute) {
   auto sc = testing::small_scenario(std::string(kIndependent) + R"(
 policies:
-  - {name: readmission, agreements: [{partner: MDA, in_force: 2010-01, execution: 0.5}]}
+  - {name: readmission, agreements: [{partner: MDA, in_force: 2010-01, execution: 0.5, assumption: a test}]}
 )");
   ModelParams& own = sc->origins[0].behaviour;
   own.legal_access = 0;
