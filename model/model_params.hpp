@@ -15,10 +15,12 @@ struct ModelParams {
   double emigration_rate = 0.0004;  // per month, at zero wage gap and unemployment
   // x ln(expected EU wage / home wage). With capability below, the hazard's elasticity
   // to the home wage is 1 - aspiration_wage_gap for the poorest households and
-  // -aspiration_wage_gap for the richest: 0.65 gives +0.35 where savings are far below
-  // the cost of a move, Clemens (2020, CGD WP 540)'s within-country elasticity of
-  // emigration to GDP per head before the peak (docs/model.md, "The migration hump").
-  double aspiration_wage_gap = 0.65;
+  // -aspiration_wage_gap for the richest. With savings_months 5 the expected hazard
+  // rises with GDP per head at about +0.3 from $1,000 to $5,000 and peaks near $13,000
+  // (constant 2021 PPP $): Clemens (2020, CGD WP 540) finds a within-country elasticity
+  // of +0.35 before emigration slows after about $5,000 and reverses after about
+  // $10,000 (docs/model.md, "The migration hump"; tests/sim/test_expectation.cpp).
+  double aspiration_wage_gap = 0.5;
   double aspiration_unemployment = 3.0;  // x home unemployment share (0..1)
   double aspiration_diaspora = 0.3;      // x ln(1 + 100 * diaspora abroad / home population)
   // Capability = resources / (resources + migration_cost): savings make leaving
@@ -26,7 +28,7 @@ struct ModelParams {
   // Smuggling fees and travel on the Mediterranean and Eastern routes mostly range from
   // 1,000 to 5,000 USD (UNODC, Global Study on Smuggling of Migrants 2018).
   double migration_cost = 3000;      // PPP $ of a move
-  double savings_months = 4.0;       // mean household resources, months of home wage
+  double savings_months = 5.0;       // mean household resources, months of home wage (sets the hump's peak)
   double savings_dispersion = 0.8;   // sd of ln(resources) across households
   double reemigration_factor = 1.5;  // returned migrants leave again more readily
 

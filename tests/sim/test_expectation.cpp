@@ -219,5 +219,43 @@ policies:
   EXPECT_GT(exploited, 5e-3);
 }
 
+// The model's own migration hump: the expected monthly hazard of leaving for a person
+// at home, over the log-normal household resources, as the home country's GDP per head
+// rises while everything else stays as it is. Clemens (2020, CGD WP 540): emigration
+// rises with GDP per head, slowing after about $5,000 PPP and reversing after about
+// $10,000 (older PPP dollars; the model's are constant 2021 international $, about 1.2
+// times as many), with a within-country elasticity of +0.35 before the reversal.
+TEST(Hump, PeaksAtTheIncomesOfTheEvidenceAndRisesAsFastBeforeIt) {
+  std::vector<double> nodes, weights;
+  normal_quadrature(40, nodes, weights);
+  auto hazard = [&](double gdp_pc) {
+    auto sc = testing::small_scenario("nodes: [{id: MDA, gdp_pc: " + std::to_string(gdp_pc) +
+                                      ", unemployment: 0.07}]\nmodel: {remittance_share: 0}");
+    sc->origins[0].behaviour = ModelParams{};  // the defaults, which the hump is about
+    auto world = testing::world_of(sc);
+    const std::vector<ModelParams> params = scenario_parameters(*sc);
+    StepCounts none;
+    none.resize(1, world->destination_count(), world->node_count(), world->edge_count(), 0);
+    StepTables t;
+    t.build(*world, baseline_environment(*world, params), params, none, 0);
+    const double sigma = params[0].savings_dispersion;
+    double expected = 0;
+    for (size_t j = 0; j < nodes.size(); ++j) {
+      const double r = std::exp(sigma * nodes[j] - 0.5 * sigma * sigma) * t.savings_scale[0];
+      expected += weights[j] * t.leave_hazard[t.ok(0, 0)] * r / (r + t.migration_cost[0]);
+    }
+    return expected;
+  };
+  double peak = 0, best = 0;
+  for (double gdp = 1000; gdp <= 40000; gdp *= 1.05)
+    if (const double h = hazard(gdp); h > best) best = h, peak = gdp;
+  EXPECT_GE(peak, 6000 * 1.2) << "the peak, in constant 2021 PPP $";
+  EXPECT_LE(peak, 12000 * 1.2) << "the peak, in constant 2021 PPP $";
+  // The elasticity before the peak, 1,000 to 5,000 $, and after it.
+  const double rising = std::log(hazard(5000) / hazard(1000)) / std::log(5.0);
+  EXPECT_NEAR(rising, 0.35, 0.08);
+  EXPECT_LT(hazard(40000), hazard(20000));
+}
+
 }  // namespace
 }  // namespace migflow
