@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "analysis/compare.hpp"
@@ -17,13 +19,17 @@ namespace {
 
 double median(std::vector<double> v) { return v.empty() ? std::nan("") : quantile(std::move(v), 0.5); }
 
+bool per_member_state(ObservedKind k) {
+  return k == ObservedKind::Returns || k == ObservedKind::EmploymentPermits || k == ObservedKind::Immigration;
+}
+
 // The replicate's observation error of one kind: the value in its posterior draw, or
 // 0 when it runs with point values (then the intervals hold chance only).
-double observation_error(const Scenario& sc, int replicate, std::string_view name) {
+double observation_error(const Scenario& sc, int replicate, ObservedKind kind) {
   const int row = parameter_draw_index(sc, 0, replicate);
   if (row < 0) return 0.0;
   const ParameterSample& sample = sc.origins[0].posterior;
-  const int column = sample.column(std::string(name));
+  const int column = sample.column(std::string(kObservationErrorNames[static_cast<int>(kind)]));
   return column < 0 ? 0.0 : sample.draws[static_cast<size_t>(row)][static_cast<size_t>(column)];
 }
 
@@ -46,6 +52,14 @@ void fill_predictive(Forecast& f, const std::vector<double>& model, const std::v
 }
 
 double ln_error(double forecast, double observed) { return std::log1p(forecast) - std::log1p(observed); }
+
+// Observed values of one kind of origin 0 per (destination, year).
+std::map<std::pair<int, int>, double> cells_of(const Observations& observed, ObservedKind kind) {
+  std::map<std::pair<int, int>, double> out;
+  for (const Observation& o : observed[kind])
+    if (o.origin == 0) out[{o.destination, o.year}] = o.value;
+  return out;
+}
 
 }  // namespace
 
@@ -77,53 +91,85 @@ StockScores score_stocks(const std::vector<const Forecast*>& stocks) {
   return s;
 }
 
-PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& observed, int start_year,
+PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& observed, int restart_year,
                                  const BacktestOptions& o) {
   PartnerBacktest result;
   result.partner = baseline.nodes[baseline.origins.at(0).node].id;
   result.scenario = baseline.file;
-  result.start_year = start_year;
-  const ForecastWindow window(baseline, observed.up_to(start_year), start_year,
-                              std::max(o.test_year, o.last_count_year), o.agents);
+  const int last = std::max(o.test_year, o.last_count_year);
+  const ForecastWindow window =
+      restart_year > 0 ? ForecastWindow(baseline, observed.up_to(restart_year), restart_year, last, o.agents)
+                       : ForecastWindow(baseline, observed, std::nullopt, last, o.agents);
+  result.start_year = window.start_year();
   const std::vector<ModelObservations> runs = window.simulate({}, o.replicates);
   const Scenario& sc = window.world().scenario();
-  auto errors = [&](std::string_view name) {
-    std::vector<double> sd;
-    for (int r = 0; r < o.replicates; ++r) sd.push_back(observation_error(sc, r, name));
-    return sd;
-  };
-  const std::vector<double> sd_stocks = errors(kObservationErrorNames[0]),
-                            sd_detections = errors(kObservationErrorNames[1]),
-                            sd_asylum = errors(kObservationErrorNames[2]);
   const World& w = window.world();
+  std::vector<std::vector<double>> sd(kObservedKinds);
+  for (int k = 0; k < kObservedKinds; ++k)
+    for (int r = 0; r < o.replicates; ++r)
+      sd[static_cast<size_t>(k)].push_back(observation_error(sc, r, static_cast<ObservedKind>(k)));
   const double offset = sc.origins[0].persons_per_agent;
   std::uint32_t key = 0;
+  auto predict = [&](Forecast f, ObservedKind kind, const std::vector<int>& destinations, int year) {
+    std::vector<double> model;
+    for (const ModelObservations& run : runs) {
+      double v = 0;
+      for (int d : destinations) v += run.at(kind, 0, d, year);
+      model.push_back(v);
+    }
+    fill_predictive(f, model, sd[static_cast<size_t>(kind)], offset, sc.seed, key++, o.noise_draws);
+    return f;
+  };
+  const auto stocks = cells_of(observed, ObservedKind::Stock);
+  auto stock = [&](int d, int year) {
+    const auto it = stocks.find({d, year});
+    return it == stocks.end() ? -1.0 : it->second;
+  };
+  auto id = [&](int d) { return sc.nodes[w.destination_node(d)].id; };
   for (int d = 0; d < w.destination_count(); ++d) {
-    const double seen = observed.stock(0, d, o.test_year), base = observed.stock(0, d, o.origin_year),
-                 before = observed.stock(0, d, o.origin_year - 5);
-    if (seen < o.min_stock || base <= 0) continue;  // naive forecasts need the 2015 value
-    Forecast f{"stock", sc.nodes[w.destination_node(d)].id, w.governed_by_eu(d), o.test_year, seen};
+    const double seen = stock(d, o.test_year), base = stock(d, o.origin_year), before = stock(d, o.origin_year - 5);
+    if (seen < o.min_stock || base <= 0) continue;  // naive forecasts need the cut-off year's value
+    Forecast f{"stock", id(d), w.governed_by_eu(d), o.test_year, seen};
     f.persistence = base;
     f.trend = before > 0 ? base * base / before : base;
-    std::vector<double> model;
-    for (const ModelObservations& run : runs) model.push_back(run.stocks.at({0, d, o.test_year}));
-    fill_predictive(f, model, sd_stocks, offset, sc.seed, key++, o.noise_draws);
-    result.forecasts.push_back(f);
+    result.forecasts.push_back(predict(f, ObservedKind::Stock, {d}, o.test_year));
   }
-  for (const auto& [kind, data, sd] : {std::tuple{"detections", &observed.detections, &sd_detections},
-                                       std::tuple{"asylum", &observed.asylum, &sd_asylum}})
-    for (const Observation& seen : *data) {
-      if (seen.origin != 0 || seen.year < o.first_count_year || seen.year > o.last_count_year) continue;
-      Forecast f{kind, "", true, seen.year, seen.value};
-      std::vector<double> model;
-      for (const ModelObservations& run : runs) {
-        const auto& table = std::string(kind) == "detections" ? run.detections : run.asylum;
-        const auto it = table.find({0, seen.year});
-        model.push_back(it == table.end() ? 0.0 : it->second);
+  // Flows after the cut-off: yearly totals over the Member States that published both
+  // that year and the cut-off year (persistence is the cut-off year's value there).
+  for (int k = 1; k < kObservedKinds; ++k) {
+    const auto kind = static_cast<ObservedKind>(k);
+    const auto cells = cells_of(observed, kind);
+    for (int year = o.first_count_year; year <= o.last_count_year; ++year) {
+      double seen = 0, base = 0;
+      std::vector<int> states;
+      for (int d = per_member_state(kind) ? 0 : -1; d < (per_member_state(kind) ? w.member_state_count() : 0); ++d) {
+        const auto now = cells.find({d, year}), then = cells.find({d, o.origin_year});
+        if (now == cells.end() || then == cells.end()) continue;
+        seen += now->second;
+        base += then->second;
+        states.push_back(d);
       }
-      fill_predictive(f, model, *sd, offset, sc.seed, key++, o.noise_draws);
-      result.forecasts.push_back(f);
+      if (states.empty()) continue;
+      Forecast f{std::string(kObservedKindNames[static_cast<size_t>(k)]), "", true, year, seen};
+      f.persistence = f.trend = base;
+      result.forecasts.push_back(predict(f, kind, states, year));
     }
+  }
+  if (restart_year > 0) return result;
+  // In-sample: the stocks of the fitted years and each state's returns.
+  for (int d = 0; d < w.destination_count(); ++d)
+    for (int year = result.start_year + 1; year <= o.origin_year; ++year)
+      if (const double seen = stock(d, year); seen >= o.min_stock) {
+        Forecast f{"stock", id(d), w.governed_by_eu(d), year, seen};
+        f.persistence = f.trend = std::max(0.0, stock(d, year - 5));
+        result.fitted.push_back(predict(f, ObservedKind::Stock, {d}, year));
+      }
+  const auto returns = cells_of(observed, ObservedKind::Returns);
+  for (const auto& [cell, seen] : returns) {
+    const auto [d, year] = cell;
+    if (year > o.origin_year || year < result.start_year || d < 0) continue;
+    result.fitted.push_back(predict({"returns", id(d), true, year, seen}, ObservedKind::Returns, {d}, year));
+  }
   return result;
 }
 
@@ -148,10 +194,11 @@ std::string whole(double v) {
   return out;
 }
 
-std::vector<const Forecast*> select(const PartnerBacktest& p, const std::string& kind, bool eu_only = false) {
+std::vector<const Forecast*> select(const std::vector<Forecast>& forecasts, const std::string& kind,
+                                    bool eu_only = false, int year = 0) {
   std::vector<const Forecast*> out;
-  for (const Forecast& f : p.forecasts)
-    if (f.kind == kind && (!eu_only || f.in_eu)) out.push_back(&f);
+  for (const Forecast& f : forecasts)
+    if (f.kind == kind && (!eu_only || f.in_eu) && (year == 0 || f.year == year)) out.push_back(&f);
   return out;
 }
 
@@ -164,7 +211,7 @@ void stock_table(std::ostringstream& out, const std::vector<PartnerBacktest>& pa
   std::vector<double> rm, rp, rt;
   int beats = 0, beats_trend = 0, scored = 0;
   for (const PartnerBacktest& p : partners) {
-    const auto cells = select(p, "stock", eu_only);
+    const auto cells = select(p.forecasts, "stock", eu_only);
     pooled.insert(pooled.end(), cells.begin(), cells.end());
     const StockScores s = score_stocks(cells);
     if (s.cells == 0) continue;
@@ -188,39 +235,94 @@ void stock_table(std::ostringstream& out, const std::vector<PartnerBacktest>& pa
     out << "| median over partners | | " << fixed(median(rm)) << " | " << fixed(median(rp)) << " | "
         << fixed(median(rt)) << " | | | | | |\n";
   out << "\nThe model's RMSE is below persistence's for " << beats << " of " << scored
-      << " partners and below the trend's for " << beats_trend << ".\n\n";
+      << " partners and below the trend's for " << beats_trend << "; its pooled median absolute error is "
+      << fixed(all.mdape_model) << " against persistence's " << fixed(all.mdape_persistence) << ".\n\n";
 }
 
-void count_table(std::ostringstream& out, const std::vector<PartnerBacktest>& partners, const BacktestOptions& o) {
-  out << "| partner | detections " << o.first_count_year << "-" << o.last_count_year
-      << ": observed | forecast [90%] | ratio | asylum applicants: observed | forecast [90%] | ratio |\n"
-         "|---|---|---|---|---|---|---|\n";
-  int inside50 = 0, inside90 = 0, years = 0;
-  for (const PartnerBacktest& p : partners) {
-    out << "| " << p.partner << " |";
-    for (const std::string kind : {"detections", "asylum"}) {
-      double seen = 0, med = 0, lo = 0, hi = 0;
-      for (const Forecast* f : select(p, kind)) {
+// Flows after the cut-off: per partner and kind, the forecast's and persistence's ratio
+// to the observed total, and the years inside the 90% interval.
+void flow_table(std::ostringstream& out, const std::vector<PartnerBacktest>& partners, const BacktestOptions& o) {
+  out << "| partner | kind | years | observed | forecast [90%] | ratio | persistence ratio | years in 90% |\n"
+         "|---|---|---|---|---|---|---|---|\n";
+  std::map<std::string, std::pair<int, int>> within;  // kind -> (partners with ratio in [0.5, 2], partners)
+  int inside = 0, years = 0;
+  for (const PartnerBacktest& p : partners)
+    for (int k = 1; k < kObservedKinds; ++k) {
+      const std::string kind(kObservedKindNames[static_cast<size_t>(k)]);
+      const auto cells = select(p.forecasts, kind);
+      if (cells.empty()) continue;
+      double seen = 0, med = 0, lo = 0, hi = 0, base = 0;
+      int in90 = 0;
+      for (const Forecast* f : cells) {
         seen += f->observed;
         med += f->median;  // sums of yearly quantiles: a rough interval for the total
         lo += f->q05;
         hi += f->q95;
-        if (kind == "detections") {
-          inside50 += f->observed >= f->q25 && f->observed <= f->q75;
-          inside90 += f->observed >= f->q05 && f->observed <= f->q95;
-          ++years;
-        }
+        base += f->persistence;
+        in90 += f->observed >= f->q05 && f->observed <= f->q95;
       }
-      out << " " << whole(seen) << " | " << whole(med) << " [" << whole(lo) << ", " << whole(hi) << "] | "
-          << (seen > 0 ? fixed(med / seen) : "n/a") << " |";
+      inside += in90;
+      years += static_cast<int>(cells.size());
+      const double ratio = seen > 0 ? med / seen : std::nan("");
+      auto& [good, all] = within[kind];
+      if (seen > 0) {
+        good += ratio >= 0.5 && ratio <= 2;
+        ++all;
+      }
+      out << "| " << p.partner << " | " << kind << " | " << cells.size() << " | " << whole(seen) << " | " << whole(med)
+          << " [" << whole(lo) << ", " << whole(hi) << "] | " << (seen > 0 ? fixed(ratio) : "n/a") << " | "
+          << (seen > 0 ? fixed(base / seen) : "n/a") << " | " << in90 << " of " << cells.size() << " |\n";
     }
-    out << "\n";
-  }
+  out << "\nModel/observed between 0.5 and 2:";
+  for (const auto& [kind, count] : within) out << " " << kind << " " << count.first << " of " << count.second << ";";
   if (years > 0)
-    out << "\nYearly detections inside their 50% predictive interval: " << fixed(100.0 * inside50 / years, 0)
-        << "%; inside their 90% interval: " << fixed(100.0 * inside90 / years, 0) << "% (" << years
-        << " partner-years). The totals' intervals above add the yearly 5% and 95% quantiles, which overstates their "
-           "width.\n\n";
+    out << " yearly values inside their 90% predictive interval: " << inside << " of " << years << " ("
+        << fixed(100.0 * inside / years, 0) << "%). Per-state flows are summed over the Member States that published "
+        << "both the year and " << o.origin_year
+        << ". The totals' intervals add the yearly 5% and 95% quantiles, which overstates their width.\n\n";
+}
+
+// In-sample: RMSE of ln persons of the fitted years' stocks, and the dissimilarity of
+// the returns' distribution over the Member States.
+void fitted_table(std::ostringstream& out, const std::vector<PartnerBacktest>& partners, int origin_year) {
+  std::set<int> years;
+  for (const PartnerBacktest& p : partners)
+    for (const Forecast& f : p.fitted)
+      if (f.kind == "stock") years.insert(f.year);
+  out << "| partner |";
+  for (int y : years) out << " stocks " << y << ": cells | RMSE ln |";
+  out << " returns " << origin_year - 1 << "-" << origin_year << " | dissimilarity over the Member States |\n|---|";
+  for (size_t i = 0; i < years.size(); ++i) out << "---|---|";
+  out << "---|---|\n";
+  std::map<int, std::vector<double>> rmse;
+  for (const PartnerBacktest& p : partners) {
+    out << "| " << p.partner << " |";
+    for (int y : years) {
+      const auto cells = select(p.fitted, "stock", false, y);
+      const StockScores s = score_stocks(cells);
+      if (s.cells > 0) rmse[y].push_back(s.rmse_model);
+      out << " " << s.cells << " | " << (s.cells > 0 ? fixed(s.rmse_model) : "") << " |";
+    }
+    std::map<std::string, std::pair<double, double>> by_state;  // observed, model
+    double seen = 0, model = 0;
+    for (const Forecast* f : select(p.fitted, "returns"))
+      if (f->year >= origin_year - 1) {
+        by_state[f->destination].first += f->observed;
+        by_state[f->destination].second += f->median;
+        seen += f->observed;
+        model += f->median;
+      }
+    double dissimilarity = 0;
+    for (const auto& [state, v] : by_state)
+      if (seen > 0 && model > 0) dissimilarity += 0.5 * std::fabs(v.first / seen - v.second / model);
+    out << " " << whole(seen) << " | " << (seen > 0 && model > 0 ? fixed(dissimilarity) : "n/a") << " |\n";
+  }
+  out << "| median over partners |";
+  for (int y : years) out << " | " << (rmse[y].empty() ? "" : fixed(median(rmse[y]))) << " |";
+  out << " | |\n\nIn-sample: the fitted years' stocks (UN DESA, cells of at least 1,000 persons) and returns to a "
+         "country outside the EU per Member State (Eurostat), as the shipped baselines reproduce them (median of the "
+         "replicates). Dissimilarity: half the sum over the Member States of the absolute difference between the "
+         "observed and modelled shares of the returns.\n\n";
 }
 
 }  // namespace
@@ -230,49 +332,50 @@ std::string backtest_markdown(const BacktestReport& r) {
   std::ostringstream out;
   out << "# Validation: the baselines against data the calibration did not see\n\n"
       << "Written by `migflow backtest` (analysis/backtest.hpp); every figure below is computed by it. The calibration "
-         "(docs/calibration.md) sees UN DESA stocks up to "
-      << o.origin_year << ", Frontex detections and Eurostat asylum applicants up to " << o.origin_year
-      << ", nothing later. Each partner's baseline then forecasts from the stocks observed in mid-" << o.origin_year
-      << ": " << o.replicates
+         "(docs/calibration.md) fits each partner's baseline as the scenario runs it, from 2005, to data up to "
+      << o.origin_year
+      << " (UN DESA stocks, Frontex detections, Eurostat asylum applicants, orders to leave, persons found illegally "
+         "present, returns, first permits for employment and immigration), nothing later. Here the same baselines run "
+         "on, as shipped: "
+      << o.replicates
       << " replicates, each with its own random numbers and a draw from the posterior (consecutive replicates share a "
-         "draw, the scenario's replicates_per_draw: 2 in the bundled baselines), and each value with "
+         "draw), and each value with "
       << o.noise_draws
-      << " draws of the fitted observation error: a predictive distribution. The point forecast is its median. Naive "
-         "forecasts start from the same data: persistence (the "
+      << " draws of the model discrepancy its draw carries (the fitted observation error of that kind of data): the "
+         "predictive distribution `migflow compare` shows. The point forecast is its median. Naive forecasts start "
+         "from "
+         "the cut-off year's data: persistence (the "
       << o.origin_year << " value) and trend (" << o.origin_year << " x " << o.origin_year << " / " << o.origin_year - 5
-      << "). Scores use ln(1 + persons); cells are (partner, destination) pairs with at least " << whole(o.min_stock)
-      << " persons observed in " << o.test_year << " and a value in " << o.origin_year
+      << "). Scores use ln(1 + persons); stock cells are (partner, destination) pairs with at "
+      << "least " << whole(o.min_stock) << " persons observed in " << o.test_year << " and a value in " << o.origin_year
       << ". MdAPE is the median absolute relative error.\n\n"
       << "Inputs after " << o.origin_year
       << " are the exogenous series and dates a researcher sets for any scenario: GDP per capita, unemployment and "
-         "working-age population (World Development Indicators), the dates of visa regimes and readmission agreements. "
-         "Labour schemes keep their "
-      << o.origin_year - 2 << "-" << o.origin_year
-      << " size. Stocks, detections, applications and permits after the cut-off are never read by the calibration.\n\n"
-      << "Which UN DESA revision: the calibration fits the 2020 revision. The scenarios' starting stocks of 2005 come "
-         "from it, so fit and start agree, and it is the revision that was available at the time the forecasts are "
-         "made from. The 2024 revision rewrote some cells by a factor of 2 to 4 (Moldovans in Romania: 114,654 in "
-         "2015 in the 2020 revision, 47,430 in the 2024 one; 285,364 against 65,456 in 2020); the stock observation "
-         "error fitted by the calibration is what allows for that disagreement. The forecast is scored against both "
-         "revisions, each with its own 2015 start and its own naive forecasts.\n\n";
-  out << "## Held-out " << o.test_year << " stocks (UN DESA 2020 revision, the one fitted), every destination\n\n";
-  stock_table(out, r.revision2020, false);
-  out << "### Member States only\n\n";
-  stock_table(out, r.revision2020, true);
-  out << "## Held-out detections and asylum applicants, " << o.first_count_year << "-" << o.last_count_year << "\n\n";
-  count_table(out, r.revision2020, o);
-  if (!r.revision2024.empty()) {
-    out << "## The 2024 revision\n\nThe same forecast started from the 2024 revision's own " << o.origin_year
-        << " stocks, scored against its own " << o.test_year << " stocks (naive forecasts from the same revision).\n\n";
-    stock_table(out, r.revision2024, false);
+         "working-age population (World Development Indicators), Schengen visas issued, the dates of visa regimes and "
+         "readmission agreements. Labour schemes keep the size of their last three years before the cut-off.\n\n";
+  if (!r.shipped.empty()) {
+    out << "## The shipped baselines, from " << r.shipped.front().start_year << "\n\n"
+        << "### Held-out " << o.test_year << " stocks, every destination\n\n";
+    stock_table(out, r.shipped, false);
+    out << "### Member States only\n\n";
+    stock_table(out, r.shipped, true);
+    out << "### Held-out flows, " << o.first_count_year << "-" << o.last_count_year << "\n\n";
+    flow_table(out, r.shipped, o);
+    out << "### In-sample\n\n";
+    fitted_table(out, r.shipped, o.origin_year);
   }
-  if (!r.long_run.empty()) {
-    out << "## From " << r.long_run.front().start_year
-        << ", without later data\n\nThe baseline as the scenarios run it: "
-        << "from the stocks of " << r.long_run.front().start_year << " to " << o.test_year
-        << ", seeing no stock after that. The naive forecasts still use " << o.origin_year - 5 << " and "
-        << o.origin_year << ", so they know more than the model here.\n\n";
-    stock_table(out, r.long_run, false);
+  if (!r.restart2020.empty()) {
+    out << "## Restarted from the " << o.origin_year << " stocks\n\nThe same baselines restarted in mid-"
+        << o.origin_year
+        << " from the stocks UN DESA observed that year (2020 revision, the one fitted), as the naive forecasts "
+           "start, to see what the level reached from 2005 costs.\n\n";
+    stock_table(out, r.restart2020, false);
+    flow_table(out, r.restart2020, o);
+  }
+  if (!r.restart2024.empty()) {
+    out << "## The 2024 revision\n\nThe same restart from the 2024 revision's own " << o.origin_year
+        << " stocks, scored against its own " << o.test_year << " stocks (naive forecasts from the same revision).\n\n";
+    stock_table(out, r.restart2024, false);
   }
   return out.str();
 }
@@ -281,13 +384,15 @@ std::string backtest_csv(const BacktestReport& r) {
   std::ostringstream out;
   out.precision(10);
   out << "set,partner,start_year,kind,destination,in_eu,year,observed,persistence,trend,median,q05,q25,q75,q95\n";
-  for (const auto& [name, set] : {std::pair{"rev2020", &r.revision2020}, std::pair{"rev2024", &r.revision2024},
-                                  std::pair{"long_run", &r.long_run}})
+  for (const auto& [name, set] : {std::pair{"shipped", &r.shipped}, std::pair{"restart2020", &r.restart2020},
+                                  std::pair{"restart2024", &r.restart2024}})
     for (const PartnerBacktest& p : *set)
-      for (const Forecast& f : p.forecasts)
-        out << name << "," << p.partner << "," << p.start_year << "," << f.kind << "," << f.destination << ","
-            << (f.in_eu ? 1 : 0) << "," << f.year << "," << f.observed << "," << f.persistence << "," << f.trend << ","
-            << f.median << "," << f.q05 << "," << f.q25 << "," << f.q75 << "," << f.q95 << "\n";
+      for (const auto* forecasts : {&p.forecasts, &p.fitted})
+        for (const Forecast& f : *forecasts)
+          out << name << (forecasts == &p.fitted ? "_fitted" : "") << "," << p.partner << "," << p.start_year << ","
+              << f.kind << "," << f.destination << "," << (f.in_eu ? 1 : 0) << "," << f.year << "," << f.observed << ","
+              << f.persistence << "," << f.trend << "," << f.median << "," << f.q05 << "," << f.q25 << "," << f.q75
+              << "," << f.q95 << "\n";
   return out.str();
 }
 

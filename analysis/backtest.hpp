@@ -1,16 +1,21 @@
 // The backtest: forecasts of data the calibration never saw, beside naive forecasts
-// (docs/validation.md). From the observed stocks of mid-2015 (the fit cut-off) each
-// partner's baseline runs to 2020 (analysis/forecast_window.hpp); its replicates draw
-// their parameters from the posterior, and each gets its own observation error, so
-// the spread of the forecasts is a predictive distribution. Scored against:
-//   - UN DESA stocks of mid-2020 (cells of at least 1,000 persons): RMSE of ln persons
-//     and median absolute relative error of the median forecast, beside persistence
-//     (the 2015 value) and trend (2015 x 2015 / 2010), and the share of cells inside the
-//     50% and 90% predictive intervals;
-//   - Frontex detections and Eurostat first-time asylum applicants, 2016-2020: the
-//     forecast's ratio to the observed total, and yearly coverage.
-// The same from the 2024 revision's own 2015 stocks against its own 2020 ones, and a
-// run from 2005 that sees no data after 2005 (the scenarios' own baseline).
+// (docs/validation.md). The calibration fits each partner's baseline as the scenario
+// runs it, from 2005 to the fit cut-off; the backtest runs the same baseline on past the
+// cut-off, as shipped (its scale, its posterior draws per replicate), and scores:
+//   - stocks in the test year (UN DESA, cells of at least 1,000 persons): RMSE of ln
+//     persons and median absolute relative error of the median forecast, beside
+//     persistence (the cut-off year's value) and trend (its growth over the five years
+//     before), and the share of cells inside the 50% and 90% predictive intervals;
+//   - the flows after the cut-off (returns, first permits for employment, immigration,
+//     asylum applicants, detections, orders, persons found illegally present): the
+//     forecast's ratio to the observed total, beside persistence, and yearly coverage;
+//   - in-sample, the stocks of the fitted years and the returns' distribution over the
+//     Member States.
+// Each replicate's value gets `noise_draws` draws of the model discrepancy its posterior
+// draw carries (the fitted observation error of that kind), so the intervals are
+// predictive intervals of the observed value, as `migflow compare` shows them.
+// Reported beside it, a forecast restarted from the cut-off year's observed stocks
+// (from both UN DESA revisions).
 #pragma once
 #include <string>
 #include <vector>
@@ -20,32 +25,32 @@
 namespace migflow {
 
 struct BacktestOptions {
-  int origin_year = kFitCutoff;                         // the forecast starts from this year's observed stocks
+  int origin_year = kFitCutoff;                         // the fit cut-off: data after it are held out
   int test_year = 2020;                                 // held-out stocks
-  int first_count_year = 2016, last_count_year = 2020;  // held-out detections and applications
-  int replicates = 40;  // posterior draws: replicates / the scenario's replicates_per_draw
-  // Each forecast is scaled to about this many agents: the calibration's scale (its
-  // default), so that its observation errors mean the same (0: as the scenario gives).
-  std::uint64_t agents = 40000;
-  double min_stock = 1000;  // cells scored: at least this many persons observed
-  int noise_draws = 5;      // observation-error draws per replicate
+  int first_count_year = 2016, last_count_year = 2020;  // held-out flows
+  int replicates = 40;       // posterior draws: replicates / the scenario's replicates_per_draw
+  std::uint64_t agents = 0;  // each run is scaled to about this many agents (0: the scenario's scale)
+  double min_stock = 1000;   // stock cells scored: at least this many persons observed
+  double min_flow = 50;      // per-state flow cells scored: at least this many a year observed
+  int noise_draws = 5;       // model-discrepancy draws per replicate
 };
 
-// One held-out value and its forecasts.
+// One held-out (or fitted) value and its forecasts.
 struct Forecast {
-  std::string kind;         // "stock", "detections", "asylum"
-  std::string destination;  // stocks; "" for an origin's yearly count
+  std::string kind;         // a kObservedKindNames entry
+  std::string destination;  // a destination's id, "" for an origin's yearly total
   bool in_eu = true;
   int year = 0;
   double observed = 0;
-  double persistence = 0, trend = 0;                      // stocks only
+  double persistence = 0, trend = 0;                      // from the cut-off year's data
   double median = 0, q05 = 0, q25 = 0, q75 = 0, q95 = 0;  // predictive
 };
 
 struct PartnerBacktest {
   std::string partner, scenario;
-  int start_year = 0;  // the forecast's origin (2015, or 2005 for the long run)
-  std::vector<Forecast> forecasts;
+  int start_year = 0;               // where the run starts: the scenario's start, or a restart year
+  std::vector<Forecast> forecasts;  // held out
+  std::vector<Forecast> fitted;     // in-sample stocks and returns (the shipped run only)
 };
 
 // Scores over a set of stock forecasts (ln(1 + persons) throughout).
@@ -57,13 +62,14 @@ struct StockScores {
 };
 StockScores score_stocks(const std::vector<const Forecast*>& stocks);
 
-// Forecasts one partner's baseline (a scenario with one origin, extending its
-// calibration) from `start_year` with `observed` (one revision) and scores nothing yet.
-PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& observed, int start_year,
+// The partner's baseline (a scenario with one origin, extending its calibration), run as
+// the scenario runs it (restart_year 0) or restarted from that year's observed stocks
+// in `observed` (one revision), past the cut-off; its forecasts, not yet scored.
+PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& observed, int restart_year,
                                  const BacktestOptions& options);
 
 struct BacktestReport {
-  std::vector<PartnerBacktest> revision2020, revision2024, long_run;
+  std::vector<PartnerBacktest> shipped, restart2020, restart2024;
   BacktestOptions options;
 };
 

@@ -10,30 +10,70 @@
 
 namespace migflow {
 
-ForecastWindow::ForecastWindow(const Scenario& base, const Observations& observed, int start_year, int last_year,
-                               std::uint64_t agents)
-    : start_year_(start_year) {
+ModelObservations::ModelObservations(int origins, int destinations, int first_year, int last_year)
+    : origins_(origins), destinations_(destinations), first_year_(first_year), years_(last_year - first_year + 1) {
+  values_.assign(static_cast<std::size_t>(kObservedKinds) * origins * (destinations + 1) * years_, 0.0);
+  chosen_.assign(static_cast<std::size_t>(origins) * destinations * years_, 0.0);
+}
+
+std::size_t ModelObservations::index(int kind, int origin, int destination, int year) const {
+  if (year < first_year_ || year >= first_year_ + years_ || destination < -1 || destination >= destinations_)
+    throw std::out_of_range("model observations: no value for year " + std::to_string(year) + ", destination " +
+                            std::to_string(destination));
+  return ((static_cast<std::size_t>(kind) * origins_ + origin) * (destinations_ + 1) + (destination + 1)) * years_ +
+         (year - first_year_);
+}
+
+double ModelObservations::at(ObservedKind kind, int origin, int destination, int year) const {
+  return values_[index(static_cast<int>(kind), origin, destination, year)];
+}
+double& ModelObservations::at(ObservedKind kind, int origin, int destination, int year) {
+  return values_[index(static_cast<int>(kind), origin, destination, year)];
+}
+
+double ModelObservations::chosen_arrivals(int origin, int destination, int year) const {
+  return chosen_[(static_cast<std::size_t>(origin) * destinations_ + destination) * years_ + (year - first_year_)];
+}
+double& ModelObservations::chosen_arrivals(int origin, int destination, int year) {
+  return chosen_[(static_cast<std::size_t>(origin) * destinations_ + destination) * years_ + (year - first_year_)];
+}
+
+void ModelObservations::add(const ModelObservations& other, double weight) {
+  if (values_.empty())
+    *this = ModelObservations(other.origins_, other.destinations_, other.first_year_, other.last_year());
+  for (std::size_t i = 0; i < values_.size(); ++i) values_[i] += weight * other.values_[i];
+  for (std::size_t i = 0; i < chosen_.size(); ++i) chosen_[i] += weight * other.chosen_[i];
+}
+
+ForecastWindow::ForecastWindow(const Scenario& base, const Observations& observed, std::optional<int> restart_year,
+                               int last_year, std::uint64_t agents)
+    : last_year_(last_year) {
   auto sc = std::make_shared<Scenario>(base);
-  sc->calendar.start = {start_year, 7};
-  sc->calendar.end = {last_year, 12};
-  if (last_year < start_year) throw std::invalid_argument("forecast window: ends before it starts");
-  // A world of the base scenario, to place the observed stocks at its destinations.
-  const World places(std::make_shared<const Scenario>(base));
-  for (int o = 0; o < places.origin_count(); ++o) {
-    OriginSpec& origin = sc->origins[o];
-    const NodeSpec& home = sc->nodes[origin.node];
-    if (home.population.empty())
-      throw std::invalid_argument("forecast window: origin '" + home.id + "' has no population to start from");
-    origin.agents =
-        static_cast<std::uint64_t>(std::llround(home.population.at(start_year + 0.5) / origin.persons_per_agent));
-    origin.abroad.clear();
-    for (int d = 0; d < places.destination_count(); ++d) {
-      const double persons = observed.stock(o, d, start_year);
-      if (persons <= 0) continue;
-      const auto n = static_cast<std::uint64_t>(std::llround(persons / origin.persons_per_agent));
-      if (n > 0) origin.abroad.emplace_back(places.destination_node(d), n);
+  start_year_ = restart_year ? *restart_year : base.calendar.start.year;
+  if (last_year < start_year_) throw std::invalid_argument("forecast window: ends before it starts");
+  if (restart_year) {
+    sc->calendar.start = {*restart_year, 7};
+    // A world of the base scenario, to place the observed stocks at its destinations.
+    const World places(std::make_shared<const Scenario>(base));
+    for (int o = 0; o < places.origin_count(); ++o) {
+      OriginSpec& origin = sc->origins[o];
+      const NodeSpec& home = sc->nodes[origin.node];
+      if (home.population.empty())
+        throw std::invalid_argument("forecast window: origin '" + home.id + "' has no population to start from");
+      origin.agents =
+          static_cast<std::uint64_t>(std::llround(home.population.at(*restart_year + 0.5) / origin.persons_per_agent));
+      origin.abroad.clear();
+      for (int d = 0; d < places.destination_count(); ++d) {
+        const double persons = observed.stock(o, d, *restart_year);
+        if (persons <= 0) continue;
+        const auto n = static_cast<std::uint64_t>(std::llround(persons / origin.persons_per_agent));
+        if (n > 0) origin.abroad.emplace_back(places.destination_node(d), n);
+      }
     }
   }
+  sc->calendar.end = {last_year, 12};
+  if (sc->calendar.end.index() < sc->calendar.start.index())
+    throw std::invalid_argument("forecast window: the scenario starts after " + std::to_string(last_year));
   if (agents > 0) sc->scale_to(agents);
   world_ = std::make_shared<const World>(sc);
   for (EdgeId e = 0; e < static_cast<EdgeId>(world_->edge_count()); ++e)
@@ -43,35 +83,60 @@ ForecastWindow::ForecastWindow(const Scenario& base, const Observations& observe
 std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelParams> params, int replicates,
                                                         int first) const {
   const Scenario& sc = world_->scenario();
+  const int O = world_->origin_count(), D = world_->destination_count(), M = world_->member_state_count();
   std::vector<ModelObservations> out(static_cast<size_t>(replicates));
   tbb::parallel_for(0, replicates, [&](int r) {
     ModelObservations& seen = out[static_cast<size_t>(r)];
+    seen = ModelObservations(O, D, start_year_, last_year_);
     const auto initial = params.empty() ? nullptr : initial_agents(first + r, params);
     Engine engine(world_, first + r, serial_comm(), std::vector<ModelParams>(params.begin(), params.end()),
                   initial.get());
-    engine.set_recording(false);  // only the counts are read
+    engine.set_recording(false);                                  // only the counts are read
+    std::vector<double> chosen(static_cast<size_t>(O) * D, 0.0);  // since the start
     while (!engine.done()) {
       engine.step();
       const YearMonth date = sc.calendar.date(engine.steps_done() - 1);
+      const int y = date.year;
       const StepCounts& c = engine.counts();
-      for (int o = 0; o < world_->origin_count(); ++o) {
+      for (int o = 0; o < O; ++o) {
         const double ppa = sc.origins[o].persons_per_agent;
         std::int64_t detected = 0;
         for (EdgeId e : into_eu_)
           detected += c.flows[c.oe(o, e) * kChannelCount + static_cast<int>(Channel::Irregular)] +
                       c.edge_intercepted[c.oe(o, e)];
-        seen.detections[{o, date.year}] += static_cast<double>(detected) * ppa;
-        std::int64_t applied = 0;
-        for (int m = 0; m < world_->member_state_count(); ++m) applied += c.asylum_applications[c.od(o, m)];
-        seen.asylum[{o, date.year}] += static_cast<double>(applied) * ppa;
+        seen.at(ObservedKind::Detections, o, -1, y) += static_cast<double>(detected) * ppa;
+        for (int d = 0; d < D; ++d) {
+          const std::int64_t* arrived = &c.arrivals[c.od(o, d) * kChannelCount];
+          chosen[static_cast<size_t>(o) * D + d] += static_cast<double>(arrived[static_cast<int>(Channel::Legal)] +
+                                                                        arrived[static_cast<int>(Channel::Irregular)] +
+                                                                        arrived[static_cast<int>(Channel::Education)]) *
+                                                    ppa;
+          if (d >= M) continue;
+          const double orders = static_cast<double>(c.return_orders[c.od(o, d)]) * ppa;
+          const double rejected =
+              static_cast<double>(
+                  c.asylum_decisions[c.od(o, d) * kDecisionCount + static_cast<int>(Decision::Rejected)]) *
+              ppa;
+          seen.at(ObservedKind::Asylum, o, -1, y) += static_cast<double>(c.asylum_applications[c.od(o, d)]) * ppa;
+          seen.at(ObservedKind::Orders, o, -1, y) += orders;
+          seen.at(ObservedKind::IllegallyPresent, o, -1, y) += orders - rejected;
+          seen.at(ObservedKind::Returns, o, d, y) += static_cast<double>(c.returns_executed[c.od(o, d)]) * ppa;
+          const double work = static_cast<double>(arrived[static_cast<int>(Channel::Legal)]) * ppa;
+          seen.at(ObservedKind::EmploymentPermits, o, d, y) += work;
+          seen.at(ObservedKind::Immigration, o, d, y) +=
+              work + static_cast<double>(arrived[static_cast<int>(Channel::Family)] +
+                                         arrived[static_cast<int>(Channel::Education)]) *
+                         ppa;
+        }
         if (date.month != 7) continue;
-        for (int d = 0; d < world_->destination_count(); ++d) {
+        for (int d = 0; d < D; ++d) {
           const NodeId at = world_->destination_node(d);
           std::int64_t residents = 0;
           for (int s = 0; s < kStatusCount; ++s)
             if (is_resident_abroad(static_cast<Status>(s)))
               residents += c.stocks[c.stock(o, at, static_cast<Status>(s))];
-          seen.stocks[{o, d, date.year}] = static_cast<double>(residents) * ppa;
+          seen.at(ObservedKind::Stock, o, d, y) = static_cast<double>(residents) * ppa;
+          seen.chosen_arrivals(o, d, y) = chosen[static_cast<size_t>(o) * D + d];
         }
       }
     }
@@ -82,10 +147,7 @@ std::vector<ModelObservations> ForecastWindow::simulate(std::span<const ModelPar
 std::shared_ptr<const AgentStore> ForecastWindow::initial_agents(int replicate,
                                                                  std::span<const ModelParams> params) const {
   std::pair<int, std::vector<double>> key{replicate, {}};
-  for (const ModelParams& p : params) {  // what the initial agents depend on
-    key.second.push_back(p.savings_dispersion);
-    key.second.push_back(p.initial_irregular_share);
-  }
+  for (const ModelParams& p : params) key.second.push_back(p.savings_dispersion);
   {
     const std::lock_guard lock(initial_->mutex);
     if (auto it = initial_->by_key.find(key); it != initial_->by_key.end()) return it->second;
@@ -101,12 +163,7 @@ std::shared_ptr<const AgentStore> ForecastWindow::initial_agents(int replicate,
 
 ModelObservations mean_of(const std::vector<ModelObservations>& replicates) {
   ModelObservations mean;
-  const double n = static_cast<double>(replicates.size());
-  for (const ModelObservations& r : replicates) {
-    for (const auto& [key, v] : r.stocks) mean.stocks[key] += v / n;
-    for (const auto& [key, v] : r.detections) mean.detections[key] += v / n;
-    for (const auto& [key, v] : r.asylum) mean.asylum[key] += v / n;
-  }
+  for (const ModelObservations& r : replicates) mean.add(r, 1.0 / static_cast<double>(replicates.size()));
   return mean;
 }
 

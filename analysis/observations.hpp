@@ -1,45 +1,73 @@
-// What was observed, for calibration and backtests: the origins' migrant stocks in each
-// destination (UN DESA, mid-year), their nationals' irregular border-crossing
-// detections at the EU's external border (Frontex, per calendar year) and their
-// first-time asylum applicants in the Member States (Eurostat, per calendar year).
+// What was observed, for calibration and backtests, by kind: the origins' migrant stocks
+// in each destination (UN DESA, mid-year), their nationals' irregular border-crossing
+// detections at the EU's external border (Frontex), first-time asylum applicants,
+// orders to leave, persons found illegally present (Eurostat, per calendar year, summed
+// over the Member States), returns to a country outside the EU and first permits for
+// employment and immigration (Eurostat, per Member State and year).
 //
-// The fit/test split lives here: calibration reads observations only up to the fit
-// cut-off (kFitCutoff, 2015: UN DESA 2005, 2010 and 2015; Frontex and Eurostat up to
-// 2015); everything later is for testing only. `up_to` refuses a later cut-off.
+// The fit/test split lives here: a calibration reads observations only up to its fit
+// cut-off (`up_to`); everything later is for testing. The cut-off is a setting (2015 for
+// the published backtest, kFitCutoff; the last year with data for projections).
 #pragma once
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "model/model_params.hpp"
 #include "sim/world.hpp"
 
 namespace migflow {
 
 inline constexpr int kFitCutoff = 2015;
 
-// One observed value, at dense indices of a world (destination -1 for an origin total).
+// The kinds of data, each with its own observation error (observation_error_<name>,
+// model_params.hpp, in this order).
+enum class ObservedKind : std::uint8_t {
+  Stock,              // persons resident in a destination, mid-year (origin, destination)
+  Detections,         // illegal border crossings detected into the EU, a year (origin)
+  Asylum,             // first-time asylum applicants in the Member States, a year (origin)
+  Orders,             // ordered to leave the Member States, a year (origin)
+  IllegallyPresent,   // found illegally present in the Member States, a year (origin)
+  Returns,            // returned to a country outside the EU, a year (origin, Member State)
+  EmploymentPermits,  // first residence permits for employment, a year (origin, Member State)
+  Immigration,        // immigrants (all reasons), a year (origin, Member State)
+};
+inline constexpr int kObservedKinds = 8;
+inline constexpr std::array<std::string_view, kObservedKinds> kObservedKindNames{
+    "stock", "detections", "asylum", "orders", "illegally_present", "returns", "employment_permits", "immigration"};
+static_assert(std::size(kObservationErrorNames) == kObservedKinds, "one observation error per kind of data");
+
+// One observed value, at dense indices of a world (destination -1 for a total over the
+// Member States).
 struct Observation {
   int origin = 0, destination = -1, year = 0;
   double value = 0;
 };
 
 struct Observations {
-  std::vector<Observation> stocks;      // persons, mid-year (origin, destination, year)
-  std::vector<Observation> detections;  // per calendar year, summed over routes
-  std::vector<Observation> asylum;      // first-time applicants per calendar year, all Member States
+  std::array<std::vector<Observation>, kObservedKinds> of;
+  std::vector<Observation>& operator[](ObservedKind k) { return of[static_cast<int>(k)]; }
+  const std::vector<Observation>& operator[](ObservedKind k) const { return of[static_cast<int>(k)]; }
 
-  // The observations of years up to `last_year` (<= kFitCutoff, else std::invalid_argument).
-  Observations up_to(int last_year) const;
-  // The observations of years in [first, last], for testing.
+  // The observations of years up to `cutoff`: what a calibration with that cut-off may read.
+  Observations up_to(int cutoff) const { return between(0, cutoff); }
+  // The observations of years in [first, last].
   Observations between(int first, int last) const;
   // Observed stock of (origin, destination) in `year`, or -1 when none is recorded.
   double stock(int origin, int destination, int year) const;
 };
 
-// Where the observations are: CSV files as in scenarios/data (docs in its README).
+// Where the observations are: CSV files as in scenarios/data (its README describes them).
 struct ObservationFiles {
-  std::string stocks;      // origin,destination,persons,year (diaspora.csv or diaspora_rev2024.csv)
-  std::string detections;  // origin,year,...,detections (frontex_detections.csv); empty: none
-  std::string asylum;      // origin,destination,year,applicants (asylum_applications.csv); empty: none
+  // origin,destination,persons,year: diaspora.csv, or diaspora_rev2024.csv and
+  // diaspora_2024.csv (the 2024 revision's 2005-2020 and 2024 stocks)
+  std::vector<std::string> stocks;
+  std::string detections;   // origin,year,...,detections (frontex_detections.csv); empty: none
+  std::string asylum;       // origin,destination,year,applicants (asylum_applications.csv); empty: none
+  std::string enforcement;  // enforcement.csv: orders, returns, illegally present; empty: none
+  std::string permits;      // origin,destination,year,permits (employment_permits.csv); empty: none
+  std::string immigration;  // origin,destination,year,immigrants (immigration.csv); empty: none
 };
 
 // The bundled tables in `data_dir` (scenarios/data), with stocks of one UN DESA revision

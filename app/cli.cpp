@@ -134,11 +134,9 @@ CLI::App* add_calibrate(CLI::App& app, CalibrateArgs& args) {
   cmd->add_option("--revision", args.revision, "UN DESA revision of the stocks fitted: 2020 (default) or 2024")
       ->check(CLI::IsMember({"2020", "2024"}));
   CalibrationOptions& o = args.options;
-  cmd->add_option("--fit-cutoff", o.fit_cutoff, "Last year of data fitted (default and most: 2015)")
-      ->check(CLI::Range(1951, kFitCutoff));
-  cmd->add_option("--windows", o.window_starts, "Years whose observed stocks start the fit windows (default 2005 2010)")
-      ->check(CLI::Range(1950, kFitCutoff - 1));
-  cmd->add_option("--agents", o.agents, "Agents per window while fitting (default 40000)")
+  cmd->add_option("--fit-cutoff", o.fit_cutoff, "Last year of data fitted (default 2015: the published backtest's)")
+      ->check(CLI::Range(1951, 2100));
+  cmd->add_option("--agents", o.agents, "Scale the run to about this many agents (default: the scenario's scale)")
       ->check(whole_number(100, 100'000'000));
   cmd->add_option("--particles", o.smc.particles, "SMC particles: the posterior sample's size (default 256)")
       ->check(whole_number(16, 100000));
@@ -163,12 +161,20 @@ CLI::App* add_backtest(CLI::App& app, BacktestArgs& args) {
   cmd->add_option("--replicates,-r", args.options.replicates, "Replicates per forecast (default 40)")
       ->check(CLI::Range(2, 100000));
   cmd->add_option("--agents", args.options.agents,
-                  "Scale each forecast to about this many agents (default 40000: the calibration's scale)")
+                  "Scale each run to about this many agents (default: the scenario's scale)")
       ->check(whole_number(100, 100'000'000));
+  cmd->add_option("--fit-cutoff", args.options.origin_year,
+                  "The baselines' fit cut-off: data after it are held out (default 2015)")
+      ->check(CLI::Range(1951, 2100));
+  cmd->add_option("--test-year", args.options.test_year,
+                  "Year of the held-out stocks; flows are held out from the year after the cut-off (default 2020)")
+      ->check(CLI::Range(1951, 2100));
+  cmd->add_option("--revision", args.revision, "UN DESA revision fitted and scored: 2020 (default) or 2024")
+      ->check(CLI::IsMember({"2020", "2024"}));
   cmd->add_option("--markdown", args.markdown, "Also write the report to this file (docs/validation.md)");
   cmd->add_option("--csv", args.csv, "Write every forecast as CSV");
-  cmd->add_flag("!--no-long-run", args.long_run, "Skip the run from 2005");
-  cmd->add_flag("!--no-2024", args.revision2024, "Skip the UN DESA 2024 revision");
+  cmd->add_flag("!--no-restart", args.restart, "Skip the forecasts restarted from the cut-off year's stocks");
+  cmd->add_flag("!--no-2024", args.revision2024, "Skip the restart from the UN DESA 2024 revision");
   cmd->add_option("--threads,-t", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   return cmd;
 }

@@ -136,8 +136,10 @@ void print_calibration(const Scenario& sc, const CalibrationResult& r) {
     std::printf("| %s | %s | %d | %.0f | %.0f [%.0f, %.0f] |\n", c.kind.c_str(), where.c_str(), c.observed.year,
                 c.observed.value, c.median, c.lo90, c.hi90);
   }
-  std::printf("\nfitted: %d stocks, %d years of detections, %d years of asylum applications\n", r.stock_targets,
-              r.detection_targets, r.asylum_targets);
+  std::printf("\nfitted:");
+  for (int k = 0; k < kObservedKinds; ++k)
+    std::printf(" %d %s%s", r.targets[static_cast<size_t>(k)],
+                std::string(kObservedKindNames[static_cast<size_t>(k)]).c_str(), k + 1 < kObservedKinds ? "," : "\n");
   std::printf("inside_90_percent: %d of %zu\n", inside, r.fit.size());
   std::printf("smc: %zu particles, %zu stages, %lld simulations, %.0f s\n", r.posterior.particles.size(),
               r.posterior.stages.size(), r.posterior.evaluations, r.seconds);
@@ -152,9 +154,6 @@ int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies) {
   Scenario sc;
   Observations observed;
   try {
-    if (args.options.fit_cutoff > kFitCutoff)
-      throw std::invalid_argument("--fit-cutoff " + std::to_string(args.options.fit_cutoff) + ": observations after " +
-                                  std::to_string(kFitCutoff) + " are held out for the backtest and may not be fitted");
     sc = load_scenario(args.scenario, policies);
     observed = observations_for(sc, args.data_dir, args.revision);
     args.options.revision = args.revision;
@@ -202,6 +201,12 @@ Observations observations_for(const Scenario& sc, std::string data_dir, const st
 
 BacktestReport run_backtest(BacktestArgs args, const PolicyCatalog& policies,
                             const std::function<void(long long, long long)>& progress) {
+  // Flows are held out from the year after the cut-off to the test year.
+  if (args.options.test_year <= args.options.origin_year)
+    throw std::invalid_argument("backtest: the test year " + std::to_string(args.options.test_year) +
+                                " is not after the fit cut-off " + std::to_string(args.options.origin_year));
+  args.options.first_count_year = args.options.origin_year + 1;
+  args.options.last_count_year = args.options.test_year;
   BacktestReport report;
   report.options = args.options;
   if (args.scenarios.empty()) args.scenarios = bundled_baselines();
@@ -211,14 +216,14 @@ BacktestReport run_backtest(BacktestArgs args, const PolicyCatalog& policies,
     const Scenario sc = load_scenario(path, policies);
     if (sc.origins.size() != 1)
       throw std::invalid_argument(path + ": a backtest runs one partner's baseline at a time");
-    const Observations rev2020 = observations_for(sc, args.data_dir, "2020");
-    report.revision2020.push_back(backtest_partner(sc, rev2020, args.options.origin_year, args.options));
-    if (args.revision2024) {
+    const Observations fitted = observations_for(sc, args.data_dir, args.revision);
+    report.shipped.push_back(backtest_partner(sc, fitted, 0, args.options));
+    if (args.restart)
+      report.restart2020.push_back(backtest_partner(sc, fitted, args.options.origin_year, args.options));
+    if (args.revision2024 && args.revision != "2024") {
       const Observations rev2024 = observations_for(sc, args.data_dir, "2024");
-      report.revision2024.push_back(backtest_partner(sc, rev2024, args.options.origin_year, args.options));
+      report.restart2024.push_back(backtest_partner(sc, rev2024, args.options.origin_year, args.options));
     }
-    if (args.long_run)
-      report.long_run.push_back(backtest_partner(sc, rev2020, args.options.origin_year - 10, args.options));
     if (progress) progress(++done, total);
   }
   return report;

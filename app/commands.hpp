@@ -65,11 +65,13 @@ int calibrate_command(CalibrateArgs args, const PolicyCatalog& policies);
 struct BacktestArgs {
   std::vector<std::string> scenarios;  // default: the nine partners' bundled baselines
   std::string data_dir, markdown, csv;
-  bool long_run = true, revision2024 = true;
+  std::string revision = "2020";             // UN DESA revision the baselines were fitted to and are scored on
+  bool restart = true, revision2024 = true;  // also the forecasts restarted from the cut-off year's stocks
   int threads = 0;
   BacktestOptions options;
 };
-// `migflow backtest`: forecasts from 2015 against held-out data, beside naive forecasts.
+// `migflow backtest`: the baselines run past the fit cut-off, scored on held-out data
+// beside naive forecasts.
 int backtest_command(BacktestArgs args, const PolicyCatalog& policies);
 // Its forecasts, for `backtest_command` and the Python module; `progress` gets (partners
 // done, partners). Throws InputError or std::exception.

@@ -52,7 +52,12 @@ inline constexpr FieldSpec wage =
     of("wage", K::YearSeries, "monthly wage, PPP dollars (default from gdp_pc; or {year: value})", 1, 1e6);
 inline constexpr FieldSpec entry_rules =
     list("entry", entry::all, "who may live in a destination outside the EU (or an origin that receives others)");
-inline constexpr FieldSpec all[] = {id, name, role, partner_type, population, gdp_pc, unemployment, wage, entry_rules};
+inline constexpr FieldSpec detection_factor =
+    number("detection_factor", 0, 100, "a Member State's detection of irregular residents, x each origin's rate");
+inline constexpr FieldSpec execution_factor =
+    number("execution_factor", 0, 100, "a Member State's execution of return orders, x each origin's share");
+inline constexpr FieldSpec all[] = {id,           name, role,        partner_type,     population,      gdp_pc,
+                                    unemployment, wage, entry_rules, detection_factor, execution_factor};
 }  // namespace node
 
 namespace edge {

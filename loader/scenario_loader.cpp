@@ -80,6 +80,13 @@ struct Builder {
       r.choice(f::partner_type, 0);
       for (const auto& [spec, member] : kNodeAttributes)
         if (const Tree* t = r.child(*spec)) n.*member = read_year_series(*t, r.field(*spec), spec->lo, spec->hi);
+      if (r.has(f::detection_factor) || r.has(f::execution_factor)) {
+        if (n.role != Role::MemberState)
+          fail(item, r.field(r.has(f::detection_factor) ? f::detection_factor : f::execution_factor),
+               "only a Member State has enforcement factors");
+        n.detection_factor = r.number(f::detection_factor, 1);
+        n.execution_factor = r.number(f::execution_factor, 1);
+      }
       if (const Tree* t = r.child(f::entry_rules)) {
         if (n.role != Role::Destination && n.role != Role::Origin)
           fail(*t, r.field("entry"), "only a destination (or an origin that receives others) has entry rules");

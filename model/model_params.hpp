@@ -172,9 +172,17 @@ struct ParamSpec {
 };
 std::span<const ParamSpec> model_param_specs();
 // The calibration's observation errors (docs/calibration.md), which a posterior sample
-// carries beside the model parameters: sd of ln(observed / model) per kind of data.
-inline constexpr std::string_view kObservationErrorNames[] = {
-    "observation_error_stocks", "observation_error_detections", "observation_error_asylum"};
+// carries beside the model parameters: sd of ln(observed / model) per kind of data, in
+// the order of analysis/observations.hpp's ObservedKind. They are the model discrepancy
+// that predictive intervals of observable levels include.
+inline constexpr std::string_view kObservationErrorNames[] = {"observation_error_stocks",
+                                                              "observation_error_detections",
+                                                              "observation_error_asylum",
+                                                              "observation_error_orders",
+                                                              "observation_error_illegally_present",
+                                                              "observation_error_returns",
+                                                              "observation_error_employment_permits",
+                                                              "observation_error_immigration"};
 const ParamSpec* find_model_param(std::string_view name);  // null when unknown
 
 }  // namespace migflow

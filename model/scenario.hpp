@@ -48,6 +48,10 @@ struct NodeSpec {
   YearSeries gdp_pc;        // GDP per capita, PPP, current international $
   YearSeries unemployment;  // share of the labour force, 0..1
   YearSeries wage;          // monthly wage, PPP $; derived from gdp_pc when absent
+  // A Member State's enforcement relative to others: it detects irregular residents at
+  // detection_factor times each origin's detection_rate, and executes return orders at
+  // execution_factor times each origin's return_execution (capped at 1). 1 by default.
+  double detection_factor = 1, execution_factor = 1;
   SourceLocation where;
 };
 

@@ -171,13 +171,13 @@ py::dict calibrate_scenario(const std::shared_ptr<Scenario>& sc, const std::stri
 }
 
 py::tuple backtest(const std::vector<std::string>& scenarios, const std::string& data_dir, int replicates,
-                   std::uint64_t agents, bool long_run, bool revision2024, int threads) {
+                   std::uint64_t agents, bool restart, bool revision2024, int threads) {
   BacktestArgs args;
   args.scenarios = scenarios;
   args.data_dir = data_dir;
   args.options.replicates = replicates;
   args.options.agents = agents;
-  args.long_run = long_run;
+  args.restart = restart;
   args.revision2024 = revision2024;
   BacktestReport report;
   {

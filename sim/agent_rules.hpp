@@ -152,7 +152,8 @@ struct AgentRules {
   }
 
   // x uniform below home_other[o]: a visit (the destination by the cumulative chances of
-  // visits, which x itself picks), joining family, or leaving to study.
+  // visits, which x itself picks), joining family, leaving to study, or recruited by a
+  // Member State's scheme for places its applicants left.
   void home_event(std::size_t i, int o, double x) {
     const double* visits = &t.visit_cum[t.od(o, 0)];
     const double visit_total = visits[t.destinations - 1];
@@ -169,11 +170,21 @@ struct AgentRules {
       travel(i, o, d, Status::Regular, kPermanent, Channel::Family);  // settled with their family
       return;
     }
-    if (x - family_total >= t.study_prob[o]) return;
-    Uniforms u{*this, i};
-    const double* cdf = t.destination_cdf(o, a.skill[i]);
-    const int d = static_cast<int>(std::upper_bound(cdf, cdf + t.destinations - 1, u(1)) - cdf);
-    travel(i, o, d, Status::Regular, step + t.study_steps, Channel::Education);
+    x -= family_total;
+    if (x < t.study_prob[o]) {
+      Uniforms u{*this, i};
+      const double* cdf = t.destination_cdf(o, a.skill[i]);
+      const int d = static_cast<int>(std::upper_bound(cdf, cdf + t.destinations - 1, u(1)) - cdf);
+      travel(i, o, d, Status::Regular, step + t.study_steps, Channel::Education);
+      return;
+    }
+    x -= t.study_prob[o];
+    if (t.recruit_quotas == 0) return;
+    const double* recruit = t.recruitment(o, a.skill[i]);
+    if (x >= recruit[t.recruit_quotas - 1]) return;
+    const int q = static_cast<int>(std::upper_bound(recruit, recruit + t.recruit_quotas - 1, x) - recruit);
+    ++c.quota_recruited[static_cast<size_t>(q)];
+    travel_legal(i, o, t.quota_destination[static_cast<size_t>(q)]);
   }
 
   void cross(std::size_t i, int o, EdgeId e, Uniforms& u) {

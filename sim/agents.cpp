@@ -25,7 +25,7 @@ void populate_agents(AgentStore& agents, const World& world, std::span<const Mod
   agents.resize(last - first);
   for (int o = 0; o < world.origin_count(); ++o) {
     const OriginSpec& spec = sc.origins[o];
-    const double sigma = params[o].savings_dispersion, irregular_share = params[o].initial_irregular_share;
+    const double sigma = params[o].savings_dispersion;
     // Each origin's block: its agents at home, then its diaspora, destination by destination.
     struct Part {
       std::uint64_t begin, end;
@@ -57,15 +57,29 @@ void populate_agents(AgentStore& agents, const World& world, std::span<const Mod
           agents.destination[i] = part.destination;
           agents.via[i] = kNoNode;
           agents.timer[i] = part.timer;
-          // A share of the diaspora in the Member States live there irregularly.
-          if (part.status == Status::Regular && world.governed_by_eu(part.destination) &&
-              d.uniform(3) < irregular_share) {
-            agents.status[i] = static_cast<std::uint8_t>(Status::Irregular);
-            agents.timer[i] = 0;
-          }
         }
       });
     }
+  }
+  assign_initial_status(agents, world, params, seed);
+}
+
+void assign_initial_status(AgentStore& agents, const World& world, std::span<const ModelParams> params,
+                           std::uint64_t seed) {
+  for (int o = 0; o < world.origin_count(); ++o) {
+    const double share = params[o].initial_irregular_share;
+    const std::uint64_t begin = agents.origin_begin[o], end = agents.origin_begin[o + 1];
+    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(begin, end, kAgentGrain), [&](const auto& r) {
+      for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
+        const auto status = static_cast<Status>(agents.status[i]);
+        if ((status != Status::Regular && status != Status::Irregular) || !world.governed_by_eu(agents.destination[i]))
+          continue;
+        // The fourth uniform of the agent's trait draw, which populate_agents leaves unused.
+        const bool irregular = draw(seed, agents.first_id + i, 0, Purpose::Init).uniform(3) < share;
+        agents.status[i] = static_cast<std::uint8_t>(irregular ? Status::Irregular : Status::Regular);
+        agents.timer[i] = irregular ? 0 : kPermanent;
+      }
+    });
   }
 }
 

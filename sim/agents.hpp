@@ -77,5 +77,11 @@ void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f)
 // `params`: the origins' parameter sets of this replicate.
 void populate_agents(AgentStore& agents, const World& world, std::span<const ModelParams> params, std::uint64_t seed,
                      const Comm& comm);
+// The start-of-run diaspora's legal status: in the Member States a share
+// initial_irregular_share live irregularly, drawn from (seed, agent id); the rest are
+// permanent residents. populate_agents calls it; an engine started from agents made
+// for other parameters calls it again (the traits do not depend on the share).
+void assign_initial_status(AgentStore& agents, const World& world, std::span<const ModelParams> params,
+                           std::uint64_t seed);
 
 }  // namespace migflow

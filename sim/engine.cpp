@@ -96,9 +96,10 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   core_series_ = declare_core_series(*world_, series_.core);
   series_.core.reserve_steps(static_cast<size_t>(steps_));
   for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
-  if (initial)
+  if (initial) {
     agents_ = *initial;
-  else
+    assign_initial_status(agents_, *world_, params_, seed_);
+  } else
     populate_agents(agents_, *world_, params_, seed_, comm_);
   if (sc.engine == EngineMode::Event)
     schedule_ = std::make_unique<EventSchedule>(agents_.size(), world_->origin_count(), steps_, seed_);
@@ -158,6 +159,8 @@ void Engine::update() {
     counts_.quotas = quotas;
     counts_.quota_requests.assign(quotas, 0);
     counts_.quota_granted.assign(quotas, 0);
+    counts_.quota_recruited.assign(quotas, 0);
+    counts_.quota_unfilled.assign(quotas, 0);
   }
   counts_.clear_flows();
   counts_.remittances = tables_.remittances;
@@ -285,6 +288,13 @@ void Engine::resolve_and_apply() {
   for (std::int32_t q = 0; q < quotas; ++q) {
     std::vector<Request>& requests = applicants[static_cast<size_t>(q)];
     std::sort(requests.begin(), requests.end());
+    // The places no applicant took are recruited for at home next step (StepTables):
+    // every rank knows them, so rank 0 alone counts them and the sum over ranks is right.
+    double taken = 0;
+    for (const Request& req : requests) taken += sc.origins[req.origin].persons_per_agent;
+    if (comm_.rank() == 0)
+      counts_.quota_unfilled[q] =
+          static_cast<std::int64_t>(std::floor(std::max(0.0, tables_.quota_capacity[q] * (1 + 1e-12) - taken)));
     decide(requests, tables_.quota_capacity[q], [&](const Request& req, bool wins) {
       const std::int32_t next = wins ? -1 : tables_.next_quota[static_cast<size_t>(q) * kSkillCount + req.skill];
       if (next < 0) return settle(req, wins);

@@ -61,7 +61,8 @@ void Engine::restore(BinaryReader& in) {
   for_each_count_table(counts_, [&](std::vector<std::int64_t>& v) {
     std::vector<std::int64_t> loaded = in.get_vector<std::int64_t>();
     // Quota tables are sized by the step's quotas; every other by the world.
-    const bool per_quota = &v == &counts_.quota_requests || &v == &counts_.quota_granted;
+    const bool per_quota = &v == &counts_.quota_requests || &v == &counts_.quota_granted ||
+                           &v == &counts_.quota_recruited || &v == &counts_.quota_unfilled;
     if (loaded.size() != (per_quota ? static_cast<std::size_t>(counts_.quotas) : v.size()))
       throw CorruptData("count table of another size");
     v = std::move(loaded);

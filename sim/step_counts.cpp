@@ -26,6 +26,8 @@ void StepCounts::resize(int o, int d, int n, int e, int q) {
   victims_protected.assign(static_cast<size_t>(o) * d, 0);
   quota_requests.assign(q, 0);
   quota_granted.assign(q, 0);
+  quota_recruited.assign(q, 0);
+  quota_unfilled.assign(q, 0);
 }
 
 void StepCounts::clear_flows() {
@@ -33,7 +35,7 @@ void StepCounts::clear_flows() {
 }
 
 void StepCounts::add(const StepCounts& other) {
-  const std::vector<std::int64_t>* src[16];
+  const std::vector<std::int64_t>* src[20];
   int n = 0;
   for_each_flow_table(other, [&](const auto& v) { src[n++] = &v; });
   n = 0;

@@ -30,7 +30,9 @@ struct StepCounts {
   std::vector<std::int64_t> victims_identified;   // (origin, destination): exploited identified
   std::vector<std::int64_t> victims_protected;    // (origin, destination): of them, granted a permit
   std::vector<std::int64_t> quota_requests;       // per quota
-  std::vector<std::int64_t> quota_granted;        // per quota
+  std::vector<std::int64_t> quota_granted;        // per quota: applicants who won a permit
+  std::vector<std::int64_t> quota_recruited;      // per quota: recruited at home for the places left
+  std::vector<std::int64_t> quota_unfilled;       // per quota: places left after the lottery, persons
   // Remittances received by origin households this step, PPP $ (origin, destination);
   // derived exactly from the stocks at the start of the step, so no summation order.
   std::vector<double> remittances;
@@ -64,6 +66,8 @@ void for_each_flow_table(Counts& c, F f) {
   f(c.victims_protected);
   f(c.quota_requests);
   f(c.quota_granted);
+  f(c.quota_recruited);
+  f(c.quota_unfilled);
 }
 
 // The count tables, stocks first, so that save, restore and share cannot forget one.

@@ -32,7 +32,8 @@ Environment baseline_environment(const World& world, std::span<const ModelParams
     for (int d = 0; d < env.destinations; ++d) {
       const double entry = world.entry_legal_access(o, d);
       env.legal_access[env.od(o, d)] = std::isnan(entry) ? params[o].legal_access : entry;
-      env.detection_rate[env.od(o, d)] = params[o].detection_rate;
+      const NodeSpec& n = world.scenario().nodes[world.destination_node(d)];
+      env.detection_rate[env.od(o, d)] = std::min(1.0, params[o].detection_rate * n.detection_factor);
     }
   env.params = params;
   env.visa_regime.assign(od, 0);
@@ -42,7 +43,9 @@ Environment baseline_environment(const World& world, std::span<const ModelParams
   env.remittance_cost.assign(od, p.remittance_cost);
   env.return_execution.resize(od);
   for (int o = 0; o < env.origins; ++o)
-    for (int d = 0; d < env.destinations; ++d) env.return_execution[env.od(o, d)] = params[o].return_execution;
+    for (int d = 0; d < env.destinations; ++d)
+      env.return_execution[env.od(o, d)] = std::min(
+          1.0, params[o].return_execution * world.scenario().nodes[world.destination_node(d)].execution_factor);
   env.readmission.assign(env.origins, 0);
   env.exploitation_share.resize(od);
   env.victim_identification.resize(od);
@@ -119,6 +122,8 @@ void StepTables::derive_home_events(const World& world, const Environment& env, 
   visit_cum.assign(static_cast<size_t>(O) * D, 0.0);
   family_cum.assign(static_cast<size_t>(O) * D, 0.0);
   study_prob.assign(O, 0.0);
+  recruit_quotas = last.quotas == static_cast<int>(env.quotas.size()) ? last.quotas : 0;
+  recruit_cum.assign(static_cast<size_t>(O) * kSkillCount * recruit_quotas, 0.0);
   home_other.assign(O, 0.0);
   home_bound.assign(static_cast<size_t>(O) * 2, 0.0);
   study_steps = months_to_steps(sc.model.study_months, months);
@@ -154,7 +159,27 @@ void StepTables::derive_home_events(const World& world, const Environment& env, 
     for (int d = 0; d < D; ++d)
       family_cum[od(o, d)] = regular_abroad > 0 ? family * family_cum[od(o, d)] / regular_abroad : 0.0;
     study_prob[o] = rate_to_prob(b.study_rate / 12.0, months);
-    home_other[o] = cumulative + family + study_prob[o];
+    // Recruitment: last step's unfilled places of each quota for this origin, over the
+    // persons at home with the skills it admits (the origin's skill shares).
+    double recruit_most = 0;
+    for (int k = 0; k < kSkillCount; ++k) {
+      double* cum = recruit_cum.data() + ok(o, k) * recruit_quotas;
+      double total = 0;
+      for (int q = 0; q < recruit_quotas; ++q) {
+        const Quota& quota = env.quotas[static_cast<size_t>(q)];
+        if (quota.origin == o && (quota.skill_mask & (1u << k)) && last.quota_unfilled[static_cast<size_t>(q)] > 0) {
+          double admitted = 0;
+          for (int j = 0; j < kSkillCount; ++j)
+            if (quota.skill_mask & (1u << j)) admitted += sc.origins[o].skill_shares[j];
+          if (at_home * admitted > 0)
+            total +=
+                std::min(1.0, static_cast<double>(last.quota_unfilled[static_cast<size_t>(q)]) / (at_home * admitted));
+        }
+        cum[q] = total;
+      }
+      recruit_most = std::max(recruit_most, total);
+    }
+    home_other[o] = cumulative + family + study_prob[o] + recruit_most;
     for (int returned = 0; returned < 2; ++returned)
       home_bound[2 * o + returned] = std::min(1.0, leave_bound[2 * o + returned] + home_other[o]);
   }
@@ -166,10 +191,12 @@ void StepTables::derive_quotas_and_permits(const Environment& env, std::span<con
   quota_of.assign(static_cast<size_t>(O) * D * kSkillCount, -1);
   next_quota.assign(env.quotas.size() * kSkillCount, -1);
   quota_capacity.assign(env.quotas.size(), 0);
+  quota_destination.assign(env.quotas.size(), 0);
   std::vector<std::int32_t> last_of(quota_of.size(), -1);  // the latest quota in each chain
   for (size_t q = 0; q < env.quotas.size(); ++q) {
     const Quota& quota = env.quotas[q];
     quota_capacity[q] = quota.per_step;
+    quota_destination[q] = quota.member_state;
     for (int k = 0; k < kSkillCount; ++k)
       if (quota.skill_mask & (1u << k)) {
         const size_t i = odk(quota.origin, quota.member_state, k);

@@ -32,7 +32,12 @@ struct StepTables {
   std::vector<double> visit_cum;   // (origin, destination): cumulative chance of a visit there
   std::vector<double> family_cum;  // (origin, destination): cumulative chance of joining family there
   std::vector<double> study_prob;  // per origin
-  std::vector<double> home_other;  // per origin: the chance of any of the three
+  // Recruitment for the quota places no applicant took last step (Member States'
+  // schemes recruit in the partner): (origin, skill, quota) cumulative over quotas.
+  std::vector<double> recruit_cum;
+  int recruit_quotas = 0;
+  const double* recruitment(int o, int k) const { return recruit_cum.data() + ok(o, k) * recruit_quotas; }
+  std::vector<double> home_other;  // per origin: the chance of any of them (recruitment at its likeliest skill)
   std::vector<double> home_bound;  // (origin, returned?): leave_bound + home_other, the gate bound at home
   std::uint16_t study_steps = 36;
   std::vector<double> savings_scale;        // per origin: $ of resources per unit multiplier
@@ -53,6 +58,7 @@ struct StepTables {
   std::vector<std::int32_t> quota_of;
   std::vector<std::int32_t> next_quota;      // (quota, skill): the next quota open to the same pair, or -1
   std::vector<double> quota_capacity;        // persons per step
+  std::vector<int> quota_destination;        // per quota: its Member State (a destination index)
   std::vector<double> irregular_propensity;  // per origin
   // Permits: length, and at expiry the shares renewing and going home; the rest stay
   // on irregularly (and may apply for asylum).

@@ -217,6 +217,11 @@ def load():
         d["attr_ids"].add(r["id"])
         if int(r["year"]) == START_YEAR and r["population"]:
             d["pop"][r["id"]] = float(r["population"])
+    def count(text):
+        return None if text == "" else float(text)
+    d["enforcement"] = {(r["origin"], r["destination"], int(r["year"])):
+                        (count(r["ordered_to_leave"]), count(r["returned_to_third_country"]))
+                        for r in read_rows("enforcement.csv") if int(r["year"]) <= FIT_CUTOFF}
     d["stock"] = {(r["origin"], r["destination"], int(r["year"])): int(r["persons"])
                   for r in read_rows("diaspora.csv") if int(r["year"]) <= FIT_CUTOFF}
     d["diaspora"] = {}
@@ -234,6 +239,41 @@ def load():
         if int(r["year"]) <= FIT_CUTOFF:
             d["permits"].setdefault((r["destination"], r["origin"]), {})[int(r["year"])] = int(r["permits"])
     return d
+
+
+# Member States' enforcement, relative to the others, from the nine partners' data up
+# to the fit cut-off: orders to leave per resident, and returns per order.
+ENFORCEMENT_YEARS = (2012, 2013, 2014, 2015)
+RETURN_YEARS = (2014, 2015)
+ENFORCEMENT_PSEUDO = 50
+
+
+def enforcement_factors(d):
+    """{Member State: (detection_factor, execution_factor)}. Detection: the state's
+    orders to leave of the nine partners' nationals over ENFORCEMENT_YEARS against what
+    the overall rate per resident (UN DESA 2015 stocks) would give it; execution: its
+    returns to third countries per order over RETURN_YEARS against the overall ratio.
+    Both shrunk towards 1 by ENFORCEMENT_PSEUDO pseudo-orders at the overall rates, and
+    kept within [0.2, 5]."""
+    orders, returns, orders_r, residents = {}, {}, {}, {}
+    for (o, m, y), (order, ret) in d["enforcement"].items():
+        if y in ENFORCEMENT_YEARS and order is not None:
+            orders[m] = orders.get(m, 0) + order
+        if y in RETURN_YEARS and order is not None and ret is not None:
+            orders_r[m] = orders_r.get(m, 0) + order
+            returns[m] = returns.get(m, 0) + ret
+    partners = FOLDER.keys()
+    for m in MEMBER_STATES:
+        residents[m] = sum(d["stock"].get((p, m, FIT_CUTOFF), 0) for p in partners) * len(ENFORCEMENT_YEARS)
+    rate = sum(orders.values()) / sum(residents[m] for m in orders)
+    ratio = sum(returns.values()) / sum(orders_r.values())
+    a = ENFORCEMENT_PSEUDO
+    out = {}
+    for m in MEMBER_STATES:
+        detect = (orders.get(m, 0) + a) / (rate * residents[m] + a)
+        execute = (returns.get(m, 0) + a * ratio) / (ratio * (orders_r.get(m, 0) + a))
+        out[m] = (min(5.0, max(0.2, detect)), min(5.0, max(0.2, execute)))
+    return out
 
 
 def km(d, a, b):
@@ -448,7 +488,13 @@ def world_yaml(world, d):
                  "  # enter visa-free with the right to stay (CIS free movement), legal_access 1; the\n"
                  "  # others use their own legal access. Not listed: no one moves there (a legacy stock:\n"
                  "  # MAR and TUN in ISR, JOR in PSE). See tools/build_partnership_scenarios.py.", world["outside"]),
-                ("  # Destinations governed by EU policy: EU-27, then GBR, NOR, CHE (see the header).", MEMBER_STATES)]
+                ("  # Destinations governed by EU policy: EU-27, then GBR, NOR, CHE (see the header).\n"
+                 "  # detection_factor, execution_factor: each state's enforcement against the others'\n"
+                 "  # (enforcement_factors() in tools/build_partnership_scenarios.py): orders to leave\n"
+                 f"  # per resident of the nine partners {ENFORCEMENT_YEARS[0]}-{FIT_CUTOFF}, and returns per order\n"
+                 f"  # {RETURN_YEARS[0]}-{FIT_CUTOFF} (Eurostat, scenarios/data/enforcement.csv; UN DESA stocks), shrunk\n"
+                 f"  # towards 1 by {ENFORCEMENT_PSEUDO} pseudo-orders.", MEMBER_STATES)]
+    factors = enforcement_factors(d)
     for title, ids in sections:
         w(title)
         for n in ids:
@@ -457,6 +503,8 @@ def world_yaml(world, d):
                 fields.append(("partner_type", PARTNER_TYPE[n]))
             if n in world["entry"]:
                 fields.append(("entry", entry_yaml(world["entry"][n])))
+            if n in factors:
+                fields += [("detection_factor", f"{factors[n][0]:.2f}"), ("execution_factor", f"{factors[n][1]:.2f}")]
             w("  - " + flow(fields))
     w("")
     w("# Edges are bidirectional; cost = distance_km. external_border is true when exactly")

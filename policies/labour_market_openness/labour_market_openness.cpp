@@ -41,7 +41,9 @@ class LabourMarketOpenness : public Policy {
     out.dimension("quota", labels);
     capacity_ = out.declare("capacity", {"quota"}, "persons", "work permits available this step");
     requests_ = out.declare("requests", {"quota"}, "persons", "applications for a work permit this step");
-    granted_ = out.declare("granted", {"quota"}, "persons", "work permits granted this step");
+    granted_ = out.declare("granted", {"quota"}, "persons", "work permits granted to applicants this step");
+    recruited_ = out.declare("recruited", {"quota"}, "persons",
+                             "persons recruited at home for the places applicants left the step before");
   }
 
   void update(const StepContext& ctx, const StepCounts&, Environment& env) override {
@@ -65,6 +67,7 @@ class LabourMarketOpenness : public Policy {
     double* capacity = out.append_row(capacity_);
     double* requests = out.append_row(requests_);
     double* granted = out.append_row(granted_);
+    double* recruited = out.append_row(recruited_);
     if (!active) return;
     for (size_t i = 0; i < config_.quotas.size(); ++i) {
       const size_t q = static_cast<size_t>(first_quota_) + i;
@@ -72,6 +75,7 @@ class LabourMarketOpenness : public Policy {
       capacity[i] = env.quotas[q].per_step;
       requests[i] = static_cast<double>(now.quota_requests[q]) * ppa;
       granted[i] = static_cast<double>(now.quota_granted[q]) * ppa;
+      recruited[i] = static_cast<double>(now.quota_recruited[q]) * ppa;
     }
   }
 
@@ -79,7 +83,7 @@ class LabourMarketOpenness : public Policy {
   const Config& config_;
   const World& world_;
   int first_quota_ = 0;  // where this policy's quotas start in env.quotas
-  SeriesHandle capacity_, requests_, granted_;
+  SeriesHandle capacity_, requests_, granted_, recruited_;
 };
 
 std::unique_ptr<Policy> Config::instantiate(const World& world) const {

@@ -191,7 +191,7 @@ def schema():
     return json.loads(_core.schema())
 
 
-def calibrate(scenario, particles=256, agents=40000, replicates=1, seed=None, revision="2020", data=None,
+def calibrate(scenario, particles=256, agents=0, replicates=1, seed=None, revision="2020", data=None,
               threads=0, write=None, progress=None):
     """Samples the posterior of a one-partner scenario's parameters (`migflow calibrate`).
 
@@ -217,11 +217,12 @@ def calibrate(scenario, particles=256, agents=40000, replicates=1, seed=None, re
             "medians": dict(zip(r["names"], r["medians"])), "yaml": r["yaml"], "seconds": r["seconds"]}
 
 
-def backtest(scenarios=None, replicates=40, agents=40000, long_run=True, revision2024=True, data=None, threads=0):
-    """Forecasts from 2015 scored on held-out data (`migflow backtest`): a dict with
-    `forecasts` (pandas DataFrame, one row per forecast) and `markdown` (the report)."""
+def backtest(scenarios=None, replicates=40, agents=0, restart=True, revision2024=True, data=None, threads=0):
+    """The baselines run past 2015 and scored on held-out data (`migflow backtest`): a
+    dict with `forecasts` (pandas DataFrame, one row per forecast) and `markdown` (the
+    report). `restart`: also the forecasts restarted from the 2015 stocks."""
     import pandas as pd
     paths = [bundled_scenario(s) for s in (scenarios or [])]
-    markdown, csv = _core.backtest(paths, data or "", replicates, agents, long_run, revision2024, threads)
+    markdown, csv = _core.backtest(paths, data or "", replicates, agents, restart, revision2024, threads)
     return {"forecasts": pd.read_csv(io.StringIO(csv)), "markdown": markdown}
 

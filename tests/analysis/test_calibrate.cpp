@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "../test_support.hpp"
 #include "analysis/calibrate.hpp"
@@ -24,14 +25,6 @@ population: [{origin: MDA, agents: 1000}]
 model: {emigration_rate: 0.002, asylum_application: 0}
 )";
 
-// Observed stocks of 2005 (the first window's start), in persons.
-Observations start_stocks() {
-  Observations obs;
-  const double persons[3] = {60000, 100000, 30000};  // ROU, ITA, DEU
-  for (int d = 0; d < 3; ++d) obs.stocks.push_back({0, d, 2005, persons[d]});
-  return obs;
-}
-
 std::vector<ParameterPrior> self_check_priors() {
   return {{"emigration_rate", Transform::Log, std::log(0.002), 0.5, 1e-8, 1},
           {"return_rate", Transform::Log, std::log(0.003), 0.5, 1e-6, 1},
@@ -42,8 +35,8 @@ std::vector<ParameterPrior> self_check_priors() {
 
 CalibrationOptions self_check_options(std::uint64_t seed) {
   CalibrationOptions o;
-  o.agents = 0;  // the scenario's own scale
   o.priors = self_check_priors();
+  o.destination_effects = false;  // a plug-in estimate, checked on its own below
   // With fewer particles the sample's quantiles alone lose coverage: 48 iid draws put
   // about 86% of the distribution between their 5% and 95% quantiles.
   o.smc.particles = 96;
@@ -52,17 +45,17 @@ CalibrationOptions self_check_options(std::uint64_t seed) {
 }
 
 // Data the model makes with `truth` (one draw of the natural values, in the priors'
-// order): each window restarted from the previous window's observed end, as the
-// calibration assumes; its expected values (the mean of 10 replicates, with other
-// random numbers than the fit's) with ln-normal observation errors. That is the
-// calibration's observation model: data = model expectation + error, while the fit
-// sees one simulated realisation, whose noise its likelihood allows for.
+// order): the run from 2005 as the calibration sees it, its expected values (the mean
+// of 10 replicates, with other random numbers than the fit's) with ln-normal
+// observation errors. That is the calibration's observation model: data = model
+// expectation + error, while the fit sees one simulated realisation, whose noise its
+// likelihood allows for.
 Observations simulate_observations(const Scenario& sc, const std::vector<double>& truth, int trial) {
   ModelParams p = sc.origins[0].behaviour;
   p.emigration_rate = truth[0];
   p.return_rate = truth[1];
   p.logit_diaspora = truth[2];
-  Observations obs = start_stocks();
+  Observations obs;
   std::uint32_t noise = 0;
   // On the calibration's scale: ln(one agent's worth + persons).
   const double offset = sc.origins[0].persons_per_agent;
@@ -71,26 +64,32 @@ Observations simulate_observations(const Scenario& sc, const std::vector<double>
     return std::max(
         0.0, std::exp(std::log(offset + model) + sd * normal_from_uniforms(u.uniform(0), u.uniform(1))) - offset);
   };
-  for (int start : {2005, 2010}) {
-    const ForecastWindow window(sc, obs, start, start + 5);
-    const ModelObservations m = mean_of(window.simulate({&p, 1}, 10, 1000 + 10 * trial));
+  const ForecastWindow window(sc, obs, std::nullopt, 2015);
+  const ModelObservations m = mean_of(window.simulate({&p, 1}, 10, 1000 + 10 * trial));
+  for (int year : {2010, 2015})
     for (int d = 0; d < 3; ++d)
-      obs.stocks.push_back({0, d, start + 5, observe(m.stocks.at({0, d, start + 5}), truth[3])});
-    for (int y = start + 1; y <= start + 5; ++y)
-      obs.detections.push_back({0, -1, y, observe(m.detections.at({0, y}), truth[4])});
-  }
+      obs[ObservedKind::Stock].push_back({0, d, year, observe(m.at(ObservedKind::Stock, 0, d, year), truth[3])});
+  for (int y = 2006; y <= 2015; ++y)
+    obs[ObservedKind::Detections].push_back({0, -1, y, observe(m.at(ObservedKind::Detections, 0, -1, y), truth[4])});
   return obs;
 }
 
-TEST(Calibrate, RefusesToFitDataAfterTheCutoff) {
+TEST(Calibrate, ReadsNothingAfterItsCutoff) {
   auto sc = testing::small_scenario(kWorld);
-  Observations obs = start_stocks();
-  obs.stocks.push_back({0, 1, 2020, 123456});
-  EXPECT_THROW(obs.up_to(2016), std::invalid_argument);
-  EXPECT_EQ(obs.up_to(2015).stocks.size(), 3u);  // the 2020 stock is not read
+  const Observations obs = simulate_observations(*sc, {0.002, 0.003, 0.6, 0.15, 0.2}, 0);
+  Observations later = obs;
+  later[ObservedKind::Stock].push_back({0, 1, 2020, 123456});
+  later[ObservedKind::Detections].push_back({0, -1, 2016, 999});
+  later[ObservedKind::Asylum].push_back({0, -1, 2016, 999});
+  EXPECT_EQ(later.up_to(2015)[ObservedKind::Stock].size(), obs[ObservedKind::Stock].size());
   CalibrationOptions o = self_check_options(1);
-  o.fit_cutoff = 2016;
-  EXPECT_THROW(calibrate(*sc, obs, o), std::invalid_argument);
+  o.smc.particles = 16;
+  const CalibrationResult with = calibrate(*sc, later, o), without = calibrate(*sc, obs, o);
+  EXPECT_EQ(with.posterior.particles, without.posterior.particles);  // the later data changed nothing
+  EXPECT_EQ(with.targets, without.targets);
+  // An earlier cut-off reads less: 2010's stocks only.
+  o.fit_cutoff = 2010;
+  EXPECT_EQ(calibrate(*sc, later, o).targets[static_cast<int>(ObservedKind::Stock)], 3);
 }
 
 TEST(Calibrate, SamePosteriorOnOneAndTwoThreads) {
@@ -105,8 +104,32 @@ TEST(Calibrate, SamePosteriorOnOneAndTwoThreads) {
   const CalibrationResult one = run(1), two = run(2);
   EXPECT_EQ(one.posterior.particles, two.posterior.particles);
   EXPECT_EQ(one.posterior.evaluations, two.posterior.evaluations);
-  EXPECT_EQ(one.stock_targets, 6);
-  EXPECT_EQ(one.detection_targets, 10);
+  EXPECT_EQ(one.targets[static_cast<int>(ObservedKind::Stock)], 6);
+  EXPECT_EQ(one.targets[static_cast<int>(ObservedKind::Detections)], 10);
+}
+
+// Pair effects: data made with a strong preference for Germany (+1.5 in the choice)
+// and none elsewhere; the calibration's empirical Bayes estimate finds it, and leaves
+// the others near none.
+TEST(Calibrate, DestinationEffectsRecoverAPreferenceTheOtherTermsDoNotExplain) {
+  const std::string world = "calendar: {start: 2005-01, end: 2015-12}\nmodel: {emigration_rate: 0.002}\n";
+  auto truth_sc = testing::small_scenario(world +
+                                          "population: [{origin: MDA, agents: 20000, "
+                                          "destination_effects: {DEU: 1.5}}]\n");
+  const ModelParams p = truth_sc->origins[0].behaviour;
+  const ForecastWindow window(*truth_sc, Observations{}, std::nullopt, 2015);
+  const ModelObservations m = mean_of(window.simulate({&p, 1}, 4, 500));
+  Observations obs;
+  for (int year : {2010, 2015})
+    for (int d = 0; d < 3; ++d) obs[ObservedKind::Stock].push_back({0, d, year, m.at(ObservedKind::Stock, 0, d, year)});
+  auto sc = testing::small_scenario(world + "population: [{origin: MDA, agents: 20000}]\n");
+  CalibrationOptions o = self_check_options(5);
+  o.destination_effects = true;
+  o.smc.particles = 16;
+  const CalibrationResult r = calibrate(*sc, obs, o);
+  std::map<std::string, double> effect;
+  for (const auto& [node, value] : r.destination_effects) effect[sc->nodes[node].id] = value;
+  EXPECT_GT(effect["DEU"] - std::max(effect["ITA"], effect["ROU"]), 0.7);
 }
 
 // Simulation-based calibration: over trials whose truths are drawn from the prior, the

@@ -148,6 +148,30 @@ TEST(LabourMarketOpenness, ASecondQuotaForTheSamePairAddsItsPlacesToTheFirst) {
   }
 }
 
+TEST(LabourMarketOpenness, PlacesApplicantsLeaveAreRecruitedForAtHome) {
+  // Hardly anyone leaves of their own accord, so almost no one applies: the scheme
+  // recruits at home for the places left the step before, 4 agents a month on average.
+  const auto r =
+      run("model: {emigration_rate: 0.000001, legal_access: 0}\n" +
+              as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: MDA, per_year: " +
+                        std::to_string(130 * 12 * 4) + "}]"),
+          2);
+  const SeriesGroup& quotas = r[0].policies[0];
+  const auto recruited = quotas.series()[quotas.find("recruited")].dense();
+  const auto granted = quotas.series()[quotas.find("granted")].dense();
+  const SeriesGroup& g = core(r);
+  const int arrivals = g.find("arrivals");
+  double total = 0, legal = 0;
+  for (size_t s = 1; s < recruited.size(); ++s) {
+    total += recruited[s] + granted[s];
+    legal += g.at(arrivals, s, 2 * kChannelCount);  // DEU, legal
+  }
+  const double expected = 130.0 * 4 * static_cast<double>(recruited.size() - 1);
+  EXPECT_NEAR(total, expected, 4.5 * 130 * std::sqrt(expected / 130));  // Poisson-like in agents
+  EXPECT_DOUBLE_EQ(legal, total);  // every legal arrival in DEU came through the scheme
+  EXPECT_EQ(recruited[0], 0);      // nothing was left over before the first step
+}
+
 TEST(LabourMarketOpenness, AdmitsOnlyTheListedSkills) {
   auto world = world_of(small_scenario("model: {emigration_rate: 0.02, legal_access: 0, asylum_application: 0}\n" +
                                        as_policy("name: labour_market_openness\nquotas: [{member_state: DEU, partner: "

@@ -138,7 +138,7 @@ def test_calibrate_and_backtest_reachable():
     r = migflow.calibrate("moldova/baseline", particles=16, agents=500, progress=False)
     assert r["posterior"].shape[0] == 16 and "emigration_rate" in r["medians"]
     assert r["yaml"].startswith("# Written by `migflow calibrate")
-    b = migflow.backtest(["moldova/baseline"], replicates=2, agents=2000, long_run=False, revision2024=False)
+    b = migflow.backtest(["moldova/baseline"], replicates=2, agents=2000, restart=False, revision2024=False)
     assert set(b["forecasts"]["partner"]) == {"MDA"} and "| " in b["markdown"]
 
 
