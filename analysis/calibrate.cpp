@@ -365,6 +365,7 @@ std::vector<double> estimate_destination_effects(const Scenario& sc, const Obser
                                                  int iterations, double* spread) {
   constexpr int kReplicates = 4;
   constexpr double kDamping = 0.7, kStockError = 0.3;  // the stock error's prior median
+  constexpr double kLargest = 3;
   Scenario work = sc;
   for (int it = 0; it < iterations; ++it) {
     work.origins[0].destination_effects.clear();
@@ -416,8 +417,12 @@ std::vector<double> estimate_destination_effects(const Scenario& sc, const Obser
     if (n == 0) break;
     const double tau2 = std::max(0.05, (square - noise_sum) / n);
     *spread = std::sqrt(tau2);
+    // An effect beyond kLargest would say more about what the model leaves out (citizens
+    // of the destination, schemes that recruit) than about where people choose to go.
     for (size_t d = 0; d < effects.size(); ++d)
-      if (noise[d] >= 0) effects[d] += kDamping * (target[d] * tau2 / (tau2 + noise[d]) - effects[d]);
+      if (noise[d] >= 0)
+        effects[d] = std::clamp(effects[d] + kDamping * (target[d] * tau2 / (tau2 + noise[d]) - effects[d]),
+                                -kLargest, kLargest);
   }
   return effects;
 }

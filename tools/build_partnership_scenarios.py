@@ -190,6 +190,17 @@ SKILL_NOTE = {
     "MDA": "rounded from ILO education data",
 }
 
+# First-instance recognition rates of each partner's nationals in the EU (refugee status
+# and subsidiary protection over all first decisions), Eurostat migr_asydcfsta for 2014 as
+# tabulated by the European Stability Initiative (decisions in brackets): Belarus 28% (470),
+# Azerbaijan 16% (2,225), Moldova 12% (170), Morocco 8.4% (1,835), Armenia 7.6% (3,900),
+# Tunisia 5.2% (1,450), Georgia 4.1% (6,145). Moldova's 12% rests on 170 decisions and
+# fell to 0.3% in 2019 (EASO): 0.03. Jordan and Cape Verde are not in the table: 0.08,
+# the other partners' median. Belarus before its 2020 crisis: 0.25.
+RECOGNITION = {"CPV": 0.08, "MDA": 0.03, "GEO": 0.04, "ARM": 0.076, "AZE": 0.16, "MAR": 0.084, "TUN": 0.052,
+               "JOR": 0.08, "BLR": 0.25}
+RECOGNITION_NOTE = "Eurostat 2014 (docs/policies.md, protection_resettlement)."
+
 PERSONS_PER_AGENT_STEPS = [1, 2, 5, 10, 20, 50]
 # At most this many agents per partner scenario (at home and abroad) where 50 persons an
 # agent or fewer allow it; never more than 50 persons an agent, so that a cell of 1,000
@@ -658,7 +669,9 @@ def partner_baseline(p, row, info, d):
     w(f"  # {abroad / 1e3:.0f} thousand abroad in the world's destinations (2005 diaspora): about "
       f"{round((pop + abroad) / ppa / 1000)},000 agents.")
     w(f"  # Skill shares (ISCED 0-2 / 3-4 / 5-8 of the working-age population): {skills_comment(p)}.")
-    w(f"  - {{origin: {p}, persons_per_agent: {ppa}, skills: {skills_line(p)}}}")
+    w(f"  # Share of first asylum decisions granting protection: {RECOGNITION_NOTE}")
+    w(f"  - {{origin: {p}, persons_per_agent: {ppa}, skills: {skills_line(p)}, "
+      f"model: {{asylum_recognition: {RECOGNITION[p]}}}}}")
     w("policies:")
     if ag:
         w("  - id: readmission_as_agreed")
@@ -850,7 +863,8 @@ def all_partners(world, info, d, ppa_override=None):
     w("  # (no education data in scenarios/data).")
     for r in rows:
         p = r["partner_iso3"]
-        w(f"  - {{origin: {p}, persons_per_agent: 1, skills: {skills_line(p)}}}")
+        w(f"  - {{origin: {p}, persons_per_agent: 1, skills: {skills_line(p)}, "
+          f"model: {{asylum_recognition: {RECOGNITION[p]}}}}}")
     # Union of agreements; third-country coverage for any country that is a 'via' of some partner.
     vias = set()
     for p in world["partners"]:
