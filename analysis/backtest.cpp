@@ -126,9 +126,14 @@ PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& o
     return it == stocks.end() ? -1.0 : it->second;
   };
   auto id = [&](int d) { return sc.nodes[w.destination_node(d)].id; };
+  // Naive forecasts start from the last stocks observed by the cut-off (UN DESA's are
+  // five-yearly: 2015 for a cut-off of 2015 or 2019).
+  int base_year = 0;
+  for (const auto& [cell, value] : stocks)
+    if (cell.second <= o.origin_year) base_year = std::max(base_year, cell.second);
   for (int d = 0; d < w.destination_count(); ++d) {
-    const double seen = stock(d, o.test_year), base = stock(d, o.origin_year), before = stock(d, o.origin_year - 5);
-    if (seen < o.min_stock || base <= 0) continue;  // naive forecasts need the cut-off year's value
+    const double seen = stock(d, o.test_year), base = stock(d, base_year), before = stock(d, base_year - 5);
+    if (seen < o.min_stock || base <= 0) continue;  // naive forecasts need the last year's value
     Forecast f{"stock", id(d), w.governed_by_eu(d), o.test_year, seen};
     f.persistence = base;
     f.trend = before > 0 ? base * base / before : base;

@@ -27,11 +27,6 @@ ParameterPrior prior(std::string_view name, Transform t, double median, double s
   return {std::string(name), t, centre, sd, lo, hi};
 }
 
-bool is_observation_error(const std::string& name) {
-  return std::find(std::begin(kObservationErrorNames), std::end(kObservationErrorNames), name) !=
-         std::end(kObservationErrorNames);
-}
-
 struct Target {
   ObservedKind kind;
   Observation observed;
@@ -131,6 +126,11 @@ std::vector<ParameterPrior> default_priors() {
       prior(kObservationErrorNames[5], Transform::Log, 0.4, 0.5, 1e-3, 10),
       prior(kObservationErrorNames[6], Transform::Log, 0.4, 0.5, 1e-3, 10),
       prior(kObservationErrorNames[7], Transform::Log, 0.4, 0.5, 1e-3, 10),
+      // One series' errors in different years (the same kind and destination) share the
+      // model's bias and the source's definitions: a correlation, median 0.5, sd 1 on the
+      // logit scale. Without it, 38 yearly cells of one series weigh as 38 independent
+      // facts and the posterior collapses.
+      prior(kObservationErrorCorrelation, Transform::Logit, 0.5, 1.0, 1e-3, 1 - 1e-3),
   };
 }
 
@@ -155,6 +155,7 @@ struct CalibrationLikelihood::Impl {
   std::unique_ptr<ForecastWindow> window;
   std::vector<Target> targets;
   std::vector<int> error_of_kind;  // parameter index of each kind's observation error, or -1
+  int correlation_index = -1;      // parameter index of their correlation between years, or -1
 
   Impl(const Scenario& sc, const Observations& data, const CalibrationOptions& o, std::vector<ParameterPrior> p)
       : options(o), priors(std::move(p)) {
@@ -164,7 +165,7 @@ struct CalibrationLikelihood::Impl {
     base = sc.origins[0].behaviour;
     for (const ParameterPrior& prior : priors) {
       const ParamSpec* spec = find_model_param(prior.name);
-      if (!is_observation_error(prior.name) && (!spec || !spec->per_origin))
+      if (!is_observation_error_term(prior.name) && (!spec || !spec->per_origin))
         throw std::invalid_argument("calibration: '" + prior.name + "' is not a per-origin parameter");
     }
     for (std::string_view name : kObservationErrorNames) {
@@ -173,6 +174,8 @@ struct CalibrationLikelihood::Impl {
         if (priors[j].name == name) index = static_cast<int>(j);
       error_of_kind.push_back(index);
     }
+    for (size_t j = 0; j < priors.size(); ++j)
+      if (priors[j].name == kObservationErrorCorrelation) correlation_index = static_cast<int>(j);
     if (options.fit_cutoff < sc.calendar.start.year)
       throw std::invalid_argument("calibration: the scenario starts after the fit cut-off " +
                                   std::to_string(options.fit_cutoff));
@@ -292,9 +295,18 @@ struct CalibrationLikelihood::Impl {
       sim_sd(i) = std::sqrt(sim_var);
     }
     Eigen::MatrixXd cov = sim_sd.asDiagonal() * noise_correlation * sim_sd.asDiagonal();
+    const double rho = correlation_index >= 0 ? natural[static_cast<size_t>(correlation_index)] : 0.0;
     for (Eigen::Index i = 0; i < T; ++i) {
-      const double sd = error_sd(natural, targets[static_cast<size_t>(i)].kind);
+      const Target& a = targets[static_cast<size_t>(i)];
+      const double sd = error_sd(natural, a.kind);
       cov(i, i) += sd * sd;
+      for (Eigen::Index j = 0; j < i && rho > 0; ++j) {  // the same series in other years
+        const Target& b = targets[static_cast<size_t>(j)];
+        if (b.kind == a.kind && b.observed.destination == a.observed.destination) {
+          cov(i, j) += rho * sd * sd;
+          cov(j, i) += rho * sd * sd;
+        }
+      }
     }
     const Eigen::LLT<Eigen::MatrixXd> chol(cov);
     if (chol.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
@@ -421,8 +433,8 @@ std::vector<double> estimate_destination_effects(const Scenario& sc, const Obser
     // of the destination, schemes that recruit) than about where people choose to go.
     for (size_t d = 0; d < effects.size(); ++d)
       if (noise[d] >= 0)
-        effects[d] = std::clamp(effects[d] + kDamping * (target[d] * tau2 / (tau2 + noise[d]) - effects[d]),
-                                -kLargest, kLargest);
+        effects[d] = std::clamp(effects[d] + kDamping * (target[d] * tau2 / (tau2 + noise[d]) - effects[d]), -kLargest,
+                                kLargest);
   }
   return effects;
 }

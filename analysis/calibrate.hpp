@@ -49,6 +49,9 @@ struct CalibrationOptions {
   SmcOptions smc = [] {
     SmcOptions o;
     o.particles = 256;
+    // A posterior of about 25 dimensions whose likelihood is rough (common random
+    // numbers): more moves per stage keep the particles from collapsing onto a few.
+    o.max_moves = 30;
     return o;
   }();
   std::vector<ParameterPrior> priors;  // the parameters fitted and their priors; empty: default_priors()

@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "analysis/smc.hpp"
 #include "sim/core_series.hpp"
+#include "sim/rng.hpp"
 
 namespace migflow {
 
@@ -71,8 +73,15 @@ Indicator indicator(const RunFile& run, bool is_stock, std::string name, std::st
       per_replicate[r] = per_step[r * T + T - 1];
     else
       for (std::size_t t = 0; t < T; ++t) per_replicate[r] += per_step[r * T + t];
-  return {std::move(name),          std::move(member_state), std::move(unit), std::move(description),
-          std::move(per_replicate), std::move(per_step),     is_stock};
+  return {std::move(name),
+          std::move(member_state),
+          std::move(unit),
+          std::move(description),
+          std::move(per_replicate),
+          std::move(per_step),
+          is_stock,
+          "",
+          false};
 }
 
 template <class... A>
@@ -168,7 +177,7 @@ Indicator mean_transit_wait(const RunFile& run) {
   const auto& statuses = run.labels_of(name_of(CoreDim::status));
   const std::size_t transit = static_cast<std::size_t>(
       std::find(statuses.begin(), statuses.end(), name_of(Status::InTransit)) - statuses.begin());
-  Indicator out{"transit_wait", "", "months", "mean time waited so far by people in transit", {}, {}, false};
+  Indicator out{"transit_wait", "", "months", "mean time waited so far by people in transit", {}, {}, false, "", false};
   out.per_replicate.assign(w.shape[0], 0.0);
   out.per_step.assign(w.shape[0] * T, 0.0);
   for (std::size_t r = 0; r < w.shape[0]; ++r) {
@@ -197,6 +206,46 @@ void add_member_state(const RunFile& run, const std::string& ms, std::vector<Ind
                      steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)))));
   out.push_back(flow(run, "returns_executed", ms, "persons", "returns executed over the period",
                      steps(run, CoreSeries::returns_executed, in_ms)));
+}
+
+// Which kind of data observes an indicator (its name): how calibration sees that level.
+std::string observed_as(const std::string& name) {
+  static const std::map<std::string, std::string> kinds{
+      {"arrivals_legal", "immigration"},    {"arrivals_employment", "employment_permits"},
+      {"arrivals_family", "immigration"},   {"arrivals_education", "immigration"},
+      {"arrivals_irregular", "detections"}, {"stock_regular_end", "stock"},
+      {"abroad_outside_eu_end", "stock"},   {"asylum_applications", "asylum"},
+      {"return_orders", "orders"},          {"returns_executed", "returns"}};
+  const auto it = kinds.find(name);
+  return it == kinds.end() ? "" : it->second;
+}
+
+// Each replicate's value of an observed level times exp(sd x z): sd the model
+// discrepancy of its draw for that kind, z from (replicate seed, kind).
+void add_model_discrepancy(const RunFile& run, std::vector<Indicator>& indicators) {
+  const std::size_t R = run.replicates(), kinds = std::size(kObservedKindNames);
+  if (run.model_discrepancy.size() != R || R == 0) return;
+  bool any = false;
+  for (const auto& cells : run.model_discrepancy) {
+    if (cells.size() != kinds) return;  // several origins: not drawn (docs/calibration.md)
+    any = any || std::any_of(cells.begin(), cells.end(), [](double sd) { return sd > 0; });
+  }
+  if (!any) return;  // point values: no discrepancy to draw
+  const std::size_t T = run.dates.size();
+  for (Indicator& ind : indicators) {
+    ind.observed_as = observed_as(ind.name);
+    const auto k = static_cast<std::size_t>(
+        std::find(std::begin(kObservedKindNames), std::end(kObservedKindNames), ind.observed_as) -
+        std::begin(kObservedKindNames));
+    if (k == kinds) continue;
+    for (std::size_t r = 0; r < R; ++r) {
+      const Draws u = draw(run.replicate_seeds[r], k, 0, Purpose::ObservationNoise);
+      const double factor = std::exp(run.model_discrepancy[r][k] * normal_from_uniforms(u.uniform(0), u.uniform(1)));
+      ind.per_replicate[r] *= factor;
+      for (std::size_t t = 0; t < T && r * T + t < ind.per_step.size(); ++t) ind.per_step[r * T + t] *= factor;
+    }
+    ind.with_discrepancy = true;
+  }
 }
 
 }  // namespace
@@ -262,6 +311,7 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   if (by_member_state)
     for (const std::string& ms : run.labels_of(name_of(CoreDim::destination)))
       if (is_member_state(run, ms)) add_member_state(run, ms, out);
+  add_model_discrepancy(run, out);
   return out;
 }
 
@@ -393,8 +443,9 @@ static std::string summary_text(const Summary& s) {
   return text;
 }
 
+// Observed levels whose intervals include the model discrepancy are marked with a dagger.
 static std::string row_name(const Indicator& i) {
-  return i.member_state.empty() ? i.name : i.name + " " + i.member_state;
+  return (i.member_state.empty() ? i.name : i.name + " " + i.member_state) + (i.with_discrepancy ? " †" : "");
 }
 
 std::vector<std::vector<std::string>> comparison_table(const Comparison& c) {
@@ -425,11 +476,19 @@ std::string comparison_note(const Comparison& c) {
           ? "which draw their parameters from the posterior, so the interval holds parameter uncertainty and chance"
       : with_draws == 0 ? "which all use the same parameter values, so the interval is chance alone"
                         : "which draw their parameters from the posterior in some runs and use fixed values in others";
+  bool discrepancy = false;
+  for (const auto& run : c.runs)
+    for (const Indicator& i : run) discrepancy = discrepancy || i.with_discrepancy;
   return "Mean over replicates [95% interval: 2.5% to 97.5% of the replicates, " + spread +
          "]; pN%: the share of the variance that comes from the parameters (the rest is chance); differences " +
          (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
                                         : "paired where replicate seeds match, else independent") +
-         ".";
+         "." +
+         (discrepancy ? " †: a level the calibration's data observe; each replicate's value includes a draw of the "
+                        "model discrepancy fitted for that kind of data, so its interval is one of the observed value "
+                        "(and a difference is scaled by the same draw; relative differences are not). Rows without "
+                        "† have no observed counterpart: their intervals hold the model's uncertainty only."
+                      : "");
 }
 
 std::string comparison_markdown(const Comparison& c) {

@@ -25,6 +25,11 @@ struct Indicator {
   // for a stock (per_replicate is their sum, or the last step's value).
   std::vector<double> per_step;
   bool stock = false;
+  // The kind of data that observes it (kObservedKindNames), or "" for none; when the
+  // run carries its draws' model discrepancy, each replicate's value includes a draw of
+  // it (with_discrepancy), so the interval is one of the observed value.
+  std::string observed_as;
+  bool with_discrepancy = false;
 };
 
 // What an indicator's replicates say.
@@ -38,7 +43,12 @@ struct Summary {
 
 // The headline indicators of a run; with `by_member_state`, arrivals and returns also
 // per Member State. EU indicators count the Member States; `abroad_outside_eu_end`
-// and `arrivals_outside_eu` the destinations outside the EU.
+// and `arrivals_outside_eu` the destinations outside the EU. Levels a kind of data
+// observes include, replicate by replicate, a draw of the model discrepancy of the
+// replicate's posterior draw (one origin's runs; docs/calibration.md): value x
+// exp(sd x z), z standard normal from the replicate's seed and the kind, so two runs
+// paired by seed share it, and their difference is scaled by the same factor.
+
 std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_state);
 
 // The replicates' groups of shared parameter draws: equal ids share a draw. Every

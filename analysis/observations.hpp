@@ -34,9 +34,8 @@ enum class ObservedKind : std::uint8_t {
   Immigration,        // immigrants (all reasons), a year (origin, Member State)
 };
 inline constexpr int kObservedKinds = 8;
-inline constexpr std::array<std::string_view, kObservedKinds> kObservedKindNames{
-    "stock", "detections", "asylum", "orders", "illegally_present", "returns", "employment_permits", "immigration"};
-static_assert(std::size(kObservationErrorNames) == kObservedKinds, "one observation error per kind of data");
+static_assert(std::size(kObservedKindNames) == kObservedKinds && std::size(kObservationErrorNames) == kObservedKinds,
+              "one name and one observation error per kind of data");
 
 // One observed value, at dense indices of a world (destination -1 for a total over the
 // Member States).

@@ -285,8 +285,7 @@ struct Builder {
     for (const auto& item : names.items) {
       const std::string name = scalar_string(*item, r.field("parameters"));
       const ParamSpec* spec = find_model_param(name);
-      const bool error_term = std::find(std::begin(kObservationErrorNames), std::end(kObservationErrorNames), name) !=
-                              std::end(kObservationErrorNames);
+      const bool error_term = is_observation_error_term(name);
       if ((!spec || !spec->per_origin) && !error_term)
         fail(*item, r.field("parameters"),
              "'" + name + "' is not a per-origin model parameter or an observation error");

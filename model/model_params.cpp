@@ -59,6 +59,12 @@ constexpr ParamSpec kParams[] = {
 
 std::span<const ParamSpec> model_param_specs() { return kParams; }
 
+bool is_observation_error_term(std::string_view name) {
+  for (std::string_view e : kObservationErrorNames)
+    if (e == name) return true;
+  return name == kObservationErrorCorrelation;
+}
+
 const ParamSpec* find_model_param(std::string_view name) {
   for (const ParamSpec& p : kParams)
     if (p.name == name) return &p;

@@ -175,6 +175,10 @@ std::span<const ParamSpec> model_param_specs();
 // carries beside the model parameters: sd of ln(observed / model) per kind of data, in
 // the order of analysis/observations.hpp's ObservedKind. They are the model discrepancy
 // that predictive intervals of observable levels include.
+// The kinds of data the calibration fits (analysis/observations.hpp's ObservedKind, in
+// this order); a run file's `kind` labels.
+inline constexpr std::string_view kObservedKindNames[] = {
+    "stock", "detections", "asylum", "orders", "illegally_present", "returns", "employment_permits", "immigration"};
 inline constexpr std::string_view kObservationErrorNames[] = {"observation_error_stocks",
                                                               "observation_error_detections",
                                                               "observation_error_asylum",
@@ -183,6 +187,12 @@ inline constexpr std::string_view kObservationErrorNames[] = {"observation_error
                                                               "observation_error_returns",
                                                               "observation_error_employment_permits",
                                                               "observation_error_immigration"};
+// The correlation of one series' observation errors between years (the same kind of
+// data for the same destination): the model's bias and the source's definitions persist.
+inline constexpr std::string_view kObservationErrorCorrelation = "observation_error_correlation";
+// Whether `name` is one of the calibration's error terms (an observation error or
+// their correlation), which a posterior sample carries beside the model parameters.
+bool is_observation_error_term(std::string_view name);
 const ParamSpec* find_model_param(std::string_view name);  // null when unknown
 
 }  // namespace migflow

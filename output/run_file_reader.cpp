@@ -1,5 +1,7 @@
 #include "output/run_file_reader.hpp"
 
+#include <type_traits>
+
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
@@ -117,14 +119,16 @@ std::vector<std::string> root_datasets(hid_t file) {
   return names;
 }
 
-// An integer variable's values, flattened; empty when the file has none of that name.
-std::vector<int> read_integers(hid_t file, const std::string& name) {
+// A variable's values (int or double), flattened; empty when the file has none of that name.
+template <class T>
+std::vector<T> read_values(hid_t file, const std::string& name) {
   if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return {};
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
   std::size_t n = 1;
   for (hsize_t e : extent(d)) n *= static_cast<std::size_t>(e);
-  std::vector<int> values(n);
-  if (n > 0 && H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+  std::vector<T> values(n);
+  const hid_t type = std::is_same_v<T, int> ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
+  if (n > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw std::runtime_error("cannot read '" + name + "'");
   return values;
 }
@@ -186,13 +190,20 @@ RunFile read_run_file(const std::string& path) {
         if (!run.labels.count(s.dims[d])) run.labels[s.dims[d]] = read_strings(file, path, s.dims[d]);
       run.series[name] = std::move(s);
     }
-    run.destination_in_eu = read_integers(file, "destination_in_eu");
-    const std::vector<int> draws = read_integers(file, "parameter_draw");
+    run.destination_in_eu = read_values<int>(file, "destination_in_eu");
+    const std::vector<int> draws = read_values<int>(file, "parameter_draw");
     if (!draws.empty() && !run.replicate_seeds.empty()) {
       const std::size_t origins = draws.size() / run.replicate_seeds.size();
       for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)
         run.parameter_draws.emplace_back(draws.begin() + static_cast<std::ptrdiff_t>(r * origins),
                                          draws.begin() + static_cast<std::ptrdiff_t>((r + 1) * origins));
+    }
+    const std::vector<double> discrepancy = read_values<double>(file, "model_discrepancy");
+    if (!discrepancy.empty() && !run.replicate_seeds.empty() && discrepancy.size() % run.replicate_seeds.size() == 0) {
+      const std::size_t cells = discrepancy.size() / run.replicate_seeds.size();
+      for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)
+        run.model_discrepancy.emplace_back(discrepancy.begin() + static_cast<std::ptrdiff_t>(r * cells),
+                                           discrepancy.begin() + static_cast<std::ptrdiff_t>((r + 1) * cells));
     }
   } catch (const ReadError&) {
     throw;
@@ -233,6 +244,7 @@ RunFile run_in_memory(const RunMetadata& meta, const std::vector<ReplicateSeries
   for (const ReplicateSeries& rep : replicates) {
     run.replicate_seeds.push_back(rep.seed);
     run.parameter_draws.push_back(rep.parameter_draws);
+    run.model_discrepancy.push_back(rep.model_discrepancy);
   }
   for (const LabelledVariable& v : meta.variables)
     if (v.name == "destination_in_eu") run.destination_in_eu.assign(v.values.begin(), v.values.end());

@@ -28,6 +28,9 @@ struct RunFile {
   // Per replicate, per origin: the posterior draw it ran with (-1: point values; empty
   // in files without it).
   std::vector<std::vector<int>> parameter_draws;
+  // Per replicate, per (origin, kind of data): the model discrepancy of its draw (empty
+  // in files without it).
+  std::vector<std::vector<double>> model_discrepancy;
   // The root group's attributes as text, numbers printed (migflow_version, seed,
   // scenario: the resolved scenario, run_status, ...): the run's provenance.
   std::map<std::string, std::string> attributes;

@@ -335,6 +335,31 @@ void write_parameter_draws(hid_t root, const std::vector<ReplicateSeries>& repli
                        "posterior draw of the origin's parameters the replicate ran with (-1: point values)");
 }
 
+// The model discrepancy each replicate's draw carries, per origin and kind of data.
+void write_model_discrepancy(hid_t root, const std::vector<ReplicateSeries>& replicates, const SharedAxes& axes) {
+  const std::size_t origins = replicates.front().parameter_draws.size();
+  const std::size_t cells = replicates.front().model_discrepancy.size();
+  if (origins == 0 || cells == 0 || cells % origins != 0) return;
+  std::vector<double> values;
+  for (const ReplicateSeries& rep : replicates) {
+    if (rep.model_discrepancy.size() != cells) throw std::runtime_error("replicates differ in their discrepancies");
+    values.insert(values.end(), rep.model_discrepancy.begin(), rep.model_discrepancy.end());
+  }
+  Handle dataset = create_dataset(root, "model_discrepancy", H5T_NATIVE_DOUBLE,
+                                  {axes.replicates, origins, cells / origins}, dataset_plist());
+  check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+        "writing 'model_discrepancy'");
+  attach_scale(dataset, axes.replicate, 0, "replicate");
+  Handle origin(H5Dopen2(root, "origin", H5P_DEFAULT), H5Dclose, "opening 'origin'");
+  attach_scale(dataset, origin, 1, "origin");
+  Handle kind(H5Dopen2(root, "kind", H5P_DEFAULT), H5Dclose, "opening 'kind'");
+  attach_scale(dataset, kind, 2, "kind");
+  write_text_attribute(dataset, "units", "1");
+  write_text_attribute(dataset, "long_name",
+                       "model discrepancy of the replicate's posterior draw: sd of ln(observed / model) per kind of "
+                       "data (0: point values)");
+}
+
 void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
                     const std::vector<GroupAcrossReplicates>& groups,
                     const std::vector<std::vector<EncodedChunk>>& chunks) {
@@ -343,6 +368,7 @@ void write_contents(hid_t root, const RunMetadata& meta, const std::vector<Repli
   write_group(root, groups[0], chunks[0], axes);
   write_labelled_variables(root, meta, replicates.front().core, axes);
   write_parameter_draws(root, replicates, axes);
+  write_model_discrepancy(root, replicates, axes);
 
   Handle policies = create_group(root, "policies");
   for (std::size_t p = 1; p < groups.size(); ++p) {

@@ -188,6 +188,7 @@ bool same_structure(const SeriesGroup& a, const SeriesGroup& b) {
 void ReplicateSeries::save(BinaryWriter& out) const {
   out.put(seed);
   out.put_vector(parameter_draws);
+  out.put_vector(model_discrepancy);
   core.save(out);
   out.put<std::uint64_t>(policies.size());
   for (const SeriesGroup& g : policies) g.save(out);
@@ -211,6 +212,7 @@ ReplicateSeries ReplicateSeries::load(BinaryReader& in) {
   ReplicateSeries rep;
   rep.seed = in.get<std::uint64_t>();
   rep.parameter_draws = in.get_vector<std::int32_t>();
+  rep.model_discrepancy = in.get_vector<double>();
   rep.core = SeriesGroup::load(in);
   for (auto n = in.get<std::uint64_t>(); n > 0; --n) rep.policies.push_back(SeriesGroup::load(in));
   return rep;

@@ -120,6 +120,10 @@ struct ReplicateSeries {
   std::uint64_t seed = 0;  // the replicate's own seed
   // Per origin: the posterior draw this replicate ran with, or -1 for the point values.
   std::vector<std::int32_t> parameter_draws;
+  // Per (origin, kind of data): the model discrepancy the replicate's posterior draw
+  // carries, the sd of ln(observed / model) (0 with point values); `migflow compare`
+  // draws from it for the intervals of observable levels.
+  std::vector<double> model_discrepancy;
   SeriesGroup core;
   std::vector<SeriesGroup> policies;
 

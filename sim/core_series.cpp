@@ -162,6 +162,7 @@ std::vector<Dimension> core_dimensions(const World& world) {
   for (int e = 0; e < world.edge_count(); ++e) labels(D::edge).push_back(sc.edge_label(static_cast<EdgeId>(e)));
   labels(D::decision).assign(kDecisionNames.begin(), kDecisionNames.end());
   labels(D::cause).assign(kReturnCauseNames.begin(), kReturnCauseNames.end());
+  labels(D::kind).assign(std::begin(kObservedKindNames), std::end(kObservedKindNames));
   return dims;
 }
 

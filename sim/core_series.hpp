@@ -18,9 +18,10 @@
 namespace migflow {
 
 // The labelled axes of the core series (besides replicate and time), in file order.
-enum class CoreDim : std::uint8_t { node, status, origin, destination, channel, edge, decision, cause };
-inline constexpr std::array<std::string_view, 8> kCoreDimNames{"node",    "status", "origin",   "destination",
-                                                               "channel", "edge",   "decision", "cause"};
+// `kind` labels the kinds of data of the file's model_discrepancy (no series uses it).
+enum class CoreDim : std::uint8_t { node, status, origin, destination, channel, edge, decision, cause, kind };
+inline constexpr std::array<std::string_view, 9> kCoreDimNames{"node", "status",   "origin", "destination", "channel",
+                                                               "edge", "decision", "cause",  "kind"};
 
 enum class CoreSeries : std::uint8_t {
   stocks,

@@ -79,8 +79,16 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   steps_ = sc.calendar.steps();
   series_.seed = seed_;
   const bool own_draws = params.empty();
-  for (int o = 0; o < world_->origin_count(); ++o)
-    series_.parameter_draws.push_back(own_draws ? parameter_draw_index(sc, o, replicate) : -1);
+  for (int o = 0; o < world_->origin_count(); ++o) {
+    const int row = own_draws ? parameter_draw_index(sc, o, replicate) : -1;
+    series_.parameter_draws.push_back(row);
+    const ParameterSample& sample = sc.origins[o].posterior;
+    for (std::string_view name : kObservationErrorNames) {
+      const int column = row < 0 ? -1 : sample.column(std::string(name));
+      series_.model_discrepancy.push_back(
+          column < 0 ? 0.0 : sample.draws[static_cast<std::size_t>(row)][static_cast<std::size_t>(column)]);
+    }
+  }
   for (size_t p = 0; p < sc.policies.size(); ++p) {
     const PolicySpec& spec = sc.policies[p];
     ActivePolicy ap{spec, spec.config->instantiate(*world_), sc.calendar.step_at(spec.from),
@@ -150,6 +158,7 @@ void Engine::publish_stocks() {
 void Engine::update() {
   const Scenario& sc = world_->scenario();
   env_ = baseline_environment(*world_, params_);
+  env_.mechanism_key = mechanism_key(sc, replicate_);
   const StepContext ctx{step_, sc.calendar.year(step_), static_cast<double>(sc.calendar.step_months)};
   for (ActivePolicy& ap : policies_)
     if (step_ >= ap.first_step && step_ <= ap.last_step) ap.policy->update(ctx, counts_, env_);

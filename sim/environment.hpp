@@ -59,6 +59,9 @@ struct Environment {
   // Each origin's parameter set of this replicate (its posterior draw, or point values):
   // the strengths of the mechanisms through which policies act (docs/policies.md).
   std::span<const ModelParams> params;
+  // The replicate's key for the mechanisms' strengths that modules draw from their
+  // priors (policies/mechanism.hpp); 0: every strength at its prior median.
+  std::uint64_t mechanism_key = 0;
   // 1 while an EU readmission agreement with the origin is in force: return_execution
   // is then multiplied by exp(readmission_effect), the evidence's effect.
   std::vector<std::uint8_t> readmission;

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "sim/parameter_draw.hpp"
 #include "sim/policy.hpp"
 #include "sim/step_tables.hpp"
 
@@ -307,6 +308,7 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
   StepTables tables;
   for (int step = 0; step < steps; ++step) {
     Environment env = baseline_environment(world, params);
+    env.mechanism_key = mechanism_key(sc, 0);  // replicate 0's strengths, as its engine draws them
     const StepContext ctx{step, sc.calendar.year(step), static_cast<double>(sc.calendar.step_months)};
     const YearMonth now = sc.calendar.date(step);
     for (size_t p = 0; p < policies.size(); ++p)

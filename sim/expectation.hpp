@@ -4,7 +4,8 @@
 // agent is an independent Markov chain over (status, location, destination, via,
 // permit time left), and the expected stocks after T steps are the start distribution
 // pushed through the T step operators, mixed over skills and (by Gauss-Hermite
-// quadrature) household resources. Tests hold the simulated ensemble to it.
+// quadrature) household resources. The policies' mechanisms have the strengths replicate
+// 0 draws (sim/parameter_draw.hpp, mechanism_key). Tests hold the simulated ensemble to it.
 #pragma once
 #include <vector>
 
@@ -20,7 +21,8 @@ struct ExpectedStocks {
   std::vector<std::vector<double>> share;
 };
 
-// Throws std::invalid_argument naming the interaction when the scenario has one.
+// Throws std::invalid_argument naming the interaction when the scenario has one (family
+// reunification, which follows the residents abroad, counts as one).
 ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nodes = 24);
 
 // Gauss-Hermite nodes and weights for a standard normal (Golub-Welsch with Eigen).

@@ -15,6 +15,12 @@ int parameter_draw_index(const Scenario& sc, int origin, int replicate) {
   return std::min(n - 1, static_cast<int>(u * n));
 }
 
+std::uint64_t mechanism_key(const Scenario& sc, int replicate) {
+  if (sc.parameters == ParameterMode::Point) return 0;
+  const auto draw_number = static_cast<std::uint64_t>(replicate / std::max(1, sc.replicates_per_draw));
+  return draw(sc.seed, draw_number, 0xFFFFFFFFu, Purpose::ParameterDraw).key() | 1;  // never 0
+}
+
 void apply_draw(const ParameterSample& sample, int row, ModelParams& params) {
   for (size_t j = 0; j < sample.names.size(); ++j)
     if (const ParamSpec* spec = find_model_param(sample.names[j])) params.*(spec->member) = sample.draws[row][j];

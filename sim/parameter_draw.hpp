@@ -17,6 +17,12 @@ int parameter_draw_index(const Scenario& sc, int origin, int replicate);
 // drawn row's values over them.
 std::vector<ModelParams> replicate_parameters(const Scenario& sc, int replicate);
 
+// The key from which replicate r draws the strengths of the policy mechanisms whose
+// priors the modules hold (sim/policy.hpp, Environment::mechanism_key): shared by the
+// replicates that share a parameter draw, and by runs with the same seed; 0 (every
+// strength at its prior median) with `parameters: point`.
+std::uint64_t mechanism_key(const Scenario& sc, int replicate);
+
 // Sets the values of a sample's row that are model parameters.
 void apply_draw(const ParameterSample& sample, int row, ModelParams& params);
 

@@ -271,7 +271,8 @@ TEST(BorderCapacity, CrossingsNeverExceedCapacityAndInterceptionsMatchTheirRate)
 TEST(BorderCapacity, CapacityBuildingRaisesInterceptionOverTime) {
   const auto r =
       run(as_policy("name: border_capacity\nfrom: 2010-01\ncapacity_lag_months: 0\ncrossings: [{edges: [MDA->ROU], "
-                    "interception: 0.1, interception_growth: 0.1, interception_max: 0.25}]"));
+                    "interception: 0.1, interception_growth: 0.1, interception_max: 0.25, assumption: a test}]\n"
+                    "assumption: a test"));
   const auto& rate = values(r[0].policies[0], "interception");
   EXPECT_DOUBLE_EQ(rate[0], 0.1);
   EXPECT_NEAR(rate[12], 0.2, 1e-12);
@@ -286,7 +287,8 @@ TEST(BorderCapacity, FundingTurnsIntoInterceptionAfterTheLag) {
       "cost: 100000, external_border: true}]\n"
       "model: {emigration_rate: 0.02, legal_access: 0, transit_give_up: 0}\n";
   const auto r = run(model + as_policy("name: border_capacity\nfrom: 2010-04\ncapacity_lag_months: 9\ncrossings: "
-                                       "[{edges: [MDA->ROU], interception: 0.1, interception_growth: 0.6}]"));
+                                       "[{edges: [MDA->ROU], interception: 0.1, interception_growth: 0.6, "
+                                       "interception_max: 0.9, assumption: a test}]\nassumption: a test"));
   const SeriesGroup& g = r[0].policies[0];
   const auto& rate = values(g, "interception");
   const auto& attempts = values(g, "attempts");
@@ -474,8 +476,9 @@ void expect_departures_scaled(const std::vector<double>& with, const std::vector
 
 TEST(InformationCampaign, IrregularDeparturesFallByReachTimesEffect) {
   const auto without = run(kIrregular);
-  const auto with = run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
-                                               "reach: 0.6, effect: 0.5, half_life_months: 1200}]"));
+  const auto with =
+      run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
+                                 "reach: 0.6, effect: 0.5, half_life_months: 1200, assumption: a test}]"));
   const auto& factor = values(with[0].policies[0], "irregular_factor");
   const auto& reach = values(with[0].policies[0], "reach");
   for (size_t s = 0; s < factor.size(); ++s) {
@@ -489,7 +492,7 @@ TEST(InformationCampaign, IrregularDeparturesFallByReachTimesEffect) {
 TEST(InformationCampaign, DecayReturnsDeparturesTowardsBaseline) {
   const auto without = run(kIrregular);
   const auto with = run(kIrregular + as_policy("name: information_campaign\ncampaigns: [{partner: MDA, start: 2010-01, "
-                                               "reach: 0.8, effect: 0.6, half_life_months: 4}]"));
+                                               "reach: 0.8, effect: 0.6, half_life_months: 4, assumption: a test}]"));
   const auto& factor = values(with[0].policies[0], "irregular_factor");
   EXPECT_NEAR(factor[0], 1 - 0.8 * 0.6, 1e-12);
   EXPECT_NEAR(factor[4], 1 - 0.4 * 0.6, 1e-12);  // one half-life
@@ -509,7 +512,7 @@ TEST(InformationCampaign, DecayReturnsDeparturesTowardsBaseline) {
 
 TEST(DevelopmentAid, WagesRiseByElasticityTimesTheAidOfLagMonthsBefore) {
   const auto r =
-      run(as_policy("name: development_aid\nfrom: 2010-07\nlag_months: 12\nwage_elasticity: 0.8\n"
+      run(as_policy("name: development_aid\nfrom: 2010-07\nlag_months: 12\nwage_elasticity: 0.8\nassumption: a test\n"
                     "programmes: [{partner: MDA, share_of_gdp: {2010: 0.05, 2012: 0.1}}]"));
   const SeriesGroup& g = r[0].policies[0];
   const auto& factor = values(g, "home_wage_factor");
@@ -530,7 +533,7 @@ std::string hump_world(int gdp_pc, const std::string& model = "") {
 }
 // Aid of 30% of GDP, all of it in wages at once: wages 30% higher.
 const std::string kAid =
-    "name: development_aid\nlag_months: 0\nwage_elasticity: 1\n"
+    "name: development_aid\nlag_months: 0\nwage_elasticity: 1\nassumption: a test\n"
     "programmes: [{partner: MDA, share_of_gdp: 0.3}]";
 
 // Share of Moldova's agents at home with `status` (never left: at_home; came back:
@@ -582,7 +585,7 @@ TEST(DevelopmentAid, SimulationWithFeedbackShowsBothSidesOfTheHump) {
 std::string engagement(double cost_reduction, double savings_increase, double return_increase) {
   return as_policy("name: diaspora_engagement\nprogrammes: [{partner: MDA, remittance_cost_reduction: " +
                    std::to_string(cost_reduction) + ", savings_increase: " + std::to_string(savings_increase) +
-                   ", return_increase: " + std::to_string(return_increase) + "}]");
+                   ", return_increase: " + std::to_string(return_increase) + ", assumption: a test}]");
 }
 
 double stock_at_end(const std::vector<ReplicateSeries>& r, Status status) {
@@ -670,6 +673,7 @@ TEST(AntiTrafficking, FundingIdentifiesMoreVictimsAndShrinksTheExploitedStock) {
 TEST(AntiTrafficking, IdentificationRateFollowsTheCapacityRamp) {
   const auto r = run(kTrafficked + as_policy("name: anti_trafficking\nfrom: 2010-01\nfunding_per_year: 1000000\n"
                                              "funding_scale: 1000000\nmax_identification: 0.11\nlag_months: 6\n"
+                                             "assumption: a test\n"
                                              "ramp_years: 1"));
   const auto& rate = values(r[0].policies[0], "identification_rate");
   const double base = 0.01, gap = 0.1;

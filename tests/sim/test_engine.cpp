@@ -184,7 +184,7 @@ model: {emigration_rate: 0.02, irregular_propensity: 0.4, overstay: 0.3, asylum_
 policies:
   - {name: labour_market_openness, from: 2010-07,
      quotas: [{member_state: DEU, partner: MDA, per_year: 600}]}
-  - {name: border_capacity, capacity_lag_months: 0,
+  - {name: border_capacity, capacity_lag_months: 0, assumption: a test,
      crossings: [{name: mr, edges: [MDA->ROU], capacity_per_month: 40, interception: 0.2}]}
   - {name: visa_regime, member_states: [ITA, DEU], regimes: [{partner: MDA, kind: liberalisation, from: 2011-06}]}
   - {name: readmission, agreements: [{partner: MDA, in_force: 2011-01, execution: 0.6, assumption: a test}]}
