@@ -474,6 +474,30 @@ void expect_departures_scaled(const std::vector<double>& with, const std::vector
   EXPECT_NEAR(observed, expected, 4.5 * std::sqrt(variance)) << what;
 }
 
+// A mechanism's strength left out of a block is drawn per replicate from its prior:
+// replicates that share a parameter draw share it, others differ, the point mode takes
+// the prior's median, and a block that sets it must say why.
+TEST(Mechanisms, StrengthsAreDrawnPerParameterDrawAndTheirMedianInPointMode) {
+  const std::string campaign = as_policy("name: information_campaign\ncampaigns: [{partner: MDA, reach: 0.5}]");
+  auto factors = [&](const std::string& mode) {
+    auto sc = small_scenario("parameters: " + mode + "\nreplicates_per_draw: 2\n" + campaign);
+    EnsembleOptions options;
+    options.replicates = 4;
+    std::vector<double> out;
+    for (const ReplicateSeries& r : run_ensemble(world_of(sc), options).replicates)
+      out.push_back(values(r.policies[0], "irregular_factor")[0]);  // step 0: reach 0.5, not yet halved
+    return out;
+  };
+  const auto drawn = factors("posterior");
+  EXPECT_EQ(drawn[0], drawn[1]);  // one parameter draw
+  EXPECT_EQ(drawn[2], drawn[3]);
+  EXPECT_NE(drawn[0], drawn[2]);                                          // another
+  for (double f : factors("point")) EXPECT_DOUBLE_EQ(f, 1 - 0.5 * 0.05);  // the prior's median effect
+  EXPECT_NE(testing::error_of(as_policy("name: information_campaign\ncampaigns: [{partner: MDA, effect: 0.4}]"))
+                .find("campaigns[0].assumption': 'effect' sets an effect the evidence gives a prior for"),
+            std::string::npos);
+}
+
 TEST(InformationCampaign, IrregularDeparturesFallByReachTimesEffect) {
   const auto without = run(kIrregular);
   const auto with =
