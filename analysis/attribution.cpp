@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "analysis/scenario_runs.hpp"
+#include "analysis/stop.hpp"
 #include "ensemble/ensemble.hpp"
 #include "sim/rng.hpp"
 
@@ -221,23 +222,36 @@ AttributionResult attribute(const Scenario& scenario, const std::vector<std::str
   const std::size_t C = r.plan.coalitions.size();
   r.values.resize(C);
   for (std::size_t c = 0; c < C; ++c) {
-    Scenario variant = scenario;
-    variant.policies.clear();
-    for (std::size_t i = 0; i < scenario.policies.size(); ++i)
-      if (player_of[i] < 0 || (r.plan.coalitions[c] & bit(player_of[i])))
-        variant.policies.push_back(scenario.policies[i]);
-    const auto world = scaled_world(variant, options.agents);
-    EnsembleOptions run;
-    run.replicates = scenario.replicates;
-    if (options.progress)
-      run.progress = [&, c](long long done, long long total) {
-        options.progress(static_cast<long long>(c) * total + done, static_cast<long long>(C) * total);
-      };
-    const RunFile file = run_of(*world, run_ensemble(world, run).replicates);
-    const std::vector<Indicator> indicators = headline_indicators(file, false);
-    if (c == 0) r.groups = draw_groups(file);
-    if (c + 1 == C) r.indicators = indicators;
-    for (const Indicator& i : indicators) r.values[c].push_back(i.per_replicate);
+    SubsetRun subset;
+    if (options.done && c < options.done->size() && (*options.done)[c]) {
+      subset = *(*options.done)[c];
+    } else {
+      Scenario variant = scenario;
+      variant.policies.clear();
+      for (std::size_t i = 0; i < scenario.policies.size(); ++i)
+        if (player_of[i] < 0 || (r.plan.coalitions[c] & bit(player_of[i])))
+          variant.policies.push_back(scenario.policies[i]);
+      const auto world = scaled_world(variant, options.agents);
+      EnsembleOptions run;
+      run.replicates = scenario.replicates;
+      run.stop = options.stop;
+      if (options.progress)
+        run.progress = [&, c](long long done, long long total) {
+          options.progress(static_cast<long long>(c) * total + done, static_cast<long long>(C) * total);
+        };
+      EnsembleResult result = run_ensemble(world, run);
+      if (result.interrupted)
+        throw StopRequested("stopped with " + std::to_string(c) + " of " + std::to_string(C) + " subsets run");
+      const RunFile file = run_of(*world, std::move(result.replicates));
+      std::vector<Indicator> indicators = headline_indicators(file, false);
+      subset.groups = draw_groups(file);
+      for (const Indicator& i : indicators) subset.values.push_back(i.per_replicate);
+      if (c + 1 == C) subset.indicators = std::move(indicators);
+      if (options.subset_done) options.subset_done(c, subset);
+    }
+    if (c == 0) r.groups = subset.groups;
+    if (c + 1 == C) r.indicators = subset.indicators;
+    r.values[c] = std::move(subset.values);
   }
   const std::size_t I = r.indicators.size(), R = static_cast<std::size_t>(r.replicates);
   const auto none = static_cast<std::size_t>(r.plan.index_of(0));

@@ -17,8 +17,10 @@
 // estimate from random orders of the blocks: each order costs at most k - 1 new
 // subsets, and subsets shared by several orders are run once.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,12 +58,28 @@ std::vector<double> shapley_values(const ShapleyPlan& plan, const std::vector<do
 // effect over the orders, over the root of their number (all 0 for an exact plan).
 std::vector<double> shapley_sampling_error(const ShapleyPlan& plan, const std::vector<double>& values);
 
+// What one subset's runs give the attribution: each headline indicator's value per
+// replicate, the replicates' parameter-draw groups, and, for the subset with every block
+// on, the indicators themselves (the result reports them).
+struct SubsetRun {
+  std::vector<std::vector<double>> values;  // [indicator][replicate]
+  std::vector<int> groups;
+  std::vector<Indicator> indicators;  // the last subset's only
+};
+
 struct AttributionOptions {
   // 0: exact, which needs k <= kMaxExactBlocks; else this many sampled orders.
   int permutations = 0;
   std::uint64_t agents = 0;  // scale every run to about this many agents (0: as given)
   // Called as runs go with (steps done, steps in all, over every subset's replicates).
   std::function<void(long long, long long)> progress;
+  // A checkpoint's (session/): subsets already run (by their index in the plan, empty
+  // where not) are not run again; each subset run is handed to subset_done; when `stop`
+  // is set, the subset in hand stops at the end of a step and StopRequested
+  // (analysis/stop.hpp) is thrown.
+  const std::vector<std::optional<SubsetRun>>* done = nullptr;
+  std::function<void(std::size_t subset, const SubsetRun&)> subset_done;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // A player of the game: one block (`id`), or a group of blocks switched on and off

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "analysis/observations.hpp"
 #include "analysis/smc.hpp"
 #include "sim/core_series.hpp"
 #include "sim/rng.hpp"
@@ -35,15 +36,20 @@ const StoredSeries& series(const RunFile& run, CoreSeries id) {
 }
 
 // A series summed over everything but replicate and time, keeping cells where
-// keep(dim, label) holds for every dimension: R x T values, replicate-major.
+// keep(dim, label) holds for every dimension: R x T values, replicate-major. With
+// `factors` (Discrepancy::factors), each cell is first multiplied by its factor for the
+// replicate, step and destination (the cell's node or destination, if one is).
 template <class Keep>
-std::vector<double> steps(const RunFile& run, CoreSeries id, Keep keep) {
+std::vector<double> steps(const RunFile& run, CoreSeries id, Keep keep, const std::vector<double>* factors = nullptr) {
   const StoredSeries& s = series(run, id);
   const std::size_t R = s.shape[0], T = s.shape[1];
   std::size_t cells = 1;
   for (std::size_t d = 2; d < s.shape.size(); ++d) cells *= s.shape[d];
-  // Which cells count: decode each cell's labels once.
+  // Which cells count, and the destination of each (0: none, else its index + 1):
+  // decode each cell's labels once.
+  const auto& destinations = run.labels_of(name_of(CoreDim::destination));
   std::vector<char> counted(cells, 1);
+  std::vector<std::size_t> group(cells, 0);
   for (std::size_t c = 0; c < cells; ++c) {
     std::size_t rest = c;
     for (std::size_t d = s.shape.size() - 1; d >= 2; --d) {
@@ -51,15 +57,88 @@ std::vector<double> steps(const RunFile& run, CoreSeries id, Keep keep) {
       rest /= s.shape[d];
       const auto& labels = run.labels_of(s.dims[d]);
       if (!keep(s.dims[d], labels[i])) counted[c] = 0;
+      if (s.dims[d] == name_of(CoreDim::node) || s.dims[d] == name_of(CoreDim::destination)) {
+        const auto at = std::find(destinations.begin(), destinations.end(), labels[i]);
+        if (at != destinations.end()) group[c] = static_cast<std::size_t>(at - destinations.begin()) + 1;
+      }
     }
   }
+  const std::size_t G = destinations.size() + 1;
   std::vector<double> out(R * T, 0.0);
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t t = 0; t < T; ++t)
       for (std::size_t c = 0; c < cells; ++c)
-        if (counted[c]) out[r * T + t] += s.values[(r * T + t) * cells + c];
+        if (counted[c])
+          out[r * T + t] +=
+              s.values[(r * T + t) * cells + c] * (factors ? (*factors)[(r * T + t) * G + group[c]] : 1.0);
   return out;
 }
+
+// The model discrepancy the calibration fits, drawn per replicate as its observation
+// model has it (docs/calibration.md): each observed series (a kind of data for one
+// destination, or the yearly total over the Member States for kinds observed as totals)
+// has one error a year, normal with the draw's sd for that kind and the draw's
+// correlation between years, and a cell's value is the model's times exp(error).
+// Draws are keyed by (replicate seed, kind, series, year), so runs with the same seeds
+// share them, as they share the parameter draws.
+class Discrepancy {
+ public:
+  explicit Discrepancy(const RunFile& run) : run_(run) {
+    const std::size_t R = run.replicates();
+    if (run.model_discrepancy.size() != R || run.model_discrepancy_correlation.size() != R || R == 0) return;
+    for (std::size_t r = 0; r < R; ++r) {
+      // Several origins: not drawn (docs/calibration.md).
+      if (run.model_discrepancy[r].size() != kObservedKinds || run.model_discrepancy_correlation[r].size() != 1) return;
+      for (double sd : run.model_discrepancy[r]) drawn_ = drawn_ || sd > 0;
+    }
+  }
+  bool drawn() const { return drawn_; }
+
+  // Factors (R x T x (destinations + 1), the last axis as steps() groups cells) of a
+  // kind of data; null when the run carries no discrepancy.
+  const std::vector<double>* factors(ObservedKind kind) {
+    if (!drawn_) return nullptr;
+    std::vector<double>& f = cache_[kind];
+    if (!f.empty()) return &f;
+    const std::size_t R = run_.replicates(), T = run_.dates.size();
+    const std::size_t G = run_.labels_of(name_of(CoreDim::destination)).size() + 1;
+    const auto k = static_cast<std::size_t>(kind);
+    f.assign(R * T * G, 1.0);
+    std::vector<std::uint32_t> years(T);
+    for (std::size_t t = 0; t < T; ++t) years[t] = static_cast<std::uint32_t>(std::stoi(run_.dates[t].substr(0, 4)));
+    for (std::size_t r = 0; r < R; ++r) {
+      const double sd = run_.model_discrepancy[r][k];
+      const double rho = std::clamp(run_.model_discrepancy_correlation[r][0], 0.0, 1.0);
+      const std::uint64_t seed = run_.replicate_seeds[r];
+      auto normal = [&](std::size_t series, std::uint32_t year) {
+        const Draws u = draw(seed, (std::uint64_t{k} << 32) | series, year, Purpose::ObservationNoise);
+        return normal_from_uniforms(u.uniform(0), u.uniform(1));
+      };
+      for (std::size_t g = 0; g < G; ++g) {
+        const std::size_t series = observed_by_destination(kind) ? g : 0;  // totals: one series
+        const double shared = normal(series, 0);
+        for (std::size_t t = 0; t < T; ++t) {
+          const std::uint32_t year = years[t];
+          const double z = std::sqrt(rho) * shared + std::sqrt(1 - rho) * normal(series, year);
+          f[(r * T + t) * G + g] = std::exp(sd * z);
+        }
+      }
+    }
+    return &f;
+  }
+
+  // `indicator` as a level of `kind` of data: with the discrepancy when drawn.
+  Indicator observed(Indicator indicator, ObservedKind kind) const {
+    indicator.observed_as = std::string(kObservedKindNames[static_cast<std::size_t>(kind)]);
+    indicator.with_discrepancy = drawn_;
+    return indicator;
+  }
+
+ private:
+  const RunFile& run_;
+  bool drawn_ = false;
+  std::map<ObservedKind, std::vector<double>> cache_;
+};
 
 // An indicator from its values per step: a flow adds them up over the period, a stock
 // is the last step's.
@@ -197,55 +276,21 @@ Indicator mean_transit_wait(const RunFile& run) {
 }
 
 // Arrivals by channel and returns executed in one Member State.
-void add_member_state(const RunFile& run, const std::string& ms, std::vector<Indicator>& out) {
+void add_member_state(const RunFile& run, const std::string& ms, Discrepancy& noise, std::vector<Indicator>& out) {
   const Keep in_ms = only(CoreDim::destination, ms);
   const std::string irregular = name_of(Channel::Irregular);
-  out.push_back(flow(run, "arrivals_legal", ms, "persons", "arrivals with a residence permit over the period",
-                     steps(run, CoreSeries::arrivals, both(in_ms, with_permit()))));
-  out.push_back(flow(run, "arrivals_irregular", ms, "persons", "irregular arrivals over the period",
-                     steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)))));
-  out.push_back(flow(run, "returns_executed", ms, "persons", "returns executed over the period",
-                     steps(run, CoreSeries::returns_executed, in_ms)));
-}
-
-// Which kind of data observes an indicator (its name): how calibration sees that level.
-std::string observed_as(const std::string& name) {
-  static const std::map<std::string, std::string> kinds{
-      {"arrivals_legal", "immigration"},    {"arrivals_employment", "employment_permits"},
-      {"arrivals_family", "immigration"},   {"arrivals_education", "immigration"},
-      {"arrivals_irregular", "detections"}, {"stock_regular_end", "stock"},
-      {"abroad_outside_eu_end", "stock"},   {"asylum_applications", "asylum"},
-      {"return_orders", "orders"},          {"returns_executed", "returns"}};
-  const auto it = kinds.find(name);
-  return it == kinds.end() ? "" : it->second;
-}
-
-// Each replicate's value of an observed level times exp(sd x z): sd the model
-// discrepancy of its draw for that kind, z from (replicate seed, kind).
-void add_model_discrepancy(const RunFile& run, std::vector<Indicator>& indicators) {
-  const std::size_t R = run.replicates(), kinds = std::size(kObservedKindNames);
-  if (run.model_discrepancy.size() != R || R == 0) return;
-  bool any = false;
-  for (const auto& cells : run.model_discrepancy) {
-    if (cells.size() != kinds) return;  // several origins: not drawn (docs/calibration.md)
-    any = any || std::any_of(cells.begin(), cells.end(), [](double sd) { return sd > 0; });
-  }
-  if (!any) return;  // point values: no discrepancy to draw
-  const std::size_t T = run.dates.size();
-  for (Indicator& ind : indicators) {
-    ind.observed_as = observed_as(ind.name);
-    const auto k = static_cast<std::size_t>(
-        std::find(std::begin(kObservedKindNames), std::end(kObservedKindNames), ind.observed_as) -
-        std::begin(kObservedKindNames));
-    if (k == kinds) continue;
-    for (std::size_t r = 0; r < R; ++r) {
-      const Draws u = draw(run.replicate_seeds[r], k, 0, Purpose::ObservationNoise);
-      const double factor = std::exp(run.model_discrepancy[r][k] * normal_from_uniforms(u.uniform(0), u.uniform(1)));
-      ind.per_replicate[r] *= factor;
-      for (std::size_t t = 0; t < T && r * T + t < ind.per_step.size(); ++t) ind.per_step[r * T + t] *= factor;
-    }
-    ind.with_discrepancy = true;
-  }
+  using K = ObservedKind;
+  out.push_back(
+      noise.observed(flow(run, "arrivals_legal", ms, "persons", "arrivals with a residence permit over the period",
+                          steps(run, CoreSeries::arrivals, both(in_ms, with_permit()), noise.factors(K::Immigration))),
+                     K::Immigration));
+  out.push_back(noise.observed(flow(run, "arrivals_irregular", ms, "persons", "irregular arrivals over the period",
+                                    steps(run, CoreSeries::arrivals, both(in_ms, only(CoreDim::channel, irregular)),
+                                          noise.factors(K::Detections))),
+                               K::Detections));
+  out.push_back(noise.observed(flow(run, "returns_executed", ms, "persons", "returns executed over the period",
+                                    steps(run, CoreSeries::returns_executed, in_ms, noise.factors(K::Returns))),
+                               K::Returns));
 }
 
 }  // namespace
@@ -254,25 +299,39 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   const Keep eu = in_eu(run, true);
   auto channel = [&](Channel ch) { return both(eu, only(CoreDim::channel, name_of(ch))); };
   std::vector<Indicator> out;
-  out.push_back(flow(run, "arrivals_legal", "", "persons",
-                     "arrivals in Member States with a residence permit (any reason) over the period",
-                     steps(run, CoreSeries::arrivals, both(eu, with_permit()))));
-  out.push_back(flow(run, "arrivals_employment", "", "persons",
-                     "arrivals in Member States with a permit for work or other reasons (not family, not education)",
-                     steps(run, CoreSeries::arrivals, channel(Channel::Legal))));
-  out.push_back(flow(run, "arrivals_family", "", "persons",
-                     "arrivals in Member States joining family (family reunification permits) over the period",
-                     steps(run, CoreSeries::arrivals, channel(Channel::Family))));
-  out.push_back(flow(run, "arrivals_education", "", "persons",
-                     "arrivals in Member States with a study permit over the period",
-                     steps(run, CoreSeries::arrivals, channel(Channel::Education))));
+  // Levels the calibration's data observe include its model discrepancy.
+  Discrepancy noise(run);
+  using K = ObservedKind;
+  out.push_back(
+      noise.observed(flow(run, "arrivals_legal", "", "persons",
+                          "arrivals in Member States with a residence permit (any reason) over the period",
+                          steps(run, CoreSeries::arrivals, both(eu, with_permit()), noise.factors(K::Immigration))),
+                     K::Immigration));
+  out.push_back(noise.observed(
+      flow(run, "arrivals_employment", "", "persons",
+           "arrivals in Member States with a permit for work or other reasons (not family, not education)",
+           steps(run, CoreSeries::arrivals, channel(Channel::Legal), noise.factors(K::EmploymentPermits))),
+      K::EmploymentPermits));
+  out.push_back(
+      noise.observed(flow(run, "arrivals_family", "", "persons",
+                          "arrivals in Member States joining family (family reunification permits) over the period",
+                          steps(run, CoreSeries::arrivals, channel(Channel::Family), noise.factors(K::Immigration))),
+                     K::Immigration));
+  out.push_back(noise.observed(
+      flow(run, "arrivals_education", "", "persons", "arrivals in Member States with a study permit over the period",
+           steps(run, CoreSeries::arrivals, channel(Channel::Education), noise.factors(K::Immigration))),
+      K::Immigration));
   out.push_back(flow(run, "arrivals_short_stay", "", "persons",
                      "arrivals in Member States on a short stay over the period",
                      steps(run, CoreSeries::arrivals, channel(Channel::ShortStay))));
-  out.push_back(flow(run, "arrivals_irregular", "", "persons", "irregular arrivals in Member States over the period",
-                     steps(run, CoreSeries::arrivals, channel(Channel::Irregular))));
-  out.push_back(stock(run, "stock_regular_end", "", "persons", "regular migrants in Member States at the end",
-                      steps(run, CoreSeries::stocks, abroad(run, Status::Regular))));
+  out.push_back(noise.observed(
+      flow(run, "arrivals_irregular", "", "persons", "irregular arrivals in Member States over the period",
+           steps(run, CoreSeries::arrivals, channel(Channel::Irregular), noise.factors(K::Detections))),
+      K::Detections));
+  out.push_back(
+      noise.observed(stock(run, "stock_regular_end", "", "persons", "regular migrants in Member States at the end",
+                           steps(run, CoreSeries::stocks, abroad(run, Status::Regular), noise.factors(K::Stock))),
+                     K::Stock));
   out.push_back(stock(run, "stock_irregular_end", "", "persons", "irregular migrants in Member States at the end",
                       steps(run, CoreSeries::stocks, abroad(run, Status::Irregular))));
   out.push_back(stock(run, "stock_asylum_seekers_end", "", "persons",
@@ -281,9 +340,10 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
   out.push_back(stock(run, "stock_exploited_end", "", "persons",
                       "persons held in exploitation by traffickers in Member States at the end",
                       steps(run, CoreSeries::stocks, abroad(run, Status::Exploited))));
-  out.push_back(stock(run, "abroad_outside_eu_end", "", "persons",
-                      "migrants living in destinations outside the EU at the end",
-                      steps(run, CoreSeries::stocks, residents_outside_eu(run))));
+  out.push_back(noise.observed(
+      stock(run, "abroad_outside_eu_end", "", "persons", "migrants living in destinations outside the EU at the end",
+            steps(run, CoreSeries::stocks, residents_outside_eu(run), noise.factors(K::Stock))),
+      K::Stock));
   out.push_back(flow(run, "arrivals_outside_eu", "", "persons",
                      "arrivals in destinations outside the EU over the period",
                      steps(run, CoreSeries::arrivals, in_eu(run, false))));
@@ -291,15 +351,20 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
                       steps(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::InTransit)))));
   out.push_back(stock(run, "returned_end", "", "persons", "returned migrants at home at the end",
                       steps(run, CoreSeries::stocks, only(CoreDim::status, name_of(Status::Returned)))));
-  out.push_back(flow(run, "asylum_applications", "", "persons",
-                     "first asylum applications in Member States over the period",
-                     steps(run, CoreSeries::asylum_applications, eu)));
+  out.push_back(noise.observed(
+      flow(run, "asylum_applications", "", "persons", "first asylum applications in Member States over the period",
+           steps(run, CoreSeries::asylum_applications, eu, noise.factors(K::Asylum))),
+      K::Asylum));
   out.push_back(flow(run, "asylum_recognised", "", "persons", "asylum decisions granting protection over the period",
                      steps(run, CoreSeries::asylum_decisions, both(eu, only(CoreDim::decision, "recognised")))));
-  out.push_back(flow(run, "return_orders", "", "persons", "return orders in Member States over the period",
-                     steps(run, CoreSeries::return_orders, eu)));
-  out.push_back(flow(run, "returns_executed", "", "persons", "returns from Member States executed over the period",
-                     steps(run, CoreSeries::returns_executed, eu)));
+  out.push_back(
+      noise.observed(flow(run, "return_orders", "", "persons", "return orders in Member States over the period",
+                          steps(run, CoreSeries::return_orders, eu, noise.factors(K::Orders))),
+                     K::Orders));
+  out.push_back(
+      noise.observed(flow(run, "returns_executed", "", "persons", "returns from Member States executed over the period",
+                          steps(run, CoreSeries::returns_executed, eu, noise.factors(K::Returns))),
+                     K::Returns));
   out.push_back(flow(run, "border_interceptions", "", "persons", "interceptions at the border over the period",
                      steps(run, CoreSeries::border_interceptions, any)));
   out.push_back(flow(run, "border_blocked", "", "persons", "attempts turned away by border capacity over the period",
@@ -310,17 +375,20 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
                      scaled(steps(run, CoreSeries::remittances, any), 1e-6)));
   if (by_member_state)
     for (const std::string& ms : run.labels_of(name_of(CoreDim::destination)))
-      if (is_member_state(run, ms)) add_member_state(run, ms, out);
-  add_model_discrepancy(run, out);
+      if (is_member_state(run, ms)) add_member_state(run, ms, noise, out);
   return out;
 }
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
+double quantile_of_sorted(const std::vector<double>& v, double q) {
   const double at = q * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(at));
   const std::size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return quantile_of_sorted(v, q);
 }
 
 std::vector<int> draw_groups(const RunFile& run) {
@@ -484,10 +552,12 @@ std::string comparison_note(const Comparison& c) {
          (paired + 1 == c.paired.size() ? "paired by replicate (shared parameter draws and random numbers)"
                                         : "paired where replicate seeds match, else independent") +
          "." +
-         (discrepancy ? " †: a level the calibration's data observe; each replicate's value includes a draw of the "
-                        "model discrepancy fitted for that kind of data, so its interval is one of the observed value "
-                        "(and a difference is scaled by the same draw; relative differences are not). Rows without "
-                        "† have no observed counterpart: their intervals hold the model's uncertainty only."
+         (discrepancy ? " †: a level the calibration's data observe; each replicate's value includes draws of the "
+                        "model discrepancy fitted for that kind of data, one per observed series (a Member State, or "
+                        "the total for totals-only data) and year, correlated between years as fitted, so its "
+                        "interval is one of the observed value; a difference is scaled cell by cell by the same "
+                        "draws. Rows without † have no observed counterpart: their intervals hold the model's "
+                        "uncertainty only."
                       : "");
 }
 

@@ -55,8 +55,13 @@ std::vector<Indicator> headline_indicators(const RunFile& run, bool by_member_st
 // replicate its own group (-1 each) when the run used point values.
 std::vector<int> draw_groups(const RunFile& run);
 
-// The q-quantile of v, linear between order statistics.
+// The q-quantile of v, linear between order statistics: with v sorted and n values, at
+// position h = q (n - 1) it is v[floor h] + (h - floor h) (v[floor h + 1] - v[floor h])
+// (Hyndman and Fan's definition 7, R's and numpy's default). The one quantile of the
+// code: intervals, posterior summaries, the sensitivity's posterior ranges.
 double quantile(std::vector<double> v, double q);
+// The same of values already sorted (no copy).
+double quantile_of_sorted(const std::vector<double>& sorted, double q);
 
 // `groups` from draw_groups (empty: cannot split the variance).
 Summary summarize(const std::vector<double>& x, const std::vector<int>& groups);

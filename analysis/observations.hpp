@@ -34,6 +34,12 @@ enum class ObservedKind : std::uint8_t {
   Immigration,        // immigrants (all reasons), a year (origin, Member State)
 };
 inline constexpr int kObservedKinds = 8;
+// Whether a kind's values are per Member State (or destination); else yearly totals over
+// the Member States.
+inline constexpr bool observed_by_destination(ObservedKind k) {
+  return k == ObservedKind::Stock || k == ObservedKind::Returns || k == ObservedKind::EmploymentPermits ||
+         k == ObservedKind::Immigration;
+}
 static_assert(std::size(kObservedKindNames) == kObservedKinds && std::size(kObservationErrorNames) == kObservedKinds,
               "one name and one observation error per kind of data");
 

@@ -13,6 +13,7 @@
 
 #include "analysis/calibrate.hpp"
 #include "analysis/scenario_runs.hpp"
+#include "analysis/stop.hpp"
 #include "sim/engine.hpp"
 
 namespace migflow {
@@ -26,12 +27,7 @@ struct Range {
   std::vector<double> sorted;  // posterior values (empty: the prior)
   ParameterPrior prior;
   double at(double u) const {
-    if (!sorted.empty()) {
-      const double x = u * static_cast<double>(sorted.size() - 1);
-      const auto lo = static_cast<std::size_t>(x);
-      const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-      return sorted[lo] + (x - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-    }
+    if (!sorted.empty()) return quantile_of_sorted(sorted, u);
     const double z = boost::math::quantile(boost::math::normal(), std::clamp(u, 1e-9, 1 - 1e-9));
     return std::clamp(prior.to_natural(prior.mean + prior.sd * z), prior.lo, prior.hi);
   }
@@ -83,8 +79,10 @@ SensitivityResult sensitivity(const Scenario& scenario, const Scenario* referenc
   const SaltelliDesign design = saltelli_design(o.samples, k, o.seed);
   const std::size_t points = design.points.size();
   std::vector<std::vector<double>> outputs(points);
-  std::atomic<long long> done{0};
-  const long long total = static_cast<long long>(points) * (reference ? 2 : 1);
+  const long long runs_per_point = reference ? 2 : 1;
+  const long long total = static_cast<long long>(points) * runs_per_point;
+  std::atomic<long long> done{o.done ? static_cast<long long>(o.done->size()) * runs_per_point : 0};
+  std::atomic<std::size_t> skipped{0};
   auto params_at = [&](const Scenario& sc, const std::vector<double>& u) {
     std::vector<ModelParams> params;
     for (const OriginSpec& origin : sc.origins) {
@@ -96,6 +94,15 @@ SensitivityResult sensitivity(const Scenario& scenario, const Scenario* referenc
     return params;
   };
   tbb::parallel_for(std::size_t{0}, points, [&](std::size_t i) {
+    if (o.done)
+      if (const auto it = o.done->find(i); it != o.done->end()) {
+        outputs[i] = it->second;
+        return;
+      }
+    if (stop_requested(o.stop)) {
+      ++skipped;
+      return;
+    }
     std::vector<double> y = simulate(world, params_at(world->scenario(), design.points[i]), indicators);
     if (o.progress) o.progress(++done, total);
     if (reference) {
@@ -104,8 +111,12 @@ SensitivityResult sensitivity(const Scenario& scenario, const Scenario* referenc
       for (size_t j = 0; j < y.size(); ++j) y[j] -= base[j];
       if (o.progress) o.progress(++done, total);
     }
+    if (o.point_done) o.point_done(i, y);
     outputs[i] = std::move(y);
   });
+  if (skipped > 0)
+    throw StopRequested("stopped with " + std::to_string(points - skipped) + " of " + std::to_string(points) +
+                        " design points run");
   SensitivityResult r;
   for (const Range& range : ranges) r.parameters.push_back(range.name);
   r.indicators = indicators;

@@ -10,7 +10,9 @@
 // indices measure the parameters' effect, not chance; the two scenarios of a
 // difference share them too.
 #pragma once
+#include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,13 @@ struct SensitivityOptions {
   int bootstrap = 300;
   // Called as runs finish with (runs done, runs in all).
   std::function<void(long long, long long)> progress;
+  // A checkpoint's (session/): the design points already run, with their outputs, are
+  // not run again; each point run is handed to point_done (from several threads at once)
+  // with its outputs; when `stop` is set, no further point starts and StopRequested
+  // (analysis/stop.hpp) is thrown once those started have finished.
+  const std::map<std::size_t, std::vector<double>>* done = nullptr;
+  std::function<void(std::size_t point, const std::vector<double>& outputs)> point_done;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct SensitivityResult {

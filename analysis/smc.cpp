@@ -9,6 +9,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "analysis/stop.hpp"
 #include "sim/rng.hpp"
 
 namespace migflow {
@@ -184,10 +185,26 @@ class Sampler {
     result_.log_evidence = previous.log_evidence;
   }
 
-  // Tempering from phi = 0 to 1, each step keeping the ESS at its target share.
-  void temper() {
-    double phi = 0;
-    for (std::uint32_t stage = 1; phi < 1.0; ++stage) {
+  // The particles and records of a saved stage (SmcState), as they were then.
+  void from_state(const SmcState& state) {
+    if (static_cast<int>(state.positions.size()) != n_ || state.log_likelihood.size() != state.positions.size())
+      throw std::invalid_argument("smc: the saved state has another number of particles");
+    z_.clear();
+    for (const auto& x : state.positions) {
+      if (static_cast<Eigen::Index>(x.size()) != d_)
+        throw std::invalid_argument("smc: the saved state has another number of parameters");
+      z_.emplace_back(Eigen::Map<const Eigen::VectorXd>(x.data(), d_));
+    }
+    L_ = state.log_likelihood;
+    result_.stages = state.stages;
+    result_.evaluations = state.evaluations;
+    result_.log_evidence = state.log_evidence;
+  }
+
+  // Tempering from phi (0, or a saved stage's) to 1, each step keeping the ESS at its
+  // target share.
+  void temper(double phi = 0, std::uint32_t done = 0) {
+    for (std::uint32_t stage = done + 1; phi < 1.0; ++stage) {
       if (static_cast<int>(stage) > options_.max_stages) throw std::runtime_error("smc: too many tempering stages");
       check_alive();
       const double delta = next_step(L_, 1.0 - phi, options_.ess_fraction * n_);
@@ -196,7 +213,14 @@ class Sampler {
       const std::vector<double> w = incremental_weights(L_, delta, log_mean);
       result_.log_evidence += log_mean;
       resample_and_move(w, phi, stage);
+      if (options_.stage_done) options_.stage_done(state(static_cast<int>(stage), phi));
     }
+  }
+
+  SmcState state(int stage, double phi) const {
+    SmcState s{stage, phi, {}, L_, result_.stages, result_.evaluations, result_.log_evidence};
+    for (const Eigen::VectorXd& z : z_) s.positions.emplace_back(z.data(), z.data() + z.size());
+    return s;
   }
 
   // Carries the sample over to this sampler's likelihood: weights new / old.
@@ -227,10 +251,13 @@ class Sampler {
   std::vector<double> evaluate(const std::vector<Eigen::VectorXd>& points) {
     std::vector<double> out(points.size(), kMinusInf);
     tbb::parallel_for(std::size_t{0}, points.size(), [&](std::size_t i) {
+      if (stop_requested(options_.stop)) return;
       if (!std::isfinite(log_prior(priors_, points[i]))) return;  // outside the prior: refused without simulating
       const double l = log_likelihood_(natural(priors_, points[i]));
       out[i] = std::isnan(l) ? kMinusInf : l;
     });
+    // Some evaluations were skipped: the stage cannot be finished.
+    if (stop_requested(options_.stop)) throw StopRequested("stopped during a stage of the sampler");
     result_.evaluations += static_cast<long long>(points.size());
     return out;
   }
@@ -313,8 +340,13 @@ class Sampler {
 SmcResult smc_sample(const std::vector<ParameterPrior>& priors, const LogLikelihood& log_likelihood,
                      const SmcOptions& options) {
   Sampler sampler(priors, log_likelihood, options);
-  sampler.from_prior();
-  sampler.temper();
+  if (options.resume_from) {
+    sampler.from_state(*options.resume_from);
+    sampler.temper(options.resume_from->temperature, static_cast<std::uint32_t>(options.resume_from->stage));
+  } else {
+    sampler.from_prior();
+    sampler.temper();
+  }
   return sampler.finish();
 }
 

@@ -7,6 +7,7 @@
 // in parallel. Every random number is Philox keyed by (seed, stage, particle, purpose),
 // so the sample is the same on any number of threads.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,6 +30,25 @@ struct ParameterPrior {
   double log_density(double z) const;  // of the unconstrained value, up to a constant
 };
 
+struct SmcStage {
+  double temperature = 0;
+  double ess_before_resampling = 0;
+  int moves = 0;
+  double acceptance = 0;  // mean over the stage's moves
+};
+
+// The sampler after a tempering stage: all it needs to carry on from there to the sample
+// an uninterrupted run gives, bit for bit (a checkpoint keeps it: session/).
+struct SmcState {
+  int stage = 0;  // stages done
+  double temperature = 0;
+  std::vector<std::vector<double>> positions;  // per particle, on the unconstrained scale
+  std::vector<double> log_likelihood;          // per particle
+  std::vector<SmcStage> stages;
+  long long evaluations = 0;
+  double log_evidence = 0;
+};
+
 struct SmcOptions {
   int particles = 400;
   std::uint64_t seed = 1;
@@ -38,13 +58,13 @@ struct SmcOptions {
   int max_stages = 200;
   // Called after each stage with (stage, temperature, evaluations so far).
   std::function<void(int, double, long long)> progress;
-};
-
-struct SmcStage {
-  double temperature = 0;
-  double ess_before_resampling = 0;
-  int moves = 0;
-  double acceptance = 0;  // mean over the stage's moves
+  // smc_sample only: called with the state after each tempering stage; and a state to
+  // carry on from instead of drawing the particles from the prior.
+  std::function<void(const SmcState&)> stage_done;
+  const SmcState* resume_from = nullptr;
+  // When set, no further likelihood is evaluated and StopRequested (analysis/stop.hpp)
+  // is thrown: the stage in hand is lost, the last one handed to stage_done is not.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct SmcResult {

@@ -6,7 +6,7 @@
 
 namespace migflow {
 
-// Parses the command line, runs the command, returns the exit code (app/commands.hpp).
+// Parses the command line, runs the command, returns the exit code (session/errors.hpp).
 int cli_main(int argc, char** argv, const PolicyCatalog& policies);
 
 }  // namespace migflow

@@ -33,11 +33,14 @@ void ProgressBar::draw(long long done, long long total) {
   std::fprintf(stderr, "\r%s [%s] %3.0f%%  %lld/%lld steps  %.0fs elapsed, %.0fs left ", label_.c_str(), bar.c_str(),
                share * 100, done, total, elapsed, eta);
   std::fflush(stderr);
+  drawn_ = true;
 }
 
 void ProgressBar::finish() {
-  if (!enabled_) return;
+  const std::lock_guard lock(mutex_);
+  if (!drawn_) return;
   std::fprintf(stderr, "\n");
+  drawn_ = false;
 }
 
 }  // namespace migflow

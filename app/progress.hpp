@@ -13,12 +13,14 @@ class ProgressBar {
   explicit ProgressBar(std::string label, bool allowed = true);
   // Thread-safe; redraws at most ten times a second.
   void update(long long done, long long total);
+  // Ends the bar's line, if it drew one since: a message or a result goes below it.
   void finish();
 
  private:
   void draw(long long done, long long total);
   std::string label_;
   bool enabled_;
+  bool drawn_ = false;
   std::mutex mutex_;
   std::chrono::steady_clock::time_point start_, last_;
 };

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -27,7 +28,7 @@ namespace {
 // the manifest's last line), the fingerprint covers the data files; 5: the exploited
 // status and the trafficking counts (victims identified, granted a permit); 6: the
 // event-driven engine's schedule (each agent's next event step, the class bounds)
-constexpr std::uint32_t kFormat = 7;
+constexpr std::uint32_t kFormat = 8;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 
@@ -73,29 +74,9 @@ std::string manifest_checksum_line(const std::string& text) {
   return line;
 }
 
-// A regular file's bytes; CheckpointError naming it otherwise.
-std::string read_whole_file(const std::string& path) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) throw CheckpointError(path + ": missing");
-  if (!fs::is_regular_file(status)) throw CheckpointError(path + ": not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) throw CheckpointError(path + ": cannot read");
-  return bytes;
-}
-
 Manifest read_manifest(const std::string& dir) {
   const std::string path = (fs::path(dir) / kManifest).string();
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw CheckpointError("checkpoint '" + dir + "': no " + kManifest + " (not a checkpoint directory)");
-  const std::string text = read_whole_file(path);
-  // Verified whole before any of it is used: an edit or a flipped bit is refused here.
-  const std::size_t at = text.rfind(kChecksumKey);
-  if (at == std::string::npos || (at > 0 && text[at - 1] != '\n') ||
-      text.compare(at, std::string::npos, manifest_checksum_line(text.substr(0, at))) != 0)
-    throw CheckpointError(path + ": field 'checksum': does not match the contents (edited or corrupt)");
+  const std::string text = read_checked_manifest(dir);
   std::string field;
   try {
     const YAML::Node doc = YAML::Load(text);
@@ -231,11 +212,39 @@ std::string manifest_text(const ManifestContent& m) {
   y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
   for (const auto& [key, value] : m.settings) y << YAML::Key << key << YAML::Value << value;
   y << YAML::EndMap << YAML::EndMap;
-  const std::string text = std::string(y.c_str()) + "\n";
-  return text + manifest_checksum_line(text);
+  return with_checksum(std::string(y.c_str()) + "\n");
 }
 
 }  // namespace
+
+std::string read_checkpoint_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw CheckpointError(path + ": missing");
+  if (!fs::is_regular_file(status)) throw CheckpointError(path + ": not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw CheckpointError(path + ": cannot read");
+  return bytes;
+}
+
+std::string with_checksum(const std::string& text) { return text + manifest_checksum_line(text); }
+
+std::string read_checked_manifest(const std::string& dir) {
+  const std::string path = (fs::path(dir) / kManifest).string();
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw CheckpointError("checkpoint '" + dir + "': no " + kManifest + " (not a checkpoint directory)");
+  const std::string text = read_checkpoint_file(path);
+  // Verified whole before any of it is used: an edit or a flipped bit is refused here.
+  const std::size_t at = text.rfind(kChecksumKey);
+  if (at == std::string::npos || (at > 0 && text[at - 1] != '\n') ||
+      text.compare(at, std::string::npos, manifest_checksum_line(text.substr(0, at))) != 0)
+    throw CheckpointError(path + ": field 'checksum': does not match the contents (edited or corrupt)");
+  return text;
+}
+
+std::uint64_t fingerprint_of(std::uint64_t h, const void* data, std::size_t size) { return fnv1a(h, data, size); }
 
 std::uint64_t run_fingerprint(const Scenario& sc) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -255,15 +264,17 @@ CheckpointStore::CheckpointStore(std::string dir, const Comm& comm, std::uint64_
 void CheckpointStore::prepare() const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  if (ec || !fs::is_directory(dir_)) throw std::runtime_error("cannot create checkpoint directory '" + dir_ + "'");
+  if (ec || !fs::is_directory(dir_))
+    throw OutputError("cannot create checkpoint directory '" + dir_ + "'", ec ? ec.value() : ENOTDIR);
   if (fs::exists(fs::path(dir_) / kManifest))
-    throw std::runtime_error("checkpoint directory '" + dir_ +
-                             "' already holds a checkpoint; carry it on with --resume, or remove it");
+    throw OutputError(
+        "checkpoint directory '" + dir_ + "' already holds a checkpoint; carry it on with --resume, or remove it",
+        EEXIST);
   const std::string probe = (fs::path(dir_) / ("probe-" + std::to_string(comm_.rank()))).string();
   try {
     write_file_atomically(probe, "", 0);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot write checkpoints to '" + dir_ + "': " + e.what());
+  } catch (const OutputError& e) {
+    throw OutputError("cannot write checkpoints to '" + dir_ + "': " + e.what(), e.error_number);
   }
   fs::remove(probe, ec);
 }
@@ -298,7 +309,7 @@ void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& gr
     error = e.what();
   }
   if (comm_.any(!error.empty()))
-    throw std::runtime_error("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error));
+    throw OutputError("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error), 0);
 
   // Rank 0 learns every group's progress, for the manifest.
   BinaryWriter summary;
@@ -320,7 +331,7 @@ void CheckpointStore::save(const EnsembleState& state, const ReplicateGroups& gr
     }
   }
   if (comm_.any(!error.empty()))
-    throw std::runtime_error("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error));
+    throw OutputError("cannot save a checkpoint in '" + dir_ + "'" + (error.empty() ? "" : ": " + error), 0);
   std::error_code ec;
   fs::remove(rank_file(generation_), ec);  // the previous generation, no longer named by the manifest
   generation_ = generation;
@@ -362,7 +373,7 @@ EnsembleState CheckpointStore::load(std::shared_ptr<const World> world, const Re
   std::string bytes;
   std::optional<BinaryReader> reader;
   try {
-    bytes = read_whole_file(path);
+    bytes = read_checkpoint_file(path);
     reader = BinaryReader::sealed(bytes.data(), bytes.size());
   } catch (const CheckpointError& e) {
     error = e.what();

@@ -34,6 +34,17 @@ struct CheckpointError : std::runtime_error {
 // replicates and migflow version.
 // A checkpoint only resumes the run it was saved from.
 std::uint64_t run_fingerprint(const Scenario& scenario);
+// A fingerprint `h` carried on over more bytes (FNV-1a), for identities built on it.
+std::uint64_t fingerprint_of(std::uint64_t h, const void* data, std::size_t size);
+
+// What every checkpoint directory's manifest.yaml shares, the run's here and the long
+// commands' (session/task_checkpoint.hpp): a last line "checksum: <CRC-32 of the text
+// before it>", added by with_checksum and verified whole by read_checked_manifest
+// (CheckpointError naming the file on a missing manifest, an edit or a flipped bit).
+std::string with_checksum(const std::string& text);
+std::string read_checked_manifest(const std::string& dir);
+// A checkpoint file's bytes; CheckpointError naming it when missing or not a regular file.
+std::string read_checkpoint_file(const std::string& path);
 
 class CheckpointStore {
  public:
@@ -42,10 +53,10 @@ class CheckpointStore {
   CheckpointStore(std::string dir, const Comm& comm, std::uint64_t fingerprint,
                   std::vector<std::pair<std::string, std::string>> settings);
 
-  // Creates the directory if needed and checks it is writable (throws std::runtime_error).
+  // Creates the directory if needed and checks it is writable (throws OutputError).
   void prepare() const;
-  // Saves a new generation (collective: every rank calls it). Throws std::runtime_error
-  // on any rank's failure, on every rank; the previous generation stays usable.
+  // Saves a new generation (collective: every rank calls it). Throws OutputError on any
+  // rank's failure, on every rank; the previous generation stays usable.
   void save(const EnsembleState& state, const ReplicateGroups& groups);
   // The state of the newest generation (collective). Throws CheckpointError.
   EnsembleState load(std::shared_ptr<const World> world, const ReplicateGroups& groups);

@@ -535,8 +535,8 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   return std::move(b.sc);
 }
 
-Scenario load_scenario(const std::string& path, const PolicyCatalog& policies) {
-  return build_scenario(load_merged_tree(path), path, policies);
+Scenario load_scenario(const std::string& path, const PolicyCatalog& policies, const std::string& library) {
+  return build_scenario(load_merged_tree(path, library), path, policies);
 }
 
 }  // namespace migflow

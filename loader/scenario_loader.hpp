@@ -9,9 +9,10 @@
 
 namespace migflow {
 
-// Reads `path`, follows `extends:`, reads referenced CSV files, validates everything;
-// `policies:` blocks are parsed by the modules of `policies`. Throws InputError.
-Scenario load_scenario(const std::string& path, const PolicyCatalog& policies);
+// Reads `path`, follows `extends:` (bases by path, or by name in `library`:
+// loader/extends.hpp), reads referenced CSV files, validates everything; `policies:`
+// blocks are parsed by the modules of `policies`. Throws InputError.
+Scenario load_scenario(const std::string& path, const PolicyCatalog& policies, const std::string& library = "");
 
 // The same from an already-merged tree (tests and the fuzzer use it with in-memory YAML).
 Scenario build_scenario(const TreePtr& merged, const std::string& file, const PolicyCatalog& policies);

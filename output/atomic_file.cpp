@@ -17,16 +17,17 @@ void refuse_special_file(const std::string& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);  // follows links: a link to /dev/null counts
   if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-    throw std::runtime_error("writing '" + path +
-                             "': exists and is not a regular file (a directory, device or FIFO); the rename that "
-                             "publishes the output would replace it");
+    throw OutputError("writing '" + path +
+                          "': exists and is not a regular file (a directory, device or FIFO); the rename that "
+                          "publishes the output would replace it",
+                      std::filesystem::is_directory(status) ? EISDIR : 0);
 }
 
 void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
   refuse_special_file(path);
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) throw std::runtime_error("writing '" + path + "': " + errno_message());
+  if (fd < 0) throw OutputError("writing '" + path + "': " + errno_message(), errno);
   int error = 0;
   const auto* bytes = static_cast<const char*>(data);
   for (std::size_t done = 0; done < size && error == 0;) {
@@ -42,7 +43,7 @@ void write_file_atomically(const std::string& path, const void* data, std::size_
   if (error == 0 && std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
   if (error != 0) {
     std::remove(temp.c_str());
-    throw std::runtime_error("writing '" + path + "': " + std::strerror(error));
+    throw OutputError("writing '" + path + "': " + std::strerror(error), error);
   }
   // The rename itself on disk: flush the directory entry.
   std::filesystem::path dir = std::filesystem::path(path).parent_path();

@@ -205,6 +205,14 @@ RunFile read_run_file(const std::string& path) {
         run.model_discrepancy.emplace_back(discrepancy.begin() + static_cast<std::ptrdiff_t>(r * cells),
                                            discrepancy.begin() + static_cast<std::ptrdiff_t>((r + 1) * cells));
     }
+    const std::vector<double> correlation = read_values<double>(file, "model_discrepancy_correlation");
+    if (!correlation.empty() && !run.replicate_seeds.empty() && correlation.size() % run.replicate_seeds.size() == 0) {
+      const std::size_t origins = correlation.size() / run.replicate_seeds.size();
+      for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)
+        run.model_discrepancy_correlation.emplace_back(
+            correlation.begin() + static_cast<std::ptrdiff_t>(r * origins),
+            correlation.begin() + static_cast<std::ptrdiff_t>((r + 1) * origins));
+    }
   } catch (const ReadError&) {
     throw;
   } catch (const std::out_of_range&) {
@@ -245,6 +253,7 @@ RunFile run_in_memory(const RunMetadata& meta, const std::vector<ReplicateSeries
     run.replicate_seeds.push_back(rep.seed);
     run.parameter_draws.push_back(rep.parameter_draws);
     run.model_discrepancy.push_back(rep.model_discrepancy);
+    run.model_discrepancy_correlation.push_back(rep.model_discrepancy_correlation);
   }
   for (const LabelledVariable& v : meta.variables)
     if (v.name == "destination_in_eu") run.destination_in_eu.assign(v.values.begin(), v.values.end());

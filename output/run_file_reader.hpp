@@ -31,6 +31,8 @@ struct RunFile {
   // Per replicate, per (origin, kind of data): the model discrepancy of its draw (empty
   // in files without it).
   std::vector<std::vector<double>> model_discrepancy;
+  // Per replicate, per origin: the correlation between years of one series' discrepancy.
+  std::vector<std::vector<double>> model_discrepancy_correlation;
   // The root group's attributes as text, numbers printed (migflow_version, seed,
   // scenario: the resolved scenario, run_status, ...): the run's provenance.
   std::map<std::string, std::string> attributes;

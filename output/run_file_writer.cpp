@@ -25,6 +25,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "output/atomic_file.hpp"
@@ -145,60 +147,42 @@ struct SharedAxes {
 };
 
 void write_global_attributes(hid_t root, const RunMetadata& meta) {
-  write_text_attribute(root, "Conventions", "CF-1.8");
-  write_text_attribute(root, "title", meta.title);
-  write_text_attribute(root, "source", "migflow " + meta.version);
-  write_text_attribute(root, "migflow_version", meta.version);
-  write_text_attribute(root, "scenario_file", meta.scenario_file);
-  write_text_attribute(root, "scenario", meta.scenario_text);
-  write_number_attribute(root, "seed", H5T_NATIVE_UINT64, &meta.seed);
-  write_text_attribute(root, "engine", meta.engine);
-  const int step_months = meta.step_months;
-  write_number_attribute(root, "step_months", H5T_NATIVE_INT, &step_months);
-  write_text_attribute(root, "history", "created by migflow " + meta.version);
-  write_text_attribute(root, "run_status", meta.run_status);
+  for (const RootAttribute& a : root_attributes(meta)) {
+    if (const auto* text = std::get_if<std::string>(&a.value))
+      write_text_attribute(root, a.name, *text);
+    else if (const auto* big = std::get_if<std::uint64_t>(&a.value))
+      write_number_attribute(root, a.name, H5T_NATIVE_UINT64, big);
+    else
+      write_number_attribute(root, a.name, H5T_NATIVE_INT, &std::get<int>(a.value));
+  }
 }
 
 SharedAxes write_root_axes(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
   SharedAxes axes;
   axes.replicates = replicates.size();
   axes.steps = meta.dates.size();
-
-  std::vector<int> indices(axes.replicates);
-  for (std::size_t r = 0; r < indices.size(); ++r) indices[r] = static_cast<int>(r);
-  axes.replicate = write_vector(root, "replicate", H5T_NATIVE_INT, indices.size(), indices.data());
-  make_scale(axes.replicate, "replicate");
-  write_text_attribute(axes.replicate, "long_name", "replicate index");
-
-  // CF decoders (xarray/cftime, pandas) reject "months since" with a real calendar,
-  // so time is stored in days from the first day of the start month.
-  const std::chrono::sys_days start = first_day(meta.start_date);
-  std::vector<double> days;
-  for (const auto& date : meta.dates) days.push_back(static_cast<double>((first_day(date) - start).count()));
-  axes.time = write_vector(root, "time", H5T_NATIVE_DOUBLE, days.size(), days.data());
-  make_scale(axes.time, "time");
-  write_text_attribute(axes.time, "long_name", "time");
-  write_text_attribute(axes.time, "standard_name", "time");
-  write_text_attribute(axes.time, "units", "days since " + meta.start_date + "-01");
-  write_text_attribute(axes.time, "calendar", "standard");
-  write_text_attribute(axes.time, "axis", "T");
-
-  std::vector<int> step_index(axes.steps);
-  for (std::size_t t = 0; t < step_index.size(); ++t) step_index[t] = static_cast<int>(t);
-  Handle step = write_vector(root, "step", H5T_NATIVE_INT, step_index.size(), step_index.data());
-  attach_scale(step, axes.time, 0, "time");
-  write_text_attribute(step, "long_name", "simulation step index");
-
-  Handle date = write_strings(root, "date", meta.dates);
-  attach_scale(date, axes.time, 0, "time");
-  write_text_attribute(date, "long_name", "calendar month (YYYY-MM)");
-
-  // Each replicate's own seed, so a single replicate can be rerun.
-  std::vector<std::uint64_t> seeds;
-  for (const auto& rep : replicates) seeds.push_back(rep.seed);
-  Handle seed = write_vector(root, "replicate_seed", H5T_NATIVE_UINT64, seeds.size(), seeds.data());
-  attach_scale(seed, axes.replicate, 0, "replicate");
-  write_text_attribute(seed, "long_name", "random seed of the replicate");
+  for (const AxisVariable& v : root_axes(meta, replicates)) {
+    Handle dataset = std::visit(
+        [&](const auto& values) {
+          using T = typename std::remove_cvref_t<decltype(values)>::value_type;
+          if constexpr (std::is_same_v<T, std::string>)
+            return write_strings(root, v.name, values);
+          else
+            return write_vector(root, v.name,
+                                std::is_same_v<T, int>      ? H5T_NATIVE_INT
+                                : std::is_same_v<T, double> ? H5T_NATIVE_DOUBLE
+                                                            : H5T_NATIVE_UINT64,
+                                values.size(), values.data());
+        },
+        v.values);
+    Handle& axis = v.dim == "replicate" ? axes.replicate : axes.time;
+    if (v.name == v.dim)
+      make_scale(dataset, v.dim);
+    else
+      attach_scale(dataset, axis, 0, v.dim);
+    for (const auto& [name, value] : v.attributes) write_text_attribute(dataset, name, value);
+    if (v.name == v.dim) axis = std::move(dataset);
+  }
   return axes;
 }
 
@@ -331,8 +315,7 @@ void write_parameter_draws(hid_t root, const std::vector<ReplicateSeries>& repli
   attach_scale(dataset, axes.replicate, 0, "replicate");
   Handle origin(H5Dopen2(root, "origin", H5P_DEFAULT), H5Dclose, "opening 'origin'");
   attach_scale(dataset, origin, 1, "origin");
-  write_text_attribute(dataset, "long_name",
-                       "posterior draw of the origin's parameters the replicate ran with (-1: point values)");
+  write_text_attribute(dataset, "long_name", kParameterDrawLongName);
 }
 
 // The model discrepancy each replicate's draw carries, per origin and kind of data.
@@ -355,9 +338,24 @@ void write_model_discrepancy(hid_t root, const std::vector<ReplicateSeries>& rep
   Handle kind(H5Dopen2(root, "kind", H5P_DEFAULT), H5Dclose, "opening 'kind'");
   attach_scale(dataset, kind, 2, "kind");
   write_text_attribute(dataset, "units", "1");
-  write_text_attribute(dataset, "long_name",
-                       "model discrepancy of the replicate's posterior draw: sd of ln(observed / model) per kind of "
-                       "data (0: point values)");
+  write_text_attribute(dataset, "long_name", kModelDiscrepancyLongName);
+  dataset.close("writing 'model_discrepancy'");
+
+  std::vector<double> correlations;
+  for (const ReplicateSeries& rep : replicates) {
+    if (rep.model_discrepancy_correlation.size() != origins)
+      throw std::runtime_error("replicates differ in their discrepancies");
+    correlations.insert(correlations.end(), rep.model_discrepancy_correlation.begin(),
+                        rep.model_discrepancy_correlation.end());
+  }
+  Handle correlation = create_dataset(root, "model_discrepancy_correlation", H5T_NATIVE_DOUBLE,
+                                      {axes.replicates, origins}, dataset_plist());
+  check(H5Dwrite(correlation, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, correlations.data()),
+        "writing 'model_discrepancy_correlation'");
+  attach_scale(correlation, axes.replicate, 0, "replicate");
+  attach_scale(correlation, origin, 1, "origin");
+  write_text_attribute(correlation, "units", "1");
+  write_text_attribute(correlation, "long_name", kModelDiscrepancyCorrelationLongName);
 }
 
 void write_contents(hid_t root, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates,
@@ -434,6 +432,47 @@ std::size_t build_image(const std::string& name, const RunMetadata& meta,
 
 }  // namespace
 
+std::vector<RootAttribute> root_attributes(const RunMetadata& meta) {
+  return {{"Conventions", "CF-1.8"},
+          {"title", meta.title},
+          {"source", "migflow " + meta.version},
+          {"migflow_version", meta.version},
+          {"scenario_file", meta.scenario_file},
+          {"scenario", meta.scenario_text},
+          {"seed", meta.seed},
+          {"engine", meta.engine},
+          {"step_months", meta.step_months},
+          {"history", "created by migflow " + meta.version},
+          {"run_status", meta.run_status}};
+}
+
+std::vector<AxisVariable> root_axes(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
+  std::vector<int> indices(replicates.size());
+  for (std::size_t r = 0; r < indices.size(); ++r) indices[r] = static_cast<int>(r);
+  // CF decoders (xarray/cftime, pandas) reject "months since" with a real calendar,
+  // so time is stored in days from the first day of the start month.
+  const std::chrono::sys_days start = first_day(meta.start_date);
+  std::vector<double> days;
+  for (const auto& date : meta.dates) days.push_back(static_cast<double>((first_day(date) - start).count()));
+  std::vector<int> step_index(meta.dates.size());
+  for (std::size_t t = 0; t < step_index.size(); ++t) step_index[t] = static_cast<int>(t);
+  // Each replicate's own seed, so a single replicate can be rerun.
+  std::vector<std::uint64_t> seeds;
+  for (const auto& rep : replicates) seeds.push_back(rep.seed);
+  return {{"replicate", "replicate", indices, {{"long_name", "replicate index"}}},
+          {"time",
+           "time",
+           days,
+           {{"long_name", "time"},
+            {"standard_name", "time"},
+            {"units", "days since " + meta.start_date + "-01"},
+            {"calendar", "standard"},
+            {"axis", "T"}}},
+          {"step", "time", step_index, {{"long_name", "simulation step index"}}},
+          {"date", "time", meta.dates, {{"long_name", "calendar month (YYYY-MM)"}}},
+          {"replicate_seed", "replicate", seeds, {{"long_name", "random seed of the replicate"}}}};
+}
+
 void check_run_layout(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates) {
   validate(meta, replicates);
 }
@@ -445,8 +484,10 @@ void write_run(const std::string& path, const RunMetadata& meta, const std::vect
     ImageMemory memory;
     const std::size_t size = build_image(path, meta, replicates, memory);
     write_file_atomically(path, memory.image(), size);
+  } catch (const OutputError& e) {
+    throw OutputError("cannot write output file '" + path + "': " + e.what(), e.error_number);
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot write output file '" + path + "': " + e.what());
+    throw OutputError("cannot write output file '" + path + "': " + e.what(), 0);
   }
 }
 
@@ -463,25 +504,25 @@ std::string run_file_image(const RunMetadata& meta, const std::vector<ReplicateS
 }
 
 void check_writable(const std::string& path) {
-  auto refuse = [&](const std::string& reason) {
-    throw std::runtime_error("cannot write output file '" + path + "': " + reason);
+  auto refuse = [&](const std::string& reason, int error_number) {
+    throw OutputError("cannot write output file '" + path + "': " + reason, error_number);
   };
   std::error_code ec;
   // The final rename would fail on a directory; say so now rather than after the run.
-  if (std::filesystem::is_directory(path, ec)) refuse(std::strerror(EISDIR));
+  if (std::filesystem::is_directory(path, ec)) refuse(std::strerror(EISDIR), EISDIR);
   try {
     refuse_special_file(path);
   } catch (const std::runtime_error&) {
-    refuse("exists and is not a regular file (a device or FIFO): it would be replaced");
+    refuse("exists and is not a regular file (a device or FIFO): it would be replaced", 0);
   }
 
   // Creating a file next to the target tests both that the directory exists and
   // that it is writable, as the temporary output file will need.
   const std::string probe = path + ".probe-" + std::to_string(::getpid());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) refuse(errno_message());
+  if (fd < 0) refuse(std::strerror(errno), errno);  // strerror leaves errno as it is
   ::close(fd);
-  if (::unlink(probe.c_str()) != 0) refuse(errno_message());
+  if (::unlink(probe.c_str()) != 0) refuse(std::strerror(errno), errno);
 }
 
 }  // namespace migflow

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -44,8 +45,35 @@ struct RunMetadata {
   std::vector<LabelledVariable> variables;
 };
 
+// The root group's attributes and its replicate and time axes (replicate, time, step,
+// date, replicate_seed) as the file holds them, in its order: the writer writes these,
+// and the Python package builds its in-memory Datasets from the same (python/core.cpp).
+struct RootAttribute {
+  std::string name;
+  std::variant<std::string, std::uint64_t, int> value;
+};
+std::vector<RootAttribute> root_attributes(const RunMetadata& meta);
+struct AxisVariable {
+  std::string name, dim;  // dim: "replicate" or "time"
+  std::variant<std::vector<int>, std::vector<double>, std::vector<std::uint64_t>, std::vector<std::string>> values;
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+std::vector<AxisVariable> root_axes(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
+// The long_name of `parameter_draw` (replicate, origin): the posterior draw each
+// replicate's origin ran with (ReplicateSeries::parameter_draws), -1 for point values.
+inline constexpr const char* kParameterDrawLongName =
+    "posterior draw of the origin's parameters the replicate ran with (-1: point values)";
+// The long_names of `model_discrepancy` (replicate, origin, kind) and
+// `model_discrepancy_correlation` (replicate, origin): ReplicateSeries's.
+inline constexpr const char* kModelDiscrepancyLongName =
+    "model discrepancy of the replicate's posterior draw: sd of ln(observed / model) per kind of data (0: point "
+    "values)";
+inline constexpr const char* kModelDiscrepancyCorrelationLongName =
+    "correlation between the years of one observed series' model discrepancies (the same kind of data and "
+    "destination) in the replicate's posterior draw";
+
 // Writes `path` atomically: to "<path>.tmp-<pid>" first, renamed when complete;
-// on any error the temporary file is removed and std::runtime_error is thrown.
+// on any error the temporary file is removed and OutputError is thrown.
 void write_run(const std::string& path, const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
 
 // The checks write_run makes of names, labels and shapes, without writing: a run calls
@@ -56,7 +84,8 @@ void check_run_layout(const RunMetadata& meta, const std::vector<ReplicateSeries
 // xarray, so a run in memory has the file's names, coordinates and attributes).
 std::string run_file_image(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
 
-// Checks early (before a long run) that `path` can be created; throws with the reason.
+// Checks early (before a long run) that `path` can be created; throws OutputError
+// (output/atomic_file.hpp) with the reason.
 void check_writable(const std::string& path);
 
 }  // namespace migflow

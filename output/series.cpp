@@ -189,6 +189,7 @@ void ReplicateSeries::save(BinaryWriter& out) const {
   out.put(seed);
   out.put_vector(parameter_draws);
   out.put_vector(model_discrepancy);
+  out.put_vector(model_discrepancy_correlation);
   core.save(out);
   out.put<std::uint64_t>(policies.size());
   for (const SeriesGroup& g : policies) g.save(out);
@@ -213,6 +214,7 @@ ReplicateSeries ReplicateSeries::load(BinaryReader& in) {
   rep.seed = in.get<std::uint64_t>();
   rep.parameter_draws = in.get_vector<std::int32_t>();
   rep.model_discrepancy = in.get_vector<double>();
+  rep.model_discrepancy_correlation = in.get_vector<double>();
   rep.core = SeriesGroup::load(in);
   for (auto n = in.get<std::uint64_t>(); n > 0; --n) rep.policies.push_back(SeriesGroup::load(in));
   return rep;

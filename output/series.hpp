@@ -124,6 +124,9 @@ struct ReplicateSeries {
   // carries, the sd of ln(observed / model) (0 with point values); `migflow compare`
   // draws from it for the intervals of observable levels.
   std::vector<double> model_discrepancy;
+  // Per origin: the correlation between years of one series' discrepancies (0 with
+  // point values).
+  std::vector<double> model_discrepancy_correlation;
   SeriesGroup core;
   std::vector<SeriesGroup> policies;
 

@@ -83,11 +83,12 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
     const int row = own_draws ? parameter_draw_index(sc, o, replicate) : -1;
     series_.parameter_draws.push_back(row);
     const ParameterSample& sample = sc.origins[o].posterior;
-    for (std::string_view name : kObservationErrorNames) {
+    auto drawn = [&](std::string_view name) {
       const int column = row < 0 ? -1 : sample.column(std::string(name));
-      series_.model_discrepancy.push_back(
-          column < 0 ? 0.0 : sample.draws[static_cast<std::size_t>(row)][static_cast<std::size_t>(column)]);
-    }
+      return column < 0 ? 0.0 : sample.draws[static_cast<std::size_t>(row)][static_cast<std::size_t>(column)];
+    };
+    for (std::string_view name : kObservationErrorNames) series_.model_discrepancy.push_back(drawn(name));
+    series_.model_discrepancy_correlation.push_back(drawn(kObservationErrorCorrelation));
   }
   for (size_t p = 0; p < sc.policies.size(); ++p) {
     const PolicySpec& spec = sc.policies[p];

@@ -26,7 +26,9 @@ tsan_tests=${MIGFLOW_TSAN_TESTS:-'Engine|Registry|Expectation|Cli|checkpoint'}
 # before the first step (a timing assumption, not a memory or threading error).
 # Calibrate.SelfCheck* runs 20 calibrations to test the posterior's coverage: a
 # statistical test of minutes; its code runs under the sanitizers in Calibrate.Same*.
-exclude=${MIGFLOW_SANITIZE_EXCLUDE:-'Sigterm|Sigint|SelfCheck'}
+# app.long_commands_resume signals long commands in mid-run (minutes when slowed down);
+# the same stops and resumes run untimed in LongCommands.* and Bundled.*.
+exclude=${MIGFLOW_SANITIZE_EXCLUDE:-'Sigterm|Sigint|SelfCheck|long_commands_resume'}
 
 common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g"
         -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_PYTHON=OFF -DMIGFLOW_BUILD_TESTS=ON "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}")

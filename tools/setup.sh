@@ -10,7 +10,7 @@ default_packages=(
   libyaml-cpp-dev libcli11-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   netcdf-bin python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-matplotlib python3-pandas
-  python3-dev pybind11-dev python3-pytest python3-yaml python3-jsonschema python3-pil
+  python3-dev pybind11-dev python3-pytest python3-yaml python3-jsonschema python3-pil python3-venv mypy
   r-cran-ncdf4 chromium
 )
 if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi

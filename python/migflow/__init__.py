@@ -1,142 +1,201 @@
-"""migflow from Python: load scenarios, run them, compare, report, calibrate, backtest.
+"""migflow from Python: every command of the `migflow` command line, with its checks.
 
     import migflow
     ds = migflow.run("default", replicates=4)        # an xarray.Dataset, no file written
     ds.stocks.sel(status="irregular").sum("node").mean("replicate").plot()
 
-A run's Dataset has the names, coordinates and attributes of the file `migflow run`
-writes (it is that file, built in memory); `out=` also writes it. Bad input raises
-migflow.InputError (a ValueError) whose message is the command line's
-"file:line:col: field 'x': ..." and whose attributes hold file, line, column and field.
+Each function takes the options of its command as keywords of the same names (`migflow
+run --replicates 4` is `run(..., replicates=4)`), checked by the same code: a value the
+command line refuses with exit code 2 raises migflow.InputError (a ValueError) with the
+same message; an output that cannot be written raises the OSError of its cause
+(FileNotFoundError, IsADirectoryError, ...) before anything runs; Ctrl-C (or a
+notebook's interrupt) stops the work at its next unit and raises KeyboardInterrupt
+saying what a checkpoint keeps. Bad input read from a file keeps its place apart:
+InputError's `file`, `line`, `column` and `field`.
+
+A scenario is a file, a bundled scenario's name ("default", "moldova/security_heavy"),
+a dict laid out like a scenario file (its `extends:` may name bundled scenarios), or a
+Scenario from load(). Keyword fields that are not options of the command override the
+scenario's (`run("georgia/baseline", model={"emigration_rate": 0})`), merged as a file
+extending it would be; a per-origin parameter set so is that origin's value in every
+replicate, in place of its calibrated value and posterior draws (docs/calibration.md).
 """
 
-import errno
-import io
-import os
+from __future__ import annotations
 
-import numpy as np
+import io
+import json
+import os
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _core
 from ._data_dir import DATA_DIR as _DATA_DIR
 from ._progress import Progress
 
-__version__ = _core.version
+if TYPE_CHECKING:  # imported when used: `import migflow` stays quick
+    import pandas
+    import xarray
+
+__version__: str = _core.version
 InputError = _core.InputError
 Scenario = _core.Scenario
+# The EU's Mobility Partnerships bundled, in order of signature: (folder, origin node).
+PARTNERS: List[Tuple[str, str]] = _core.partners()
 
-__all__ = ["load", "run", "compare", "report", "schema", "calibrate", "backtest", "open_run",
-           "InputError", "Scenario", "bundled_scenario"]
+PathLike = Union[str, "os.PathLike[str]"]
+ScenarioLike = Union[str, "os.PathLike[str]", Mapping[str, Any], Scenario]
+RunLike = Union[str, "os.PathLike[str]", "xarray.Dataset"]
+# None: a bar in a notebook or on a terminal; False: nothing; or called with (done, in all).
+ProgressLike = Union[None, bool, Callable[[int, int], Any]]
+
+__all__ = ["load", "validate", "run", "open_run", "compare", "report", "schema", "calibrate", "backtest",
+           "sensitivity", "attribute", "bench", "bundled_scenario", "InputError", "Scenario", "Progress",
+           "PARTNERS"]
 
 if os.path.isdir(os.path.join(_DATA_DIR, "scenarios")):
     _core.set_data_dir(_DATA_DIR)
 
+# open_run reads a run larger than this in memory lazily (what is asked for, when asked).
+_LAZY_ABOVE_BYTES = 256 << 20
 
-def bundled_scenario(name):
+
+def bundled_scenario(name: PathLike) -> str:
     """The path of a scenario file, or of a bundled scenario by name ("default",
     "moldova/security_heavy"); raises FileNotFoundError when there is neither."""
-    found = _core.find_scenario(os.fspath(name))
+    found: str = _core.find_scenario(os.fspath(name))
     if not found:
-        raise FileNotFoundError(f"no scenario file or bundled scenario '{name}'")
+        raise FileNotFoundError(f"no scenario file or bundled scenario '{os.fspath(name)}'")
     return found
 
 
-def _yaml(data):
-    # JSON is YAML; the loader reads it like any scenario file.
-    import json
-    return json.dumps(data, indent=1, default=str)
+def _set_items(overrides: Mapping[str, Any], prefix: str = "") -> List[str]:
+    """Overrides as the KEY=VALUE items of `migflow --set`: maps key by key (so they merge
+    as a file extending the scenario would), every other value as JSON, which is YAML."""
+    items: List[str] = []
+    for key, value in overrides.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and all(isinstance(k, str) and "." not in k for k in value):
+            items += _set_items(value, path + ".")
+        else:
+            items.append(f"{path}={json.dumps(value, default=str)}")
+    return items
 
 
-def load(source, overrides=None, **fields):
-    """A validated scenario.
+def _scenario_request(source: ScenarioLike, overrides: Optional[Mapping[str, Any]],
+                      fields: Mapping[str, Any]) -> Dict[str, Any]:
+    """The scenario keywords of a request: the scenario as a file or name, or as YAML text
+    (a dict), or as a Scenario was loaded; the overrides as `set` items."""
+    over = dict(overrides or {})
+    over.update(fields)
+    if isinstance(source, Scenario):
+        request = dict(getattr(source, "_request"))
+    elif isinstance(source, Mapping):
+        request = {"scenario_yaml": json.dumps(dict(source), indent=1, default=str), "scenario_yaml_name": "<dict>"}
+    else:
+        request = {"scenario": os.fspath(source)}
+    request["set"] = list(request.get("set") or []) + _set_items(over)
+    return request
+
+
+def load(source: ScenarioLike, overrides: Optional[Mapping[str, Any]] = None, **fields: Any) -> Scenario:
+    """A validated scenario, as `migflow validate` reads it.
 
     source: a YAML file, a bundled scenario's name, a dict laid out like a scenario file
     (its `extends:` may name bundled scenarios), or a Scenario. overrides (a dict) and
     keyword fields are merged on top as a file extending the source would be: maps key
-    by key, lists of nodes, edges, origins and policies item by item, None removes.
+    by key, lists of nodes, edges, origins and policies item by item, None removes; a
+    per-origin model parameter set so beats the origins' posterior draws.
     """
-    over = dict(overrides or {})
-    over.update(fields)
-    if isinstance(source, Scenario):
-        if not over:
-            return source
-        source = {"extends": source.file} if os.path.isfile(source.file) else _yaml_dict(source)
-    if isinstance(source, dict):
-        doc = dict(source)
-        if "extends" in doc:
-            bases = doc["extends"] if isinstance(doc["extends"], list) else [doc["extends"]]
-            doc["extends"] = [os.path.abspath(bundled_scenario(b)) for b in bases]
-        return _core.load("", _yaml(doc), "<dict>", _yaml(over) if over else "")
-    return _core.load(bundled_scenario(source), "", "", _yaml(over) if over else "")
+    request = _scenario_request(source, overrides, fields)
+    scenario: Scenario = _core.load(request)
+    setattr(scenario, "_request", request)
+    return scenario
 
 
-def _yaml_dict(scenario):
-    import yaml
-    return yaml.safe_load(scenario.yaml)
+def validate(scenario: ScenarioLike, overrides: Optional[Mapping[str, Any]] = None, **fields: Any) -> str:
+    """What `migflow validate` prints of a scenario: nodes, edges, policies, agents (and
+    their memory), steps, replicates and seed. Raises InputError as load() does."""
+    text: str = _core.validate(_scenario_request(scenario, overrides, fields))
+    return text
 
 
-def open_run(source, group=None):
-    """A run file (a path, or the bytes of one) as an xarray.Dataset, loaded into memory;
-    `group="policies/<id>"` opens a policy block's series."""
-    import xarray as xr
-    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else os.fspath(source)
-    with xr.open_dataset(handle, engine="h5netcdf", group=group) as ds:
-        return ds.load()
-
-
-def run(scenario="default", replicates=None, seed=None, threads=0, progress=None, out=None, **fields):
-    """Runs a scenario's replicates and returns them as an xarray.Dataset.
-
-    scenario: anything load() takes; keyword fields override the scenario's.
-    replicates, seed: override the scenario's; threads: 0 for all cores.
-    progress: None shows a bar in a notebook or on a terminal, False nothing, or a
-    function called with (steps done, steps in all). out: also write the file there
-    (a path it cannot write to raises OSError before the run, as `migflow run` exits 3).
-    Ctrl-C (or a notebook's interrupt) stops the run at the end of a step.
-    """
-    sc = load(scenario, **fields)
-    if out:
-        _check_writable(out)
-    bar = None
+def _reporter(progress: ProgressLike, label: str) -> Tuple[Optional[Callable[[int, int], Any]], Optional[Progress]]:
     if callable(progress):
-        report = progress
-    elif progress is False:
-        report = None
-    else:
-        bar = Progress(f"running {sc.title}")
-        report = bar.update
+        return progress, None
+    if progress is False:
+        return None, None
+    bar = Progress(label)
+    return bar.update, bar
+
+
+def _with_progress(progress: ProgressLike, label: str, call: Callable[[Any], Any]) -> Any:
+    report, bar = _reporter(progress, label)
     try:
-        image = _core.run(sc, replicates, seed, int(threads), report, os.fspath(out) if out else "")
+        return call(report)
     finally:
         if bar is not None:
             bar.close()
-    return open_run(image)
 
 
-def _check_writable(out):
-    """Refuses an output path before the run, as `migflow run` does (exit code 3,
-    output/run_file_writer.cpp's check_writable), rather than after simulating: a
-    directory or other non-regular file, a missing folder, a folder it cannot write to."""
-    path = os.fspath(out)
-
-    def refuse(error, reason):
-        raise error(f"cannot write output file '{path}': {reason}")
-
-    if os.path.isdir(path):
-        refuse(IsADirectoryError, os.strerror(errno.EISDIR))
-    if os.path.exists(path) and not os.path.isfile(path):
-        refuse(OSError, "exists and is not a regular file (a device or FIFO): it would be replaced")
-    # Creating a file next to the target tests that the folder exists and is writable,
-    # as the temporary file that the output is written to will need.
-    probe = f"{path}.probe-{os.getpid()}"
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
-        os.unlink(probe)
-    except OSError as e:
-        refuse(type(e), e.strerror)
+def _dataset(arrays: Mapping[str, Any]) -> "xarray.Dataset":
+    """A run's root group from its arrays, decoded as netCDF readers decode the file."""
+    import xarray as xr
+    variables = {name: xr.Variable(dims, values, attrs) for name, dims, values, attrs in arrays["variables"]}
+    return xr.decode_cf(xr.Dataset(variables, attrs=arrays["attrs"]))
 
 
-def _as_run(source):
+def run(scenario: ScenarioLike = "default", *, replicates: Optional[int] = None, seed: Optional[int] = None,
+        parameters: Optional[str] = None, threads: int = 0, out: Optional[PathLike] = None,
+        checkpoint: Optional[PathLike] = None, checkpoint_every: Optional[int] = None,
+        resume: Optional[PathLike] = None, progress: ProgressLike = None,
+        overrides: Optional[Mapping[str, Any]] = None, **fields: Any) -> "xarray.Dataset":
+    """Runs a scenario's replicates (`migflow run`) and returns them as an xarray.Dataset
+    with the names, coordinates and attributes of the file `migflow run` writes.
+
+    scenario: anything load() takes; overrides and keyword fields override its fields.
+    replicates, seed: override the scenario's; parameters: "posterior" (each replicate
+    draws its parameters) or "point" (the posterior medians); threads: 0 for all cores.
+    out: also write the file there (atomically; a path it cannot write raises OSError
+    before the run). checkpoint, checkpoint_every, resume: as `migflow run --checkpoint`
+    (a run stopped by Ctrl-C or killed carries on with resume=checkpoint).
+    progress: None shows a bar in a notebook or on a terminal, False nothing, or a
+    function called with (steps done, steps in all).
+    """
+    request = {"replicates": replicates, "seed": seed, "parameters": parameters, "threads": threads, "out": out,
+               "checkpoint": checkpoint, "checkpoint_every": checkpoint_every, "resume": resume}
+    if resume is None:
+        request.update(_scenario_request(scenario, overrides, fields))
+    named = scenario.title if isinstance(scenario, Scenario) else "a scenario" if isinstance(scenario, Mapping) \
+        else os.fspath(scenario)
+    label = f"running {named if resume is None else os.fspath(resume)}"
+    arrays = _with_progress(progress, label, lambda report: _core.run(request, report))
+    return _dataset(arrays)
+
+
+def open_run(source: Union[PathLike, bytes], group: Optional[str] = None, *,
+             load: Optional[bool] = None) -> "xarray.Dataset":
+    """A run file (a path, or the bytes of one) as an xarray.Dataset; group="policies/<id>"
+    opens a policy block's series.
+
+    load: True reads everything now, False reads each variable (only the part selected)
+    when it is used; None (the default) reads runs above 256 MiB in memory lazily and the
+    others whole. A lazy Dataset keeps the file open until closed
+    (`with migflow.open_run(p) as ds:`).
+    """
+    import xarray as xr
+    handle: Any = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else os.fspath(source)
+    ds = xr.open_dataset(handle, engine="h5netcdf", group=group)
+    if load is None:  # the size decoded, from the shapes: nothing is read to know it
+        load = ds.nbytes <= _LAZY_ABOVE_BYTES
+    if not load:
+        return ds
+    with ds:
+        return ds.load()
+
+
+def _as_run(source: RunLike) -> Union[str, Dict[str, Any]]:
     """A run for the C++ analyses: a path as it is, a Dataset as its arrays."""
+    import numpy as np
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     ds = source
@@ -144,85 +203,173 @@ def _as_run(source):
     for name, da in ds.data_vars.items():
         if da.dims[:2] != ("replicate", "time"):
             continue
-        series[name] = (list(da.dims), np.ascontiguousarray(da.values, dtype=np.float64))
+        series[str(name)] = (list(da.dims), np.ascontiguousarray(da.values, dtype=np.float64))
         for dim in da.dims[2:]:
-            labels[dim] = [str(v) for v in ds[dim].values]
+            labels[str(dim)] = [str(v) for v in ds[dim].values]
     draws = ds["parameter_draw"].values.astype(int).tolist() if "parameter_draw" in ds else []
     in_eu = ds["destination_in_eu"].values.astype(int).tolist() if "destination_in_eu" in ds else []
-    attrs = {k: str(v) for k, v in ds.attrs.items()}
-    source = ds.encoding.get("source")
+    # Per replicate: the origins' discrepancies flattened, as the run file reader has them.
+    discrepancy = ([row.ravel().tolist() for row in ds["model_discrepancy"].values]
+                   if "model_discrepancy" in ds else [])
+    correlation = (ds["model_discrepancy_correlation"].values.tolist()
+                   if "model_discrepancy_correlation" in ds else [])
+    attrs = {str(k): str(v) for k, v in ds.attrs.items()}
+    path = ds.encoding.get("source")
     return {
-        "path": source if isinstance(source, str) else "(in memory)",
+        "path": path if isinstance(path, str) else "(in memory)",
         "title": attrs.get("title", ""),
         "scenario_file": attrs.get("scenario_file", ""),
+        "run_status": attrs.get("run_status", "complete"),
         "dates": [str(d) for d in ds["date"].values],
         "replicate_seeds": [int(s) for s in ds["replicate_seed"].values],
         "labels": labels,
         "attributes": attrs,
         "destination_in_eu": in_eu,
         "parameter_draws": draws,
+        "model_discrepancy": discrepancy,
+        "model_discrepancy_correlation": correlation,
         "series": series,
     }
 
 
-def compare(*runs, by_member_state=False, markdown=False):
-    """The comparison `migflow compare` prints, of two or more runs (Datasets from run()
-    or open_run(), or file paths; the first is the reference), as a pandas DataFrame in
-    the long format of its CSV (mean, low, high, diff_vs_first, ...); with markdown=True
-    the table as text instead."""
+def _table(csv: str) -> "pandas.DataFrame":
     import pandas as pd
-    csv, table = _core.compare_csv([_as_run(r) for r in runs], by_member_state)
-    return table if markdown else pd.read_csv(io.StringIO(csv), keep_default_na=False, na_values=["nan"])
+    return pd.read_csv(io.StringIO(csv), keep_default_na=False, na_values=["nan"])
 
 
-def report(*runs, out=None):
+def compare(*runs: RunLike, by_member_state: bool = False, allow_partial: bool = False,
+            csv: Optional[PathLike] = None,
+            markdown: Union[bool, PathLike, None] = False) -> Union["pandas.DataFrame", str]:
+    """The comparison `migflow compare` prints, of two or more runs (Datasets from run()
+    or open_run(), or file paths; the first is the reference): a pandas DataFrame in the
+    long format of its CSV (mean, low, high, diff_vs_first, ...), or with markdown=True
+    the table as text. csv= and markdown=<path> also write the files, as the options do.
+    Files of interrupted runs are refused unless allow_partial (then a warning)."""
+    request = {"by_member_state": by_member_state, "allow_partial": allow_partial, "csv": csv,
+               "markdown": None if isinstance(markdown, bool) else markdown}
+    table, text = _core.compare(request, [_as_run(r) for r in runs])
+    return table if markdown is True else _table(text)
+
+
+def report(*runs: RunLike, out: Optional[PathLike] = None) -> str:
     """The HTML page `migflow report` writes, of two or more runs (Datasets or paths).
-    Returns the HTML text; with out=, also writes it there."""
-    html = _core.report([_as_run(r) for r in runs])
-    if out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(html)
+    Returns the HTML text; with out=, also writes it there (atomically)."""
+    html: str = _core.report({"out": out}, [_as_run(r) for r in runs])
     return html
 
 
-def schema():
+def schema() -> Dict[str, Any]:
     """The JSON Schema of scenario files (`migflow schema`), as a dict."""
-    import json
-    return json.loads(_core.schema())
+    parsed: Dict[str, Any] = json.loads(_core.schema())
+    return parsed
 
 
-def calibrate(scenario, particles=256, agents=0, replicates=1, seed=None, revision="2020", data=None,
-              threads=0, write=None, progress=None):
+def calibrate(scenario: Optional[ScenarioLike] = None, *, data: Optional[PathLike] = None, revision: str = "2020",
+              fit_cutoff: int = 2015, agents: Optional[int] = None,
+              particles: int = 256, replicates: int = 1, seed: Optional[int] = None, threads: int = 0,
+              write: Optional[PathLike] = None, checkpoint: Optional[PathLike] = None,
+              resume: Optional[PathLike] = None, progress: ProgressLike = None,
+              overrides: Optional[Mapping[str, Any]] = None, **fields: Any) -> Dict[str, Any]:
     """Samples the posterior of a one-partner scenario's parameters (`migflow calibrate`).
 
-    Returns a dict: `posterior` (pandas DataFrame, one row per particle), `medians`, and
-    `yaml`, the fragment a partner's scenarios extend (written to `write=` if given).
+    The options are the command's: data (the observation tables' folder), revision,
+    fit_cutoff, agents (default: the scenario's scale), particles, replicates, seed, threads, write (the YAML fragment's file). checkpoint
+    keeps the sampler's state after each stage; resume carries a stopped calibration on
+    to the sample an uninterrupted one gives. progress is called with (temperature in
+    thousandths, 1000).
+
+    Returns a dict: `posterior` (pandas DataFrame, one row per particle), `medians`,
+    `yaml` (the fragment a partner's scenarios extend), `markdown` (the table the command
+    prints) and `seconds`.
     """
     import pandas as pd
-    sc = load(scenario)
-    bar = None
-    if progress is None:
-        bar = Progress(f"calibrating {sc.title}")
-        progress = lambda stage, temperature, evaluations: bar.update(round(temperature * 1000), 1000)  # noqa: E731
-    try:
-        r = _core.calibrate(sc, data or "", revision, particles, agents, replicates, seed, threads,
-                            progress if callable(progress) else None)
-    finally:
-        if bar is not None:
-            bar.close()
-    if write:
-        with open(write, "w", encoding="utf-8") as f:
-            f.write(r["yaml"])
+    request = {"data": data, "revision": revision, "fit_cutoff": fit_cutoff, "agents": agents,
+               "particles": particles, "replicates": replicates, "seed": seed, "threads": threads, "write": write,
+               "checkpoint": checkpoint, "resume": resume}
+    if resume is None:
+        if scenario is None:
+            raise TypeError("calibrate: give a scenario (or resume=CHECKPOINT)")
+        request.update(_scenario_request(scenario, overrides, fields))
+    r = _with_progress(progress, "calibrating", lambda report: _core.calibrate(request, report))
     return {"posterior": pd.DataFrame(r["particles"], columns=r["names"]),
-            "medians": dict(zip(r["names"], r["medians"])), "yaml": r["yaml"], "seconds": r["seconds"]}
+            "medians": dict(zip(r["names"], r["medians"])), "yaml": r["yaml"], "markdown": r["markdown"],
+            "seconds": r["seconds"]}
 
 
-def backtest(scenarios=None, replicates=40, agents=0, restart=True, revision2024=True, data=None, threads=0):
-    """The baselines run past 2015 and scored on held-out data (`migflow backtest`): a
-    dict with `forecasts` (pandas DataFrame, one row per forecast) and `markdown` (the
-    report). `restart`: also the forecasts restarted from the 2015 stocks."""
+def backtest(scenarios: Optional[Sequence[PathLike]] = None, *, data: Optional[PathLike] = None,
+             revision: str = "2020", fit_cutoff: int = 2015, test_year: int = 2020, replicates: int = 40,
+             agents: Optional[int] = None, markdown: Optional[PathLike] = None, csv: Optional[PathLike] = None,
+             restart: bool = True, revision2024: bool = True, threads: int = 0,
+             checkpoint: Optional[PathLike] = None, resume: Optional[PathLike] = None,
+             progress: ProgressLike = None) -> Dict[str, Any]:
+    """The given partners' baselines (files or bundled names; default: the nine bundled
+    ones) run past the fit cut-off and scored on held-out data beside persistence and
+    trend (`migflow backtest`). restart=False skips the forecasts restarted from the
+    cut-off year's stocks, revision2024=False the restart from the UN DESA 2024 revision;
+    without agents each runs at its scenario's scale. Returns a dict with `forecasts` (pandas
+    DataFrame, one row per forecast) and `markdown` (the report)."""
     import pandas as pd
-    paths = [bundled_scenario(s) for s in (scenarios or [])]
-    markdown, csv = _core.backtest(paths, data or "", replicates, agents, restart, revision2024, threads)
-    return {"forecasts": pd.read_csv(io.StringIO(csv)), "markdown": markdown}
+    request = {"scenarios": None if scenarios is None else [os.fspath(s) for s in scenarios], "data": data, "revision": revision, "fit_cutoff": fit_cutoff, "test_year": test_year,
+               "replicates": replicates, "agents": agents, "markdown": markdown, "csv": csv,
+               "restart": restart, "revision2024": revision2024, "threads": threads, "checkpoint": checkpoint,
+               "resume": resume}
+    text, csv_text = _with_progress(progress, "backtesting", lambda report: _core.backtest(request, report))
+    return {"forecasts": pd.read_csv(io.StringIO(csv_text)), "markdown": text}
 
+
+def sensitivity(scenario: Optional[ScenarioLike] = None, indicators: Optional[Sequence[str]] = None, *,
+                minus: Optional[PathLike] = None, samples: int = 64, prior: bool = False, agents: Optional[int] = None,
+                seed: Optional[int] = None, markdown: Optional[PathLike] = None, csv: Optional[PathLike] = None,
+                threads: int = 0, checkpoint: Optional[PathLike] = None, resume: Optional[PathLike] = None,
+                progress: ProgressLike = None, overrides: Optional[Mapping[str, Any]] = None,
+                **fields: Any) -> Dict[str, Any]:
+    """First- and total-order Sobol indices of indicators (as compare() names them) to the
+    calibrated parameters (`migflow sensitivity`); with minus=, of the difference
+    scenario minus reference. prior=True varies the parameters over their priors.
+    Returns a dict with `indices` (pandas DataFrame: indicator, parameter, order, index,
+    low, high) and `markdown` (the table)."""
+    request = {"indicators": indicators, "minus": minus, "samples": samples, "prior": prior, "agents": agents,
+               "seed": seed, "markdown": markdown, "csv": csv, "threads": threads, "checkpoint": checkpoint,
+               "resume": resume}
+    if resume is None:
+        if scenario is None or not indicators:
+            raise TypeError("sensitivity: give a scenario and indicators (or resume=CHECKPOINT)")
+        request.update(_scenario_request(scenario, overrides, fields))
+    text, csv_text = _with_progress(progress, "sensitivity", lambda report: _core.sensitivity(request, report))
+    return {"indices": _table(csv_text), "markdown": text}
+
+
+def attribute(scenario: Optional[ScenarioLike] = None, *, blocks: Optional[Sequence[str]] = None,
+              baseline: Optional[PathLike] = None, permutations: Optional[int] = None, seed: Optional[int] = None,
+              replicates: Optional[int] = None, parameters: Optional[str] = None, agents: Optional[int] = None,
+              markdown: Optional[PathLike] = None, csv: Optional[PathLike] = None, threads: int = 0,
+              checkpoint: Optional[PathLike] = None, resume: Optional[PathLike] = None,
+              progress: ProgressLike = None, overrides: Optional[Mapping[str, Any]] = None,
+              **fields: Any) -> Dict[str, Any]:
+    """Shapley values of a package's policy blocks for every headline indicator
+    (`migflow attribute`): blocks (ids, or groups as "name=id1+id2"), else those not in
+    baseline, else every block; permutations for a sampled estimate. Returns a dict
+    with `values` (pandas DataFrame in the long format of the command's CSV) and
+    `markdown` (the table)."""
+    request = {"blocks": blocks, "baseline": baseline, "permutations": permutations, "seed": seed,
+               "replicates": replicates, "parameters": parameters, "agents": agents, "markdown": markdown,
+               "csv": csv, "threads": threads, "checkpoint": checkpoint, "resume": resume}
+    if resume is None:
+        if scenario is None:
+            raise TypeError("attribute: give a scenario (or resume=CHECKPOINT)")
+        request.update(_scenario_request(scenario, overrides, fields))
+    text, csv_text = _with_progress(progress, "attributing", lambda report: _core.attribute(request, report))
+    return {"values": _table(csv_text), "markdown": text}
+
+
+def bench(scenario: Optional[ScenarioLike] = None, *, agents: Optional[int] = None, steps: Optional[int] = None,
+          threads: int = 0, no_comparison: bool = False, engine: Optional[str] = None,
+          overrides: Optional[Mapping[str, Any]] = None, **fields: Any) -> Dict[str, str]:
+    """Throughput on this machine (`migflow bench`): the figures it prints, by name
+    (agent_steps_per_s, peak_rss_mb, ...; default: the bundled default scenario,
+    scaled to `agents`, its first `steps`)."""
+    request: Dict[str, Any] = {"agents": agents, "steps": steps, "threads": threads, "no_comparison": no_comparison,
+                               "engine": engine}
+    if scenario is not None or overrides or fields:
+        request.update(_scenario_request("" if scenario is None else scenario, overrides, fields))
+    return dict(_core.bench(request))

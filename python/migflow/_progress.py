@@ -4,9 +4,10 @@ terminal (one line on stderr, redrawn), and nowhere else (logs and pipes stay cl
 
 import sys
 import time
+from typing import Any, Optional, Tuple
 
 
-def _in_notebook():
+def _in_notebook() -> bool:
     shell = sys.modules.get("IPython")
     try:
         ip = shell.get_ipython() if shell else None
@@ -18,26 +19,26 @@ def _in_notebook():
 class Progress:
     """Call update(done, total) as often as you like; it redraws ten times a second."""
 
-    def __init__(self, label, mode=None):
+    def __init__(self, label: str, mode: Optional[str] = None) -> None:
         self.label = label
         self.mode = mode or ("notebook" if _in_notebook() else "terminal" if sys.stderr.isatty() else "off")
         self.start = time.monotonic()
         self.last = 0.0
-        self.handle = None
+        self.handle: Any = None
         self.shown = False
 
-    def text(self, done, total):
+    def text(self, done: int, total: int) -> Tuple[float, str]:
         share = done / total if total else 0.0
         elapsed = time.monotonic() - self.start
         left = elapsed * (1 - share) / share if share > 0 else 0.0
         return share, f"{done}/{total} steps, {elapsed:.0f} s elapsed, {left:.0f} s left"
 
-    def html(self, done, total):
+    def html(self, done: int, total: int) -> str:
         share, text = self.text(done, total)
         return (f"<div><code>{self.label}</code> <progress value='{share:.4f}' max='1' style='width:20em'>"
                 f"</progress> {100 * share:.0f}% &nbsp; {text}</div>")
 
-    def update(self, done, total):
+    def update(self, done: int, total: int) -> None:
         now = time.monotonic()
         if self.mode == "off" or (now - self.last < 0.1 and done < total):
             return
@@ -55,7 +56,7 @@ class Progress:
             sys.stderr.flush()
         self.shown = True
 
-    def close(self):
+    def close(self) -> None:
         if self.mode == "terminal" and self.shown:
             sys.stderr.write("\n")
             sys.stderr.flush()

@@ -120,6 +120,52 @@ TEST(Compare, IndicatorsReadBackEqualTheRecordedSeries) {
   }
 }
 
+// The model discrepancy enters as the calibration's observation model has it: one error
+// per observed series (a Member State) and year. A total over several Member States
+// averages their independent errors, so its spread around the model's value is smaller
+// than a single Member State's; applied to the total as one factor (one series), the two
+// would spread alike. Runs with the same seeds share the draws.
+TEST(Compare, ModelDiscrepancyIsDrawnPerMemberStateAndYear) {
+  const auto run = testing::run_and_write("model: {emigration_rate: 0.01}", 60);
+  const RunFile plain = read_run_file(run.path);
+  RunFile noisy = plain;
+  const double sigma = 0.5;
+  noisy.model_discrepancy.assign(plain.replicates(), std::vector<double>(kObservedKinds, sigma));
+  noisy.model_discrepancy_correlation.assign(plain.replicates(), std::vector<double>{0.5});
+  auto by_key = [](const std::vector<Indicator>& all) {
+    std::map<std::string, const Indicator*> m;
+    for (const Indicator& i : all) m[i.name + "/" + i.member_state] = &i;
+    return m;
+  };
+  const auto without_all = headline_indicators(plain, true), with_all = headline_indicators(noisy, true);
+  const auto without = by_key(without_all), with = by_key(with_all);
+  const Indicator& total = *with.at("arrivals_legal/");
+  EXPECT_TRUE(total.with_discrepancy);
+  EXPECT_FALSE(without.at("arrivals_legal/")->with_discrepancy);
+  auto log_sd = [&](const std::string& key) {
+    const auto& a = with.at(key)->per_replicate;
+    const auto& b = without.at(key)->per_replicate;
+    double sum = 0, sum2 = 0;
+    for (size_t r = 0; r < a.size(); ++r) {
+      const double x = std::log(a[r] / b[r]);
+      sum += x;
+      sum2 += x * x;
+    }
+    const double n = static_cast<double>(a.size());
+    return std::sqrt(sum2 / n - (sum / n) * (sum / n));
+  };
+  double smallest_state = 1e9;
+  for (const char* ms : {"ROU", "ITA", "DEU"}) {
+    const double sd = log_sd(std::string("arrivals_legal/") + ms);
+    EXPECT_GT(sd, 0.1) << ms;
+    smallest_state = std::min(smallest_state, sd);
+  }
+  EXPECT_LT(log_sd("arrivals_legal/"), 0.85 * smallest_state);
+  // Same seeds, same draws: the file read twice gives identical values.
+  const auto again = headline_indicators(noisy, true);
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].per_replicate, with_all[i].per_replicate);
+}
+
 TEST(Compare, RejectsFilesThatAreNotMigflowRuns) {
   const std::string junk = testing::write_temp("junk.h5", "not hdf5");
   EXPECT_THROW(read_run_file(junk), std::runtime_error);

@@ -168,7 +168,9 @@ TEST(Cli, OutputOntoAFifoIsRefusedBeforeRunningAndTheFifoKept) {
   EXPECT_TRUE(fs::is_fifo(fifo));
 }
 
-TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
+// A value an option cannot take is bad input (exit 2), as docs/design.md says; an option
+// the command does not have is a usage error (exit 1).
+TEST(Cli, MissingScenarioAndOutOfRangeNumbersAreBadInputUnknownOptionsUsageErrors) {
   std::string out;
   EXPECT_EQ(run_command(kBinary + " run no-such-scenario.yaml --out x.h5", &out), 2) << out;
   EXPECT_NE(out.find("no-such-scenario.yaml"), std::string::npos) << out;
@@ -176,7 +178,13 @@ TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
   for (const std::string& args : std::vector<std::string>{
            " run " + small + " --out x.h5 --seed -1", " run " + small + " --out x.h5 --seed 99999999999999999999",
            " bench --agents -5", " bench --agents 1e12", " calibrate " + small + " --agents -1",
-           " calibrate " + small + " --windows 99999", " sensitivity " + small + " -i x --agents 0"}) {
+           " calibrate " + small + " --fit-cutoff 99999", " backtest --test-year 1900",
+           " sensitivity " + small + " -i x --agents 0"}) {
+    EXPECT_EQ(run_command(kBinary + args, &out), 2) << args << ": " << out;
+    EXPECT_NE(out.find("Run with --help"), std::string::npos) << args << ": " << out;
+  }
+  for (const std::string& args : std::vector<std::string>{" run " + small + " --out x.h5 --replicatess 2",
+                                                          " compare " + small, " calibrate --resume"}) {
     EXPECT_EQ(run_command(kBinary + args, &out), 1) << args << ": " << out;
     EXPECT_NE(out.find("Run with --help"), std::string::npos) << args << ": " << out;
   }
@@ -189,7 +197,7 @@ TEST(Cli, MissingScenarioIsBadInputAndOutOfRangeNumbersAreUsageErrors) {
            " sensitivity " + small + " -i x --samples 4.5", " calibrate " + small + " --particles 15",
            " calibrate " + small + " --particles -1", " calibrate " + small + " --particles 1e3",
            " calibrate " + small + " --particles 99999999999999999999"}) {
-    EXPECT_EQ(run_command(kBinary + args, &out), 1) << args << ": " << out;
+    EXPECT_EQ(run_command(kBinary + args, &out), 2) << args << ": " << out;
     EXPECT_NE(out.find("is not a whole number in ["), std::string::npos) << args << ": " << out;
     EXPECT_NE(out.find(args.find("--samples") != std::string::npos ? "--samples" : "--particles"), std::string::npos)
         << args << ": " << out;
@@ -217,7 +225,7 @@ TEST(Cli, ParametersPointOverridesThePosteriorAndIsChecked) {
       for (const int d : draws) posterior_draws += d >= 0;
     EXPECT_EQ(posterior_draws, mode == "point" ? 0 : 8) << mode;
   }
-  EXPECT_EQ(run_command(kBinary + " run " + scenario + " --out " + dir + "/x.h5 --parameters median", &out), 1) << out;
+  EXPECT_EQ(run_command(kBinary + " run " + scenario + " --out " + dir + "/x.h5 --parameters median", &out), 2) << out;
   EXPECT_FALSE(fs::exists(dir + "/x.h5"));
 }
 
@@ -290,7 +298,7 @@ namespace {
 
 // `migflow attribute` refuses what it cannot do before the first run: an unknown block
 // (naming --blocks and the scenario's blocks), too many blocks for every subset, an
-// output file it could not write; bad numbers are usage errors.
+// output file it could not write; bad numbers are bad input.
 TEST(Cli, AttributeRefusesBadBlocksAndOutputsBeforeRunning) {
   const std::string scenario = testing::write_temp(
       "package.yaml", "extends: " + testing::data_path("small.yaml") +
@@ -308,7 +316,7 @@ TEST(Cli, AttributeRefusesBadBlocksAndOutputsBeforeRunning) {
   EXPECT_EQ(out.find("attributing"), std::string::npos) << "ran before checking the output: " << out;
   for (const std::string& args : {std::string(" --permutations 0"), std::string(" --permutations 2.5"),
                                   std::string(" --replicates 0"), std::string(" --seed -3")}) {
-    EXPECT_EQ(run_command(kBinary + " attribute " + scenario + args, &out), 1) << args << ": " << out;
+    EXPECT_EQ(run_command(kBinary + " attribute " + scenario + args, &out), 2) << args << ": " << out;
     EXPECT_NE(out.find(args.substr(1, args.find(' ', 1) - 1)), std::string::npos) << args << ": " << out;
   }
 }

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 import yaml
@@ -98,6 +99,10 @@ def test_errors_carry_the_command_lines_message(tmp_path):
     assert from_cli.stderr.strip() == f"migflow: error: {err.value}"
     assert (err.value.file, err.value.field) == (str(bad), "model.emigration_rate")
     assert err.value.line == open(bad).read().splitlines().index("  emigration_rate: 7") + 1
+    with pytest.raises(migflow.InputError) as from_run:  # every command keeps where the bad input is
+        migflow.run(bad, progress=False)
+    assert (str(from_run.value), from_run.value.field, from_run.value.line) == (str(err.value), err.value.field,
+                                                                                err.value.line)
     with pytest.raises(migflow.InputError, match=r"<dict>:\d+:\d+: field 'nodes\[0\]\.role': unknown value 'capital'"):
         doc = yaml.safe_load(open(SMALL))
         doc["short_stays_csv"] = str(DATA / doc["short_stays_csv"])
@@ -205,3 +210,112 @@ def test_compare_figures_are_drawn(tmp_path, cli_run):
         pixels = np.asarray(Image.open(out / f"{name}.png").convert("L"))
         assert (pixels < 128).sum() > 1000, name
     assert "outside the EU" in (out / "figures.md").read_text()
+
+
+# --- issue 26: every command from Python, through the session layer ------------------------
+
+COMMANDS = ["run", "validate", "compare", "report", "bench", "calibrate", "backtest", "sensitivity", "attribute"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_of_the_command_line_is_a_keyword_with_its_default(command):
+    # The keywords come from the same table as the options (session/requests.cpp): each
+    # field is a parameter of the function, and a default given is the field's.
+    import inspect
+    params = inspect.signature(getattr(migflow, command)).parameters
+    for field in migflow._core.fields(command):
+        name = field["name"]
+        if name in ("scenario", "set") and "overrides" in params or name == "runs":
+            continue  # the scenario and its overrides (keyword fields), or *runs
+        assert name in params, f"{command}: no keyword {name} ({field['option']})"
+        default = params[name].default
+        if default is None or isinstance(default, bool) and command == "compare" and name == "markdown":
+            continue
+        expected = field["default"]
+        given = [("true" if default else "false")] if isinstance(default, bool) else [str(default)]
+        assert given == expected, f"{command}: {name}={default!r}, the option's default is {expected}"
+
+
+def test_a_value_the_command_line_refuses_is_refused_alike(tmp_path):
+    out = tmp_path / "x.h5"
+    for bad, option in [({"replicates": 0}, "--replicates"), ({"seed": -1}, "--seed"),
+                        ({"parameters": "median"}, "--parameters")]:
+        key, value = next(iter(bad.items()))
+        with pytest.raises(migflow.InputError, match=f"{key}: '{value}' is not"):
+            migflow.run(SMALL, progress=False, **bad)
+        r = cli("run", SMALL, "--out", out, option, value, check=False)
+        assert r.returncode == 2 and f"'{value}' is not" in r.stderr
+    with pytest.raises(TypeError, match="unexpected keyword argument 'replicatess'"):
+        migflow._core.run({"replicatess": 2}, None)
+    assert not out.exists()
+
+
+def test_an_override_of_a_calibrated_parameter_changes_the_run(tmp_path):
+    # The issue's example: the posterior draws used to win over the user's value, which
+    # changed nothing. Now the override is each origin's value in every replicate, and
+    # the parameter left the posterior sample, as the run's resolved scenario shows.
+    base = migflow.run("georgia/baseline", replicates=2, progress=False)
+    zero = migflow.run("georgia/baseline", replicates=2, progress=False, model={"emigration_rate": 0})
+    # Leaving to work or irregularly (short stays, family and study have their own rates).
+    leaving = dict(channel=["legal", "irregular"])
+    arrivals_base = float(base.arrivals.sel(leaving).sum())
+    arrivals_zero = float(zero.arrivals.sel(leaving).sum())
+    assert arrivals_base > 0 and arrivals_zero < 0.5 * arrivals_base
+    resolved = yaml.safe_load(zero.attrs["scenario"])["population"][0]
+    assert resolved["model"]["emigration_rate"] == 0
+    assert "emigration_rate" not in resolved["posterior"]["parameters"]
+    # The command line's --set is the same run.
+    cli("run", "georgia/baseline", "--replicates", 2, "--set", "model.emigration_rate=0", "--out", tmp_path / "z.h5")
+    xr.testing.assert_identical(migflow.open_run(tmp_path / "z.h5"), zero)
+
+
+def test_extends_names_bundled_scenarios_in_files_and_dicts(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extends: georgia/mobility_heavy\ntitle: mine\n")
+    assert migflow.load(mine).title == "mine"
+    assert migflow.load({"extends": "georgia/mobility_heavy", "title": "mine"}).title == "mine"
+    r = cli("validate", mine, check=False)
+    assert r.returncode == 0 and "mine" in r.stdout, r.stderr
+
+
+def test_validate_sensitivity_attribute_and_bench_match_the_command_line(tmp_path):
+    assert migflow.validate(SMALL) == cli("validate", SMALL).stdout
+    s = migflow.sensitivity(SMALL, ["arrivals_legal"], prior=True, samples=4, agents=500, progress=False,
+                            csv=tmp_path / "py.csv")
+    cli("sensitivity", SMALL, "-i", "arrivals_legal", "--prior", "--samples", 4, "--agents", 500,
+        "--csv", tmp_path / "cli.csv")
+    assert (tmp_path / "py.csv").read_text() == (tmp_path / "cli.csv").read_text()
+    assert list(s["indices"].columns) == ["indicator", "parameter", "order", "index", "low", "high"]
+    package = tmp_path / "package.yaml"
+    package.write_text(f"extends: {SMALL}\npolicies:\n"
+                       "  - {id: quota, name: labour_market_openness, quotas: [{member_state: ITA, per_year: 2000}]}\n"
+                       "  - {id: detect, name: readmission, detection: 0.05}\n")
+    a = migflow.attribute(package, agents=2000, replicates=2, progress=False)
+    table = cli("attribute", package, "--agents", 2000, "--replicates", 2).stdout
+    assert a["markdown"] == table and set(a["values"]["block"]) >= {"quota", "detect", "package"}
+    b = migflow.bench(SMALL, steps=3, no_comparison=True)
+    assert float(b["agent_steps_per_s"]) > 0 and b["steps"] == "3"
+
+
+def test_ctrl_c_keeps_the_calibration_and_resume_gives_the_uninterrupted_sample(tmp_path):
+    settings = dict(particles=16, agents=1500, threads=2)
+    whole = migflow.calibrate("cape_verde/baseline", progress=False, **settings)
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    checkpoint = tmp_path / "ck"
+    with pytest.raises(KeyboardInterrupt, match=f"carry on with: migflow calibrate --resume {checkpoint}"):
+        migflow.calibrate("cape_verde/baseline", progress=interrupt, checkpoint=checkpoint, **settings)
+    resumed = migflow.calibrate(resume=checkpoint, progress=False)
+    pd.testing.assert_frame_equal(resumed["posterior"], whole["posterior"], check_exact=True)
+    assert not checkpoint.exists()
+
+
+def test_open_run_reads_a_large_file_lazily(cli_run):
+    lazy = migflow.open_run(cli_run, load=False)
+    assert not lazy.stocks.variable._in_memory  # read when used, the part selected
+    whole = migflow.open_run(cli_run)
+    assert whole.stocks.variable._in_memory
+    xr.testing.assert_identical(lazy.load(), whole)
+    lazy.close()

@@ -1,4 +1,7 @@
-// Engine invariants: conservation, reproducibility across thread counts and seeds.
+// Engine invariants: conservation, reproducibility across thread counts and seeds,
+// resuming from a saved state; every engine through the same test bodies (EngineTest,
+// parametrised by engine; tests/sim/test_expectation.cpp does the same for the exact
+// expectation).
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
@@ -73,38 +76,6 @@ population:
             "FRA");
 }
 
-TEST(Engine, ConservesAgentsInExactlyOneCellEveryStep) {
-  auto world = testing::world_of(testing::small_scenario("model: {emigration_rate: 0.01}"));
-  Engine engine(world, 0);
-  const std::int64_t total = static_cast<std::int64_t>(world->scenario().total_agents());
-  bool anyone_moved = false;
-  while (!engine.done()) {
-    engine.step();
-    const auto& stocks = engine.counts().stocks;
-    std::int64_t sum = 0;
-    for (auto v : stocks) sum += v;
-    ASSERT_EQ(sum, total) << "step " << engine.steps_done();
-    ASSERT_EQ(recount(engine), stocks) << "step " << engine.steps_done();
-    const NodeId home = world->origin_node(0);
-    anyone_moved = anyone_moved || stocks[engine.counts().stock(0, home, Status::AtHome)] <
-                                       static_cast<std::int64_t>(world->scenario().origins[0].agents);
-  }
-  EXPECT_TRUE(anyone_moved);
-  // Agents at a node with a status that cannot occur there would reveal a kernel bug.
-  const auto& c = engine.counts();
-  for (int n = 0; n < c.nodes; ++n) {
-    const Role role = world->scenario().nodes[n].role;
-    if (role != Role::MemberState) {
-      EXPECT_EQ(c.stocks[c.stock(0, n, Status::Regular)], 0);
-      EXPECT_EQ(c.stocks[c.stock(0, n, Status::Irregular)], 0);
-    }
-    if (n != world->origin_node(0)) {
-      EXPECT_EQ(c.stocks[c.stock(0, n, Status::AtHome)], 0);
-      EXPECT_EQ(c.stocks[c.stock(0, n, Status::Returned)], 0);
-    }
-  }
-}
-
 std::vector<ReplicateSeries> run_with_threads(std::shared_ptr<const World> world, int threads) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
   EnsembleOptions options;
@@ -120,15 +91,6 @@ void expect_identical(const std::vector<ReplicateSeries>& a, const std::vector<R
       EXPECT_EQ(a[r].core.series()[s].dense(), b[r].core.series()[s].dense())
           << "replicate " << r << " series " << a[r].core.series()[s].name;
   }
-}
-
-TEST(Engine, IdenticalResultsOnOneTwoAndFourThreads) {
-  // Enough agents that the parallel loop really splits into many tasks.
-  auto world = testing::world_of(testing::small_scenario(
-      "population: [{origin: MDA, agents: 150000}]\nreplicates: 3\nmodel: {emigration_rate: 0.01}"));
-  const auto one = run_with_threads(world, 1);
-  expect_identical(one, run_with_threads(world, 2));
-  expect_identical(one, run_with_threads(world, 4));
 }
 
 TEST(Engine, DifferentSeedsAndReplicatesDiffer) {
@@ -171,14 +133,15 @@ TEST(Engine, NoIrregularMovesWithoutIrregularPropensity) {
   EXPECT_EQ(irregular, 0);
 }
 
-// --- the event-driven engine (sim/event_schedule.hpp) -----------------------------------
+// --- every engine through the same bodies (stepped, the reference, and event-driven) ----
 
-// Every mechanism at once, on the event-driven engine: quotas and a capped border (moves
-// that wait for resolve), waits in transit, permits, short stays, asylum, readmission,
-// and a visa regime and quotas that start mid-run (gate bounds change, classes are
-// drawn again).
-std::string event_world(int agents = 60000, int replicates = 2) {
-  return "engine: event\npopulation: [{origin: MDA, agents: " + std::to_string(agents) +
+// Every mechanism at once: quotas and a capped border (moves that wait for resolve),
+// waits in transit, permits, short stays, asylum, readmission, and a visa regime and
+// quotas that start mid-run (the event-driven engine's gate bounds change, its classes
+// are drawn again).
+std::string busy_world(EngineMode engine, int agents = 60000, int replicates = 2) {
+  return "engine: " + std::string(kEngineModeNames[static_cast<int>(engine)]) +
+         "\npopulation: [{origin: MDA, agents: " + std::to_string(agents) +
          "}]\nreplicates: " + std::to_string(replicates) + R"(
 model: {emigration_rate: 0.02, irregular_propensity: 0.4, overstay: 0.3, asylum_application: 0.3}
 policies:
@@ -191,18 +154,28 @@ policies:
 )";
 }
 
-// The stocks the event-driven engine updates event by event equal a recount of the
-// agents at every step, and so does the in-transit waiting time; and it looks at far
-// fewer agents than a stepped engine would (all of them every step), although this
-// world moves fast (2% leave a month, and those in transit are looked at every step).
-TEST(Engine, EventDrivenCountsEqualARecountEveryStep) {
-  auto world = testing::world_of(testing::small_scenario(event_world()));
+class EngineTest : public ::testing::TestWithParam<EngineMode> {};
+
+std::string engine_name(const ::testing::TestParamInfo<EngineMode>& info) {
+  return std::string(kEngineModeNames[static_cast<int>(info.param)]);
+}
+
+// Every agent is in exactly one (origin, node, status) cell at every step: the stocks sum
+// to the agents and equal a recount of the agent store, as does the in-transit waiting
+// time; statuses occur only where they can (no permit outside a Member State, nobody at
+// home abroad).
+TEST_P(EngineTest, ConservesAgentsInExactlyOneCellEveryStep) {
+  auto world = testing::world_of(testing::small_scenario(busy_world(GetParam())));
   Engine engine(world, 0);
-  ASSERT_NE(engine.schedule(), nullptr);
+  EXPECT_EQ(engine.schedule() != nullptr, GetParam() == EngineMode::Event);
+  const std::int64_t total = static_cast<std::int64_t>(world->scenario().total_agents());
   std::int64_t requests = 0, in_transit = 0;
   while (!engine.done()) {
     engine.step();
     const StepCounts& c = engine.counts();
+    std::int64_t sum = 0;
+    for (auto v : c.stocks) sum += v;
+    ASSERT_EQ(sum, total) << "step " << engine.steps_done();
     ASSERT_EQ(recount(engine), c.stocks) << "step " << engine.steps_done();
     std::vector<std::int64_t> wait(c.transit_wait.size(), 0);
     const AgentStore& a = engine.agents();
@@ -217,25 +190,35 @@ TEST(Engine, EventDrivenCountsEqualARecountEveryStep) {
   }
   EXPECT_GT(requests, 0);    // quotas and the capped border were contested
   EXPECT_GT(in_transit, 0);  // waits were counted
-  const EventSchedule& schedule = *engine.schedule();
-  const double agent_steps = static_cast<double>(world->scenario().total_agents()) * engine.steps();
-  EXPECT_LT(static_cast<double>(schedule.looks()), 0.5 * agent_steps);
-  EXPECT_GT(schedule.looks(), 0u);
-  // The mid-run policies changed gate bounds: more classes drawn than the first step's.
-  EXPECT_GT(schedule.class_redraws(), static_cast<std::uint64_t>(kStatusCount));
+  const StepCounts& c = engine.counts();
+  EXPECT_LT(c.stocks[c.stock(0, world->origin_node(0), Status::AtHome)],
+            static_cast<std::int64_t>(world->scenario().origins[0].agents));  // people left
+  for (int n = 0; n < c.nodes; ++n) {
+    const Role role = world->scenario().nodes[n].role;
+    if (role != Role::MemberState) {
+      EXPECT_EQ(c.stocks[c.stock(0, n, Status::Regular)], 0);
+      EXPECT_EQ(c.stocks[c.stock(0, n, Status::Irregular)], 0);
+    }
+    if (n != world->origin_node(0)) {
+      EXPECT_EQ(c.stocks[c.stock(0, n, Status::AtHome)], 0);
+      EXPECT_EQ(c.stocks[c.stock(0, n, Status::Returned)], 0);
+    }
+  }
 }
 
-TEST(Engine, EventDrivenIdenticalOnOneTwoAndFourThreads) {
-  auto world = testing::world_of(testing::small_scenario(event_world(150000, 3)));
+TEST_P(EngineTest, IdenticalResultsOnOneTwoAndFourThreads) {
+  // Enough agents that the parallel loop really splits into many tasks.
+  auto world = testing::world_of(testing::small_scenario(busy_world(GetParam(), 150000, 3)));
   const auto one = run_with_threads(world, 1);
   expect_identical(one, run_with_threads(world, 2));
   expect_identical(one, run_with_threads(world, 4));
 }
 
 // A run saved halfway and restored into a fresh engine carries on exactly as if never
-// stopped: the schedule (next events, gate bounds) is part of the state.
-TEST(Engine, EventDrivenResumesExactlyFromASavedState) {
-  auto world = testing::world_of(testing::small_scenario(event_world()));
+// stopped (the event-driven engine's schedule, next events and gate bounds, is part of
+// the state).
+TEST_P(EngineTest, ResumesExactlyFromASavedState) {
+  auto world = testing::world_of(testing::small_scenario(busy_world(GetParam())));
   Engine whole(world, 1);
   whole.run();
   Engine first(world, 1);
@@ -250,14 +233,32 @@ TEST(Engine, EventDrivenResumesExactlyFromASavedState) {
   a.push_back(std::move(whole.series()));
   b.push_back(std::move(second.series()));
   expect_identical(a, b);
-  EXPECT_EQ(whole.schedule()->looks(), first.schedule()->looks() + second.schedule()->looks());
+  if (whole.schedule()) {
+    EXPECT_EQ(whole.schedule()->looks(), first.schedule()->looks() + second.schedule()->looks());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, EngineTest, ::testing::Values(EngineMode::Stepped, EngineMode::Event), engine_name);
+
+// What the event-driven engine is for: in this world, which moves fast (2% leave a month,
+// and those in transit are looked at every step), it looks at far fewer agents than the
+// stepped engine (all of them every step), and the mid-run policies change gate bounds.
+TEST(Engine, EventDrivenLooksAtFewAgents) {
+  auto world = testing::world_of(testing::small_scenario(busy_world(EngineMode::Event)));
+  Engine engine(world, 0);
+  engine.run();
+  const EventSchedule& schedule = *engine.schedule();
+  const double agent_steps = static_cast<double>(world->scenario().total_agents()) * engine.steps();
+  EXPECT_LT(static_cast<double>(schedule.looks()), 0.5 * agent_steps);
+  EXPECT_GT(schedule.looks(), 0u);
+  EXPECT_GT(schedule.class_redraws(), static_cast<std::uint64_t>(kStatusCount));
 }
 
 // The two engines draw different random numbers but the same process: over replicates,
 // their mean stocks at the end agree within sampling error, on a world where agents
 // interact (quotas, a capped border, diaspora feedback) so no exact expectation exists.
 TEST(Engine, EventDrivenAndSteppedAgreeInDistribution) {
-  auto event_sc = testing::small_scenario(event_world(60000, 24));
+  auto event_sc = testing::small_scenario(busy_world(EngineMode::Event, 60000, 24));
   auto stepped_sc = std::make_shared<Scenario>(*event_sc);
   stepped_sc->engine = EngineMode::Stepped;
   const auto event_runs = run_with_threads(testing::world_of(event_sc), 2);

@@ -110,19 +110,22 @@ ExpectedStocks expect_engine_matches_expectation(const std::shared_ptr<Scenario>
   return ex;
 }
 
-// Both engines (stepped and event-driven) must match the exact expectation.
-ExpectedStocks expect_simulation_matches_expectation(const std::shared_ptr<Scenario>& sc) {
-  ExpectedStocks ex;
-  for (EngineMode mode : {EngineMode::Stepped, EngineMode::Event}) {
-    SCOPED_TRACE(std::string("engine: ") + std::string(kEngineModeNames[static_cast<int>(mode)]));
-    auto own = std::make_shared<Scenario>(*sc);
-    own->engine = mode;
-    ex = expect_engine_matches_expectation(own);
+// Every engine (stepped and event-driven) must match the exact expectation: the same
+// bodies, parametrised by engine.
+class EngineExpectation : public ::testing::TestWithParam<EngineMode> {
+ protected:
+  ExpectedStocks expect_simulation_matches_expectation(const std::shared_ptr<Scenario>& sc) const {
+    sc->engine = GetParam();
+    return expect_engine_matches_expectation(sc);
   }
-  return ex;
-}
+};
 
-TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
+INSTANTIATE_TEST_SUITE_P(Engines, EngineExpectation, ::testing::Values(EngineMode::Stepped, EngineMode::Event),
+                         [](const ::testing::TestParamInfo<EngineMode>& info) {
+                           return std::string(kEngineModeNames[static_cast<int>(info.param)]);
+                         });
+
+TEST_P(EngineExpectation, SimulatedMeanMatchesExactExpectation) {
   expect_simulation_matches_expectation(testing::small_scenario(kIndependent));
 }
 
@@ -132,7 +135,7 @@ TEST(Expectation, SimulatedMeanMatchesExactExpectation) {
 // applications with decisions and returns, readmission with a detection factor,
 // exploitation of irregular arrivals with identification raised by anti_trafficking in
 // one Member State (victims granted short permits or assisted home).
-TEST(Expectation, SimulatedMeanMatchesExactExpectationWithEveryChannel) {
+TEST_P(EngineExpectation, SimulatedMeanMatchesExactExpectationWithEveryChannel) {
   auto sc = testing::small_scenario(std::string(kIndependent) + R"(
 nodes:
   - {id: RUS, role: destination, population: 95000000, gdp_pc: 25000, unemployment: 0.06,
@@ -176,7 +179,7 @@ policies:
 
 // Asylum as the main route: no legal access, every irregular arrival applies, half are
 // recognised after two months and get a three-month protection permit, renewed or not.
-TEST(Expectation, SimulatedMeanMatchesExactExpectationWhenAsylumIsTheMainRoute) {
+TEST_P(EngineExpectation, SimulatedMeanMatchesExactExpectationWhenAsylumIsTheMainRoute) {
   auto sc = testing::small_scenario(std::string(kIndependent) + R"(
 policies:
   - {name: readmission, agreements: [{partner: MDA, in_force: 2010-01, execution: 0.5, assumption: a test}]}
@@ -199,7 +202,7 @@ policies:
 // Exploitation as the main route: no legal access and no asylum, every irregular
 // arrival is exploited; victims are identified at the baseline rate in DEU and at the
 // rate anti_trafficking funds in ITA, and most of them get a permit that outlasts the run.
-TEST(Expectation, SimulatedMeanMatchesExactExpectationWhenExploitationIsTheMainRoute) {
+TEST_P(EngineExpectation, SimulatedMeanMatchesExactExpectationWhenExploitationIsTheMainRoute) {
   auto sc = testing::small_scenario(std::string(kIndependent) + R"(
 policies:
   - {name: anti_trafficking, member_states: [ITA], funding_per_year: 3000000, lag_months: 6, ramp_years: 1,

@@ -14,8 +14,12 @@ void set_embedding_data_dir(const std::string& dir);
 // The folder holding scenarios/; throws std::runtime_error saying where it looked.
 std::string bundled_data_dir();
 
-// A scenario named on the command line: the file, when it exists; else a bundled one,
-// by its path under scenarios/ with or without ".yaml" (`default`,
+// The bundled scenarios' folder (<data>/scenarios), which the loader is handed for
+// `extends:` by name (loader/extends.hpp); empty when there is no bundled data.
+std::string bundled_scenarios_dir();
+
+// A scenario named on the command line or in Python: the file, when it exists; else a
+// bundled one, by its path under scenarios/ with or without ".yaml" (`default`,
 // `moldova/security_heavy`). Empty when there is neither.
 std::string find_scenario(const std::string& name);
 

@@ -1,9 +1,11 @@
-#include "app/bundled_data.hpp"
+#include "session/bundled_data.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <vector>
+
+#include "loader/extends.hpp"
 
 namespace migflow {
 
@@ -38,19 +40,18 @@ std::string bundled_data_dir() {
                            " (set MIGFLOW_DATA_DIR to the folder holding scenarios/)");
 }
 
-std::string find_scenario(const std::string& name) {
-  std::error_code ec;
-  if (fs::is_regular_file(name, ec)) return name;
-  if (name.empty() || fs::path(name).is_absolute()) return "";
-  std::string dir;
+std::string bundled_scenarios_dir() {
   try {
-    dir = bundled_data_dir();
+    return (fs::path(bundled_data_dir()) / "scenarios").string();
   } catch (const std::runtime_error&) {
     return "";
   }
-  for (const fs::path& candidate : {fs::path(dir) / "scenarios" / name, fs::path(dir) / "scenarios" / (name + ".yaml")})
-    if (fs::is_regular_file(candidate, ec)) return candidate.string();
-  return "";
+}
+
+std::string find_scenario(const std::string& name) {
+  std::error_code ec;
+  if (fs::is_regular_file(name, ec)) return name;
+  return library_scenario(bundled_scenarios_dir(), name);
 }
 
 }  // namespace migflow
