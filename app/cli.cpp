@@ -156,13 +156,13 @@ int cli_main(int argc, char** argv, const PolicyCatalog& policies) {
                 bench_fields());
   Options calibrate(
       app.add_subcommand("calibrate",
-                         "Sample the posterior of a partner's parameters by running the simulator against UN DESA "
-                         "stocks, Frontex detections and Eurostat asylum applications up to the fit cut-off "
-                         "(docs/calibration.md)"),
+                         "Sample the posterior of a partner's parameters by running its baseline against UN DESA "
+                         "stocks, Frontex detections and Eurostat flows (asylum, orders, illegally present, returns, "
+                         "first permits, immigration) up to the fit cut-off (docs/calibration.md)"),
       calibrate_fields());
   Options backtest(app.add_subcommand("backtest",
-                                      "Forecast each partner's baseline from its 2015 stocks with the posterior, and "
-                                      "score the forecasts on held-out data beside persistence and trend (writes "
+                                      "Score each partner's shipped baseline (from 2005) and its restart from the "
+                                      "cut-off year's stocks on held-out data beside persistence and trend (writes "
                                       "docs/validation.md's content)"),
                    backtest_fields());
   Options sensitivity(app.add_subcommand("sensitivity",

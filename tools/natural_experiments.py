@@ -82,19 +82,22 @@ def observed_series(kind):
 
 
 def log_change(values, origin, before, after):
-    b = [values.get((origin, y)) for y in before]
-    a = [values.get((origin, y)) for y in after]
-    if any(v is None for v in a + b) or sum(b) <= 0 or sum(a) <= 0:
+    """None unless at least two years on each side have data (Eurostat's returns by
+    citizenship start in 2012, so a 2014 event has two years before it)."""
+    b = [values[(origin, y)] for y in before if (origin, y) in values]
+    a = [values[(origin, y)] for y in after if (origin, y) in values]
+    if len(b) < 2 or len(a) < 2 or sum(b) <= 0 or sum(a) <= 0:
         return None
     return math.log(sum(a) / len(a)) - math.log(sum(b) / len(b))
 
 
 def returns_values(before, after):
-    """One return series per event window: all destinations when every year has it,
-    else to third countries."""
+    """One return series per event window: all destinations when at least two years on
+    each side have it, else to third countries."""
     _, total, third = observed_series("returns")
-    years = before + after
-    if all(any((o, y) in total for o in FOLDER) for y in years):
+    def covered(values, years):
+        return sum(any((o, y) in values for o in FOLDER) for y in years) >= 2
+    if covered(total, before) and covered(total, after):
         return total, "all destinations"
     return third, "to third countries"
 
