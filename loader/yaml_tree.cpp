@@ -22,12 +22,16 @@ namespace {
 
 // YAML aliases make a document a graph: an alias to its own anchor never ends, and
 // nested aliases can expand a few hundred bytes into billions of values. The copy
-// into a Tree therefore has limits far above any real scenario.
+// into a Tree therefore has limits. Without aliases every value takes at least one
+// byte of text, so a document may expand to as many values as it has bytes (a
+// posterior of 100,000 draws that `calibrate --write` writes has about 3 million),
+// and to at least a million.
 struct Budget {
+  explicit Budget(std::size_t text_bytes) : max_values(std::max<std::size_t>(1'000'000, text_bytes)) {}
   int depth = 0;
   std::size_t values = 0;
+  std::size_t max_values;
   static constexpr int kMaxDepth = 64;
-  static constexpr std::size_t kMaxValues = 1'000'000;
 };
 
 // Text must be UTF-8: the output stores it so, and readers (xarray) refuse anything else.
@@ -40,8 +44,10 @@ TreePtr convert(const YAML::Node& node, const std::string& file, const std::stri
   auto out = std::make_shared<Tree>();
   const YAML::Mark mark = node.Mark();
   out->where = {file, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
-  if (++budget.values > Budget::kMaxValues)
-    throw InputError(out->where, "", "the document expands to more than 1,000,000 values (nested aliases?)");
+  if (++budget.values > budget.max_values)
+    throw InputError(out->where, "",
+                     "the document expands to more than " + std::to_string(budget.max_values) +
+                         " values, more than its bytes (nested aliases?)");
   if (budget.depth >= Budget::kMaxDepth)
     throw InputError(out->where, "", "nested more than 64 levels deep (an alias that contains itself?)");
   ++budget.depth;
@@ -83,7 +89,7 @@ TreePtr parse(const std::string& text, const std::string& name) {
       empty->where = {name, 1, 1};
       return empty;
     }
-    Budget budget;
+    Budget budget(text.size());
     return convert(root, name, "", budget);
   } catch (const YAML::Exception& e) {
     throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "", "malformed YAML: " + e.msg);

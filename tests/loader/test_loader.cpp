@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../test_support.hpp"
+#include "loader/yaml_tree.hpp"
 
 namespace migflow {
 namespace {
@@ -287,6 +288,30 @@ TEST(Loader, FuzzerFindingsAreRejectedCleanly) {
     }
   }
   EXPECT_GE(files, 3);
+}
+
+// The alias guard is sized to the text: a large document without aliases (a posterior
+// of many draws, as `calibrate --write` writes one) has more than a million values and
+// is read; the same number of values from a few hundred bytes of aliases is refused.
+TEST(Loader, LargeDocumentsWithoutAliasesAreReadAndAliasBombsAreNot) {
+  std::string big = "values: [";
+  for (int i = 0; i < 1'200'000; ++i) big += i ? ",0" : "0";
+  big += "]\n";
+  const TreePtr tree = parse_yaml_text(big, "big.yaml");
+  ASSERT_NE(tree->find("values"), nullptr);
+  EXPECT_EQ(tree->find("values")->items.size(), 1'200'000u);
+  std::string bomb = "a: &a [0,0,0,0,0,0,0,0,0,0]\n";
+  for (char c = 'b'; c <= 'h'; ++c) {
+    const std::string prev(1, static_cast<char>(c - 1));
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev +
+            ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n";
+  }
+  try {
+    parse_yaml_text(bomb, "bomb.yaml");
+    ADD_FAILURE() << "10^8 values from " << bomb.size() << " bytes were accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested aliases"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
