@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -496,17 +497,33 @@ std::string run_file_image(const RunMetadata& meta, const std::vector<ReplicateS
   try {
     validate(meta, replicates);
     ImageMemory memory;
-    const std::size_t size = build_image("/nonexistent", meta, replicates, memory);
+    // HDF5 refuses to create a file it holds open under the same name: each image
+    // built at the same time (Python threads running scenarios) gets its own.
+    static std::atomic<std::uint64_t> images{0};
+    const std::string name = "/nonexistent/" + std::to_string(::getpid()) + "-" + std::to_string(images++);
+    const std::size_t size = build_image(name, meta, replicates, memory);
     return std::string(reinterpret_cast<const char*>(memory.image()), size);
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot build the run in memory: ") + e.what());
   }
 }
 
-void check_writable(const std::string& path) {
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec)) return std::filesystem::equivalent(a, b, ec);
+  const auto ca = std::filesystem::weakly_canonical(a, ec);
+  if (ec) return false;
+  const auto cb = std::filesystem::weakly_canonical(b, ec);
+  return !ec && ca == cb;
+}
+
+void check_writable(const std::string& path, const std::vector<std::string>& inputs) {
   auto refuse = [&](const std::string& reason, int error_number) {
     throw OutputError("cannot write output file '" + path + "': " + reason, error_number);
   };
+  for (const std::string& input : inputs)
+    if (!input.empty() && same_file(path, input))
+      refuse("it is the command's input '" + input + "', which writing would replace", 0);
   std::error_code ec;
   // The final rename would fail on a directory; say so now rather than after the run.
   if (std::filesystem::is_directory(path, ec)) refuse(std::strerror(EISDIR), EISDIR);

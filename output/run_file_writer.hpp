@@ -84,8 +84,13 @@ void check_run_layout(const RunMetadata& meta, const std::vector<ReplicateSeries
 // xarray, so a run in memory has the file's names, coordinates and attributes).
 std::string run_file_image(const RunMetadata& meta, const std::vector<ReplicateSeries>& replicates);
 
-// Checks early (before a long run) that `path` can be created; throws OutputError
+// Checks early (before a long run) that `path` can be created and names none of the
+// command's `inputs` (files it reads: writing would replace them); throws OutputError
 // (output/atomic_file.hpp) with the reason.
-void check_writable(const std::string& path);
+void check_writable(const std::string& path, const std::vector<std::string>& inputs = {});
+
+// Whether two paths name the same file (the same inode when both exist, else the same
+// absolute path once `.`, `..` and symbolic links are resolved).
+bool same_file(const std::string& a, const std::string& b);
 
 }  // namespace migflow

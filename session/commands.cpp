@@ -51,7 +51,7 @@ std::vector<RunFile> runs_of(const std::vector<std::string>& paths, std::vector<
 }  // namespace
 
 CompareOutcome compare_command(const CompareRequest& request, std::vector<RunFile> runs, const Context& ctx) {
-  refuse_unwritable({request.csv, request.markdown});
+  refuse_unwritable({request.csv, request.markdown}, request.runs);
   runs = runs_of(request.runs, std::move(runs));
   if (runs.size() < 2) throw SessionError(Failure::Usage, "compare: give two runs or more");
   for (const RunFile& run : runs) {
@@ -71,7 +71,7 @@ CompareOutcome compare_command(const CompareRequest& request, std::vector<RunFil
 }
 
 ReportOutcome report_command(const ReportRequest& request, std::vector<RunFile> runs, const Context&) {
-  refuse_unwritable({request.out});
+  refuse_unwritable({request.out}, request.runs);
   runs = runs_of(request.runs, std::move(runs));
   if (runs.size() < 2) throw SessionError(Failure::Usage, "report: give two runs or more");
   ReportOutcome out;

@@ -252,7 +252,7 @@ CalibrateOutcome calibrate_command(CalibrateRequest request, const Context& ctx)
   Task::resume(request, calibrate_fields(), "calibrate");
   needs_scenario(request, "calibrate");
   const ThreadLimit limit(request.threads);
-  refuse_unwritable({request.write});
+  refuse_unwritable({request.write}, scenario_files({request.scenario}));
   CalibrateOutcome out;
   Observations observed;
   ObservationFiles files;
@@ -313,7 +313,7 @@ CalibrateOutcome calibrate_command(CalibrateRequest request, const Context& ctx)
 BacktestOutcome backtest_command(BacktestRequest request, const Context& ctx) {
   Task::resume(request, backtest_fields(), "backtest");
   const ThreadLimit limit(request.threads);
-  refuse_unwritable({request.markdown, request.csv});
+  refuse_unwritable({request.markdown, request.csv}, scenario_files(request.scenarios));
   BacktestOptions options;
   options.replicates = request.replicates;
   options.agents = request.agents;
@@ -414,7 +414,7 @@ SensitivityOutcome sensitivity_command(SensitivityRequest request, const Context
   if (request.indicators.empty())
     throw SessionError(Failure::Usage, "sensitivity: an indicator is required (--indicator, or --resume CHECKPOINT)");
   const ThreadLimit limit(request.threads);
-  refuse_unwritable({request.markdown, request.csv});
+  refuse_unwritable({request.markdown, request.csv}, scenario_files({request.scenario, request.minus}));
   std::shared_ptr<Scenario> sc;
   std::optional<Scenario> reference;
   as_failure(Failure::BadInput, [&] {
@@ -510,7 +510,7 @@ AttributeOutcome attribute_command(AttributeRequest request, const Context& ctx)
   });
   // Subsets run one after another, each as `migflow run` would: the same memory check.
   refuse_unless_fits(*scaled_world(*sc, request.agents), ThreadLimit::current());
-  refuse_unwritable({request.csv, request.markdown});
+  refuse_unwritable({request.csv, request.markdown}, scenario_files({request.scenario, request.baseline}));
 
   settle_scenario(request);
   request.seed = sc->seed;

@@ -132,7 +132,8 @@ PreparedRun prepare_run(RunRequest request, const Context& ctx) {
   std::string error;
   int os_error = 0;
   try {
-    if (comm.rank() == 0 && !run.request.out.empty()) check_writable(run.request.out);
+    if (comm.rank() == 0 && !run.request.out.empty())
+      check_writable(run.request.out, scenario_files({run.request.scenario}));
     if (!run.request.checkpoint.empty()) {
       run.checkpoints.emplace(run.request.checkpoint, comm, run_fingerprint(sc),
                               manifest_settings(run.request, run_fields()));

@@ -53,9 +53,23 @@ void refuse_unless_fits(const World& world, int concurrent, int ranks) {
   if (!refusal.empty()) throw SessionError(Failure::BadInput, refusal);
 }
 
-void refuse_unwritable(const std::vector<std::string>& paths) {
-  for (const std::string& path : paths)
-    if (!path.empty()) as_failure(Failure::Output, [&] { check_writable(path); });
+std::vector<std::string> scenario_files(const std::vector<std::string>& names) {
+  std::vector<std::string> files;
+  for (const std::string& name : names)
+    if (!name.empty()) files.push_back(resolve_scenario(name));
+  return files;
+}
+
+void refuse_unwritable(const std::vector<std::string>& paths, const std::vector<std::string>& inputs) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (paths[i].empty()) continue;
+    as_failure(Failure::Output, [&] { check_writable(paths[i], inputs); });
+    for (std::size_t j = 0; j < i; ++j)
+      if (!paths[j].empty() && same_file(paths[i], paths[j]))
+        throw SessionError(Failure::Output, "cannot write output file '" + paths[i] +
+                                                "': another output of the command is the same file ('" + paths[j] +
+                                                "')");
+  }
 }
 
 void write_text_outputs(const TextOutputs& outputs) {

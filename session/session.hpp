@@ -68,9 +68,13 @@ Scenario load_named(const std::string& name, const PolicyCatalog& policies);
 // Refuses up front (bad input, with the estimate) a run of `concurrent` replicates at once
 // of `world`, each on `ranks` processes, that cannot fit in memory.
 void refuse_unless_fits(const World& world, int concurrent, int ranks = 1);
-// Refuses up front (output failure) output files that could not be written; empty paths
-// are skipped.
-void refuse_unwritable(const std::vector<std::string>& paths);
+// The files of scenario arguments (files or bundled names; empty ones skipped): inputs
+// a command's outputs must not replace.
+std::vector<std::string> scenario_files(const std::vector<std::string>& names);
+// Refuses up front (output failure) output files that could not be written, that name
+// one of the command's `inputs`, or that name the same file twice; empty paths are
+// skipped.
+void refuse_unwritable(const std::vector<std::string>& paths, const std::vector<std::string>& inputs = {});
 
 // Files of text a command writes: (path, text), empty paths skipped.
 using TextOutputs = std::vector<std::pair<std::string, std::string>>;

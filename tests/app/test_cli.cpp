@@ -95,6 +95,32 @@ TEST(Cli, CompareWritesTableAndCsvAndRejectsBadFiles) {
   EXPECT_NE(out.find("junk.h5"), std::string::npos) << out;
 }
 
+// An output that names one of the command's inputs, or another of its outputs, is
+// refused before anything runs (exit 3), and the input is kept as it was.
+TEST(Cli, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
+  const std::string dir = testing::temp_dir();
+  const std::string scenario = dir + "/s.yaml";
+  std::ofstream(scenario) << "extends: " << testing::data_path("small.yaml") << "\nreplicates: 2\n";
+  std::string out;
+  for (const char* name : {"a", "b"})
+    ASSERT_EQ(run_command(kBinary + " run " + scenario + " --out " + dir + "/" + name + ".h5", &out), 0) << out;
+  const std::string run_b = testing::read_text(dir + "/b.h5"), text = testing::read_text(scenario);
+  const std::string a = dir + "/a.h5", b = dir + "/b.h5";
+  for (const std::string& args : {" report " + a + " " + b + " -o " + b, " compare " + a + " " + b + " --csv " + a,
+                                  " compare " + a + " " + b + " --markdown " + dir + "/../" +
+                                      std::filesystem::path(dir).filename().string() + "/b.h5",
+                                  " run " + scenario + " --out " + scenario}) {
+    EXPECT_EQ(run_command(kBinary + args, &out), 3) << args << ": " << out;
+    EXPECT_NE(out.find("input"), std::string::npos) << args << ": " << out;
+  }
+  EXPECT_EQ(run_command(kBinary + " compare " + a + " " + b + " --csv " + dir + "/t --markdown " + dir + "/t", &out), 3)
+      << out;
+  EXPECT_NE(out.find("another output"), std::string::npos) << out;
+  EXPECT_EQ(testing::read_text(dir + "/b.h5"), run_b);
+  EXPECT_EQ(testing::read_text(scenario), text);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/t"));
+}
+
 }  // namespace
 }  // namespace migflow
 

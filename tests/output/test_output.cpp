@@ -4,6 +4,7 @@
 #include <hdf5_hl.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "../test_support.hpp"
 #include "ensemble/ensemble.hpp"
@@ -112,6 +113,30 @@ TEST(Output, UnwritablePathThrowsAndLeavesNothing) {
     EXPECT_NE(std::string(e.what()).find("missing-dir/run.h5"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// In-memory run files built at the same time (a Python thread pool over scenarios) do
+// not collide: HDF5 refuses to create a file it holds open under the same name.
+TEST(Output, InMemoryImagesBuiltAtOnceAreEachTheWholeRun) {
+  const auto run = testing::run_and_write("", 2);
+  const RunMetadata meta = run_metadata(*run.world);
+  const std::string alone = run_file_image(meta, run.replicates);
+  std::vector<std::string> images(8);
+  std::vector<std::string> errors(8);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < images.size(); ++t)
+    threads.emplace_back([&, t] {
+      try {
+        for (int i = 0; i < 5; ++i) images[t] = run_file_image(meta, run.replicates);
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  for (std::size_t t = 0; t < images.size(); ++t) {
+    EXPECT_EQ(errors[t], "");
+    EXPECT_TRUE(images[t] == alone) << "thread " << t << "'s image differs from the run built alone";
+  }
 }
 
 }  // namespace

@@ -74,6 +74,17 @@ def test_progress_reaches_the_total_and_an_exception_in_it_stops_the_run():
         migflow.run(SMALL, replicates=4, progress=interrupt)
 
 
+def test_runs_in_threads_of_one_process(py_run):
+    """A thread pool over scenarios: each in-memory run file has its own image, and
+    each result equals the same run alone."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(lambda _: migflow.run(SMALL, replicates=3, seed=11, threads=1, progress=False),
+                             range(4)))
+    for ds in runs:
+        assert (ds["stocks"].values == py_run["stocks"].values).all()
+
+
 def test_notebook_bar_is_html():
     bar = migflow.Progress("running", mode="notebook")
     assert "<progress value='0.5000'" in bar.html(5, 10)
