@@ -12,7 +12,9 @@
 #include "loader/overrides.hpp"
 #include "session/bundled_data.hpp"
 #include "session/commands.hpp"
+#include "session/partners.hpp"
 #include "session/run.hpp"
+#include "session/session.hpp"
 
 namespace migflow {
 namespace {
@@ -60,6 +62,20 @@ TEST(Overrides, APerOriginParameterBeatsTheOriginsValueAndItsPosteriorDraws) {
   // Without the override, the draws decide (the precedence is the override's only).
   const Scenario plain = build_scenario(load_merged_tree(base), base, builtin_policies());
   EXPECT_EQ(plain.origins[0].posterior.names.size(), 2u);
+}
+
+// Every bundled baseline runs at a scale where a cell of 1,000 persons (the smallest
+// stock cell the calibration fits and the backtest scores) is at least 20 agents: at
+// most 50 persons an agent; calibrate and backtest run at the scenario's scale.
+TEST_F(Bundled, BaselinesKeepSmallCellsAtTwentyAgentsOrMore) {
+  for (const std::string& name : partner_baselines()) {
+    const Scenario sc = load_named(name, builtin_policies());
+    ASSERT_EQ(sc.origins.size(), 1u) << name;
+    EXPECT_LE(sc.origins[0].persons_per_agent, 50.0) << name;
+    EXPECT_GE(sc.origins[0].persons_per_agent, 1.0) << name;
+  }
+  EXPECT_EQ(CalibrateRequest{}.agents, 0u) << "calibrate runs at the scenario's scale by default";
+  EXPECT_EQ(BacktestRequest{}.agents, 0u) << "backtest runs at the scenario's scale by default";
 }
 
 // The same through a command: the user's emigration_rate 0 changes the run (nobody
