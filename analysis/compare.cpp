@@ -29,9 +29,36 @@ const StoredSeries& series(const RunFile& run, CoreSeries id) {
   const StoredSeries& s = run.series_named(std::string(spec.name));
   std::vector<std::string> expected{"replicate", "time"};
   for (CoreDim d : spec.dims()) expected.push_back(name_of(d));
-  if (s.dims != expected)
-    throw std::runtime_error("cannot read '" + run.path + "': series '" + std::string(spec.name) +
-                             "' does not have the dimensions of migflow's " + std::string(spec.name));
+  const std::string where = "cannot read '" + run.path + "': series '" + std::string(spec.name) + "'";
+  if (s.dims != expected) throw std::runtime_error(where + " does not have the dimensions of migflow's");
+  // Its shape agrees with its coordinates (a file migflow did not write may say
+  // otherwise, and every index below trusts the shape).
+  if (s.shape.size() != s.dims.size() || s.shape[0] != run.replicates() || s.shape[1] != run.dates.size())
+    throw std::runtime_error(where + " has " + std::to_string(s.shape.size() > 0 ? s.shape[0] : 0) +
+                             " replicates and " + std::to_string(s.shape.size() > 1 ? s.shape[1] : 0) +
+                             " steps; the file's coordinates have " + std::to_string(run.replicates()) + " and " +
+                             std::to_string(run.dates.size()));
+  std::size_t cells = 1;
+  for (std::size_t d = 0; d < s.shape.size(); ++d) {
+    if (d >= 2 && s.shape[d] != run.labels_of(s.dims[d]).size())
+      throw std::runtime_error(where + " has " + std::to_string(s.shape[d]) + " cells along '" + s.dims[d] +
+                               "', whose coordinate has " + std::to_string(run.labels_of(s.dims[d]).size()) +
+                               " labels");
+    cells *= s.shape[d];
+  }
+  if (s.values.size() != cells) throw std::runtime_error(where + " holds fewer values than its shape says");
+  // Statuses and channels are found by name: they must be migflow's, all of them.
+  auto require = [&](CoreDim dim, auto names) {
+    const auto& labels = run.labels_of(name_of(dim));
+    for (std::string_view name : names)
+      if (std::find(labels.begin(), labels.end(), name) == labels.end())
+        throw std::runtime_error("cannot read '" + run.path + "': coordinate '" + name_of(dim) + "' lacks '" +
+                                 std::string(name) + "'");
+  };
+  for (CoreDim d : spec.dims()) {
+    if (d == CoreDim::status) require(d, kStatusNames);
+    if (d == CoreDim::channel) require(d, kChannelNames);
+  }
   return s;
 }
 

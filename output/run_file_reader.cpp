@@ -30,10 +30,23 @@ std::vector<hsize_t> extent(hid_t dataset) {
   return dims;
 }
 
+// The longest coordinate migflow writes is far shorter (replicates up to 100,000, steps
+// up to 3,612, edges of a world's graph): a longer one is a file that lies about its
+// size, refused before anything is allocated for it.
+constexpr hsize_t kMaxCoordinate = 10'000'000;
+
+hsize_t coordinate_length(hid_t dataset, const std::string& path, const std::string& name) {
+  const std::vector<hsize_t> dims = extent(dataset);
+  if (dims.size() != 1) throw std::out_of_range(name);
+  if (dims[0] > kMaxCoordinate)
+    bad(path, "coordinate '" + name + "' declares " + std::to_string(dims[0]) + " values, more than migflow writes");
+  return dims[0];
+}
+
 std::vector<std::string> read_strings(hid_t file, const std::string& path, const std::string& name) {
   if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) bad(path, "no dataset '" + name + "'");
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
-  const hsize_t n = extent(d).at(0);
+  const hsize_t n = coordinate_length(d, path, name);
   Handle stored(H5Dget_type(d), H5Tclose, "reading the type of '" + name + "'");
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "creating a string type");
   H5Tset_size(type, H5T_VARIABLE);
@@ -119,13 +132,20 @@ std::vector<std::string> root_datasets(hid_t file) {
   return names;
 }
 
-// A variable's values (int or double), flattened; empty when the file has none of that name.
+// A variable's values (int or double), flattened; empty when the file has none of that
+// name. Refused unless it holds a whole multiple of `unit` values, at most `most`.
 template <class T>
-std::vector<T> read_values(hid_t file, const std::string& name) {
+std::vector<T> read_values(hid_t file, const std::string& path, const std::string& name, std::size_t unit,
+                           std::size_t most) {
   if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return {};
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
   std::size_t n = 1;
-  for (hsize_t e : extent(d)) n *= static_cast<std::size_t>(e);
+  for (hsize_t e : extent(d)) {
+    if (e > most) bad(path, "'" + name + "' declares more values than its coordinates allow");
+    n *= static_cast<std::size_t>(e);
+    if (n > most) bad(path, "'" + name + "' declares more values than its coordinates allow");
+  }
+  if (unit == 0 || n % unit != 0) bad(path, "'" + name + "' does not fit its coordinates");
   std::vector<T> values(n);
   const hid_t type = std::is_same_v<T, int> ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
   if (n > 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
@@ -133,21 +153,31 @@ std::vector<T> read_values(hid_t file, const std::string& name) {
   return values;
 }
 
-// Reads `name` when it is a series (replicate, time, ...); false otherwise.
-bool read_series(hid_t file, const std::string& path, const std::string& name, StoredSeries& s) {
+// Reads `name` when it is a series (replicate, time, ...); false otherwise. Its extent
+// must agree with the run's coordinates (replicate seeds, dates, and each further
+// dimension's labels, read here if not yet) before anything is allocated: a file that
+// declares an absurd extent is refused, not believed.
+bool read_series(hid_t file, RunFile& run, const std::string& name, StoredSeries& s) {
   Handle d(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose, "opening '" + name + "'");
   const std::vector<hsize_t> dims = extent(d);
   if (dims.size() < 2) return false;
   s.dims = dimension_names(d, dims.size());
   if (s.dims[0] != "replicate" || s.dims[1] != "time") return false;
   std::size_t n = 1;
-  for (hsize_t v : dims) {
-    s.shape.push_back(static_cast<std::size_t>(v));
-    n *= static_cast<std::size_t>(v);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i >= 2 && !run.labels.count(s.dims[i])) run.labels[s.dims[i]] = read_strings(file, run.path, s.dims[i]);
+    const std::size_t expected = i == 0   ? run.replicate_seeds.size()
+                                 : i == 1 ? run.dates.size()
+                                          : run.labels.at(s.dims[i]).size();
+    if (dims[i] != expected)
+      bad(run.path, "series '" + name + "' has " + std::to_string(dims[i]) + " cells along '" + s.dims[i] +
+                        "', whose coordinate has " + std::to_string(expected));
+    s.shape.push_back(static_cast<std::size_t>(dims[i]));
+    n *= static_cast<std::size_t>(dims[i]);
   }
   s.values.resize(n);
   if (n > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.values.data()) < 0)
-    bad(path, "cannot read '" + name + "'");
+    bad(run.path, "cannot read '" + name + "'");
   return true;
 }
 
@@ -181,31 +211,39 @@ RunFile read_run_file(const std::string& path) {
     run.dates = read_strings(file, path, "date");
     if (H5Lexists(file, "replicate_seed", H5P_DEFAULT) <= 0) bad(path, "no dataset 'replicate_seed'");
     Handle seeds(H5Dopen2(file, "replicate_seed", H5P_DEFAULT), H5Dclose, "opening 'replicate_seed'");
-    run.replicate_seeds.resize(extent(seeds).at(0));
+    run.replicate_seeds.resize(coordinate_length(seeds, path, "replicate_seed"));
     H5Dread(seeds, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, run.replicate_seeds.data());
     for (const std::string& name : root_datasets(file)) {
       StoredSeries s;
-      if (!read_series(file, path, name, s)) continue;
-      for (std::size_t d = 2; d < s.dims.size(); ++d)
-        if (!run.labels.count(s.dims[d])) run.labels[s.dims[d]] = read_strings(file, path, s.dims[d]);
+      if (!read_series(file, run, name, s)) continue;
       run.series[name] = std::move(s);
     }
-    run.destination_in_eu = read_values<int>(file, "destination_in_eu");
-    const std::vector<int> draws = read_values<int>(file, "parameter_draw");
+    const std::size_t R = std::max<std::size_t>(run.replicate_seeds.size(), 1);
+    if (!run.labels.count("origin") && H5Lexists(file, "origin", H5P_DEFAULT) > 0)
+      run.labels["origin"] = read_strings(file, path, "origin");
+    const std::size_t origin_count =
+        run.labels.count("origin") ? std::max<std::size_t>(run.labels["origin"].size(), 1) : 1;
+    const std::size_t destinations = run.labels.count("destination") ? run.labels["destination"].size() : 0;
+    if (destinations > 0)
+      run.destination_in_eu = read_values<int>(file, path, "destination_in_eu", destinations, destinations);
+    const std::vector<int> draws = read_values<int>(file, path, "parameter_draw", R * origin_count, R * origin_count);
     if (!draws.empty() && !run.replicate_seeds.empty()) {
       const std::size_t origins = draws.size() / run.replicate_seeds.size();
       for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)
         run.parameter_draws.emplace_back(draws.begin() + static_cast<std::ptrdiff_t>(r * origins),
                                          draws.begin() + static_cast<std::ptrdiff_t>((r + 1) * origins));
     }
-    const std::vector<double> discrepancy = read_values<double>(file, "model_discrepancy");
+    // Kinds of data: migflow writes eight; a file may hold fewer or more, not without bound.
+    const std::vector<double> discrepancy =
+        read_values<double>(file, path, "model_discrepancy", R * origin_count, R * origin_count * 64);
     if (!discrepancy.empty() && !run.replicate_seeds.empty() && discrepancy.size() % run.replicate_seeds.size() == 0) {
       const std::size_t cells = discrepancy.size() / run.replicate_seeds.size();
       for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)
         run.model_discrepancy.emplace_back(discrepancy.begin() + static_cast<std::ptrdiff_t>(r * cells),
                                            discrepancy.begin() + static_cast<std::ptrdiff_t>((r + 1) * cells));
     }
-    const std::vector<double> correlation = read_values<double>(file, "model_discrepancy_correlation");
+    const std::vector<double> correlation =
+        read_values<double>(file, path, "model_discrepancy_correlation", R * origin_count, R * origin_count);
     if (!correlation.empty() && !run.replicate_seeds.empty() && correlation.size() % run.replicate_seeds.size() == 0) {
       const std::size_t origins = correlation.size() / run.replicate_seeds.size();
       for (std::size_t r = 0; r < run.replicate_seeds.size(); ++r)

@@ -166,6 +166,33 @@ TEST(Compare, ModelDiscrepancyIsDrawnPerMemberStateAndYear) {
   for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i].per_replicate, with_all[i].per_replicate);
 }
 
+// A run whose series disagree with their coordinates (a file migflow did not write, or
+// a Dataset cut along one axis in Python) is refused with the reason, not read out of
+// bounds: a status axis one short, a date axis one short, a missing status.
+TEST(Compare, RunsWhoseShapesDisagreeWithTheirCoordinatesAreRefused) {
+  const auto written = testing::run_and_write("", 2);
+  const RunFile good = read_run_file(written.path);
+  ASSERT_NO_THROW(headline_indicators(good, true));
+  auto refused = [](const RunFile& run, const std::string& why) {
+    try {
+      headline_indicators(run, true);
+      ADD_FAILURE() << "accepted; expected: " << why;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  RunFile short_status = good;
+  short_status.labels["status"].pop_back();
+  refused(short_status, "along 'status'");
+  RunFile short_dates = good;
+  short_dates.dates.pop_back();
+  refused(short_dates, "steps");
+  RunFile renamed = good;
+  for (std::string& label : renamed.labels["status"])
+    if (label == "in_transit") label = "travelling";
+  refused(renamed, "lacks 'in_transit'");
+}
+
 TEST(Compare, RejectsFilesThatAreNotMigflowRuns) {
   const std::string junk = testing::write_temp("junk.h5", "not hdf5");
   EXPECT_THROW(read_run_file(junk), std::runtime_error);
