@@ -1,17 +1,23 @@
 #include "ensemble/checkpoint.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <span>
 #include <sstream>
+#include <thread>
 
 #include "output/atomic_file.hpp"
 #include "output/binary.hpp"
@@ -31,6 +37,7 @@ namespace {
 constexpr std::uint32_t kFormat = 8;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
+const char* const kLock = "lock";
 
 std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);
@@ -279,6 +286,48 @@ void CheckpointStore::prepare() const {
   fs::remove(probe, ec);
 }
 
+void CheckpointStore::claim() {
+  if (comm_.rank() != 0 || lock_fd_ >= 0) return;
+  const std::string path = (fs::path(dir_) / kLock).string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw OutputError("cannot lock checkpoint directory '" + dir_ + "': " + std::strerror(errno), errno);
+  // A process killed a moment ago may still hold it while the kernel tears it down:
+  // wait up to two seconds before calling the directory taken.
+  bool locked = false;
+  for (int attempt = 0; attempt < 40 && !locked; ++attempt) {
+    locked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!locked) {
+    char holder[32] = {};
+    const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    const std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
+    throw OutputError("checkpoint directory '" + dir_ + "' is in use by another migflow process" +
+                          (pid.empty() ? "" : " (pid " + pid + ")") + "; give each run its own --checkpoint directory",
+                      EBUSY);
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    // The lock holds without the pid; the message of a refused run just lacks it.
+  }
+  lock_fd_ = fd;
+}
+
+CheckpointStore::CheckpointStore(CheckpointStore&& other) noexcept
+    : dir_(std::move(other.dir_)),
+      comm_(other.comm_),
+      fingerprint_(other.fingerprint_),
+      settings_(std::move(other.settings_)),
+      generation_(other.generation_),
+      lock_fd_(std::exchange(other.lock_fd_, -1)),
+      seconds_(other.seconds_),
+      bytes_(other.bytes_) {}
+
+CheckpointStore::~CheckpointStore() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
 std::string CheckpointStore::rank_file(int generation) const {
   return (fs::path(dir_) / ("rank" + std::to_string(comm_.rank()) + ".gen" + std::to_string(generation) + ".bin"))
       .string();
@@ -434,6 +483,9 @@ void CheckpointStore::remove() {
   comm_.any(false);  // every rank's file is gone before the manifest goes
   if (comm_.rank() != 0) return;
   fs::remove(fs::path(dir_) / kManifest, ec);
+  fs::remove(fs::path(dir_) / kLock, ec);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+  lock_fd_ = -1;
   fs::remove(dir_, ec);  // only if empty
 }
 

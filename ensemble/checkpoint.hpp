@@ -7,6 +7,7 @@
 //   rank<R>.gen<G>.bin    each rank's state at generation G: its agents, the counts,
 //                         the series so far, and (a replicate group's first rank)
 //                         the group's finished replicates
+//   lock                  the pid of the run using it, under rank 0's advisory lock
 // A new generation's rank files are written (each atomically) before the manifest
 // points at them, and the old generation is removed only after: a kill at any moment
 // leaves the previous checkpoint or the new one, never a mixture.
@@ -55,6 +56,12 @@ class CheckpointStore {
 
   // Creates the directory if needed and checks it is writable (throws OutputError).
   void prepare() const;
+  // Claims the directory for this run (rank 0 holds an advisory lock on its `lock`
+  // file, which the kernel releases however the process ends): a second run given the
+  // same directory while this one lives is refused (OutputError naming the holder's
+  // pid), instead of both saving generations over each other. Call after prepare(), or
+  // before load() on a resume.
+  void claim();
   // Saves a new generation (collective: every rank calls it). Throws OutputError on any
   // rank's failure, on every rank; the previous generation stays usable.
   void save(const EnsembleState& state, const ReplicateGroups& groups);
@@ -66,6 +73,12 @@ class CheckpointStore {
   // Removes the checkpoint's files (and the directory, if nothing else is in it),
   // once the run's output is written. Collective.
   void remove();
+
+  // The claim moves with the store; it is not shared.
+  CheckpointStore(CheckpointStore&& other) noexcept;
+  CheckpointStore(const CheckpointStore&) = delete;
+  CheckpointStore& operator=(const CheckpointStore&) = delete;
+  ~CheckpointStore();
 
   const std::string& dir() const { return dir_; }
   // Wall time and bytes spent saving, for the overhead figures.
@@ -80,6 +93,7 @@ class CheckpointStore {
   std::uint64_t fingerprint_;
   std::vector<std::pair<std::string, std::string>> settings_;
   int generation_ = 0;
+  int lock_fd_ = -1;  // rank 0's claim, or -1
   double seconds_ = 0;
   std::uint64_t bytes_ = 0;
 };

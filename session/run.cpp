@@ -138,6 +138,7 @@ PreparedRun prepare_run(RunRequest request, const Context& ctx) {
       run.checkpoints.emplace(run.request.checkpoint, comm, run_fingerprint(sc),
                               manifest_settings(run.request, run_fields()));
       if (run.request.resume.empty()) run.checkpoints->prepare();
+      run.checkpoints->claim();
     }
   } catch (const OutputError& e) {
     error = e.what();

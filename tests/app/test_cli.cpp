@@ -127,11 +127,33 @@ TEST(Cli, AnOutputThatIsAnInputIsRefusedAndTheInputKept) {
 namespace migflow {
 namespace {
 
-// Long enough (millions of agents, twenty years) that a signal lands mid-run.
+// Long enough (millions of agents, ninety years: several seconds a replicate even on an
+// idle machine) that a signal lands mid-run.
 std::string long_scenario() {
   return testing::write_temp("big.yaml", "extends: " + testing::data_path("small.yaml") +
-                                             "\ncalendar: {start: 2010-01, end: 2029-12}\nreplicates: 1\n"
+                                             "\ncalendar: {start: 2010-01, end: 2099-12}\nreplicates: 1\n"
                                              "population: [{origin: MDA, agents: 4000000}]\n");
+}
+
+// Two runs given one checkpoint directory at once (a job array sharing a path): the
+// second is refused before it runs, exit 3, naming the first's pid; the first goes on
+// until it is stopped.
+TEST(Cli, ACheckpointDirectoryInUseIsRefused) {
+  const std::string dir = testing::temp_dir(), big = long_scenario();
+  std::string out;
+  // The first run is made long (200 replicates, minutes) so that it is alive when the
+  // second starts; it is stopped as soon as the second has been refused.
+  const int rc = run_command("cd " + dir + " && { " + kBinary + " run " + big +
+                                 " --replicates 200 --out a.h5 --checkpoint ck 2>first.log & pid=$!; "
+                                 "for i in $(seq 200); do [ -s ck/lock ] && break; sleep 0.05; done; " +
+                                 kBinary + " run " + big +
+                                 " --out b.h5 --checkpoint ck; rc=$?; kill -TERM $pid; "
+                                 "wait $pid; echo first=$?; exit $rc; }",
+                             &out);
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_NE(out.find("is in use by another migflow process (pid"), std::string::npos) << out;
+  EXPECT_NE(out.find("first=143"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir + "/b.h5"));
 }
 
 TEST(Cli, SigtermStopsAtAStepAndLeavesOnlyAMarkedPartialFile) {
