@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <limits>
 
 #include "output/binary.hpp"
@@ -52,6 +53,10 @@ SparseRows SparseRows::load(BinaryReader& in, std::size_t width) {
   r.cells_ = in.get_vector<std::uint32_t>();
   r.values_ = in.get_vector<double>();
   if (r.cells_.size() != r.values_.size()) throw CorruptData("series cells and values differ in length");
+  // Recorded series are counts, rates and means of finite state: a value that is not
+  // finite was not written by a run, and would reach the output file as if recorded.
+  for (double v : r.values_)
+    if (!std::isfinite(v)) throw CorruptData("a recorded series value is not finite");
   std::size_t begin = 0;
   for (std::uint32_t end : r.row_end_) {
     if (end < begin || end > r.cells_.size()) throw CorruptData("series rows out of range");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "output/binary.hpp"
 #include "output/chunk_codec.hpp"
 #include "output/series.hpp"
 
@@ -121,6 +122,27 @@ TEST(SparseRows, KeepsExactlyTheNonZeroCellsOfEachStep) {
   rows.truncate(1);
   EXPECT_EQ(rows.steps(), 1u);
   EXPECT_EQ(rows.nonzeros(), 2u);
+}
+
+// A checkpoint's recorded series come back as they were saved, or not at all: a value
+// that is not finite (which no run records) is refused, as the fuzzer found it was not.
+TEST(SparseRows, LoadRefusesValuesThatAreNotFinite) {
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    SparseRows rows;
+    const std::vector<double> step = {0.0, 2.5, bad};
+    rows.append(step.data(), 3);
+    BinaryWriter out;
+    rows.save(out);
+    BinaryReader in(out.bytes().data(), out.bytes().size());
+    EXPECT_THROW(SparseRows::load(in, 3), CorruptData) << bad;
+  }
+  SparseRows rows;
+  const std::vector<double> step = {0.0, 2.5, -0.0};
+  rows.append(step.data(), 3);
+  BinaryWriter out;
+  rows.save(out);
+  BinaryReader in(out.bytes().data(), out.bytes().size());
+  EXPECT_EQ(SparseRows::load(in, 3), rows);
 }
 
 }  // namespace
