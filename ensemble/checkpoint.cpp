@@ -34,7 +34,8 @@ namespace {
 // the manifest's last line), the fingerprint covers the data files; 5: the exploited
 // status and the trafficking counts (victims identified, granted a permit); 6: the
 // event-driven engine's schedule (each agent's next event step, the class bounds)
-constexpr std::uint32_t kFormat = 8;
+// 9: a renewing population (entrants so far per origin, the entry and exit counts)
+constexpr std::uint32_t kFormat = 9;
 const char* const kMagic = "migflow checkpoint";
 const char* const kManifest = "manifest.yaml";
 const char* const kLock = "lock";

@@ -108,6 +108,14 @@ inline constexpr FieldSpec persons = required(number("persons", 0, kMaxPersons, 
 inline constexpr FieldSpec all[] = {origin, destination, persons};
 }  // namespace diaspora
 
+namespace demography {
+inline constexpr FieldSpec mode =
+    choice("mode", kDemographyModeNames, "closed: the start's agents only (default); renewing: follows population");
+inline constexpr FieldSpec turnover =
+    share("turnover", "share of working-age residents at home leaving working age a year (default 0.02)");
+inline constexpr FieldSpec all[] = {mode, turnover};
+}  // namespace demography
+
 namespace policy {
 inline constexpr FieldSpec name = required(text("name", "the policy module"));
 inline constexpr FieldSpec id = text("id", "the block's id (default: name; two blocks of a module need ids)");
@@ -129,6 +137,8 @@ inline constexpr FieldSpec replicates_per_draw =
     integer("replicates_per_draw", 1, 100000, "replicates sharing one posterior draw");
 inline constexpr FieldSpec engine =
     choice("engine", kEngineModeNames, "event: only agents with an event (default); stepped: every agent every step");
+inline constexpr FieldSpec demography =
+    map("demography", demography::all, "whether the origins' working-age populations renew (docs/model.md)");
 inline constexpr FieldSpec nodes = required(list("nodes", node::all, "countries and hubs"));
 inline constexpr FieldSpec attributes_csv = text("attributes_csv", "CSV of node attributes by year");
 inline constexpr FieldSpec edges = list("edges", edge::all, "routes between nodes");
@@ -142,9 +152,9 @@ inline constexpr FieldSpec pair_ties_csv =
     text("pair_ties_csv", "CSV of ties between origins and destinations (origin, destination, comlang_off, colony)");
 inline constexpr FieldSpec policies = list("policies", policy::all, "policy blocks (docs/policies.md)");
 inline constexpr FieldSpec all[] = {
-    extends,      title,           calendar,       seed,    replicates, parameters, replicates_per_draw,
-    engine,       nodes,           attributes_csv, edges,   model,      population, diaspora,
-    diaspora_csv, short_stays_csv, pair_ties_csv,  policies};
+    extends,  title,        calendar,        seed,           replicates, parameters, replicates_per_draw,
+    engine,   demography,   nodes,           attributes_csv, edges,      model,      population,
+    diaspora, diaspora_csv, short_stays_csv, pair_ties_csv,  policies};
 }  // namespace top
 
 }  // namespace fields

@@ -63,6 +63,14 @@ struct Builder {
     r.finish();
   }
 
+  void read_demography(const Tree& node) {
+    namespace f = fields::demography;
+    MapReader r(node, "demography");
+    sc.demography.mode = static_cast<DemographyMode>(r.choice(f::mode, 0));
+    sc.demography.turnover = r.number(f::turnover, sc.demography.turnover);
+    r.finish();
+  }
+
   void read_nodes(const Tree& list) {
     if (!list.is_list()) fail(list, "nodes", "expected a list of nodes");
     for (size_t i = 0; i < list.items.size(); ++i) {
@@ -501,6 +509,7 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
   sc.parameters = static_cast<ParameterMode>(r.choice(f::parameters, 0));
   sc.replicates_per_draw = static_cast<int>(r.integer(f::replicates_per_draw, sc.replicates_per_draw));
   sc.engine = static_cast<EngineMode>(r.choice(f::engine, static_cast<int>(sc.engine)));
+  if (const Tree* t = r.child(f::demography)) b.read_demography(*t);
   b.read_nodes(r.required_child(f::nodes));
   if (const Tree* t = r.child(f::attributes_csv)) b.read_attributes_csv(*t);
   if (const Tree* t = r.child(f::edges)) b.read_edges(*t);
@@ -530,6 +539,12 @@ Scenario build_scenario(const TreePtr& root, const std::string& file, const Poli
     }
   }
   if (sc.calendar.steps() >= 65000) fail(r.required_child("calendar"), "calendar", "more than 65000 steps");
+  if (sc.demography.mode == DemographyMode::Renewing)
+    for (const OriginSpec& o : sc.origins)
+      if (sc.nodes[o.node].population.empty())
+        throw InputError(o.where, "population.origin",
+                         "origin '" + sc.nodes[o.node].id + "' has no population series for a renewing demography");
+  sc.size_reserves();
   if (const Tree* t = r.child(f::policies)) b.read_policies(*t, policies);
   r.finish();
   return std::move(b.sc);

@@ -1,5 +1,6 @@
 #include "model/scenario.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace migflow {
@@ -41,10 +42,33 @@ void Scenario::scale_to(std::uint64_t agents) {
     for (auto& [node, count] : o.abroad)
       count = static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * factor));
   }
+  size_reserves();
+}
+
+double Scenario::resident_target(int o, int step) const {
+  const OriginSpec& origin = origins[static_cast<std::size_t>(o)];
+  return nodes[origin.node].population.at(calendar.year(step)) / origin.persons_per_agent;
+}
+
+void Scenario::size_reserves() {
+  for (int o = 0; o < static_cast<int>(origins.size()); ++o) {
+    OriginSpec& origin = origins[static_cast<std::size_t>(o)];
+    origin.reserve = 0;
+    if (demography.mode == DemographyMode::Closed || nodes[origin.node].population.empty()) continue;
+    double need = 0, before = static_cast<double>(origin.agents);
+    for (int step = 1; step < calendar.steps(); ++step) {
+      if (!opens_year(step)) continue;
+      const double target = resident_target(o, step);
+      need += std::max(0.0, target - before) + Demography::kEmigrationAllowance * std::max(target, before);
+      before = target;
+    }
+    origin.reserve = static_cast<std::uint64_t>(std::ceil(need)) + 16;
+  }
 }
 
 void Scenario::truncate_steps(int steps) {
   if (steps < calendar.steps()) calendar.end = calendar.date(steps - 1);
+  size_reserves();
 }
 
 int Scenario::node_index(const std::string& id) const {

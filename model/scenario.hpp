@@ -100,8 +100,11 @@ struct OriginSpec {
   // The diaspora at the start, as agents living in destinations (Member States and
   // others) with a permanent residence (no permit expiry): (destination node, agents).
   std::vector<std::pair<NodeId, std::uint64_t>> abroad;
+  // A renewing population's reserve: agents not yet in the working-age population, who
+  // enter it in id order (Scenario::size_reserves; 0 for a closed population).
+  std::uint64_t reserve = 0;
   std::uint64_t total_agents() const {
-    std::uint64_t n = agents;
+    std::uint64_t n = agents + reserve;
     for (const auto& [node, count] : abroad) n += count;
     return n;
   }
@@ -153,6 +156,28 @@ inline std::optional<EngineMode> engine_mode_named(std::string_view name) {
 // (sim/policy.hpp) defines it, and the module registry the loader is handed fills it.
 struct PolicyConfig;
 
+// Whether each origin's working-age population renews (docs/model.md, "Population"):
+// closed, the agents of the start and no others (the default); renewing, each January
+// people leave the working-age population at home (ageing out, death) and enter it, so
+// that the origin's residents follow its `population` series (UN WPP 2024 estimates
+// and projections in the bundled data).
+enum class DemographyMode : std::uint8_t { Closed, Renewing };
+inline constexpr std::array<std::string_view, 2> kDemographyModeNames{"closed", "renewing"};
+
+struct Demography {
+  DemographyMode mode = DemographyMode::Closed;
+  // Share of the working-age residents at home who leave it in a year, each replaced by a
+  // new person (besides those whose places stay empty when the population falls): 1/50,
+  // the 50 single years of age of 15-64 in a flat age structure (ages are not in the
+  // data: docs/model.md says what this leaves out).
+  double turnover = 0.02;
+  // The net emigration in a year, as a share of the residents, that the reserve of
+  // entrants is sized for (the bundled runs emigrate well under 1%: docs/model.md).
+  // Beyond it, entrants take the places of those who left, found by a scan; with none
+  // left either, the residents stay short of the series until places free up.
+  static constexpr double kEmigrationAllowance = 0.015;
+};
+
 struct PolicySpec {
   std::string name;  // the module
   std::string id;    // this instance: names its output group; `extends:` merges by it
@@ -181,6 +206,7 @@ struct Scenario {
   // and chance. 2: the smallest that can.
   int replicates_per_draw = 2;
   EngineMode engine = EngineMode::Event;
+  Demography demography;
   std::vector<NodeSpec> nodes;
   std::vector<EdgeSpec> edges;
   std::vector<OriginSpec> origins;
@@ -197,6 +223,15 @@ struct Scenario {
   void scale_to(std::uint64_t agents);
   // Keeps only the first `steps` steps of the calendar.
   void truncate_steps(int steps);
+  // Each origin's reserve for a renewing population, from its calendar, scale and
+  // population series: the entrants its growth, turnover and the emigration allowance
+  // can need by the end. Call after changing any of them (0 for a closed population).
+  void size_reserves();
+  // The residents at home (at home, returned, on a visit abroad) origin o's population
+  // series asks for at `step`, in agents.
+  double resident_target(int o, int step) const;
+  // Whether `step` opens a calendar year (the steps where a renewing population renews).
+  bool opens_year(int step) const { return step > 0 && calendar.date(step).year != calendar.date(step - 1).year; }
 };
 
 }  // namespace migflow

@@ -12,6 +12,18 @@
 
 namespace migflow {
 
+void draw_traits(AgentStore& agents, std::size_t i, const OriginSpec& spec, double savings_dispersion,
+                 std::uint64_t seed, int step) {
+  const Draws d = draw(seed, agents.first_id + i, static_cast<std::uint32_t>(step), Purpose::Init);
+  int k = 0;
+  for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;) acc += spec.skill_shares[++k];
+  // Log-normal resources with mean 1 (Box-Muller from two uniforms).
+  const double sigma = savings_dispersion;
+  const double z = std::sqrt(-2.0 * std::log1p(-d.uniform(1))) * std::cos(6.283185307179586 * d.uniform(2));
+  agents.skill[i] = static_cast<std::uint8_t>(k);
+  agents.resources[i] = static_cast<float>(std::exp(sigma * z - 0.5 * sigma * sigma));
+}
+
 void populate_agents(AgentStore& agents, const World& world, std::span<const ModelParams> params, std::uint64_t seed,
                      const Comm& comm) {
   const Scenario& sc = world.scenario();
@@ -30,29 +42,23 @@ void populate_agents(AgentStore& agents, const World& world, std::span<const Mod
     struct Part {
       std::uint64_t begin, end;
       NodeId at;
-      Status status;
+      std::uint8_t status;  // a Status, or kAbsent
       std::uint8_t destination;
       std::uint16_t timer;
     };
-    std::vector<Part> parts{
-        {global_begin[o], global_begin[o] + spec.agents, world.origin_node(o), Status::AtHome, 0, 0}};
+    std::vector<Part> parts{{global_begin[o], global_begin[o] + spec.agents, world.origin_node(o),
+                             static_cast<std::uint8_t>(Status::AtHome), 0, 0}};
     for (const auto& [node, count] : spec.abroad)
-      parts.push_back({parts.back().end, parts.back().end + count, node, Status::Regular,
+      parts.push_back({parts.back().end, parts.back().end + count, node, static_cast<std::uint8_t>(Status::Regular),
                        static_cast<std::uint8_t>(world.destination_index(node)), kPermanent});
+    parts.push_back({parts.back().end, parts.back().end + spec.reserve, world.origin_node(o), kAbsent, 0, 0});
     for (const Part& part : parts) {
       const std::uint64_t begin = std::clamp(part.begin, first, last) - first,
                           end = std::clamp(part.end, first, last) - first;
       tbb::parallel_for(tbb::blocked_range<std::uint64_t>(begin, end, kAgentGrain), [&](const auto& r) {
         for (std::uint64_t i = r.begin(); i != r.end(); ++i) {
-          const Draws d = draw(seed, agents.first_id + i, 0, Purpose::Init);
-          int k = 0;
-          for (double acc = spec.skill_shares[0]; k + 1 < kSkillCount && d.uniform(0) >= acc;)
-            acc += spec.skill_shares[++k];
-          // Log-normal resources with mean 1 (Box-Muller from two uniforms).
-          const double z = std::sqrt(-2.0 * std::log1p(-d.uniform(1))) * std::cos(6.283185307179586 * d.uniform(2));
-          agents.skill[i] = static_cast<std::uint8_t>(k);
-          agents.resources[i] = static_cast<float>(std::exp(sigma * z - 0.5 * sigma * sigma));
-          agents.status[i] = static_cast<std::uint8_t>(part.status);
+          draw_traits(agents, i, spec, sigma, seed, 0);
+          agents.status[i] = part.status;
           agents.location[i] = part.at;
           agents.destination[i] = part.destination;
           agents.via[i] = kNoNode;

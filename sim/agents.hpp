@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/model_params.hpp"
+#include "model/scenario.hpp"
 #include "model/types.hpp"
 
 namespace migflow {
@@ -17,6 +18,11 @@ class World;
 
 // Agents per parallel task: big enough to amortise a task's cost.
 inline constexpr std::size_t kAgentGrain = 16384;
+
+// The status byte of an agent outside the working-age population: a renewing
+// population's reserve not yet entered, or an agent that left it (aged out, died).
+// Not a Status: such agents are counted nowhere and never act or have an event.
+inline constexpr std::uint8_t kAbsent = 0xFF;
 
 // Timer value of a permanent residence: never expires (runs are shorter than 65000 steps).
 inline constexpr std::uint16_t kPermanent = 0xFFFF;
@@ -71,8 +77,14 @@ void by_origin(const AgentStore& a, std::uint64_t begin, std::uint64_t end, F f)
   }
 }
 
+// Agent i's skill (from the origin's shares) and household resources (log-normal, mean 1),
+// drawn from (seed, agent id, step): step 0 at the start, the step of entry for a person
+// who takes the place of one who left a renewing population.
+void draw_traits(AgentStore& agents, std::size_t i, const OriginSpec& spec, double savings_dispersion,
+                 std::uint64_t seed, int step);
+
 // This rank's block of a replicate's agents at the start: each origin's people at home,
-// then its diaspora (permanent residents), with skills and resources drawn from
+// then its diaspora (permanent residents), then its reserve of entrants (absent), with skills and resources drawn from
 // (seed, agent id) alone, so any rank draws the same for the same agent.
 // `params`: the origins' parameter sets of this replicate.
 void populate_agents(AgentStore& agents, const World& world, std::span<const ModelParams> params, std::uint64_t seed,

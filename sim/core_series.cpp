@@ -133,6 +133,20 @@ constexpr CoreSeriesSpec kSpecs[] = {
      "persons",
      "first asylum decisions during the step, by outcome",
      [](const CoreStep& s, double* row) { per_origin(s, s.counts.asylum_decisions, row); }},
+    {CoreSeries::population_entries,
+     "population_entries",
+     {D::origin},
+     1,
+     "persons",
+     "persons entering the working-age population at home (a renewing demography; 0 when closed)",
+     [](const CoreStep& s, double* row) { per_origin(s, s.counts.entries, row); }},
+    {CoreSeries::population_exits,
+     "population_exits",
+     {D::origin},
+     1,
+     "persons",
+     "persons leaving the working-age population at home by ageing out or death (0 when closed)",
+     [](const CoreStep& s, double* row) { per_origin(s, s.counts.exits, row); }},
 };
 
 constexpr bool specs_in_id_order() {

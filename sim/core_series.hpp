@@ -38,8 +38,10 @@ enum class CoreSeries : std::uint8_t {
   remittances,
   asylum_applications,
   asylum_decisions,
+  population_entries,
+  population_exits,
 };
-inline constexpr std::size_t kCoreSeriesCount = 14;
+inline constexpr std::size_t kCoreSeriesCount = 16;
 
 // What a step's rows are made of.
 struct CoreStep {

@@ -105,6 +105,14 @@ Engine::Engine(std::shared_ptr<const World> world, int replicate, const Comm& co
   core_series_ = declare_core_series(*world_, series_.core);
   series_.core.reserve_steps(static_cast<size_t>(steps_));
   for (const OriginSpec& o : sc.origins) persons_per_agent_.push_back(o.persons_per_agent);
+  origin_first_id_.push_back(0);
+  for (const OriginSpec& o : sc.origins) {
+    reserve_begin_.push_back(origin_first_id_.back() + o.total_agents() - o.reserve);
+    origin_first_id_.push_back(origin_first_id_.back() + o.total_agents());
+  }
+  entered_.assign(sc.origins.size(), 0);
+  step_entries_.assign(sc.origins.size(), 0);
+  step_exits_.assign(sc.origins.size(), 0);
   if (initial) {
     agents_ = *initial;
     assign_initial_status(agents_, *world_, params_, seed_);
@@ -140,7 +148,8 @@ void Engine::recount_own() {
     by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
       const NodeId home = world_->origin_node(o);
       for (std::uint64_t i = b; i < e; ++i)
-        tally(agents_, counts_, i, o, home, +1, p.counts.stocks, p.counts.transit_wait);
+        if (agents_.status[i] != kAbsent)
+          tally(agents_, counts_, i, o, home, +1, p.counts.stocks, p.counts.transit_wait);
     });
   });
   own_stocks_.assign(counts_.stocks.size(), 0);
@@ -156,7 +165,183 @@ void Engine::publish_stocks() {
           own_stocks_[counts_.stock(o, n, Status::InTransit)] * step_ - own_transit_timers_[counts_.on(o, n)];
 }
 
+std::uint64_t Engine::not_entered(int o) const {
+  const std::uint64_t id = reserve_begin_[o] + entered_[o];
+  return std::clamp(id, agents_.first_id, agents_.first_id + agents_.size()) - agents_.first_id;
+}
+
+void Engine::share_stocks() {
+  if (comm_.size() == 1) return;
+  std::vector<std::int64_t> buffer(counts_.stocks);
+  buffer.insert(buffer.end(), counts_.transit_wait.begin(), counts_.transit_wait.end());
+  comm_.sum(buffer);
+  std::copy_n(buffer.begin(), counts_.stocks.size(), counts_.stocks.begin());
+  std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(counts_.stocks.size()), buffer.end(),
+            counts_.transit_wait.begin());
+}
+
+// At the first step of each year, each origin's residents at home (at home, returned,
+// on a visit) are brought to what its population series asks for. Those at home or
+// returned leave the working-age population with the turnover's chance, and a new
+// person takes each one's place (an agent at home with traits drawn afresh); where the
+// residents exceed the target, more leave and their places stay empty; where they fall
+// short, the reserve enters in id order. Every draw is a function of (seed, agent,
+// step), and the entrants' count follows from counts summed over ranks, so results do
+// not depend on threads or ranks.
+void Engine::renew_population() {
+  std::fill(step_entries_.begin(), step_entries_.end(), 0);
+  std::fill(step_exits_.begin(), step_exits_.end(), 0);
+  const Scenario& sc = world_->scenario();
+  if (sc.demography.mode != DemographyMode::Renewing || !sc.opens_year(step_)) return;
+  const int origins = world_->origin_count();
+  const auto now = static_cast<std::uint32_t>(step_);
+  auto residents = [&](int o, bool with_visitors) {
+    std::int64_t n = 0;
+    for (int node = 0; node < counts_.nodes; ++node)
+      n += counts_.stocks[counts_.stock(o, node, Status::AtHome)] +
+           counts_.stocks[counts_.stock(o, node, Status::Returned)] +
+           (with_visitors ? counts_.stocks[counts_.stock(o, node, Status::Visitor)] : 0);
+    return n;
+  };
+  std::vector<double> leave_empty(static_cast<std::size_t>(origins));
+  std::vector<std::int64_t> target(static_cast<std::size_t>(origins));
+  const double turnover = sc.demography.turnover;
+  for (int o = 0; o < origins; ++o) {
+    target[o] = std::llround(sc.resident_target(o, step_));
+    const std::int64_t surplus = residents(o, true) - target[o], may_leave = residents(o, false);
+    leave_empty[o] = surplus > 0 && may_leave > 0 ? static_cast<double>(surplus) / static_cast<double>(may_leave) : 0;
+  }
+  auto enter = [&](std::size_t i, int o, NodeId home) {
+    agents_.status[i] = static_cast<std::uint8_t>(Status::AtHome);
+    agents_.location[i] = home;
+    agents_.destination[i] = 0;
+    agents_.via[i] = kNoNode;
+    agents_.timer[i] = 0;
+    if (schedule_)
+      schedule_->enter(agents_, i, o, step_, draw(seed_, agents_.first_id + i, now, Purpose::Demography).uniform(1));
+  };
+  // Who leaves: in blocks of ids fixed by the origin's first id, the candidates are the
+  // successes of Bernoulli(p) trials over the block's ids, drawn as geometric gaps from
+  // the block's own stream, so a year's cost follows the leavers, not the population;
+  // a candidate at home or returned leaves (others are not in the working-age
+  // population at home). Each rank walks the blocks it holds a part of.
+  struct Block {
+    int o;
+    std::uint64_t begin, end;  // global ids
+  };
+  std::vector<Block> blocks;
+  const std::uint64_t mine_begin = agents_.first_id, mine_end = agents_.first_id + agents_.size();
+  for (int o = 0; o < origins; ++o)
+    for (std::uint64_t g = origin_first_id_[o]; g < origin_first_id_[o + 1]; g += kLeaveBlock) {
+      const std::uint64_t end = std::min(g + kLeaveBlock, origin_first_id_[o + 1]);
+      if (end > mine_begin && g < mine_end && turnover + leave_empty[o] > 0) blocks.push_back({o, g, end});
+    }
+  partials_->clear_stocks();
+  std::vector<std::atomic<std::int64_t>> replaced(static_cast<std::size_t>(origins)),
+      emptied(static_cast<std::size_t>(origins));
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks.size(), 16), [&](const auto& r) {
+    Partial& part = partials_->mine(counts_);
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      const Block& block = blocks[k];
+      const int o = block.o;
+      const NodeId home = world_->origin_node(o);
+      const double p = std::min(1.0, turnover + leave_empty[o]), log_stay = std::log1p(-p);
+      std::uint64_t counter = block.begin * kLeaveBlock;
+      Draws words{};
+      int used = 4;
+      auto uniform = [&] {
+        if (used == 4) {
+          words = draw(seed_, counter++, now, Purpose::Leaving);
+          used = 0;
+        }
+        return words.uniform(used++);
+      };
+      std::int64_t new_person = 0, gone = 0;
+      for (std::uint64_t id = block.begin;; ++id) {
+        const double u = uniform();
+        const double gap = p >= 1.0 ? 0.0 : std::floor(std::log1p(-u) / log_stay);
+        if (gap >= static_cast<double>(block.end - id)) break;
+        id += static_cast<std::uint64_t>(gap);
+        const bool replace = uniform() * p < turnover;
+        if (id < mine_begin || id >= mine_end) continue;
+        const std::size_t i = id - mine_begin;
+        const std::uint8_t s = agents_.status[i];
+        if (s != static_cast<std::uint8_t>(Status::AtHome) && s != static_cast<std::uint8_t>(Status::Returned))
+          continue;
+        tally(agents_, counts_, i, o, home, -1, part.counts.stocks, part.counts.transit_wait);
+        if (replace) {
+          draw_traits(agents_, i, sc.origins[o], params_[o].savings_dispersion, seed_, step_);
+          enter(i, o, home);
+          tally(agents_, counts_, i, o, home, +1, part.counts.stocks, part.counts.transit_wait);
+          ++new_person;
+        } else {
+          agents_.status[i] = kAbsent;
+          if (schedule_) schedule_->cancel(i);
+          ++gone;
+        }
+      }
+      replaced[o] += new_person;
+      emptied[o] += gone;
+    }
+  });
+  std::vector<std::int64_t> gone(static_cast<std::size_t>(origins));
+  for (int o = 0; o < origins; ++o) {
+    gone[o] = emptied[o].load();
+    step_exits_[o] = replaced[o].load() + gone[o];
+    step_entries_[o] = replaced[o].load();
+  }
+  if (comm_.size() > 1) comm_.sum(gone);
+  for (int o = 0; o < origins; ++o) {
+    const std::int64_t entrants = std::max<std::int64_t>(0, target[o] - (residents(o, true) - gone[o]));
+    const OriginSpec& spec = sc.origins[o];
+    const NodeId home = world_->origin_node(o);
+    // This rank's part of the entrants' ids: the reserve first, in id order.
+    const auto from_reserve = std::min<std::uint64_t>(static_cast<std::uint64_t>(entrants), spec.reserve - entered_[o]);
+    const std::uint64_t from = reserve_begin_[o] + entered_[o], to = from + from_reserve;
+    const std::uint64_t mine_from = std::clamp(from, mine_begin, mine_end),
+                        mine_to = std::clamp(to, mine_begin, mine_end);
+    for (std::uint64_t id = mine_from; id < mine_to; ++id) enter(id - mine_begin, o, home);
+    std::int64_t mine = static_cast<std::int64_t>(mine_to - mine_from);
+    entered_[o] += from_reserve;
+    // Emigration beyond the reserve's allowance: the places left empty before, in id order
+    // over all ranks (rare, so this scan of the origin's agents is too).
+    if (const auto more = static_cast<std::uint64_t>(entrants) - from_reserve; more > 0) {
+      const std::uint64_t b = std::clamp(origin_first_id_[o], mine_begin, mine_end) - mine_begin,
+                          e = std::clamp(reserve_begin_[o], mine_begin, mine_end) - mine_begin;
+      std::vector<std::uint64_t> empty;
+      for (std::uint64_t i = b; i < e; ++i)
+        if (agents_.status[i] == kAbsent) empty.push_back(i);
+      std::vector<std::uint64_t> per_rank{empty.size()};
+      if (comm_.size() > 1) {
+        const std::vector<std::byte> all = comm_.all_gather(std::as_bytes(std::span(per_rank)));
+        per_rank.resize(all.size() / sizeof(std::uint64_t));
+        std::memcpy(per_rank.data(), all.data(), all.size());
+      }
+      std::uint64_t before_me = 0;
+      for (int r = 0; r < comm_.rank(); ++r) before_me += per_rank[r];
+      // Fewer places than entrants (emigration of a fifth of the residents a year, say):
+      // the residents stay short of the series until places free up.
+      const std::uint64_t take = std::min<std::uint64_t>(empty.size(), more - std::min(more, before_me));
+      for (std::uint64_t k = 0; k < take; ++k) {
+        draw_traits(agents_, empty[k], spec, params_[o].savings_dispersion, seed_, step_);
+        enter(empty[k], o, home);
+      }
+      mine += static_cast<std::int64_t>(take);
+    }
+    own_stocks_[counts_.stock(o, home, Status::AtHome)] += mine;
+    step_entries_[o] += mine;
+  }
+  if (schedule_) {
+    partials_->sum_stocks(own_stocks_, own_transit_timers_, false);
+  } else {
+    recount_own();  // the stepped engine recounts every step; its own_stocks_ are not kept up to date
+  }
+  publish_stocks();
+  share_stocks();
+}
+
 void Engine::update() {
+  renew_population();
   const Scenario& sc = world_->scenario();
   env_ = baseline_environment(*world_, params_);
   env_.mechanism_key = mechanism_key(sc, replicate_);
@@ -173,6 +358,8 @@ void Engine::update() {
     counts_.quota_unfilled.assign(quotas, 0);
   }
   counts_.clear_flows();
+  counts_.entries = step_entries_;
+  counts_.exits = step_exits_;
   counts_.remittances = tables_.remittances;
   if (schedule_) schedule_->refresh(agents_, tables_, step_);
 }
@@ -191,7 +378,8 @@ void Engine::decide() {
     by_origin(agents_, r.begin(), r.end(), [&](int o, std::uint64_t b, std::uint64_t e) {
       const NodeId home = world_->origin_node(o);
       for (std::uint64_t i = b; i < e; ++i)
-        if (!k.act(i, o, gate(agents_.first_id + i))) k.count(i, o, home);  // requesters: counted after resolve
+        if (agents_.status[i] != kAbsent && !k.act(i, o, gate(agents_.first_id + i)))
+          k.count(i, o, home);  // requesters: counted after resolve
     });
   });
   // Everyone who did not request; requesters follow in apply.
@@ -212,7 +400,7 @@ void Engine::decide_events() {
       // find them first, then fetch a few ahead of the one being done.
       std::vector<std::uint32_t>& due = p.due;
       due.clear();
-      schedule_->collect_due(b, e, step_, due);
+      schedule_->collect_due(b, std::min(e, std::max(b, not_entered(o))), step_, due);
       constexpr std::size_t kAhead = 8;
       for (std::size_t j = 0; j < due.size(); ++j) {
         if (j + kAhead < due.size()) agents_.prefetch(b + due[j + kAhead]);

@@ -39,6 +39,9 @@ class BinaryReader;
 class BinaryWriter;
 class EventSchedule;
 
+// Ids per block of a renewing population's draws of who leaves (Engine::renew_population).
+inline constexpr std::uint64_t kLeaveBlock = 4096;
+
 class Engine {
  public:
   // With a communicator of several ranks, this engine holds its rank's block of the
@@ -101,6 +104,11 @@ class Engine {
   };
 
   void share_counts();
+  void share_stocks();      // sums counts_.stocks and transit_wait over ranks (each holds its own)
+  void renew_population();  // a renewing demography's exits and entries, at the start of a year
+  // Local index of origin o's first reserve agent not yet entered: the agents from there
+  // to the origin's end have no events, so the event-driven scan stops there.
+  std::uint64_t not_entered(int o) const;
   void decide_events();
   void recount_own();     // this rank's stocks and in-transit timer sums, from every agent
   void publish_stocks();  // counts_.stocks and transit_wait from this rank's, before sharing
@@ -127,6 +135,11 @@ class Engine {
   // sums of in-transit agents' entry steps, kept up to date event by event.
   std::unique_ptr<EventSchedule> schedule_;
   std::vector<std::int64_t> own_stocks_, own_transit_timers_;
+  // A renewing population: each origin's first reserve agent (global id), how many of
+  // the reserve have entered so far (the same on every rank), and this rank's entries
+  // and exits of the step, recorded once the step's flows are cleared.
+  std::vector<std::uint64_t> origin_first_id_, reserve_begin_, entered_;  // global ids; per origin (+1 for the first)
+  std::vector<std::int64_t> step_entries_, step_exits_;
 };
 
 // The series a replicate of `world` records (core and every policy's), declared but

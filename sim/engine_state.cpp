@@ -3,6 +3,7 @@
 // series so far. The layout is part of the checkpoint format (ensemble/checkpoint.cpp,
 // kFormat): change it only with a new format number.
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include "output/binary.hpp"
@@ -16,13 +17,16 @@ void Engine::save(BinaryWriter& out) const {
   out.put<std::uint64_t>(seed_);
   out.put<std::uint64_t>(agents_.first_id);
   out.put_vector(agents_.origin_begin);
-  // Skill and resources are fixed traits, drawn from (seed, agent) when the engine is
-  // built, so a restored engine has them already; only what changes is saved.
+  // Skill and resources are drawn from (seed, agent) when the engine is built, and again
+  // for a new person in a renewing population, so they are saved too.
   out.put_compressed(agents_.status);
+  out.put_compressed(agents_.skill);
+  out.put_compressed(agents_.resources);
   out.put_compressed(agents_.location);
   out.put_compressed(agents_.destination);
   out.put_compressed(agents_.via);
   out.put_compressed(agents_.timer);
+  out.put_vector(entered_);
   if (schedule_) schedule_->save(out);
   out.put<std::int32_t>(counts_.quotas);
   for_each_count_table(counts_, [&](const std::vector<std::int64_t>& v) { out.put_vector(v); });
@@ -44,16 +48,25 @@ void Engine::restore(BinaryReader& in) {
     if (field.size() != n) throw CorruptData("agent count differs");
   };
   agent_field(agents_.status);
+  agent_field(agents_.skill);
+  agent_field(agents_.resources);
   agent_field(agents_.location);
   agent_field(agents_.destination);
   agent_field(agents_.via);
   agent_field(agents_.timer);
+  std::vector<std::uint64_t> entered = in.get_vector<std::uint64_t>();
+  if (entered.size() != entered_.size()) throw CorruptData("entrant counts of another size");
+  for (std::size_t o = 0; o < entered.size(); ++o)
+    if (entered[o] > world_->scenario().origins[o].reserve) throw CorruptData("more entrants than the reserve");
+  entered_ = std::move(entered);
   // Values the rules index tables with must be in range, whatever the file says.
   const auto nodes = static_cast<std::size_t>(world_->node_count());
   const auto destinations = static_cast<std::size_t>(std::max(1, world_->destination_count()));
   for (std::size_t i = 0; i < n; ++i)
-    if (static_cast<int>(agents_.status[i]) >= kStatusCount || agents_.location[i] >= nodes ||
-        agents_.destination[i] >= destinations || (agents_.via[i] >= nodes && agents_.via[i] != kNoNode))
+    if ((static_cast<int>(agents_.status[i]) >= kStatusCount && agents_.status[i] != kAbsent) ||
+        agents_.skill[i] >= kSkillCount || !std::isfinite(agents_.resources[i]) || agents_.resources[i] < 0.0f ||
+        agents_.location[i] >= nodes || agents_.destination[i] >= destinations ||
+        (agents_.via[i] >= nodes && agents_.via[i] != kNoNode))
       throw CorruptData("agent state out of range");
   if (schedule_) schedule_->restore(in, step);
   counts_.quotas = in.get<std::int32_t>();

@@ -76,7 +76,7 @@ int EventSchedule::refresh(const AgentStore& a, const StepTables& t, int step) {
         tbb::blocked_range<std::uint64_t>(a.origin_begin[o], a.origin_begin[o + 1], kAgentGrain), [&](const auto& r) {
           std::uint64_t mine = 0;
           for (std::uint64_t i = r.begin(); i < r.end(); ++i)
-            if (redraw[cls(o, static_cast<Status>(a.status[i]))]) {
+            if (a.status[i] != kAbsent && redraw[cls(o, static_cast<Status>(a.status[i]))]) {
               next_[i] =
                   next_event(a, i, o, step,
                              draw(seed_, a.first_id + i, static_cast<std::uint32_t>(step), Purpose::Redraw).uniform(0),

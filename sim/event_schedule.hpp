@@ -53,6 +53,7 @@ class EventSchedule {
         bound_(static_cast<std::size_t>(origins) * kStatusCount, -1.0),
         log_miss_(bound_.size(), 0.0),
         miss_to_end_(bound_.size(), 0.0),
+        no_shortcut_(bound_.size(), 0.0),
         steps_(steps),
         seed_(seed) {}
 
@@ -83,6 +84,14 @@ class EventSchedule {
   // Draws agent i's next event after it acted in `step` (its state is the new one).
   void reschedule(const AgentStore& a, std::size_t i, int o, int step, const Draws& look) {
     next_[i] = next_event(a, i, o, step + 1, look.uniform(1), miss_to_end_);
+  }
+
+  // A renewing population (Engine::renew_population): an agent that left has no more
+  // events; one that entered at the start of `step` has its first candidate drawn from
+  // `step` on, with `uniform` its own draw.
+  void cancel(std::size_t i) { next_[i] = kNever; }
+  void enter(const AgentStore& a, std::size_t i, int o, int step, double uniform) {
+    next_[i] = next_event(a, i, o, step, uniform, no_shortcut_);
   }
 
   // At the start of `step`, with that step's tables: new bounds where the need left
@@ -128,6 +137,7 @@ class EventSchedule {
   std::vector<double> bound_;        // per (origin, status); negative: not drawn yet
   std::vector<double> log_miss_;     // per (origin, status): ln(1 - bound), for the gaps
   std::vector<double> miss_to_end_;  // per (origin, status): no candidate after this step (refresh)
+  std::vector<double> no_shortcut_;  // zeros: next_event always draws the gap (enter)
   int steps_ = 0;
   std::uint64_t seed_ = 0;
   std::uint64_t class_redraws_ = 0, agents_redrawn_ = 0;

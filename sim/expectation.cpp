@@ -268,6 +268,8 @@ ExpectedStocks expected_stocks(const World& world, int steps, int quadrature_nod
   const Scenario& sc = world.scenario();
   if (sc.model.remittance_share != 0)
     throw std::invalid_argument("expected_stocks: agents interact through remittances");
+  if (sc.demography.mode == DemographyMode::Renewing)
+    throw std::invalid_argument("expected_stocks: a renewing population's entrants follow the residents' count");
   const std::vector<ModelParams> params = scenario_parameters(sc);
   for (size_t o = 0; o < sc.origins.size(); ++o) {
     if (params[o].logit_diaspora != 0 || params[o].aspiration_diaspora != 0 || params[o].family_reunification != 0)

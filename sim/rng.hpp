@@ -8,12 +8,14 @@
 namespace migflow {
 
 enum class Purpose : std::uint32_t {
-  Init = 1,     // an agent's fixed traits (skill, resources)
-  Step = 2,     // the four uniforms an agent uses in one step
-  Resolve = 3,  // the priority key of a capacity-limited request
-  Gate = 4,     // whether anything happens to an agent this step (one word per agent)
-  Look = 5,     // event-driven engine, an agent's due step: its gate, the gap to its next candidate
-  Redraw = 6,   // event-driven engine: that gap again, drawn when the class's gate bound changed
+  Init = 1,        // an agent's fixed traits (skill, resources)
+  Step = 2,        // the four uniforms an agent uses in one step
+  Resolve = 3,     // the priority key of a capacity-limited request
+  Gate = 4,        // whether anything happens to an agent this step (one word per agent)
+  Look = 5,        // event-driven engine, an agent's due step: its gate, the gap to its next candidate
+  Redraw = 6,      // event-driven engine: that gap again, drawn when the class's gate bound changed
+  Demography = 7,  // a renewing population: an entrant's first candidate
+  Leaving = 8,  // a renewing population: who leaves it, a stream per block of ids (key: block's first id * 4096 + word)
   // Calibration and sensitivity analysis (analysis/): keyed by particle or sample, not agent.
   Prior = 16,             // initial draws of the sampler's particles
   Resample = 17,          // the sampler's resampling

@@ -24,6 +24,8 @@ void StepCounts::resize(int o, int d, int n, int e, int q) {
   asylum_decisions.assign(static_cast<size_t>(o) * d * kDecisionCount, 0);
   victims_identified.assign(static_cast<size_t>(o) * d, 0);
   victims_protected.assign(static_cast<size_t>(o) * d, 0);
+  entries.assign(static_cast<size_t>(o), 0);
+  exits.assign(static_cast<size_t>(o), 0);
   quota_requests.assign(q, 0);
   quota_granted.assign(q, 0);
   quota_recruited.assign(q, 0);
@@ -35,7 +37,7 @@ void StepCounts::clear_flows() {
 }
 
 void StepCounts::add(const StepCounts& other) {
-  const std::vector<std::int64_t>* src[20];
+  const std::vector<std::int64_t>* src[24];
   int n = 0;
   for_each_flow_table(other, [&](const auto& v) { src[n++] = &v; });
   n = 0;

@@ -29,6 +29,8 @@ struct StepCounts {
   std::vector<std::int64_t> asylum_decisions;     // (origin, destination, decision)
   std::vector<std::int64_t> victims_identified;   // (origin, destination): exploited identified
   std::vector<std::int64_t> victims_protected;    // (origin, destination): of them, granted a permit
+  std::vector<std::int64_t> entries;              // (origin): entered the working-age population at home
+  std::vector<std::int64_t> exits;                // (origin): left it (aged out, died)
   std::vector<std::int64_t> quota_requests;       // per quota
   std::vector<std::int64_t> quota_granted;        // per quota: applicants who won a permit
   std::vector<std::int64_t> quota_recruited;      // per quota: recruited at home for the places left
@@ -64,6 +66,8 @@ void for_each_flow_table(Counts& c, F f) {
   f(c.asylum_decisions);
   f(c.victims_identified);
   f(c.victims_protected);
+  f(c.entries);
+  f(c.exits);
   f(c.quota_requests);
   f(c.quota_granted);
   f(c.quota_recruited);

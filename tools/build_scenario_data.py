@@ -68,6 +68,7 @@ NO_MIGRATION_PAIRS = {frozenset(("ARM", "AZE"))}
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2023
+PROJECTION_LAST_YEAR = 2050
 DIASPORA_YEARS = (2005, 2010, 2015, 2020)
 DIASPORA_START_YEAR = 2005
 
@@ -146,7 +147,21 @@ def build_attributes(raw, countries):
     wanted = set(countries)
     rows = [attribute_row(r) for r in read_rows(raw / "wdi_country_indicators.csv")
             if r["iso3"] in wanted and FIRST_YEAR <= int(r["year"]) <= LAST_YEAR]
+    rows += projected_working_age(raw, wanted)
     rows.sort(key=lambda r: (r[0], int(r[1])))
+    return rows
+
+
+def projected_working_age(raw, wanted):
+    """Rows of population aged 15-64 only, for the years after the WDI's (WPP 2024
+    medium variant, 1 July, five-yearly to PROJECTION_LAST_YEAR): the population a
+    renewing demography follows beyond the data. The WDI's 15-64 (total population and
+    age dependency ratio) is WPP 2024 too: they agree to the person in 2005 and 2020."""
+    rows = []
+    for r in read_rows(raw / "wpp2024_pop15_64_quinquennial_derived.csv"):
+        year = int(r["year"])
+        if r["iso3"] in wanted and r["variant"] != "estimates" and LAST_YEAR < year <= PROJECTION_LAST_YEAR:
+            rows.append([r["iso3"], str(year), str(round(float(r["pop_15_64_thousands"]) * 1000)), "", ""])
     return rows
 
 

@@ -49,7 +49,12 @@ h5diff one.h5 two_groups.h5 || fail "2 ranks in 2 replicate groups differ from 1
 h5diff one.h5 three_groups.h5 || fail "3 ranks in 2 replicate groups differ from 1 process"
 mpirun -np 2 "$migflow" run "$scenario" --out "$work/other_seed.h5" --replicates 3 --seed 8 2> /dev/null
 h5diff -q one.h5 other_seed.h5 > /dev/null && fail "another seed gave the same output: the comparison cannot fail"
-echo "1. 1, 2 and 3 ranks: identical"
+# A renewing population (entrants in id order across ranks, leavers drawn per block of ids).
+renew=(--set demography.mode=renewing --set "nodes=[{id: MDA, population: {2010: 2600000, 2011: 3100000, 2012: 2500000}}]")
+"$migflow" run "$scenario" "${renew[@]}" --out "$work/renew_one.h5" --replicates 2 --threads 2 2> renew_one.log
+mpirun -np 3 "$migflow" run "$scenario" "${renew[@]}" --out "$work/renew_three.h5" --replicates 2 --threads 1 2> renew_three.log
+h5diff renew_one.h5 renew_three.h5 || fail "a renewing population on 3 ranks differs from 1"
+echo "1. 1, 2 and 3 ranks: identical (and a renewing population on 1 and 3)"
 
 # A run long enough to be interrupted.
 cat > long.yaml <<YAML

@@ -23,6 +23,7 @@ std::vector<std::int64_t> recount(const Engine& e) {
   std::vector<std::int64_t> cells(c.stocks.size(), 0);
   for (int o = 0; o < c.origins; ++o)
     for (std::uint64_t i = a.origin_begin[o]; i < a.origin_begin[o + 1]; ++i) {
+      if (a.status[i] == kAbsent) continue;  // outside a renewing working-age population
       EXPECT_LT(a.location[i], c.nodes);
       EXPECT_LT(a.status[i], kStatusCount);
       ++cells[c.stock(o, a.location[i], static_cast<Status>(a.status[i]))];
@@ -217,8 +218,9 @@ TEST_P(EngineTest, IdenticalResultsOnOneTwoAndFourThreads) {
 // A run saved halfway and restored into a fresh engine carries on exactly as if never
 // stopped (the event-driven engine's schedule, next events and gate bounds, is part of
 // the state).
-TEST_P(EngineTest, ResumesExactlyFromASavedState) {
-  auto world = testing::world_of(testing::small_scenario(busy_world(GetParam())));
+// Runs replicate 1 whole, and again saved after 17 steps and restored into a fresh engine:
+// the two must give the same series, and the schedule the same looks.
+void expect_resumes_exactly(std::shared_ptr<const World> world) {
   Engine whole(world, 1);
   whole.run();
   Engine first(world, 1);
@@ -238,7 +240,104 @@ TEST_P(EngineTest, ResumesExactlyFromASavedState) {
   }
 }
 
+TEST_P(EngineTest, ResumesExactlyFromASavedState) {
+  expect_resumes_exactly(testing::world_of(testing::small_scenario(busy_world(GetParam()))));
+}
+
+// --- a renewing population (docs/model.md, "Population"), through both engines ----
+
+// The busy world with MDA's working-age population growing by a fifth in 2010 and then
+// falling by a quarter in 2011, and emigration within the reserve's allowance.
+std::string renewing_world(EngineMode engine, int agents = 60000, int replicates = 2) {
+  std::string world = busy_world(engine, agents, replicates);
+  world.replace(world.find("emigration_rate: 0.02"), 21, "emigration_rate: 0.001");
+  return world + R"(demography: {mode: renewing}
+nodes: [{id: MDA, population: {2010: 2600000, 2011: 3100000, 2012: 2300000}}]
+)";
+}
+
+std::int64_t residents_at_home(const StepCounts& c) {
+  std::int64_t n = 0;
+  for (int node = 0; node < c.nodes; ++node)
+    n += c.stocks[c.stock(0, node, Status::AtHome)] + c.stocks[c.stock(0, node, Status::Returned)] +
+         c.stocks[c.stock(0, node, Status::Visitor)];
+  return n;
+}
+
+// Each January the residents at home are brought to the population series: exactly
+// where it grows (the reserve makes up the rest), within 1% where it falls (leavers are
+// drawn); every step, the agents in the population change by entries minus exits, and
+// the stocks equal a recount of the agent store.
+TEST_P(EngineTest, RenewingPopulationFollowsItsSeriesAndCountsEveryEntryAndExit) {
+  auto world = testing::world_of(testing::small_scenario(renewing_world(GetParam())));
+  const Scenario& sc = world->scenario();
+  ASSERT_GT(sc.origins[0].reserve, 0u);
+  Engine engine(world, 0);
+  auto in_population = [](const StepCounts& c) {
+    std::int64_t n = 0;
+    for (auto v : c.stocks) n += v;
+    return n;
+  };
+  std::int64_t before = in_population(engine.counts()), entries = 0, exits = 0;
+  int renewals = 0;
+  while (!engine.done()) {
+    const int step = engine.steps_done();
+    engine.update();
+    if (sc.opens_year(step)) {
+      ++renewals;
+      const double target = sc.resident_target(0, step);
+      const std::int64_t residents = residents_at_home(engine.counts());
+      if (sc.calendar.date(step).year == 2011) {
+        EXPECT_EQ(residents, std::llround(target)) << "growing, " << sc.calendar.date(step).str();
+      } else {
+        EXPECT_NEAR(static_cast<double>(residents) / target, 1.0, 0.01) << "falling, " << sc.calendar.date(step).str();
+      }
+    }
+    engine.decide();
+    engine.resolve_and_apply();
+    engine.record();
+    engine.finish_step();
+    const StepCounts& c = engine.counts();
+    const std::int64_t after = in_population(c);
+    ASSERT_EQ(after, before + c.entries[0] - c.exits[0]) << "step " << step;
+    ASSERT_EQ(recount(engine), c.stocks) << "step " << step;
+    if (!sc.opens_year(step)) {
+      EXPECT_EQ(c.entries[0] + c.exits[0], 0) << "step " << step;
+    }
+    entries += c.entries[0];
+    exits += c.exits[0];
+    before = after;
+  }
+  EXPECT_EQ(renewals, 2);
+  EXPECT_GT(entries, 0);
+  EXPECT_GT(exits, entries / 4);  // turnover in 2011, the fall in 2012
+}
+
+TEST_P(EngineTest, RenewingPopulationIdenticalOnOneTwoAndFourThreads) {
+  auto world = testing::world_of(testing::small_scenario(renewing_world(GetParam(), 150000, 3)));
+  const auto one = run_with_threads(world, 1);
+  expect_identical(one, run_with_threads(world, 2));
+  expect_identical(one, run_with_threads(world, 4));
+}
+
+// Saved between the two renewals: the entrants so far, who left, and the new persons'
+// traits are part of the state.
+TEST_P(EngineTest, RenewingPopulationResumesExactlyFromASavedState) {
+  expect_resumes_exactly(testing::world_of(testing::small_scenario(renewing_world(GetParam()))));
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EngineTest, ::testing::Values(EngineMode::Stepped, EngineMode::Event), engine_name);
+
+// The reserve is sized from the calendar and the series; a closed population has none.
+TEST(Engine, ARenewingPopulationsReserveCoversItsGrowthAndAClosedOneHasNone) {
+  auto closed = testing::small_scenario(busy_world(EngineMode::Event));
+  EXPECT_EQ(closed->origins[0].reserve, 0u);
+  auto renewing = testing::small_scenario(renewing_world(EngineMode::Event));
+  const double growth = renewing->resident_target(0, 12) - static_cast<double>(renewing->origins[0].agents);
+  EXPECT_GE(static_cast<double>(renewing->origins[0].reserve), growth);
+  EXPECT_NE(testing::error_of("demography: {mode: growing}").find("demography.mode"), std::string::npos);
+  EXPECT_NE(testing::error_of("demography: {turnover: 2}").find("demography.turnover"), std::string::npos);
+}
 
 // What the event-driven engine is for: in this world, which moves fast (2% leave a month,
 // and those in transit are looked at every step), it looks at far fewer agents than the
