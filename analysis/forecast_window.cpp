@@ -75,6 +75,7 @@ ForecastWindow::ForecastWindow(const Scenario& base, const Observations& observe
   if (sc->calendar.end.index() < sc->calendar.start.index())
     throw std::invalid_argument("forecast window: the scenario starts after " + std::to_string(last_year));
   if (agents > 0) sc->scale_to(agents);
+  sc->size_reserves();  // the calendar and the start changed
   world_ = std::make_shared<const World>(sc);
   for (EdgeId e = 0; e < static_cast<EdgeId>(world_->edge_count()); ++e)
     if (world_->edge(e).external_border && world_->member_state_index(world_->edge(e).to) >= 0) into_eu_.push_back(e);

@@ -40,6 +40,40 @@ std::uint64_t number_in(const std::string& path, std::uint64_t fallback) {
 
 }  // namespace
 
+std::uint64_t cgroup_memory_room(const std::string& self_cgroup, const std::string& root) {
+  constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  std::uint64_t room = kNone;
+  // Each level of the group's path up to the hierarchy's root: a limit anywhere above
+  // binds too (a batch job's step inside its job inside the scheduler's slice).
+  auto walk = [&](std::string dir, const std::string& top, const char* limit_file, const char* usage_file) {
+    for (;;) {
+      const std::uint64_t cap = number_in(dir + "/" + limit_file, kNone), used = number_in(dir + "/" + usage_file, 0);
+      if (cap != kNone) room = std::min(room, cap > used ? cap - used : 0);
+      if (dir.size() <= top.size()) break;
+      dir = dir.substr(0, dir.rfind('/'));
+    }
+  };
+  std::ifstream in(self_cgroup);
+  for (std::string line; std::getline(in, line);) {
+    // hierarchy-id:controllers:path; v2 is "0::/path", v1 names "memory" among its controllers.
+    const std::size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    const std::string controllers = line.substr(a + 1, b - a - 1);
+    std::string path = line.substr(b + 1);
+    if (path == "/") path.clear();
+    if (controllers.empty())
+      walk(root + path, root, "memory.max", "memory.current");
+    else if (("," + controllers + ",").find(",memory,") != std::string::npos)
+      walk(root + "/memory" + path, root + "/memory", "memory.limit_in_bytes", "memory.usage_in_bytes");
+  }
+  // Without /proc/self/cgroup (or where it names no memory hierarchy), the roots.
+  if (room == kNone) {
+    walk(root, root, "memory.max", "memory.current");
+    walk(root + "/memory", root + "/memory", "memory.limit_in_bytes", "memory.usage_in_bytes");
+  }
+  return room;
+}
+
 std::uint64_t available_memory_bytes() {
   constexpr std::uint64_t kNone = ~std::uint64_t{0};
   std::uint64_t have = kNone;
@@ -50,13 +84,8 @@ std::uint64_t available_memory_bytes() {
     while (in >> key >> kib >> unit)
       if (key == "MemAvailable:") have = kib * 1024;
   }
-  // A cgroup's limit (a container, a batch job) less what it already uses: v2, then v1.
-  for (const auto& [limit, usage] :
-       {std::pair{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
-        std::pair{"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"}}) {
-    const std::uint64_t cap = number_in(limit, kNone), used = number_in(usage, 0);
-    if (cap != kNone && cap > used) have = std::min(have, cap - used);
-  }
+  // The process's own cgroup (a container, a batch job): its limits less what it uses.
+  have = std::min(have, cgroup_memory_room("/proc/self/cgroup", "/sys/fs/cgroup"));
   // `ulimit -v` and `ulimit -d`: address space and data segment, less what this process maps.
   std::uint64_t mapped = 0;
   {

@@ -171,7 +171,7 @@ std::vector<std::pair<std::string, std::string>> bench_command(const BenchReques
   if (request.engine) sc->engine = engine_mode_named(*request.engine).value();  // checked by its field
   const auto world = std::make_shared<const World>(sc);
   const std::string refusal = memory_refusal(*world, 1, comm.size());
-  if (comm.any(!refusal.empty())) throw SessionError(Failure::BadInput, comm.rank() == 0 ? refusal : "");
+  fail_together(comm, refusal.empty() ? std::nullopt : std::optional(SessionError(Failure::BadInput, refusal)));
   const ReplicateTimes times = time_one_replicate(world, comm);
   Figures figures;
   if (comm.rank() == 0) add_replicate(figures, path, *sc, times, request, comm);

@@ -13,6 +13,12 @@ SessionError::SessionError(Failure failure, const std::string& message, int os_e
 SessionError::SessionError(const InputError& e)
     : std::runtime_error(e.what()), failure(Failure::BadInput), where(e.where), field(e.field) {}
 
+void fail_together(const Comm& comm, const std::optional<SessionError>& failure) {
+  const int first = comm.first_rank_with(failure.has_value());
+  if (first == comm.rank()) throw *failure;
+  if (first >= 0) throw SessionError(Failure::BadInput, "");
+}
+
 SessionError failure_of(const std::exception_ptr& error, Failure otherwise) {
   try {
     std::rethrow_exception(error);

@@ -4,10 +4,12 @@
 // become it.
 #pragma once
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "model/input_error.hpp"
+#include "sim/comm.hpp"
 
 namespace migflow {
 
@@ -36,6 +38,10 @@ class SessionError : public std::runtime_error {
 // OutputError is an output failure; analysis's StopRequested is Stopped. Anything else is
 // `otherwise`: what failing means in the step that threw (bad input while preparing a
 // command, unexpected while it runs).
+// A failure on any rank fails every rank; the lowest failing rank has the message (and
+// where the bad input is), the others fail quietly.
+void fail_together(const Comm& comm, const std::optional<SessionError>& failure);
+
 SessionError failure_of(const std::exception_ptr& error, Failure otherwise);
 
 // Runs `step`; any exception leaves it as failure_of(it, otherwise).

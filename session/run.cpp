@@ -13,14 +13,6 @@ namespace migflow {
 
 namespace {
 
-// A failure on any rank fails every rank; the lowest failing rank has the message (and
-// where the bad input is).
-void fail_together(const Comm& comm, const std::optional<SessionError>& failure) {
-  const int first = comm.first_rank_with(failure.has_value());
-  if (first == comm.rank()) throw *failure;
-  if (first >= 0) throw SessionError(Failure::BadInput, "");
-}
-
 RunRequest resumed(const RunRequest& given) {
   RunRequest r = given;
   r.checkpoint = given.resume;
@@ -125,8 +117,9 @@ PreparedRun prepare_run(RunRequest request, const Context& ctx) {
                        comm.rank() == 0 ? "the processes were given different runs (scenario, data files, seed, "
                                           "replicates or checkpoint options); every process of a job must run the same"
                                         : "");
+  // The refusing rank says why (the first one, if several do); the others exit quietly.
   const std::string refusal = memory_error(*run.world, comm, request.replicate_groups);
-  if (comm.any(!refusal.empty())) throw SessionError(Failure::BadInput, comm.rank() == 0 ? refusal : "");
+  fail_together(comm, refusal.empty() ? std::nullopt : std::optional(SessionError(Failure::BadInput, refusal)));
   run.request = settled(request, sc);
   // The output file (and the checkpoint directory) can be written; said on every rank's behalf.
   std::string error;

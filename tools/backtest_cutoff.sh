@@ -6,6 +6,8 @@
 # trend. Run once, when the work it tests is done, and reported as it comes out.
 # Usage: tools/backtest_cutoff.sh BUILD_DIR CUTOFF TEST_YEAR OUT_DIR [partner ...]
 #   MIGFLOW_PARTICLES=N  SMC particles (default 64)
+#   MIGFLOW_DEMOGRAPHY=renewing  calibrate and run the baselines with a renewing population
+#                        (docs/model.md, "Population"), as the projections run
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
@@ -16,17 +18,20 @@ shift 4
 partners=("$@")
 [ ${#partners[@]} -gt 0 ] || partners=(cape_verde moldova georgia armenia azerbaijan morocco tunisia jordan belarus)
 particles=${MIGFLOW_PARTICLES:-64}
+demography=${MIGFLOW_DEMOGRAPHY:-closed}
 scenarios=()
 for p in "${partners[@]}"; do
   calibration="$out/${p}_calibration.yaml"
   if [ ! -s "$calibration" ]; then
-    "$build/migflow" calibrate "$repo/scenarios/$p/baseline.yaml" --fit-cutoff "$cutoff" --revision 2024 \
+    "$build/migflow" calibrate "$repo/scenarios/$p/baseline.yaml" --set "demography.mode=$demography" \
+      --fit-cutoff "$cutoff" --revision 2024 \
       --particles "$particles" --write "$calibration.tmp" > "$out/${p}_calibration.md"
     mv "$calibration.tmp" "$calibration"
   fi
   # The shipped baseline with this calibration in place of the bundled one.
   sed -e "s|extends: \[../worlds/mobility_partnerships.yaml, calibration.yaml\]|extends: [$repo/scenarios/worlds/mobility_partnerships.yaml, $calibration]|" \
     "$repo/scenarios/$p/baseline.yaml" > "$out/${p}_baseline.yaml"
+  printf 'demography: {mode: %s}\n' "$demography" >> "$out/${p}_baseline.yaml"
   scenarios+=("$out/${p}_baseline.yaml")
 done
 "$build/migflow" backtest "${scenarios[@]}" --fit-cutoff "$cutoff" --test-year "$test_year" --revision 2024 \

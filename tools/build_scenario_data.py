@@ -68,7 +68,10 @@ NO_MIGRATION_PAIRS = {frozenset(("ARM", "AZE"))}
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2023
-PROJECTION_LAST_YEAR = 2050
+# Years after the data that attributes.csv projects (WPP 2024 and SSP paths are five-yearly).
+PROJECTED_YEARS = (2025, 2030, 2035, 2040, 2045, 2050)
+# The SSP paths of GDP per head written besides the default (SSP2): attributes_<ssp>.csv.
+SSP_VARIANTS = ("SSP1", "SSP3")
 DIASPORA_YEARS = (2005, 2010, 2015, 2020)
 DIASPORA_START_YEAR = 2005
 
@@ -143,26 +146,56 @@ def attribute_row(wdi):
             fmt(gdp_pc, 2), fmt(unemployment, 5)]
 
 
-def build_attributes(raw, countries):
+def build_attributes(raw, countries, ssp="SSP2"):
+    """The WDI's years, then the projected years: the working-age population of WPP
+    2024's medium variant and GDP per head on the path of `ssp` (PROJECTED_YEARS)."""
     wanted = set(countries)
     rows = [attribute_row(r) for r in read_rows(raw / "wdi_country_indicators.csv")
             if r["iso3"] in wanted and FIRST_YEAR <= int(r["year"]) <= LAST_YEAR]
-    rows += projected_working_age(raw, wanted)
+    last_gdp_pc = {r[0]: float(r[3]) for r in rows if r[1] == str(LAST_YEAR) and r[3]}
+    population = projected_working_age(raw, wanted)
+    gdp_pc = projected_gdp_pc(raw, last_gdp_pc, ssp)
+    for iso3 in sorted(wanted):
+        for year in PROJECTED_YEARS:
+            pop, gdp = population.get((iso3, year)), gdp_pc.get((iso3, year))
+            if pop is not None or gdp is not None:
+                rows.append([iso3, str(year), "" if pop is None else str(pop), fmt(gdp, 2), ""])
     rows.sort(key=lambda r: (r[0], int(r[1])))
     return rows
 
 
 def projected_working_age(raw, wanted):
-    """Rows of population aged 15-64 only, for the years after the WDI's (WPP 2024
-    medium variant, 1 July, five-yearly to PROJECTION_LAST_YEAR): the population a
-    renewing demography follows beyond the data. The WDI's 15-64 (total population and
+    """{(iso3, year): population aged 15-64} for the projected years: WPP 2024 medium
+    variant, 1 July (thousands x 1,000, rounded). The WDI's 15-64 (total population and
     age dependency ratio) is WPP 2024 too: they agree to the person in 2005 and 2020."""
-    rows = []
+    out = {}
     for r in read_rows(raw / "wpp2024_pop15_64_quinquennial_derived.csv"):
         year = int(r["year"])
-        if r["iso3"] in wanted and r["variant"] != "estimates" and LAST_YEAR < year <= PROJECTION_LAST_YEAR:
-            rows.append([r["iso3"], str(year), str(round(float(r["pop_15_64_thousands"]) * 1000)), "", ""])
-    return rows
+        if r["iso3"] in wanted and r["variant"] == "medium" and year in PROJECTED_YEARS:
+            out[(r["iso3"], year)] = round(float(r["pop_15_64_thousands"]) * 1000)
+    return out
+
+
+def projected_gdp_pc(raw, last_gdp_pc, ssp):
+    """{(iso3, year): GDP per head} for the projected years: the WDI's LAST_YEAR level
+    (PPP, constant 2021 $) grown as the SSP database's path `ssp` grows (OECD ENV-Growth
+    2023 marker, PPP 2017 $ per head; LAST_YEAR's value log-linear between its five-yearly
+    2020 and 2025). Only growth is taken from the SSP: its levels use other prices."""
+    path = {}
+    for r in read_rows(raw / "ssp_gdp_population_projections.csv"):
+        if r["model"] == "OECD ENV-Growth 2023" and r["scenario"] == ssp and r["gdp_ppp_per_capita_usd2017"]:
+            path.setdefault(r["iso3"], {})[int(r["year"])] = float(r["gdp_ppp_per_capita_usd2017"])
+    out = {}
+    for iso3, level in last_gdp_pc.items():
+        p = path.get(iso3)
+        if not p or 2020 not in p or 2025 not in p:
+            continue
+        w = (LAST_YEAR - 2020) / 5
+        base = math.exp((1 - w) * math.log(p[2020]) + w * math.log(p[2025]))
+        for year in PROJECTED_YEARS:
+            if year in p:
+                out[(iso3, year)] = level * p[year] / base
+    return out
 
 
 # --------------------------------------------------------------- diaspora
@@ -677,6 +710,9 @@ def main():
 
     write_rows(out / "attributes.csv", ["id", "year", "population", "gdp_pc", "unemployment"],
                build_attributes(raw, countries))
+    for ssp in SSP_VARIANTS:
+        write_rows(out / f"attributes_{ssp.lower()}.csv", ["id", "year", "population", "gdp_pc", "unemployment"],
+                   build_attributes(raw, countries, ssp))
     write_rows(out / "destinations_outside_eu.csv", ["partner", "destination", "persons_2005", "cumulative_share"],
                build_outside_eu(outside))
     rev2020, rev2024, start, latest = build_diaspora(raw, outside)
@@ -684,6 +720,8 @@ def main():
     write_rows(out / "diaspora_rev2024.csv", ["origin", "destination", "persons", "year"], rev2024)
     write_rows(out / "diaspora_2005.csv", ["origin", "destination", "persons"], start)
     write_rows(out / "diaspora_2024.csv", ["origin", "destination", "persons", "year"], latest)
+    write_rows(out / "diaspora_2024_start.csv", ["origin", "destination", "persons"],
+               [[o, d, p] for o, d, p, _ in latest])
     write_rows(out / "distances.csv", ["from", "to", "distance_km", "contiguous"],
                build_distances(raw, countries))
     write_rows(out / "land_borders.csv", ["a", "b"], build_land_borders(raw, countries))

@@ -141,4 +141,18 @@ rc=$(mpmd "$small --seed 1" "$small --seed 2")
 rc=$(mpmd "$small" "$scenario")
 [ "$rc" -eq 2 ] && grep -q "different runs" mpmd.log || fail "different scenarios not refused: exit $rc: $(cat mpmd.log)"
 [ -e m.h5 ] && fail "a refused job wrote output"
-echo "5. ranks with a missing scenario, another seed, another scenario: refused together, said once"
+# A rank that cannot fit its share (here rank 1, under `ulimit -v`) says why; the job ends
+# before the first step with exit 2 (the message used to be rank 0's only: none).
+if [ -z "${ASAN_OPTIONS:-}${TSAN_OPTIONS:-}" ]; then  # sanitizers reserve terabytes of address space
+  printf 'extends: %s\nreplicates: 1\npopulation: [{origin: MDA, agents: ~, persons_per_agent: 0.005}]\n' "$small" > big.yaml
+  set +e
+  timeout 120 bash -c "$(declare -f mpirun); mpiexec=$mpiexec; mpirun -np 1 $migflow run big.yaml --threads 1 \
+    --out $work/big.h5 : -np 1 bash -c 'ulimit -v 2000000; exec $migflow run big.yaml --threads 1 --out $work/big.h5'" \
+    > big.log 2>&1
+  rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || fail "a rank short of memory: exit $rc: $(cat big.log)"
+  grep -q "field 'population'.*GB are available" big.log || fail "the refusing rank did not say why: $(cat big.log)"
+  [ -e big.h5 ] && fail "a refused job wrote output"
+fi
+echo "5. ranks with a missing scenario, another seed, another scenario, too little memory: refused together, said once"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../test_support.hpp"
+#include "ensemble/memory_estimate.hpp"
 #include "ensemble/run_metadata.hpp"
 #include "output/run_file_reader.hpp"
 
@@ -304,6 +305,32 @@ TEST(Cli, SigintWithTheLogReaderGoneStillWritesThePartialFile) {
                              &out);
   EXPECT_EQ(rc, 130) << out;
   EXPECT_TRUE(fs::exists(dir + "/run.partial.h5"));
+}
+
+// The memory check reads the process's own cgroup and every level above it (a batch
+// job's limit sits in its own group, not at the root), v2 and v1 alike.
+TEST(Memory, TheOwnCgroupAndEveryLevelAboveItBind) {
+  const std::string root = testing::temp_dir();
+  auto put = [&](const std::string& file, const std::string& text) {
+    fs::create_directories(fs::path(root + file).parent_path());
+    std::ofstream(root + file) << text << "\n";
+  };
+  put("/memory.max", "max");
+  put("/slice/memory.max", "5000000");
+  put("/slice/memory.current", "1000000");
+  put("/slice/job/memory.max", "3000000");
+  put("/slice/job/memory.current", "2500000");
+  const std::string v2 = testing::write_temp("cgroup_v2", "0::/slice/job\n");
+  EXPECT_EQ(cgroup_memory_room(v2, root), 500000u);  // the job's own limit binds
+  put("/slice/job/memory.max", "max");
+  EXPECT_EQ(cgroup_memory_room(v2, root), 4000000u);  // then its parent's
+  put("/slice/memory.current", "6000000");
+  EXPECT_EQ(cgroup_memory_room(v2, root), 0u);  // a limit already reached
+  put("/memory/batch/memory.limit_in_bytes", "2000");
+  put("/memory/batch/memory.usage_in_bytes", "500");
+  const std::string v1 = testing::write_temp("cgroup_v1", "7:cpu,cpuacct:/batch\n5:memory:/batch\n");
+  EXPECT_EQ(cgroup_memory_room(v1, root), 1500u);
+  EXPECT_EQ(cgroup_memory_room(testing::write_temp("cgroup_none", "0::/\n"), root + "/nowhere"), ~std::uint64_t{0});
 }
 
 // `ulimit -v` (or a cgroup) is what the process can have, not MemAvailable.

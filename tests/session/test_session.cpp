@@ -6,6 +6,8 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "../test_support.hpp"
 #include "loader/extends.hpp"
@@ -15,6 +17,7 @@
 #include "session/partners.hpp"
 #include "session/run.hpp"
 #include "session/session.hpp"
+#include "sim/engine.hpp"
 
 namespace migflow {
 namespace {
@@ -76,6 +79,66 @@ TEST_F(Bundled, BaselinesKeepSmallCellsAtTwentyAgentsOrMore) {
   }
   EXPECT_EQ(CalibrateRequest{}.agents, 0u) << "calibrate runs at the scenario's scale by default";
   EXPECT_EQ(BacktestRequest{}.agents, 0u) << "backtest runs at the scenario's scale by default";
+}
+
+// Every partner's projections start in 2025 with a renewing population; Moldova's starts
+// from the UN DESA 2024 revision's stocks, destination by destination, and its residents
+// at home follow the WPP 2024 working-age series within 1% each January.
+TEST_F(Bundled, ProjectionsStartIn2025FromThe2024StocksAndFollowTheWorkingAgePopulation) {
+  for (const std::string& name : partner_baselines()) {
+    const std::string folder = name.substr(0, name.find('/'));
+    for (const char* kind : {"baseline", "security_heavy", "mobility_heavy"}) {
+      const Scenario sc = load_named(folder + "/projection_" + kind, builtin_policies());
+      EXPECT_EQ(sc.calendar.start.str(), "2025-01") << folder << " " << kind;
+      EXPECT_EQ(sc.demography.mode, DemographyMode::Renewing) << folder << " " << kind;
+    }
+  }
+  auto sc = std::make_shared<Scenario>(load_named("moldova/projection_baseline", builtin_policies()));
+  auto world = std::make_shared<const World>(sc);
+  Engine engine(world, 0);
+  const StepCounts& c = engine.counts();
+  std::map<std::string, double> observed;
+  std::ifstream csv(std::string(MIGFLOW_SOURCE_DIR) + "/scenarios/data/diaspora_2024_start.csv");
+  std::string line;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) {
+    std::stringstream row(line);
+    std::string origin, destination, persons;
+    std::getline(row, origin, ',');
+    std::getline(row, destination, ',');
+    std::getline(row, persons, ',');
+    if (origin == "MDA") observed[destination] = std::stod(persons);
+  }
+  const double ppa = sc->origins[0].persons_per_agent;
+  int destinations = 0;
+  for (int d = 0; d < world->destination_count(); ++d) {
+    const NodeId node = world->destination_node(d);
+    const auto it = observed.find(sc->nodes[node].id);
+    if (it == observed.end()) continue;
+    double abroad = 0;
+    for (Status s : {Status::Regular, Status::Irregular, Status::AsylumSeeker, Status::Exploited})
+      abroad += static_cast<double>(c.stocks[c.stock(0, node, s)]) * ppa;
+    EXPECT_NEAR(abroad, it->second, ppa / 2) << sc->nodes[node].id;
+    ++destinations;
+  }
+  EXPECT_GT(destinations, 20);
+  int renewals = 0;
+  while (!engine.done()) {
+    const int step = engine.steps_done();
+    engine.update();
+    if (sc->opens_year(step)) {
+      std::int64_t residents = 0;
+      for (int n = 0; n < c.nodes; ++n)
+        for (Status s : {Status::AtHome, Status::Returned, Status::Visitor}) residents += c.stocks[c.stock(0, n, s)];
+      EXPECT_NEAR(static_cast<double>(residents) / sc->resident_target(0, step), 1.0, 0.01)
+          << sc->calendar.date(step).str();
+      ++renewals;
+    }
+    engine.decide();
+    engine.resolve_and_apply();
+    engine.finish_step();
+  }
+  EXPECT_EQ(renewals, 10);
 }
 
 // The same through a command: the user's emigration_rate 0 changes the run (nobody
