@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "analysis/compare.hpp"
 #include "analysis/forecast_window.hpp"
@@ -97,6 +98,17 @@ PartnerBacktest backtest_partner(const Scenario& baseline, const Observations& o
   result.partner = baseline.nodes[baseline.origins.at(0).node].id;
   result.scenario = baseline.file;
   const int last = std::max(o.test_year, o.last_count_year);
+  // UN DESA's stocks are five-yearly: a restart starts from the last ones up to the
+  // cut-off (2015 for a cut-off of 2015 or 2019).
+  if (restart_year > 0) {
+    int latest = 0;
+    for (const auto& [cell, persons] : cells_of(observed, ObservedKind::Stock))
+      if (cell.second <= restart_year) latest = std::max(latest, cell.second);
+    if (latest == 0)
+      throw std::invalid_argument(result.partner + ": no stocks observed up to " + std::to_string(restart_year) +
+                                  " to restart from");
+    restart_year = latest;
+  }
   const ForecastWindow window =
       restart_year > 0 ? ForecastWindow(baseline, observed.up_to(restart_year), restart_year, last, o.agents)
                        : ForecastWindow(baseline, observed, std::nullopt, last, o.agents);
@@ -370,15 +382,15 @@ std::string backtest_markdown(const BacktestReport& r) {
     fitted_table(out, r.shipped, o.origin_year);
   }
   if (!r.restart2020.empty()) {
-    out << "## Restarted from the " << o.origin_year << " stocks\n\nThe same baselines restarted in mid-"
-        << o.origin_year
-        << " from the stocks UN DESA observed that year (2020 revision, the one fitted), as the naive forecasts "
-           "start, to see what the level reached from 2005 costs.\n\n";
+    const int from = r.restart2020.front().start_year;
+    out << "## Restarted from the " << from << " stocks\n\nThe same baselines restarted in mid-" << from
+        << " from the stocks UN DESA observed that year (the revision fitted; the last ones up to the cut-off), as "
+           "the naive forecasts start, to see what the level reached from 2005 costs.\n\n";
     stock_table(out, r.restart2020, false);
     flow_table(out, r.restart2020, o);
   }
   if (!r.restart2024.empty()) {
-    out << "## The 2024 revision\n\nThe same restart from the 2024 revision's own " << o.origin_year
+    out << "## The 2024 revision\n\nThe same restart from the 2024 revision's own " << r.restart2024.front().start_year
         << " stocks, scored against its own " << o.test_year << " stocks (naive forecasts from the same revision).\n\n";
     stock_table(out, r.restart2024, false);
   }

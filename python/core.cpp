@@ -316,31 +316,49 @@ py::dict run_arrays(RunResult& run) {
 
 // A run as analysis/ reads it, from a file or from the arrays of an xarray.Dataset
 // (python/migflow/__init__.py, _as_run): the same fields read_run_file fills.
+// A field of a run's dict as T, or a TypeError naming it (a Dataset whose variables do
+// not have the types and shapes migflow gives them: not its run).
+template <class T>
+T run_field(const py::dict& d, const char* key) {
+  if (!d.contains(key)) throw py::type_error(std::string("a run without its field '") + key + "'");
+  try {
+    return d[key].cast<T>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(std::string("a run whose field '") + key +
+                         "' does not have the type or shape migflow gives it");
+  }
+}
+
 RunFile run_file(const py::handle& source) {
   if (py::isinstance<py::str>(source))
     return as_failure(Failure::BadInput, [&] { return read_run_file(source.cast<std::string>()); });
-  const py::dict d = source.cast<py::dict>();
+  const auto d = source.cast<py::dict>();
   RunFile run;
-  run.path = d["path"].cast<std::string>();
-  run.title = d["title"].cast<std::string>();
-  run.scenario_file = d["scenario_file"].cast<std::string>();
-  run.run_status = d["run_status"].cast<std::string>();
-  run.dates = d["dates"].cast<std::vector<std::string>>();
-  run.replicate_seeds = d["replicate_seeds"].cast<std::vector<unsigned long long>>();
-  run.labels = d["labels"].cast<std::map<std::string, std::vector<std::string>>>();
-  run.attributes = d["attributes"].cast<std::map<std::string, std::string>>();
-  run.destination_in_eu = d["destination_in_eu"].cast<std::vector<int>>();
-  run.parameter_draws = d["parameter_draws"].cast<std::vector<std::vector<int>>>();
-  run.model_discrepancy = d["model_discrepancy"].cast<std::vector<std::vector<double>>>();
-  run.model_discrepancy_correlation = d["model_discrepancy_correlation"].cast<std::vector<std::vector<double>>>();
-  for (const auto& [name, value] : d["series"].cast<py::dict>()) {
-    const auto pair = value.cast<py::tuple>();
-    StoredSeries s;
-    s.dims = pair[0].cast<std::vector<std::string>>();
-    const auto values = pair[1].cast<py::array_t<double, py::array::c_style | py::array::forcecast>>();
-    for (py::ssize_t i = 0; i < values.ndim(); ++i) s.shape.push_back(static_cast<std::size_t>(values.shape(i)));
-    s.values.assign(values.data(), values.data() + values.size());
-    run.series[name.cast<std::string>()] = std::move(s);
+  run.path = run_field<std::string>(d, "path");
+  run.title = run_field<std::string>(d, "title");
+  run.scenario_file = run_field<std::string>(d, "scenario_file");
+  run.run_status = run_field<std::string>(d, "run_status");
+  run.dates = run_field<std::vector<std::string>>(d, "dates");
+  run.replicate_seeds = run_field<std::vector<unsigned long long>>(d, "replicate_seeds");
+  run.labels = run_field<std::map<std::string, std::vector<std::string>>>(d, "labels");
+  run.attributes = run_field<std::map<std::string, std::string>>(d, "attributes");
+  run.destination_in_eu = run_field<std::vector<int>>(d, "destination_in_eu");
+  run.parameter_draws = run_field<std::vector<std::vector<int>>>(d, "parameter_draws");
+  run.model_discrepancy = run_field<std::vector<std::vector<double>>>(d, "model_discrepancy");
+  run.model_discrepancy_correlation = run_field<std::vector<std::vector<double>>>(d, "model_discrepancy_correlation");
+  for (const auto& [name, value] : run_field<py::dict>(d, "series")) {
+    try {
+      const auto pair = value.cast<py::tuple>();
+      StoredSeries s;
+      s.dims = pair[0].cast<std::vector<std::string>>();
+      const auto values = pair[1].cast<py::array_t<double, py::array::c_style | py::array::forcecast>>();
+      for (py::ssize_t i = 0; i < values.ndim(); ++i) s.shape.push_back(static_cast<std::size_t>(values.shape(i)));
+      s.values.assign(values.data(), values.data() + values.size());
+      run.series[name.cast<std::string>()] = std::move(s);
+    } catch (const py::cast_error&) {
+      throw py::type_error("a run whose series '" + py::str(name).cast<std::string>() +
+                           "' is not (dimension names, array of numbers)");
+    }
   }
   return run;
 }

@@ -185,7 +185,7 @@ void Engine::share_stocks() {
 // returned leave the working-age population with the turnover's chance, and a new
 // person takes each one's place (an agent at home with traits drawn afresh); where the
 // residents exceed the target, more leave and their places stay empty; where they fall
-// short, the reserve enters in id order. Every draw is a function of (seed, agent,
+// short, people enter (enter_working_age). Every draw is a function of (seed, agent,
 // step), and the entrants' count follows from counts summed over ranks, so results do
 // not depend on threads or ranks.
 void Engine::renew_population() {
@@ -194,7 +194,6 @@ void Engine::renew_population() {
   const Scenario& sc = world_->scenario();
   if (sc.demography.mode != DemographyMode::Renewing || !sc.opens_year(step_)) return;
   const int origins = world_->origin_count();
-  const auto now = static_cast<std::uint32_t>(step_);
   auto residents = [&](int o, bool with_visitors) {
     std::int64_t n = 0;
     for (int node = 0; node < counts_.nodes; ++node)
@@ -205,26 +204,53 @@ void Engine::renew_population() {
   };
   std::vector<double> leave_empty(static_cast<std::size_t>(origins));
   std::vector<std::int64_t> target(static_cast<std::size_t>(origins));
-  const double turnover = sc.demography.turnover;
   for (int o = 0; o < origins; ++o) {
     target[o] = std::llround(sc.resident_target(o, step_));
     const std::int64_t surplus = residents(o, true) - target[o], may_leave = residents(o, false);
     leave_empty[o] = surplus > 0 && may_leave > 0 ? static_cast<double>(surplus) / static_cast<double>(may_leave) : 0;
   }
-  auto enter = [&](std::size_t i, int o, NodeId home) {
-    agents_.status[i] = static_cast<std::uint8_t>(Status::AtHome);
-    agents_.location[i] = home;
-    agents_.destination[i] = 0;
-    agents_.via[i] = kNoNode;
-    agents_.timer[i] = 0;
-    if (schedule_)
-      schedule_->enter(agents_, i, o, step_, draw(seed_, agents_.first_id + i, now, Purpose::Demography).uniform(1));
-  };
-  // Who leaves: in blocks of ids fixed by the origin's first id, the candidates are the
-  // successes of Bernoulli(p) trials over the block's ids, drawn as geometric gaps from
-  // the block's own stream, so a year's cost follows the leavers, not the population;
-  // a candidate at home or returned leaves (others are not in the working-age
-  // population at home). Each rank walks the blocks it holds a part of.
+  partials_->clear_stocks();
+  const auto [replaced, gone_here] = draw_leavers(leave_empty);
+  std::vector<std::int64_t> gone = gone_here;
+  if (comm_.size() > 1) comm_.sum(gone);
+  for (int o = 0; o < origins; ++o) {
+    step_exits_[o] = replaced[o] + gone_here[o];
+    step_entries_[o] =
+        replaced[o] + enter_working_age(o, std::max<std::int64_t>(0, target[o] - (residents(o, true) - gone[o])));
+  }
+  if (schedule_) {
+    partials_->sum_stocks(own_stocks_, own_transit_timers_, false);
+  } else {
+    recount_own();  // the stepped engine recounts every step; its own_stocks_ are not kept up to date
+  }
+  publish_stocks();
+  share_stocks();
+}
+
+void Engine::enter_at_home(std::size_t i, int o) {
+  agents_.status[i] = static_cast<std::uint8_t>(Status::AtHome);
+  agents_.location[i] = world_->origin_node(o);
+  agents_.destination[i] = 0;
+  agents_.via[i] = kNoNode;
+  agents_.timer[i] = 0;
+  if (schedule_)
+    schedule_->enter(
+        agents_, i, o, step_,
+        draw(seed_, agents_.first_id + i, static_cast<std::uint32_t>(step_), Purpose::Demography).uniform(1));
+}
+
+// Who leaves: in blocks of ids fixed by the origin's first id, the candidates are the
+// successes of Bernoulli(p) trials over the block's ids, drawn as geometric gaps from
+// the block's own stream, so a year's cost follows the leavers, not the population; a
+// candidate at home or returned leaves (others are not in the working-age population at
+// home), replaced with the turnover's share of p. Each rank walks the blocks it holds a
+// part of. The stock changes go to the threads' partial stocks.
+std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> Engine::draw_leavers(
+    const std::vector<double>& leave_empty) {
+  const Scenario& sc = world_->scenario();
+  const int origins = world_->origin_count();
+  const double turnover = sc.demography.turnover;
+  const auto now = static_cast<std::uint32_t>(step_);
   struct Block {
     int o;
     std::uint64_t begin, end;  // global ids
@@ -236,7 +262,6 @@ void Engine::renew_population() {
       const std::uint64_t end = std::min(g + kLeaveBlock, origin_first_id_[o + 1]);
       if (end > mine_begin && g < mine_end && turnover + leave_empty[o] > 0) blocks.push_back({o, g, end});
     }
-  partials_->clear_stocks();
   std::vector<std::atomic<std::int64_t>> replaced(static_cast<std::size_t>(origins)),
       emptied(static_cast<std::size_t>(origins));
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks.size(), 16), [&](const auto& r) {
@@ -246,20 +271,19 @@ void Engine::renew_population() {
       const int o = block.o;
       const NodeId home = world_->origin_node(o);
       const double p = std::min(1.0, turnover + leave_empty[o]), log_stay = std::log1p(-p);
-      std::uint64_t counter = block.begin * kLeaveBlock;
+      std::uint64_t word = block.begin * kLeaveBlock;
       Draws words{};
       int used = 4;
       auto uniform = [&] {
         if (used == 4) {
-          words = draw(seed_, counter++, now, Purpose::Leaving);
+          words = draw(seed_, word++, now, Purpose::Leaving);
           used = 0;
         }
         return words.uniform(used++);
       };
       std::int64_t new_person = 0, gone = 0;
       for (std::uint64_t id = block.begin;; ++id) {
-        const double u = uniform();
-        const double gap = p >= 1.0 ? 0.0 : std::floor(std::log1p(-u) / log_stay);
+        const double gap = p >= 1.0 ? 0.0 : std::floor(std::log1p(-uniform()) / log_stay);
         if (gap >= static_cast<double>(block.end - id)) break;
         id += static_cast<std::uint64_t>(gap);
         const bool replace = uniform() * p < turnover;
@@ -271,7 +295,7 @@ void Engine::renew_population() {
         tally(agents_, counts_, i, o, home, -1, part.counts.stocks, part.counts.transit_wait);
         if (replace) {
           draw_traits(agents_, i, sc.origins[o], params_[o].savings_dispersion, seed_, step_);
-          enter(i, o, home);
+          enter_at_home(i, o);
           tally(agents_, counts_, i, o, home, +1, part.counts.stocks, part.counts.transit_wait);
           ++new_person;
         } else {
@@ -284,60 +308,52 @@ void Engine::renew_population() {
       emptied[o] += gone;
     }
   });
-  std::vector<std::int64_t> gone(static_cast<std::size_t>(origins));
+  std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> out;
   for (int o = 0; o < origins; ++o) {
-    gone[o] = emptied[o].load();
-    step_exits_[o] = replaced[o].load() + gone[o];
-    step_entries_[o] = replaced[o].load();
+    out.first.push_back(replaced[o].load());
+    out.second.push_back(emptied[o].load());
   }
-  if (comm_.size() > 1) comm_.sum(gone);
-  for (int o = 0; o < origins; ++o) {
-    const std::int64_t entrants = std::max<std::int64_t>(0, target[o] - (residents(o, true) - gone[o]));
-    const OriginSpec& spec = sc.origins[o];
-    const NodeId home = world_->origin_node(o);
-    // This rank's part of the entrants' ids: the reserve first, in id order.
-    const auto from_reserve = std::min<std::uint64_t>(static_cast<std::uint64_t>(entrants), spec.reserve - entered_[o]);
-    const std::uint64_t from = reserve_begin_[o] + entered_[o], to = from + from_reserve;
-    const std::uint64_t mine_from = std::clamp(from, mine_begin, mine_end),
-                        mine_to = std::clamp(to, mine_begin, mine_end);
-    for (std::uint64_t id = mine_from; id < mine_to; ++id) enter(id - mine_begin, o, home);
-    std::int64_t mine = static_cast<std::int64_t>(mine_to - mine_from);
-    entered_[o] += from_reserve;
-    // Emigration beyond the reserve's allowance: the places left empty before, in id order
-    // over all ranks (rare, so this scan of the origin's agents is too).
-    if (const auto more = static_cast<std::uint64_t>(entrants) - from_reserve; more > 0) {
-      const std::uint64_t b = std::clamp(origin_first_id_[o], mine_begin, mine_end) - mine_begin,
-                          e = std::clamp(reserve_begin_[o], mine_begin, mine_end) - mine_begin;
-      std::vector<std::uint64_t> empty;
-      for (std::uint64_t i = b; i < e; ++i)
-        if (agents_.status[i] == kAbsent) empty.push_back(i);
-      std::vector<std::uint64_t> per_rank{empty.size()};
-      if (comm_.size() > 1) {
-        const std::vector<std::byte> all = comm_.all_gather(std::as_bytes(std::span(per_rank)));
-        per_rank.resize(all.size() / sizeof(std::uint64_t));
-        std::memcpy(per_rank.data(), all.data(), all.size());
-      }
-      std::uint64_t before_me = 0;
-      for (int r = 0; r < comm_.rank(); ++r) before_me += per_rank[r];
-      // Fewer places than entrants (emigration of a fifth of the residents a year, say):
-      // the residents stay short of the series until places free up.
-      const std::uint64_t take = std::min<std::uint64_t>(empty.size(), more - std::min(more, before_me));
-      for (std::uint64_t k = 0; k < take; ++k) {
-        draw_traits(agents_, empty[k], spec, params_[o].savings_dispersion, seed_, step_);
-        enter(empty[k], o, home);
-      }
-      mine += static_cast<std::int64_t>(take);
+  return out;
+}
+
+// `entrants` people enter origin o's population at home (the same count on every rank):
+// first its reserve, in id order; beyond the reserve's allowance, the places left empty
+// before, in id order over all ranks (rare, so this scan of the origin's agents is too).
+// With fewer places than entrants (emigration of a fifth of the residents a year, say),
+// the residents stay short of the series until places free up. Returns this rank's.
+std::int64_t Engine::enter_working_age(int o, std::int64_t entrants) {
+  const OriginSpec& spec = world_->scenario().origins[o];
+  const std::uint64_t mine_begin = agents_.first_id, mine_end = agents_.first_id + agents_.size();
+  const auto from_reserve = std::min<std::uint64_t>(static_cast<std::uint64_t>(entrants), spec.reserve - entered_[o]);
+  const std::uint64_t from = reserve_begin_[o] + entered_[o], to = from + from_reserve;
+  const std::uint64_t mine_from = std::clamp(from, mine_begin, mine_end),
+                      mine_to = std::clamp(to, mine_begin, mine_end);
+  for (std::uint64_t id = mine_from; id < mine_to; ++id) enter_at_home(id - mine_begin, o);
+  auto mine = static_cast<std::int64_t>(mine_to - mine_from);
+  entered_[o] += from_reserve;
+  if (const auto more = static_cast<std::uint64_t>(entrants) - from_reserve; more > 0) {
+    const std::uint64_t b = std::clamp(origin_first_id_[o], mine_begin, mine_end) - mine_begin,
+                        e = std::clamp(reserve_begin_[o], mine_begin, mine_end) - mine_begin;
+    std::vector<std::uint64_t> empty;
+    for (std::uint64_t i = b; i < e; ++i)
+      if (agents_.status[i] == kAbsent) empty.push_back(i);
+    std::vector<std::uint64_t> per_rank{empty.size()};
+    if (comm_.size() > 1) {
+      const std::vector<std::byte> all = comm_.all_gather(std::as_bytes(std::span(per_rank)));
+      per_rank.resize(all.size() / sizeof(std::uint64_t));
+      std::memcpy(per_rank.data(), all.data(), all.size());
     }
-    own_stocks_[counts_.stock(o, home, Status::AtHome)] += mine;
-    step_entries_[o] += mine;
+    std::uint64_t before_me = 0;
+    for (int r = 0; r < comm_.rank(); ++r) before_me += per_rank[r];
+    const std::uint64_t take = std::min<std::uint64_t>(empty.size(), more - std::min(more, before_me));
+    for (std::uint64_t k = 0; k < take; ++k) {
+      draw_traits(agents_, empty[k], spec, params_[o].savings_dispersion, seed_, step_);
+      enter_at_home(empty[k], o);
+    }
+    mine += static_cast<std::int64_t>(take);
   }
-  if (schedule_) {
-    partials_->sum_stocks(own_stocks_, own_transit_timers_, false);
-  } else {
-    recount_own();  // the stepped engine recounts every step; its own_stocks_ are not kept up to date
-  }
-  publish_stocks();
-  share_stocks();
+  own_stocks_[counts_.stock(o, world_->origin_node(o), Status::AtHome)] += mine;
+  return mine;
 }
 
 void Engine::update() {

@@ -106,6 +106,12 @@ class Engine {
   void share_counts();
   void share_stocks();      // sums counts_.stocks and transit_wait over ranks (each holds its own)
   void renew_population();  // a renewing demography's exits and entries, at the start of a year
+  // Its parts: the leavers drawn (per origin, this rank's agents replaced by a new person
+  // and places left empty), the entrants of origin o (this rank's), and one agent made
+  // a person at home with its first event drawn.
+  std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> draw_leavers(const std::vector<double>& leave_empty);
+  std::int64_t enter_working_age(int o, std::int64_t entrants);
+  void enter_at_home(std::size_t i, int o);
   // Local index of origin o's first reserve agent not yet entered: the agents from there
   // to the origin's end have no events, so the event-driven scan stops there.
   std::uint64_t not_entered(int o) const;

@@ -8,6 +8,8 @@
 #   MIGFLOW_PARTICLES=N  SMC particles (default 64)
 #   MIGFLOW_DEMOGRAPHY=renewing  calibrate and run the baselines with a renewing population
 #                        (docs/model.md, "Population"), as the projections run
+#   MIGFLOW_RESTART=1    also restart each from the last stocks up to CUTOFF, as a projection
+#                        starts from the latest data
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
@@ -34,5 +36,7 @@ for p in "${partners[@]}"; do
   printf 'demography: {mode: %s}\n' "$demography" >> "$out/${p}_baseline.yaml"
   scenarios+=("$out/${p}_baseline.yaml")
 done
+restart=(--no-restart)
+[ "${MIGFLOW_RESTART:-0}" = 1 ] && restart=()
 "$build/migflow" backtest "${scenarios[@]}" --fit-cutoff "$cutoff" --test-year "$test_year" --revision 2024 \
-  --no-restart --no-2024 --markdown "$out/validation_$cutoff.md" --csv "$out/validation_$cutoff.csv"
+  "${restart[@]}" --no-2024 --markdown "$out/validation_$cutoff.md" --csv "$out/validation_$cutoff.csv"

@@ -4,9 +4,10 @@
 #   fuzz_scenario    the scenario loader     seeds fuzz/corpus, dictionary fuzz/scenario.dict
 #   fuzz_run         validation + 3 steps    seeds fuzz/corpus_run and fuzz/corpus
 #   fuzz_checkpoint  the checkpoint reader   seeds fuzz/checkpoint/corpus
+#   fuzz_run_file    compare and report on structurally edited run files (no seeds)
 # Usage: tools/fuzz.sh [SECONDS]   (default 60, for each target)
 #   MIGFLOW_FUZZ_RUNS=N  instead: a fixed number of inputs from seed 1 (deterministic, for
-#                        CI): N for fuzz_scenario, N/4 for each of the two others.
+#                        CI): N for fuzz_scenario, N/4 for each of the others.
 #   MIGFLOW_FUZZ_KEEP_GOING=1  keep fuzzing after a finding (fork mode), to collect several.
 #   MIGFLOW_WERROR=ON  compiler warnings are errors (CI).
 # Exits non-zero when the fuzzer found a crash, timeout, out-of-memory or leak; the input
@@ -26,7 +27,7 @@ t0=$(date +%s)
 CC=clang-16 CXX=clang++-16 cmake -S "$root" -B "$root/build-fuzz" -DMIGFLOW_FUZZ=ON -DMIGFLOW_BUILD_TESTS=OFF -DMIGFLOW_BUILD_PYTHON=OFF \
   -DMIGFLOW_BUILD_BENCH=OFF -DMIGFLOW_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DMIGFLOW_WERROR=${MIGFLOW_WERROR:-OFF}" >/dev/null
-cmake --build "$root/build-fuzz" --target fuzz_scenario fuzz_run fuzz_checkpoint -j2
+cmake --build "$root/build-fuzz" --target fuzz_scenario fuzz_run fuzz_checkpoint fuzz_run_file -j2
 t1=$(date +%s)
 
 for s in llvm-symbolizer-16 llvm-symbolizer llvm-symbolizer-14; do
@@ -70,8 +71,8 @@ if ! MIGFLOW_FUZZ_EXPECT_ACCEPT=1 "$root/build-fuzz/fuzz/fuzz_checkpoint" "$root
   exit 1
 fi
 
-# Run counts for CI (MIGFLOW_FUZZ_RUNS=N): fuzz_scenario N, fuzz_run N/4, fuzz_checkpoint
-# N/4. Measured on the 2-core CI machine (2026-12-02, under nice beside a calibration
+# Run counts for CI (MIGFLOW_FUZZ_RUNS=N): fuzz_scenario N, fuzz_run, fuzz_checkpoint and
+# fuzz_run_file N/4 each. Measured on the 2-core CI machine (2026-12-02, under nice beside a calibration
 # job) with N = 40000: fuzz_scenario 91 s, fuzz_run 27 s (it runs 3 steps per input),
 # fuzz_checkpoint 11 s; with the larger build (42 sources instead of 22) the two new
 # targets add about 3 minutes to CI (docs/reliability.md).
@@ -81,6 +82,7 @@ fuzz fuzz_run $((n / 4)) -max_len=8192 -dict="$root/fuzz/scenario.dict" "$work/f
   "$root/fuzz/corpus"
 fuzz fuzz_checkpoint $((n / 4)) -max_len=16384 -dict="$root/fuzz/checkpoint/checkpoint.dict" "$work/fuzz_checkpoint" \
   "$root/fuzz/checkpoint/corpus"
+fuzz fuzz_run_file $((n / 4)) -max_len=512 "$work/fuzz_run_file"
 t2=$(date +%s)
 
 found=$(find "$findings" -maxdepth 1 -type f \( -name '*crash-*' -o -name '*timeout-*' -o -name '*oom-*' -o -name '*leak-*' \) | sort)

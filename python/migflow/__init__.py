@@ -193,12 +193,30 @@ def open_run(source: Union[PathLike, bytes], group: Optional[str] = None, *,
         return ds.load()
 
 
+def _whole_numbers(ds: "xarray.Dataset", name: str) -> Any:
+    """A variable's values as Python ints (lists), or ValueError where one is not a whole
+    number (a run migflow wrote holds only integers there)."""
+    import numpy as np
+    values = ds[name].values
+    if values.dtype.kind not in "iu":
+        if values.dtype.kind != "f" or not np.all(np.isfinite(values)) or np.any(values != np.floor(values)) \
+                or np.any(np.abs(values) >= 2.0**63):
+            raise ValueError(f"variable '{name}' holds values that are not whole numbers: not a migflow run")
+        values = values.astype(np.int64)
+    return values.tolist()
+
+
 def _as_run(source: RunLike) -> Union[str, Dict[str, Any]]:
     """A run for the C++ analyses: a path as it is, a Dataset as its arrays."""
     import numpy as np
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
     ds = source
+    path = ds.encoding.get("source")
+    for needed in ("date", "replicate_seed"):
+        if needed not in ds.variables:
+            raise ValueError(f"{path if isinstance(path, str) else 'a Dataset'}: no variable '{needed}': "
+                             "not a run as migflow.run() or open_run() give it")
     series, labels = {}, {}
     for name, da in ds.data_vars.items():
         if da.dims[:2] != ("replicate", "time"):
@@ -206,22 +224,21 @@ def _as_run(source: RunLike) -> Union[str, Dict[str, Any]]:
         series[str(name)] = (list(da.dims), np.ascontiguousarray(da.values, dtype=np.float64))
         for dim in da.dims[2:]:
             labels[str(dim)] = [str(v) for v in ds[dim].values]
-    draws = ds["parameter_draw"].values.astype(int).tolist() if "parameter_draw" in ds else []
-    in_eu = ds["destination_in_eu"].values.astype(int).tolist() if "destination_in_eu" in ds else []
+    draws = _whole_numbers(ds, "parameter_draw") if "parameter_draw" in ds else []
+    in_eu = _whole_numbers(ds, "destination_in_eu") if "destination_in_eu" in ds else []
     # Per replicate: the origins' discrepancies flattened, as the run file reader has them.
     discrepancy = ([row.ravel().tolist() for row in ds["model_discrepancy"].values]
                    if "model_discrepancy" in ds else [])
     correlation = (ds["model_discrepancy_correlation"].values.tolist()
                    if "model_discrepancy_correlation" in ds else [])
     attrs = {str(k): str(v) for k, v in ds.attrs.items()}
-    path = ds.encoding.get("source")
     return {
         "path": path if isinstance(path, str) else "(in memory)",
         "title": attrs.get("title", ""),
         "scenario_file": attrs.get("scenario_file", ""),
         "run_status": attrs.get("run_status", "complete"),
         "dates": [str(d) for d in ds["date"].values],
-        "replicate_seeds": [int(s) for s in ds["replicate_seed"].values],
+        "replicate_seeds": _whole_numbers(ds, "replicate_seed"),
         "labels": labels,
         "attributes": attrs,
         "destination_in_eu": in_eu,
