@@ -7,7 +7,7 @@
 // months), so the file stays valid HDF5 and the fuzzer searches migflow's reader, not
 // HDF5's parser. Each edit is 4 bytes: operation, object (an index into the file's
 // datasets, in name order), and two parameters:
-//   0  delete the dataset
+//   0  delete the dataset (a dimension scale detached first: detach_everywhere)
 //   1  write it again as 1-D with another length (parameter: 0-255 elements; values
 //      the old ones, then the parameter bytes repeated): a coordinate shorter or longer
 //      than the series that use it, or a series that lost its dimensions
@@ -20,6 +20,7 @@
 // file) or std::invalid_argument. What must not: any other exception, a crash, a
 // sanitizer report, a hang or a huge allocation (-rss_limit_mb).
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <tbb/global_control.h>
 
 #include <cmath>
@@ -29,6 +30,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/compare.hpp"
@@ -81,12 +83,56 @@ bool numeric(hid_t dset) {
   return c == H5T_INTEGER || c == H5T_FLOAT;
 }
 
+// Where the dataset `name` is attached as a dimension scale: (dataset, axis) pairs,
+// detached. A scale deleted while attached leaves dangling references, which HDF5 1.10
+// itself leaks memory on when they are followed (not migflow's to mend); migflow's own
+// files never hold them, so the edits detach a scale first (a dimension without its
+// scale is then what the reader meets) and attach its replacement again.
+std::vector<std::pair<std::string, unsigned>> detach_everywhere(hid_t file, const std::string& name) {
+  std::vector<std::pair<std::string, unsigned>> where;
+  const hid_t scale = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+  if (scale < 0) return where;
+  if (H5DSis_scale(scale) > 0)
+    for (const std::string& other : g_datasets) {
+      if (other == name || H5Lexists(file, other.c_str(), H5P_DEFAULT) <= 0) continue;
+      const hid_t dset = H5Dopen2(file, other.c_str(), H5P_DEFAULT);
+      if (dset < 0) continue;
+      const hid_t space = H5Dget_space(dset);
+      const int rank = H5Sget_simple_extent_ndims(space);
+      H5Sclose(space);
+      for (int axis = 0; axis < rank; ++axis)
+        if (H5DSis_attached(dset, scale, static_cast<unsigned>(axis)) > 0 &&
+            H5DSdetach_scale(dset, scale, static_cast<unsigned>(axis)) >= 0)
+          where.emplace_back(other, static_cast<unsigned>(axis));
+      H5Dclose(dset);
+    }
+  H5Dclose(scale);
+  return where;
+}
+
+void attach_everywhere(hid_t file, const std::string& name,
+                       const std::vector<std::pair<std::string, unsigned>>& where) {
+  const hid_t scale = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+  if (scale < 0) return;
+  if (!where.empty()) H5DSset_scale(scale, name.c_str());
+  for (const auto& [other, axis] : where) {
+    const hid_t dset = H5Dopen2(file, other.c_str(), H5P_DEFAULT);
+    if (dset < 0) continue;
+    H5DSattach_scale(dset, scale, axis);
+    H5Dclose(dset);
+  }
+  H5Dclose(scale);
+}
+
 void edit(hid_t file, const std::uint8_t* op, const std::uint8_t* rest, std::size_t rest_size) {
   if (g_datasets.empty()) return;
   const std::string& name = g_datasets[op[1] % g_datasets.size()];
   if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return;
   switch (op[0] % 5) {
-    case 0: H5Ldelete(file, name.c_str(), H5P_DEFAULT); break;
+    case 0:
+      detach_everywhere(file, name);
+      H5Ldelete(file, name.c_str(), H5P_DEFAULT);
+      break;
     case 1: {
       const hid_t dset = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
       if (dset < 0) return;
@@ -99,6 +145,7 @@ void edit(hid_t file, const std::uint8_t* op, const std::uint8_t* rest, std::siz
       const std::size_t n = op[2];
       for (std::size_t i = v.size(); i < n; ++i) v.push_back(op[3]);
       v.resize(n);
+      const auto attached = detach_everywhere(file, name);
       H5Ldelete(file, name.c_str(), H5P_DEFAULT);
       const hsize_t dims[1] = {n};
       const hid_t space = H5Screate_simple(1, dims, nullptr);
@@ -109,6 +156,7 @@ void edit(hid_t file, const std::uint8_t* op, const std::uint8_t* rest, std::siz
         H5Dclose(created);
       }
       H5Sclose(space);
+      attach_everywhere(file, name, attached);
       break;
     }
     case 2: {
