@@ -172,7 +172,7 @@ struct Demography {
   // data: docs/model.md says what this leaves out).
   double turnover = 0.02;
   // The net emigration in a year, as a share of the residents, that the reserve of
-  // entrants is sized for (the bundled runs emigrate well under 1%: docs/model.md).
+  // entrants is sized for (the baselines run renewing reach 1.4% at most: docs/model.md).
   // Beyond it, entrants take the places of those who left, found by a scan; with none
   // left either, the residents stay short of the series until places free up.
   static constexpr double kEmigrationAllowance = 0.015;
